@@ -1,0 +1,102 @@
+"""Start-up benchmark: rvutool commands against the smallest typer + rich CLI.
+
+    python bench/bench.py [--runs N] [--only NAME ...]
+
+Runs each case's rvutool command and the stack floor (../shared/bench/stack_floor.py)
+alternately, with the same interpreter and environment, and prints median wall
+times and their ratio against the goal. A benchmark, not a test: it never fails a build
+unless --check is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FLOOR = REPO.parent / "shared" / "bench" / "stack_floor.py"
+
+
+@dataclass
+class Case:
+    name: str
+    argv: list[str]
+    floor_argv: list[str]
+    goal: float
+    setup: Callable[[dict[str, str]], None] | None = None
+
+
+def rvutool_cmd() -> list[str]:
+    script = Path(sys.executable).with_name("rvutool")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "rvutool"]
+
+
+CASES: list[Case] = [
+    Case("lookup 99213", ["lookup", "99213"], ["lookup", "99213"], 1.0),
+    Case("lookup 99213 --json", ["lookup", "99213", "--json"], ["lookup", "99213"], 0.8),
+]
+
+
+def extra_cases() -> list[Case]:
+    """Cases other modules register (the log and summary benchmarks live beside them)."""
+    try:
+        from bench_log import CASES as LOG_CASES  # type: ignore[import-not-found]
+    except ImportError:
+        return []
+    return list(LOG_CASES)
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.decode()[:300]}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--only", nargs="*", default=None, help="case names (substring match)")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a ratio misses its goal")
+    args = parser.parse_args()
+    if not FLOOR.exists():
+        print(f"stack floor not found at {FLOOR}", file=sys.stderr)
+        return 1
+    sys.path.insert(0, str(Path(__file__).parent))
+    cases = CASES + extra_cases()
+    if args.only:
+        cases = [c for c in cases if any(o in c.name for o in args.only)]
+    missed = 0
+    print(f"{'case':<38} {'rvutool':>9} {'floor':>9} {'ratio':>6} {'goal':>5}")
+    with tempfile.TemporaryDirectory() as home:
+        env = dict(os.environ, RVUTOOL_HOME=home)
+        for case in cases:
+            if case.setup:
+                case.setup(env)
+            ours, floor = [], []
+            cmd, floor_cmd = rvutool_cmd() + case.argv, [sys.executable, str(FLOOR), *case.floor_argv]
+            timed(cmd, env), timed(floor_cmd, env)  # warm the page cache
+            for _ in range(args.runs):
+                ours.append(timed(cmd, env))
+                floor.append(timed(floor_cmd, env))
+            mine, base = statistics.median(ours), statistics.median(floor)
+            ratio = mine / base
+            ok = ratio <= case.goal
+            missed += not ok
+            print(f"{case.name:<38} {mine * 1000:>7.1f}ms {base * 1000:>7.1f}ms {ratio:>6.2f} "
+                  f"{case.goal:>5.2f} {'ok' if ok else 'MISSED'}", flush=True)
+    return 1 if (args.check and missed) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,3 @@
+from rvutool.entry import main
+
+main()

@@ -1,0 +1,281 @@
+"""Readers for CMS public-use files: PPRRVU (relative values) and GPCI CSVs.
+
+Shared by the dataset build (which drops descriptor text) and by
+`rvutool data import` (which keeps descriptors on the user's machine only).
+Columns are found by their stacked header names, never by position, because
+CMS inserted a column in 2026 (PRIC IND) and may do so again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from rvutool.errors import ImportFileError
+
+# Our field names, in the order rows are stored, and the CMS header each comes from
+# (upper case, spaces and hyphens removed).
+ROW_FIELDS: tuple[tuple[str, str], ...] = (
+    ("status", "STATUSCODE"),
+    ("not_used", "NOTUSEDFORMEDICAREPAYMENT"),
+    ("work", "WORKRVU"),
+    ("pe_nonfacility", "NONFACPERVU"),
+    ("pe_nonfacility_na", "NONFACNAINDICATOR"),
+    ("pe_facility", "FACILITYPERVU"),
+    ("pe_facility_na", "FACILITYNAINDICATOR"),
+    ("mp", "MPRVU"),
+    ("total_nonfacility", "NONFACILITYTOTAL"),
+    ("total_facility", "FACILITYTOTAL"),
+    ("pctc", "PCTCIND"),
+    ("global_days", "GLOBDAYS"),
+    ("pre_op", "PREOP"),
+    ("intra_op", "INTRAOP"),
+    ("post_op", "POSTOP"),
+    ("mult_proc", "MULTPROC"),
+    ("bilateral", "BILATSURG"),
+    ("assistant", "ASSTSURG"),
+    ("cosurgeon", "COSURG"),
+    ("team", "TEAMSURG"),
+    ("endo_base", "ENDOBASE"),
+    ("imaging_family", "DIAGNOSTICIMAGINGFAMILYINDICATOR"),
+    ("supervision", "PHYSICIANSUPERVISIONOFDIAGNOSTICPROCEDURES"),
+)
+FIELD_NAMES = tuple(name for name, _ in ROW_FIELDS)
+DECIMAL_FIELDS = frozenset(
+    {"work", "pe_nonfacility", "pe_facility", "mp", "total_nonfacility", "total_facility",
+     "pre_op", "intra_op", "post_op"}
+)
+_KEY_HEADERS = {"HCPCS": "code", "MOD": "modifier", "DESCRIPTION": "description",
+                "CONVFACTOR": "conversion_factor"}
+
+RELEASE_LETTER = {"JANUARY": "A", "APRIL": "B", "JULY": "C", "OCTOBER": "D"}
+QUARTER_START = {"A": "01-01", "B": "04-01", "C": "07-01", "D": "10-01"}
+
+_TITLE = re.compile(r"(\d{4}) National Physician Fee Schedule Relative Value File (\w+) Release", re.I)
+_RELEASED = re.compile(r"RELEASED\s+(\d{1,2})/(\d{1,2})/(\d{4})", re.I)
+_CODE = re.compile(r"^[0-9A-Z]{4}[0-9A-Z]$")
+
+
+@dataclass
+class Release:
+    id: str
+    year: int
+    released: str  # ISO date CMS printed, "" when the file does not say
+    conversion_factor: str
+    letter: str
+
+    @property
+    def quarter_start(self) -> str:
+        return f"{self.year}-{QUARTER_START[self.letter]}"
+
+
+@dataclass
+class RvuFile:
+    release: Release
+    # (code, modifier) -> row values in FIELD_NAMES order
+    rows: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    descriptors: dict[str, str] = field(default_factory=dict)
+    data_rows: int = 0
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[\s\-]+", "", name).upper()
+
+
+def _decimal(text: str, where: str) -> Decimal:
+    try:
+        return Decimal(text.strip() or "0")
+    except InvalidOperation:
+        raise ImportFileError(f"{where}: {text!r} is not a number") from None
+
+
+def decode(raw: bytes) -> str:
+    """CMS CSVs are ASCII/latin-1 with CRLF; strip a UTF-8 BOM defensively."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    return raw.decode("latin-1")
+
+
+def parse_pprrvu(text: str, source: str, *, fallback_id: str | None = None) -> RvuFile:
+    """Parse a PPRRVU CSV (CY2025 layout or later). Raises ImportFileError on any defect."""
+    lines = list(csv.reader(io.StringIO(text, newline="")))
+    header_at = next((i for i, row in enumerate(lines) if row and row[0].strip() == "HCPCS"), None)
+    if header_at is None:
+        raise ImportFileError(f"{source}: no header row starting with HCPCS; is this a PPRRVU file?")
+    release = _release_from_preamble(lines[:header_at], source, fallback_id)
+    columns = _column_index(lines, header_at, source)
+    rvu = RvuFile(release=release)
+    cf_seen: set[str] = set()
+    for offset, row in enumerate(lines[header_at + 1:], start=header_at + 2):
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        where = f"{source} line {offset}"
+        if len(row) < len(lines[header_at]):
+            raise ImportFileError(f"{where}: {len(row)} columns, expected {len(lines[header_at])} (truncated file?)")
+        code = row[columns["code"]].strip().upper()
+        modifier = row[columns["modifier"]].strip().upper()
+        if not _CODE.match(code):
+            raise ImportFileError(f"{where}: {code!r} is not a HCPCS code")
+        values = [row[columns[name]].strip() for name in FIELD_NAMES]
+        record = dict(zip(FIELD_NAMES, values, strict=True))
+        for name in DECIMAL_FIELDS:
+            record[name] = _normalise_amount(record[name], where)
+        _check_totals(record, code, modifier, where)
+        key = (code, modifier)
+        if key in rvu.rows:
+            raise ImportFileError(f"{where}: {code}{'-' + modifier if modifier else ''} appears twice")
+        rvu.rows[key] = [record[name] for name in FIELD_NAMES]
+        description = row[columns["description"]].strip()
+        if description and not modifier:
+            rvu.descriptors[code] = description
+        elif description:
+            rvu.descriptors.setdefault(code, description)
+        cf_seen.add(row[columns["conversion_factor"]].strip())
+        rvu.data_rows += 1
+    if not rvu.rows:
+        raise ImportFileError(f"{source}: header found but no data rows")
+    cf_seen.discard("")
+    if len(cf_seen) != 1:
+        raise ImportFileError(f"{source}: expected one conversion factor, found {sorted(cf_seen)}")
+    release.conversion_factor = str(_decimal(cf_seen.pop(), source))
+    return rvu
+
+
+def _normalise_amount(text: str, where: str) -> str:
+    """Two-decimal text for RVUs ('1.3' -> '1.30'); blank becomes '0.00'."""
+    return f"{_decimal(text, where):.2f}"
+
+
+def _check_totals(record: dict[str, str], code: str, modifier: str, where: str) -> None:
+    work, mp = Decimal(record["work"]), Decimal(record["mp"])
+    for pe, total in (("pe_nonfacility", "total_nonfacility"), ("pe_facility", "total_facility")):
+        if work + Decimal(record[pe]) + mp != Decimal(record[total]):
+            label = code + (f"-{modifier}" if modifier else "")
+            raise ImportFileError(
+                f"{where}: {label} work {record['work']} + PE {record[pe]} + MP {record['mp']}"
+                f" != {total.replace('_', ' ')} {record[total]} (columns misread?)"
+            )
+
+
+def _column_index(lines: list[list[str]], header_at: int, source: str) -> dict[str, int]:
+    """Join the stacked header rows above the HCPCS row into one name per column."""
+    stack = [lines[header_at]]
+    for row in reversed(lines[:header_at]):
+        text = " ".join(row)
+        if not row or not text.strip() or _RELEASED.search(text):
+            break
+        stack.insert(0, row)
+    width = len(lines[header_at])
+    names = []
+    for j in range(width):
+        parts = [row[j].strip() for row in stack if j < len(row) and row[j].strip()]
+        names.append(_norm(" ".join(parts)))
+    wanted = dict(_KEY_HEADERS) | {cms: ours for ours, cms in ROW_FIELDS}
+    found: dict[str, int] = {}
+    for j, name in enumerate(names):
+        ours = wanted.get(name)
+        if ours and ours not in found:
+            found[ours] = j
+    missing = [cms for cms, ours in wanted.items() if ours not in found]
+    if missing:
+        raise ImportFileError(f"{source}: missing column(s) {', '.join(missing)}")
+    return found
+
+
+def _release_from_preamble(preamble: list[list[str]], source: str, fallback_id: str | None) -> Release:
+    text = "\n".join(" ".join(row) for row in preamble)
+    year: int | None = None
+    letter: str | None = None
+    title = _TITLE.search(text)
+    if title:
+        year, letter = int(title.group(1)), RELEASE_LETTER.get(title.group(2).upper())
+    if (year is None or letter is None) and fallback_id:
+        match = re.fullmatch(r"RVU(\d\d)([A-D])R?", fallback_id.upper())
+        if match:
+            year, letter = 2000 + int(match.group(1)), match.group(2)
+    if year is None or letter is None:
+        raise ImportFileError(f"{source}: cannot tell which CMS release this is (no title line)")
+    released = ""
+    stamp = _RELEASED.search(text)
+    if stamp:
+        month, day, yyyy = (int(x) for x in stamp.groups())
+        released = f"{yyyy:04d}-{month:02d}-{day:02d}"
+    return Release(id=f"RVU{year % 100:02d}{letter}", year=year, released=released,
+                   conversion_factor="", letter=letter)
+
+
+def release_id_from_name(name: str) -> str | None:
+    """'rvu26d-updated-08-26-2026.zip' -> 'RVU26D'; 'PPRRVU2026_Oct_nonQPP.csv' -> 'RVU26D'."""
+    match = re.search(r"rvu(\d\d)([a-d])", name, re.I)
+    if match:
+        return f"RVU{match.group(1)}{match.group(2).upper()}"
+    match = re.search(r"PPRRVU(?:20)?(\d\d)_?(JAN|APR|JUL|OCT)", name, re.I)
+    if match:
+        letter = {"JAN": "A", "APR": "B", "JUL": "C", "OCT": "D"}[match.group(2).upper()]
+        return f"RVU{match.group(1)}{letter}"
+    return None
+
+
+@dataclass
+class Locality:
+    mac: str
+    number: str
+    state: str
+    name: str
+    work_gpci: str
+    pe_gpci: str
+    mp_gpci: str
+
+    def as_row(self) -> list[str]:
+        return [self.mac, self.number, self.state, self.name, self.work_gpci, self.pe_gpci, self.mp_gpci]
+
+
+def parse_gpci(text: str, source: str) -> list[Locality]:
+    lines = list(csv.reader(io.StringIO(text, newline="")))
+    header_at = next(
+        (i for i, row in enumerate(lines) if row and row[0].strip().startswith("Medicare Administrative Contractor")),
+        None,
+    )
+    if header_at is None:
+        raise ImportFileError(f"{source}: no GPCI header row")
+    header = [h.strip().upper() for h in lines[header_at]]
+
+    def col(*needles: str, avoid: str = "\0") -> int:
+        for j, name in enumerate(header):
+            if all(n in name for n in needles) and avoid not in name:
+                return j
+        raise ImportFileError(f"{source}: no column matching {' '.join(needles)}")
+
+    # Medicare pays on the floored work GPCI whenever the file offers both.
+    work = col("PW GPCI", "WITH 1.0 FLOOR", avoid="WITHOUT") if any(
+        "WITH 1.0" in h and "WITHOUT" not in h for h in header) else col("PW GPCI")
+    mac, state, number, name = col("CONTRACTOR"), col("STATE"), col("LOCALITY NUMBER"), col("LOCALITY NAME")
+    pe, mp = col("PE GPCI"), col("MP GPCI")
+    found = []
+    for row in lines[header_at + 1:]:
+        if len(row) <= max(work, pe, mp) or not row[mac].strip().isdigit():
+            continue
+        where = f"{source}: locality {row[mac]}-{row[number]}"
+        found.append(Locality(
+            mac=row[mac].strip().zfill(5), number=row[number].strip().zfill(2),
+            state=row[state].strip(), name=row[name].strip().rstrip("*").strip(),
+            work_gpci=f"{_decimal(row[work], where):.3f}", pe_gpci=f"{_decimal(row[pe], where):.3f}",
+            mp_gpci=f"{_decimal(row[mp], where):.3f}",
+        ))
+    if not found:
+        raise ImportFileError(f"{source}: no localities")
+    return found
+
+
+def parse_zip5(lines: Iterable[str]) -> dict[str, list[str]]:
+    """ZIP5 fixed-width file -> {zip: [carrier, locality, plus4_flag]} (layout: ZIP5lyout.txt)."""
+    out: dict[str, list[str]] = {}
+    for line in lines:
+        if len(line) < 21 or not line[2:7].strip().isdigit():
+            continue
+        out[line[2:7]] = [line[7:12], line[12:14], line[20:21]]
+    return out

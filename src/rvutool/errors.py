@@ -1,0 +1,62 @@
+"""The one family of errors rvutool reports to users.
+
+Each carries a message a person can act on and the exit status it maps to:
+1 for a user-facing problem (unknown code, missing entry, corrupt file),
+2 for bad usage (malformed arguments). Anything else is a bug.
+"""
+
+from __future__ import annotations
+
+
+class RvuError(Exception):
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(RvuError):
+    """Malformed input: the command line itself is wrong."""
+
+    exit_code = 2
+
+
+class UnknownCodeError(RvuError):
+    def __init__(self, code: str, suggestions: list[str]) -> None:
+        hint = f" (nearest: {', '.join(suggestions)})" if suggestions else ""
+        super().__init__(f"unknown code {code}: not in any CMS release rvutool has{hint}")
+        self.code = code
+        self.suggestions = suggestions
+
+
+class InvalidCodeError(UsageError):
+    pass
+
+
+class InvalidDateError(UsageError):
+    pass
+
+
+class DatasetError(RvuError):
+    """The bundled or an imported dataset file is missing or damaged."""
+
+
+class ImportFileError(RvuError):
+    """A CMS file given to `rvutool data import` could not be read or failed validation."""
+
+
+class CorruptLogError(RvuError):
+    pass
+
+
+class NoSuchEntryError(RvuError):
+    pass
+
+
+class ConfigError(RvuError):
+    pass
+
+
+class IdentifierError(RvuError):
+    """Free text that looks like a patient identifier."""

@@ -1,0 +1,51 @@
+"""Start-up fast path for the commands people run dozens of times a day.
+
+Importing typer (and, since typer 0.29, pydantic) costs more than everything
+`rvutool lookup 99213` does itself. When the arguments are plain (codes and the
+few options below), run the shared action directly; for anything else (help,
+an unknown option, a typo) return None and let the typer CLI handle it, so both
+paths give the same results and the same errors.
+"""
+
+from __future__ import annotations
+
+from rvutool import actions
+
+_LOOKUP_VALUE_OPTIONS = {"--date": "date_text", "--year": "year_text"}
+_LOOKUP_FLAGS = {"--json": "as_json"}
+
+
+def _parse(args: list[str], value_options: dict[str, str], flags: dict[str, str]) -> tuple[list[str], dict] | None:
+    positional: list[str] = []
+    options: dict[str, object] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name, eq, value = arg.partition("=")
+        if arg in flags:
+            options[flags[arg]] = True
+        elif name in value_options:
+            if not eq:
+                if i + 1 >= len(args):
+                    return None
+                i += 1
+                value = args[i]
+            if value_options[name] in options:
+                return None
+            options[value_options[name]] = value
+        elif arg.startswith("-"):
+            return None
+        else:
+            positional.append(arg)
+        i += 1
+    return positional, options
+
+
+def run(argv: list[str]) -> int | None:
+    if not argv or argv[0] != "lookup":
+        return None
+    parsed = _parse(argv[1:], _LOOKUP_VALUE_OPTIONS, _LOOKUP_FLAGS)
+    if parsed is None or not parsed[0]:
+        return None
+    tokens, options = parsed
+    return actions.guard(actions.lookup, tokens, **options)

@@ -1,0 +1,68 @@
+"""The ITEM grammar shared by lookup, log and calc: CODE[-MOD...][xN].
+
+    99213   71046-26   49505-50   27447-62-RT   97110x4
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rvutool import modifiers
+from rvutool.errors import InvalidCodeError, UsageError
+
+MAX_UNITS = 99
+
+_CODE = re.compile(r"^(?:[0-9]{4}[0-9FTUM]|[A-Z][0-9]{4})$")
+_ITEM = re.compile(r"^(?P<code>[0-9A-Z]+)(?P<mods>(?:-[0-9A-Z]*)*)(?:X(?P<units>[0-9-]*))?$")
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    modifiers: tuple[str, ...] = ()
+    units: int = 1
+
+    def __str__(self) -> str:
+        text = self.code + "".join(f"-{m}" for m in self.modifiers)
+        return text + (f"x{self.units}" if self.units != 1 else "")
+
+
+def check_code(code: str) -> str:
+    code = code.strip().upper()
+    if not _CODE.match(code):
+        raise InvalidCodeError(
+            f"{code or repr(code)} is not a code: expected 5 characters such as 99213, 0591T, G0121 or D1553"
+        )
+    return code
+
+
+def check_modifier(mod: str) -> str:
+    mod = mod.strip().upper()
+    if len(mod) != 2 or not mod.isalnum():
+        raise UsageError(f"{mod or repr(mod)} is not a modifier: modifiers are 2 characters, such as 26, TC or 50")
+    if modifiers.get(mod) is None:
+        raise UsageError(f"unknown modifier {mod}: rvutool does not know what it does to a work RVU")
+    return mod
+
+
+def parse_item(token: str, *, allow_units: bool = True) -> Item:
+    text = token.strip().upper()
+    match = _ITEM.match(text)
+    if not match:
+        raise InvalidCodeError(f"{token!r} is not an item: expected CODE[-MOD...][xN], such as 99213 or 71046-26")
+    code = check_code(match.group("code"))
+    mods = tuple(check_modifier(m) for m in match.group("mods").split("-")[1:])
+    if len(set(mods)) != len(mods):
+        raise UsageError(f"{token}: a modifier is repeated")
+    units = 1
+    if match.group("units") is not None:
+        if not allow_units:
+            raise UsageError(f"{token}: units (xN) are not used here")
+        raw = match.group("units")
+        if not raw.isdigit():
+            raise UsageError(f"{token}: units must be a whole number from 1 to {MAX_UNITS}")
+        units = int(raw)
+        if not 1 <= units <= MAX_UNITS:
+            raise UsageError(f"{token}: units must be from 1 to {MAX_UNITS}, not {units}")
+    return Item(code, mods, units)

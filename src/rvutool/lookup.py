@@ -1,0 +1,127 @@
+"""`rvutool lookup`: what a code is worth in the release in force on a date of service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from rvutool import dates, items, modifiers, taxonomy, vocab
+from rvutool.codes import Catalog, ReleaseInfo, Row
+from rvutool.errors import RvuError
+
+
+@dataclass
+class LookupResult:
+    item: items.Item
+    row: Row
+    release_note: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    description: str | None = None
+
+    @property
+    def release(self) -> ReleaseInfo:
+        return self.row.release
+
+    @property
+    def modifier_notes(self) -> list[tuple[str, str]]:
+        return [(m, modifiers.MODIFIERS[m].meaning) for m in self.item.modifiers]
+
+    def indicators(self) -> dict[str, tuple[str, str]]:
+        v = self.row.values
+        return {
+            "pctc": (v["pctc"], vocab.meaning(vocab.PCTC, v["pctc"])),
+            "mult_proc": (v["mult_proc"], vocab.meaning(vocab.MULT_PROC, v["mult_proc"])),
+            "bilateral": (v["bilateral"], vocab.meaning(vocab.BILATERAL, v["bilateral"])),
+            "assistant": (v["assistant"], vocab.meaning(vocab.ASSISTANT, v["assistant"])),
+            "cosurgeon": (v["cosurgeon"], vocab.meaning(vocab.COSURGEON, v["cosurgeon"])),
+            "team": (v["team"], vocab.meaning(vocab.TEAM, v["team"])),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        row, v = self.row, self.row.values
+        pay_nf, pay_f = row.national_payment("nonfacility"), row.national_payment("facility")
+        return {
+            "code": row.code,
+            "modifier": "-".join(self.item.modifiers) or None,
+            "row_modifier": row.modifier or None,
+            "release": row.release.id,
+            "year": row.release.year,
+            "release_note": self.release_note,
+            "status": v["status"],
+            "status_meaning": vocab.meaning(vocab.STATUS, v["status"]),
+            "work_rvu": float(row.work_rvu),
+            "has_work_rvu": row.has_work_rvu,
+            "no_work_rvu_reason": row.no_work_reason,
+            "not_used_for_medicare_payment": row.not_used_for_medicare_payment,
+            "pe_nonfacility": float(v["pe_nonfacility"]),
+            "pe_nonfacility_na": row.na("nonfacility"),
+            "pe_facility": float(v["pe_facility"]),
+            "pe_facility_na": row.na("facility"),
+            "mp": float(v["mp"]),
+            "total_nonfacility": float(v["total_nonfacility"]),
+            "total_facility": float(v["total_facility"]),
+            "global_days": v["global_days"],
+            "global_days_meaning": vocab.meaning(vocab.GLOBAL_DAYS, v["global_days"]),
+            "pre_op": float(v["pre_op"]),
+            "intra_op": float(v["intra_op"]),
+            "post_op": float(v["post_op"]),
+            "indicators": {k: {"value": val, "meaning": text} for k, (val, text) in self.indicators().items()},
+            "endo_base": v["endo_base"] or None,
+            "imaging_family": v["imaging_family"],
+            "category": row.category,
+            "category_label": taxonomy.label(row.category),
+            "description": self.description,
+            "conversion_factor": float(row.release.conversion_factor),
+            "payment_nonfacility": float(pay_nf) if pay_nf is not None else None,
+            "payment_facility": float(pay_f) if pay_f is not None else None,
+            "modifiers": [{"code": m, "meaning": text} for m, text in self.modifier_notes],
+            "warnings": self.warnings,
+        }
+
+
+def select_row(rows: dict[str, Row], item: items.Item) -> tuple[Row, list[str]]:
+    """The CMS row for an item: its -26/-TC/-53 row when one exists, else the base row."""
+    warnings: list[str] = []
+    for mod in item.modifiers:
+        if mod in modifiers.ROW_MODIFIERS:
+            if mod in rows:
+                return rows[mod], warnings
+            warnings.append(f"{item.code} has no -{mod} row in this release "
+                            f"(PC/TC indicator {rows[next(iter(rows))].values['pctc']}); base row used")
+    if "" in rows:
+        return rows[""], warnings
+    # A code published only as components (rare): fall back to its first row, and say so.
+    first = rows[sorted(rows)[0]]
+    warnings.append(f"{item.code} has no global row; showing its -{first.modifier} row")
+    return first, warnings
+
+
+def choose_release(catalog: Catalog, on: date | None, year: int | None) -> tuple[ReleaseInfo, str | None]:
+    if year is not None:
+        return catalog.release_for_year(year)
+    return catalog.release_for(on or dates.today())
+
+
+def lookup_one(catalog: Catalog, token: str, release: ReleaseInfo, note: str | None) -> LookupResult:
+    item = items.parse_item(token, allow_units=False)
+    rows = catalog.require_rows(item.code, release)
+    row, warnings = select_row(rows, item)
+    return LookupResult(item=item, row=row, release_note=note, warnings=warnings,
+                        description=catalog.descriptors.get(item.code))
+
+
+def lookup_many(tokens: list[str], *, on: date | None = None, year: int | None = None,
+                catalog: Catalog | None = None) -> tuple[list[LookupResult], list[RvuError]]:
+    """Look up every token; known codes are returned even when others fail."""
+    # Validate every token's shape first: a typo is a usage error, reported before any data is read.
+    errors: list[RvuError] = []
+    catalog = catalog or Catalog()
+    release, note = choose_release(catalog, on, year)
+    results = []
+    for token in tokens:
+        try:
+            results.append(lookup_one(catalog, token, release, note))
+        except RvuError as exc:
+            errors.append(exc)
+    return results, errors

@@ -1,0 +1,93 @@
+"""Every file location rvutool uses, in one place.
+
+Reading a path never creates anything; writers call `ensure_private_dir` first.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP = "rvutool"
+HOME_ENV = "RVUTOOL_HOME"
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+# In a wheel the dataset sits inside the package; in a checkout or an editable
+# install it is the repository's own data/ folder, two levels above src/rvutool.
+_BUNDLED_CANDIDATES = (_PACKAGE_DIR / "_data", _PACKAGE_DIR.parent.parent / "data")
+
+
+def _home_override() -> Path | None:
+    value = os.environ.get(HOME_ENV)
+    return Path(value).expanduser() if value else None
+
+
+def data_dir() -> Path:
+    """Where the log and imported CMS releases live."""
+    home = _home_override()
+    if home is not None:
+        return home
+    import platformdirs
+
+    return platformdirs.user_data_path(APP, appauthor=False)
+
+
+def config_dir() -> Path:
+    home = _home_override()
+    if home is not None:
+        return home
+    import platformdirs
+
+    return platformdirs.user_config_path(APP, appauthor=False)
+
+
+def log_file() -> Path:
+    return data_dir() / "log.sqlite3"
+
+
+def config_file() -> Path:
+    return config_dir() / "config.toml"
+
+
+def imports_dir() -> Path:
+    """Releases and descriptors the user imported from their own CMS download."""
+    return data_dir() / "imported"
+
+
+def descriptors_file() -> Path:
+    return imports_dir() / "descriptors.json"
+
+
+def bundled_file(name: str) -> Path:
+    for folder in _BUNDLED_CANDIDATES:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    return _BUNDLED_CANDIDATES[-1] / name
+
+
+def bundled_dataset() -> Path:
+    return bundled_file("codes.json")
+
+
+def bundled_zip_localities() -> Path:
+    return bundled_file("zip_localities.json")
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create a directory (0700) for writing; leave an existing one as it is."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def all_paths() -> dict[str, Path]:
+    return {
+        "data directory": data_dir(),
+        "config directory": config_dir(),
+        "log": log_file(),
+        "config": config_file(),
+        "imported releases": imports_dir(),
+        "imported descriptors": descriptors_file(),
+        "bundled dataset": bundled_dataset(),
+        "bundled ZIP localities": bundled_zip_localities(),
+    }

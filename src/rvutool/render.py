@@ -1,0 +1,139 @@
+"""All terminal output. rich is imported here and only inside functions that draw,
+so commands that print JSON never pay for it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from rvutool.lookup import LookupResult
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def error(message: str) -> None:
+    sys.stderr.write(f"Error: {message}\n")
+
+
+def warning(message: str) -> None:
+    sys.stderr.write(f"Warning: {message}\n")
+
+
+def note(message: str) -> None:
+    sys.stderr.write(f"Note: {message}\n")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def print_json(payload: Any) -> None:
+    sys.stdout.write(json.dumps(payload, indent=2, default=_json_default, ensure_ascii=False) + "\n")
+
+
+def money(value: Decimal | None) -> str:
+    return "—" if value is None else f"${value:,.2f}"
+
+
+def rvu(value: Decimal | float | str) -> str:
+    return f"{Decimal(str(value)):.2f}"
+
+
+# ---------------------------------------------------------------- lookup
+def lookup(results: Iterable[LookupResult]) -> None:
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    from rvutool import taxonomy, vocab
+
+    console = _console()
+    notes_shown: set[str] = set()
+    for result in results:
+        row, v = result.row, result.row.values
+        if result.release_note and result.release_note not in notes_shown:
+            notes_shown.add(result.release_note)
+            console.print(Text(f"Note: {result.release_note}", style="yellow"))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column()
+        if row.has_work_rvu:
+            work = Text(rvu(row.work_rvu), style="bold green")
+            if row.not_used_for_medicare_payment:
+                work.append("  published, but not used for Medicare payment (+)", style="yellow")
+            grid.add_row("Work RVU", work)
+        else:
+            flag = Text("No CMS work RVU", style="bold white on red")
+            flag.append(f"  {row.no_work_reason}", style="red")
+            grid.add_row("Work RVU", flag)
+        grid.add_row("Status", f"{v['status']}  {vocab.meaning(vocab.STATUS, v['status'])}")
+        grid.add_row("Category", taxonomy.label(row.category))
+        if result.description:
+            grid.add_row("Descriptor", result.description)
+        grid.add_row("PE RVU", f"non-facility {_na(v['pe_nonfacility'], row.na('nonfacility'))}"
+                               f" · facility {_na(v['pe_facility'], row.na('facility'))}")
+        grid.add_row("MP RVU", rvu(v["mp"]))
+        grid.add_row("Total RVU", f"non-facility {rvu(v['total_nonfacility'])} · facility {rvu(v['total_facility'])}")
+        grid.add_row("Global", f"{v['global_days']}  {vocab.meaning(vocab.GLOBAL_DAYS, v['global_days'])}")
+        if v["global_days"] in {"010", "090"}:
+            grid.add_row("Shares", f"pre-op {rvu(v['pre_op'])} · intra-op {rvu(v['intra_op'])}"
+                                   f" · post-op {rvu(v['post_op'])}")
+        for label, (value, text) in _indicator_rows(result):
+            grid.add_row(label, f"{value}  {text}")
+        if v["endo_base"]:
+            grid.add_row("Endo base", v["endo_base"])
+        cf = row.release.conversion_factor
+        grid.add_row("Medicare", f"national non-facility {money(row.national_payment('nonfacility'))}"
+                                 f" · facility {money(row.national_payment('facility'))}  (CF {cf})")
+        for mod, meaning in result.modifier_notes:
+            grid.add_row(f"-{mod}", meaning)
+        for text in result.warnings:
+            grid.add_row(Text("Warning", style="yellow"), text)
+        title = f"[bold]{result.item.code}{''.join('-' + m for m in result.item.modifiers)}[/bold]"
+        subtitle = f"{row.release.id} · CY{row.release.year}"
+        console.print(Panel(grid, title=title, title_align="left", subtitle=subtitle,
+                            subtitle_align="right", expand=False))
+    if any(r.description for r in results):
+        console.print(Text("CPT codes and descriptions are copyright the American Medical Association; "
+                           "CDT (D codes) copyright the American Dental Association. From your own CMS file.",
+                           style="dim"))
+
+
+def _na(value: Any, is_na: bool) -> str:
+    return f"{rvu(value)} (NA)" if is_na else rvu(value)
+
+
+def _indicator_rows(result: LookupResult) -> list[tuple[str, tuple[str, str]]]:
+    ind = result.indicators()
+    rows = [("PC/TC", ind["pctc"])]
+    surgical = result.row.values["global_days"] in {"000", "010", "090", "ZZZ"} or ind["mult_proc"][0] != "9"
+    if surgical:
+        rows += [("Multiple", ind["mult_proc"]), ("Bilateral", ind["bilateral"]),
+                 ("Assistant", ind["assistant"]), ("Co-surgeon", ind["cosurgeon"]), ("Team", ind["team"])]
+    return rows
+
+
+# ---------------------------------------------------------------- paths
+def key_values(pairs: Iterable[tuple[str, str]]) -> None:
+    from rich.table import Table
+
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for key, value in pairs:
+        table.add_row(key, value)
+    _console().print(table)

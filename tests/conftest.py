@@ -1,0 +1,57 @@
+"""Shared test set-up: every test gets its own RVUTOOL_HOME and a fixed terminal width."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CMS = REPO.parent / "shared" / "data" / "cms"
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self):
+        return json.loads(self.stdout)
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch):
+    home = tmp_path / "rvutool-home"
+    monkeypatch.setenv("RVUTOOL_HOME", str(home))
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("RVUTOOL_DEBUG", raising=False)
+    return home
+
+
+@pytest.fixture
+def rvutool(capsys):
+    """Run the command line in-process, as a user would type it."""
+    from rvutool.entry import main
+
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run
+
+
+def cms_file(name: str) -> Path:
+    path = CMS / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the raw CMS files are needed for this test")
+    return path
