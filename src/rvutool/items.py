@@ -14,7 +14,8 @@ from rvutool.errors import InvalidCodeError, UsageError
 MAX_UNITS = 99
 
 _CODE = re.compile(r"^(?:[0-9]{4}[0-9FTUM]|[A-Z][0-9]{4})$")
-_ITEM = re.compile(r"^(?P<code>[0-9A-Z]+)(?P<mods>(?:-[0-9A-Z]*)*)(?:X(?P<units>[0-9-]*))?$")
+_UNITS = re.compile(r"X(?P<units>[0-9+-]*)$")
+_BODY = re.compile(r"^[0-9A-Z]+(?:-[0-9A-Z]*)*$")
 
 
 @dataclass(frozen=True)
@@ -48,18 +49,20 @@ def check_modifier(mod: str) -> str:
 
 def parse_item(token: str, *, allow_units: bool = True) -> Item:
     text = token.strip().upper()
-    match = _ITEM.match(text)
-    if not match:
+    units_match = _UNITS.search(text) if len(text) > 5 else None
+    body = text[: units_match.start()] if units_match else text
+    if not _BODY.match(body):
         raise InvalidCodeError(f"{token!r} is not an item: expected CODE[-MOD...][xN], such as 99213 or 71046-26")
-    code = check_code(match.group("code"))
-    mods = tuple(check_modifier(m) for m in match.group("mods").split("-")[1:])
+    code, *mod_parts = body.split("-")
+    code = check_code(code)
+    mods = tuple(check_modifier(m) for m in mod_parts)
     if len(set(mods)) != len(mods):
         raise UsageError(f"{token}: a modifier is repeated")
     units = 1
-    if match.group("units") is not None:
+    if units_match is not None:
         if not allow_units:
             raise UsageError(f"{token}: units (xN) are not used here")
-        raw = match.group("units")
+        raw = units_match.group("units")
         if not raw.isdigit():
             raise UsageError(f"{token}: units must be a whole number from 1 to {MAX_UNITS}")
         units = int(raw)
