@@ -1,0 +1,49 @@
+"""Start-up discipline: the hot commands load neither typer nor, for JSON, rich."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def imported_modules(*args: str, home) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "rvutool", *args],
+        capture_output=True, text=True, env=dict(os.environ, RVUTOOL_HOME=str(home)),
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    modules = set()
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            modules.add(line.rsplit("|", 1)[1].strip())
+    return modules
+
+
+def test_lookup_json_needs_neither_typer_nor_rich(home):
+    modules = imported_modules("lookup", "99213", "--json", home=home)
+    assert "rvutool.lookup" in modules
+    assert not {m for m in modules if m.split(".")[0] in {"typer", "rich", "click", "pydantic"}}
+
+
+def test_lookup_table_skips_typer(home):
+    modules = imported_modules("lookup", "99213", home=home)
+    assert "rich.table" in modules
+    assert not {m for m in modules if m.split(".")[0] in {"typer", "click", "pydantic"}}
+
+
+@pytest.mark.parametrize("args", [["lookup", "--help"], ["lookup", "99213", "--unknown-option"]])
+def test_anything_unusual_falls_back_to_the_full_cli(rvutool, args):
+    result = rvutool(*args)
+    assert result.exit_code in (0, 2)
+    assert "Usage" in result.stdout or "Error" in result.stderr
+
+
+def test_importing_the_cli_does_no_work(home):
+    code = "import rvutool.cli, rvutool.codes, rvutool.paths; print('ok')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=dict(os.environ, RVUTOOL_HOME=str(home)))
+    assert done.stdout.strip() == "ok"
+    assert not home.exists()
