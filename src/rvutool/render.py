@@ -251,5 +251,4 @@ def data_status(status: DataStatus) -> None:
                      f" ({status.hcpcs.get('descriptors', 0):,} codes)")
         console.print(Text(line, style="dim"))
     else:
-        console.print(Text("No descriptors: import your own CMS file to see them "
-                           "(rvutool data import rvu26d-updated-08-26-2026.zip)", style="dim"))
+        console.print(Text("No descriptors: `rvutool data import` your own CMS file to see them", style="dim"))
