@@ -197,7 +197,7 @@ def test_descriptor_file_layout_and_privacy(rvutool, tmp_path, home):
     assert rvutool("data", "import", str(write(tmp_path / "PPRRVU2026_Oct_nonQPP.csv", rvu26d_csv()))).exit_code == 0
     raw = (imports(home) / "descriptors.json").read_bytes()
     mapping = json.loads(raw)
-    assert raw == (json.dumps(mapping, indent=0, sort_keys=True, ensure_ascii=True) + "\n").encode()
+    assert raw == json.dumps(mapping, indent=0, sort_keys=True, ensure_ascii=True).encode()
     assert raw == encode_descriptors(mapping)
     assert b'\n"99213": "Fixture visit alpha",\n' in raw  # one code per line
     assert stat.S_IMODE(os.stat(imports(home)).st_mode) == 0o700
@@ -256,6 +256,8 @@ BAD_FILES = {
                f"line {PREAMBLE_LINES + 2}: 99214 work 1.92"),
     "truncated": (lambda p: write(p / "PPRRVU2026_Oct_nonQPP.csv", _truncated_csv()), "truncated file?"),
     "zip without PPRRVU": (lambda p: zip_of(p / "rvu26d.zip", {"GPCI2026.csv": b"x\r\n"}), "holds no PPRRVU"),
+    "spreadsheet": (lambda p: zip_of(p / "PPRRVU2026_Oct_nonQPP.xlsx", {
+        "[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}), "is a spreadsheet"),
     "truncated zip": (lambda p: write(p / "rvu26d.zip", zip_of(p / "whole.zip", {
         "PPRRVU2026_Oct_nonQPP.csv": rvu26d_csv()}).read_bytes()[:300]), "not a readable zip"),
     "qpp only": (lambda p: write(p / "PPRRVU2026_Oct_QPP.csv", rvu26d_csv()), "is the QPP file"),

@@ -22,10 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rvutool import cmsfile, datafile, paths, taxonomy
 from rvutool.errors import DatasetError, ImportFileError
+
+if TYPE_CHECKING:
+    from rvutool.codes import Catalog
 
 # Called with a stage label and the fraction done (0..1); render draws it.
 Progress = Callable[[str, float], None]
@@ -90,6 +93,8 @@ def _from_zip(raw: bytes, name: str) -> tuple[bytes, str]:
                    if not m.is_dir() and _PPRRVU_NAME.fullmatch(m.filename.rsplit("/", 1)[-1])]
     except (zipfile.BadZipFile, OSError, ValueError):
         raise ImportFileError(f"{name} is not a readable zip file (damaged or truncated?)") from None
+    if not members and any(m.filename == "[Content_Types].xml" for m in archive.infolist()):
+        raise ImportFileError(f"{name} is a spreadsheet (.xlsx); import the CMS zip or its PPRRVU .csv")
     if not members:
         raise ImportFileError(f"{name} holds no PPRRVU*.csv; is it a CMS RVU release zip "
                               "(such as rvu26d-updated-08-26-2026.zip)?")
@@ -168,7 +173,7 @@ def _existing_sources(folder: Path) -> dict[str, Any]:
 
 def encode_descriptors(mapping: dict[str, str]) -> bytes:
     """One code per line, so codes._Descriptors finds a code with one byte search."""
-    return (json.dumps(mapping, indent=0, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii")
+    return json.dumps(mapping, indent=0, sort_keys=True, ensure_ascii=True).encode("ascii")
 
 
 def _json_bytes(payload: Any) -> bytes:
@@ -314,7 +319,7 @@ class DataStatus:
                 "imports_dir": self.imports_dir}
 
 
-def status(catalog: Any = None) -> DataStatus:
+def status(catalog: Catalog | None = None) -> DataStatus:
     """Every release rvutool can use, with its provenance. Reads only; creates nothing."""
     from rvutool.codes import Catalog
 
