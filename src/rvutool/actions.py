@@ -77,3 +77,44 @@ def show_paths(as_json: bool = False) -> int:
     else:
         render.key_values(found.items())
     return 0
+
+
+# ---------------------------------------------------------------- search
+def search(text: str, *, limit: int | str = 20, as_json: bool = False, date_text: str | None = None,
+           year_text: str | None = None) -> int:
+    from rvutool.search import search as find
+
+    on, year = parse_when(date_text, year_text)
+    try:
+        limit = int(limit)
+    except ValueError:
+        raise UsageError(f"--limit must be a whole number, not {limit!r}") from None
+    result = find(text, limit=limit, on=on, year=year)
+    if as_json:
+        render.print_json([hit.to_dict() for hit in result.hits])
+    else:
+        render.search(result)
+    return 0
+
+
+# ---------------------------------------------------------------- data import / status
+def data_import(path_text: str) -> int:
+    from pathlib import Path
+
+    from rvutool.importer import import_file
+
+    with render.import_progress() as progress:
+        report = import_file(Path(path_text).expanduser(), progress=progress)
+    render.import_report(report)
+    return 0
+
+
+def data_status(as_json: bool = False) -> int:
+    from rvutool.importer import status
+
+    found = status()
+    if as_json:
+        render.print_json(found.to_dict())
+    else:
+        render.data_status(found)
+    return 0

@@ -65,6 +65,35 @@ def paths(*, as_json: JsonOpt = False) -> None:
     _exit(actions.guard(actions.show_paths, as_json))
 
 
+# ---------------------------------------------------------------- search and data
+@app.command()
+def search(
+    text: Annotated[list[str], typer.Argument(help="A code, a code prefix, a category or descriptor words.")],
+    *,
+    limit: Annotated[int, typer.Option("--limit", help="Show at most this many hits (1-1000).")] = 20,
+    as_json: JsonOpt = False,
+    date: DateOpt = None,
+    year: YearOpt = None,
+) -> None:
+    """Find codes by code prefix, category or imported descriptor words. Example: rvutool search 2744"""
+    _exit(actions.guard(actions.search, " ".join(text), limit=limit, as_json=as_json, date_text=date,
+                        year_text=year))
+
+
+@data_app.command("import")
+def data_import(
+    path: Annotated[str, typer.Argument(help="A CMS RVU zip, a PPRRVU CSV or the HCPCS annual file.")],
+) -> None:
+    """Import your own CMS file: its release and descriptors. Example: rvutool data import rvu26d.zip"""
+    _exit(actions.guard(actions.data_import, path))
+
+
+@data_app.command("status")
+def data_status(*, as_json: JsonOpt = False) -> None:
+    """List the bundled and imported releases and the dates each covers. Example: rvutool data status"""
+    _exit(actions.guard(actions.data_status, as_json))
+
+
 # typer 0.29 vendors click; older releases use click itself. Find the base class either way.
 _CLICK_EXCEPTION = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 

@@ -279,3 +279,66 @@ def parse_zip5(lines: Iterable[str]) -> dict[str, list[str]]:
             continue
         out[line[2:7]] = [line[7:12], line[12:14], line[20:21]]
     return out
+
+
+# ---------------------------------------------------------------- HCPCS Level II annual file
+# Fixed-width, 320-character records (layout: HCPC<year>_recordlayout.txt). Positions below
+# are the layout's 1-based BEG/END turned into Python slices.
+HCPCS_RECORD = 320
+_HCPCS_CODE = slice(0, 5)  # field 1, 1-5
+_HCPCS_SEQUENCE = slice(5, 10)  # field 5, 6-10
+_HCPCS_RECORD_ID = 10  # field 6, 11: 3/4 procedure first/next line, 7/8 modifier first/next
+_HCPCS_LONG = slice(11, 91)  # field 7, 12-91
+_HCPCS_SHORT = slice(91, 119)  # field 8, 92-119
+_LEVEL_II = re.compile(r"^[A-Z][0-9]{4}$")
+
+
+@dataclass
+class HcpcsFile:
+    descriptors: dict[str, str] = field(default_factory=dict)  # code -> long description
+    records: int = 0
+    modifiers: int = 0
+
+
+def looks_like_hcpcs(text: str) -> bool:
+    """True when the first record has the HCPCS annual file's shape (not a CSV)."""
+    first = next((line.rstrip("\r") for line in text.split("\n", 5) if line.strip()), "")
+    return (len(first) >= HCPCS_RECORD and first[_HCPCS_SEQUENCE].isdigit()
+            and first[_HCPCS_RECORD_ID] in "3478" and "," not in first[:11])
+
+
+def parse_hcpcs(text: str, source: str) -> HcpcsFile:
+    """Long descriptions of the Level II codes in a HCPCS annual file. Raises ImportFileError."""
+    parts: dict[str, list[tuple[str, str]]] = {}
+    short: dict[str, str] = {}
+    out = HcpcsFile()
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        where = f"{source} line {number}"
+        if len(line) < HCPCS_RECORD or line[HCPCS_RECORD:].strip():
+            raise ImportFileError(f"{where}: record is {len(line)} characters, expected {HCPCS_RECORD}"
+                                  f"{' (truncated file?)' if len(line) < HCPCS_RECORD else ''}")
+        record_id, sequence = line[_HCPCS_RECORD_ID], line[_HCPCS_SEQUENCE]
+        if record_id not in "3478" or not sequence.isdigit():
+            raise ImportFileError(f"{where}: not a HCPCS record (record id {record_id!r}, "
+                                  f"sequence {sequence!r}); is this the HCPCS annual file?")
+        out.records += 1
+        if record_id in "78":  # modifier records: not codes
+            out.modifiers += record_id == "7"
+            continue
+        code = line[_HCPCS_CODE]
+        if not _LEVEL_II.match(code):
+            raise ImportFileError(f"{where}: {code!r} is not a HCPCS Level II code")
+        if record_id == "4" and code not in parts:
+            raise ImportFileError(f"{where}: continuation of {code} before its first record")
+        parts.setdefault(code, []).append((sequence, line[_HCPCS_LONG].strip()))
+        if record_id == "3":
+            short[code] = line[_HCPCS_SHORT].strip()
+    if not parts:
+        raise ImportFileError(f"{source}: no HCPCS code records")
+    for code, pieces in parts.items():
+        text_ = " ".join(piece for _, piece in sorted(pieces) if piece)
+        out.descriptors[code] = " ".join(text_.split()) or short.get(code, "")
+    return out

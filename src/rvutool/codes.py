@@ -257,6 +257,10 @@ class Catalog:
             seen.update(self._file(path).codes())
         return sorted(seen)
 
+    def index(self, release: ReleaseInfo) -> list[tuple[str, str]]:
+        """(code, category) of every code in one release, cheaply (for search)."""
+        return list(self._file(release.file).iter_index(release.id))
+
     def suggest(self, code: str, limit: int = 5) -> list[str]:
         """Existing codes closest to a mistyped one: longest shared prefix, then nearest number."""
         code = code.upper()

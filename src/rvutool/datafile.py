@@ -123,3 +123,10 @@ class DataFile:
                 raw = raw[:-2]
             if raw.startswith(b'["'):
                 yield json.loads(raw, parse_float=Decimal)
+
+    def iter_index(self, release_id: str) -> Iterator[tuple[str, str]]:
+        """(code, category) of every code with a row in one release, without parsing rows (search)."""
+        row_start = b'["' + release_id.encode("ascii") + b'",'
+        for raw in self._bytes[self._codes_from:].split(b"\n"):
+            if raw.startswith(b'["') and row_start in raw:
+                yield raw[2:7].decode("ascii"), raw.split(b'"', 5)[3].decode("ascii")

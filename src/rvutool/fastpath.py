@@ -41,7 +41,22 @@ def _parse(args: list[str], value_options: dict[str, str], flags: dict[str, str]
     return positional, options
 
 
+_SEARCH_VALUE_OPTIONS = {"--date": "date_text", "--year": "year_text", "--limit": "limit"}
+
+
+def _search(args: list[str]) -> int | None:
+    parsed = _parse(args, _SEARCH_VALUE_OPTIONS, _LOOKUP_FLAGS)
+    if parsed is None or not parsed[0]:
+        return None
+    words, options = parsed
+    if "limit" in options and not str(options["limit"]).strip().lstrip("-").isdigit():
+        return None  # let typer report the malformed number
+    return actions.guard(actions.search, " ".join(words), **options)
+
+
 def run(argv: list[str]) -> int | None:
+    if argv and argv[0] == "search":
+        return _search(argv[1:])
     if not argv or argv[0] != "lookup":
         return None
     parsed = _parse(argv[1:], _LOOKUP_VALUE_OPTIONS, _LOOKUP_FLAGS)

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from rvutool.importer import DataStatus, ImportReport
     from rvutool.lookup import LookupResult
+    from rvutool.search import SearchResult
 
 
 def _console(stderr: bool = False) -> Console:
@@ -137,3 +140,115 @@ def key_values(pairs: Iterable[tuple[str, str]]) -> None:
     for key, value in pairs:
         table.add_row(key, value)
     _console().print(table)
+
+
+# ---------------------------------------------------------------- search
+_DESCRIPTOR_NOTICE = ("CPT codes and descriptions are copyright the American Medical Association; "
+                      "CDT (D codes) copyright the American Dental Association. From your own CMS file.")
+
+
+def search(result: SearchResult) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from rvutool import taxonomy
+
+    console = _console()
+    if result.release_note:
+        console.print(Text(f"Note: {result.release_note}", style="yellow"))
+    described = any(hit.description for hit in result.hits)
+    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
+    table.add_column("Code", no_wrap=True, style="bold")
+    table.add_column("Work RVU", no_wrap=True, justify="right")
+    table.add_column("Category", overflow="fold")
+    if described:
+        table.add_column("Descriptor", overflow="fold")
+    for hit in result.hits:
+        row = hit.row
+        if row.has_work_rvu:
+            work = Text(rvu(row.work_rvu), style="green")
+            if row.not_used_for_medicare_payment:
+                work.append(" +", style="yellow")
+        else:
+            work = Text("No CMS work RVU", style="bold red")
+            work.append(f" · {row.no_work_reason_key}", style="red")
+        cells: list[Any] = [hit.code, work, taxonomy.label(row.category)]
+        if described:
+            cells.append(hit.description or "")
+        table.add_row(*cells)
+    console.print(table)
+    shown, total = len(result.hits), result.total
+    plural = "hit" if total == 1 else "hits"
+    footer = f"{total:,} {plural} for {result.query!r} in {result.release.id} (CY{result.release.year})"
+    footer += f" · showing {shown:,} of {total:,}"
+    console.print(Text(footer, style="dim"))
+    if described:
+        console.print(Text(_DESCRIPTOR_NOTICE, style="dim"))
+
+
+# ---------------------------------------------------------------- data import / status
+@contextmanager
+def import_progress() -> Iterator[Callable[[str, float], None]]:
+    """A progress bar on stderr while an import runs, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield lambda stage, done: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    bar = Progress(TextColumn("{task.description:<10}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                   console=_console(stderr=True), transient=True)
+    with bar:
+        task = bar.add_task("reading", total=100)
+
+        def update(stage: str, done: float) -> None:
+            bar.update(task, description=stage, completed=round(done * 100))
+
+        yield update
+
+
+def import_report(report: ImportReport) -> None:
+    if report.kind == "hcpcs":
+        key_values([
+            ("Imported", f"HCPCS Level II descriptors from {report.source_file}"),
+            ("Codes", f"{report.codes:,} Level II codes (no D codes in this file)"),
+            ("Descriptors", f"{report.descriptors_from_file:,} from this file · "
+                            f"{report.descriptors_total:,} stored in all, on this machine only"),
+        ])
+        return
+    meta = report.release
+    source = report.source_file + (f" ({report.member})" if report.member else "")
+    key_values([
+        ("Imported", f"{meta['id']}{' (replaces the earlier import)' if report.replaced else ''}"
+                     f" from {source}"),
+        ("Year", f"CY{meta['year']} · CMS released {meta['released'] or 'date not given in the file'}"
+                 f" · CF {meta['conversion_factor']}"),
+        ("Rows", f"{report.rows:,} rows · {report.codes:,} codes"),
+        ("Descriptors", f"{report.descriptors_from_file:,} from this file · "
+                        f"{report.descriptors_total:,} stored in all, on this machine only"),
+        ("Covers", f"dates of service {meta['applies_from']} to {meta['applies_to']}"),
+    ])
+
+
+def data_status(status: DataStatus) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    console = _console()
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for rel in status.releases:
+        described = (f"descriptors for {rel.descriptors:,} of {rel.codes:,} codes" if rel.descriptors
+                     else f"{rel.codes:,} codes, no descriptors")
+        table.add_row(rel.id, f"{rel.origin} · CY{rel.year} · CMS released {rel.released or '(not given)'}"
+                              f" · CF {rel.conversion_factor} · {rel.rows:,} rows")
+        table.add_row("", f"dates {rel.applies_from} to {rel.applies_to} · {described}")
+    console.print(table)
+    if status.descriptors:
+        line = f"{status.descriptors:,} descriptors imported, kept in {status.imports_dir}"
+        if status.hcpcs:
+            line += (f"; Level II text from {status.hcpcs.get('source_file', '?')}"
+                     f" ({status.hcpcs.get('descriptors', 0):,} codes)")
+        console.print(Text(line, style="dim"))
+    else:
+        console.print(Text("No descriptors: `rvutool data import` your own CMS file to see them", style="dim"))

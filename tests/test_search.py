@@ -1,0 +1,137 @@
+"""`rvutool search`: code prefixes, categories and (after an import) descriptor words."""
+
+from __future__ import annotations
+
+import pytest
+from cms_fixtures import rvu26d_csv, write
+
+JSON_KEYS = {"code", "release", "work_rvu", "has_work_rvu", "no_work_rvu_reason", "category",
+             "category_label", "description", "match"}
+
+
+@pytest.fixture
+def fixture_import(rvutool, tmp_path):
+    """The made-up RVU26D (in force from 2026-10-01) with its made-up descriptors."""
+    result = rvutool("data", "import", str(write(tmp_path / "PPRRVU2026_Oct_nonQPP.csv", rvu26d_csv())))
+    assert result.exit_code == 0, result.stderr
+
+
+def test_code_prefix_lists_the_family_in_code_order(rvutool):
+    hits = rvutool("search", "2744", "--year", "2026", "--json").json()
+    # RVU26C has seven codes starting 2744 (27440-27443, 27446-27448).
+    assert [h["code"] for h in hits] == ["27440", "27441", "27442", "27443", "27446", "27447", "27448"]
+    assert {h["match"] for h in hits} == {"prefix"}
+    knee = next(h for h in hits if h["code"] == "27447")
+    # CY2026 applies the -2.5% efficiency adjustment: 19.60 x 0.975 = 19.11
+    assert (knee["release"], knee["work_rvu"], knee["has_work_rvu"]) == ("RVU26C", 19.11, True)
+    assert knee["category"] == "surgery-musculoskeletal"
+    [y2025] = [h for h in rvutool("search", "2744", "--date", "2025-06-01", "--json").json() if h["code"] == "27447"]
+    assert (y2025["release"], y2025["work_rvu"]) == ("RVU25D", 19.60)
+
+
+def test_exact_code_ranks_first(rvutool, fixture_import):
+    hits = rvutool("search", "99213", "--date", "2026-10-15", "--json").json()
+    # 99213 itself, then 99214 whose (made-up) descriptor mentions 99213
+    assert [(h["code"], h["match"]) for h in hits] == [("99213", "code"), ("99214", "descriptor")]
+    assert hits[0]["work_rvu"] == 1.31 and hits[0]["release"] == "RVU26D"  # the fixture's value
+
+
+def test_implant_finds_dental_implant_codes_with_no_work_rvu(rvutool):
+    result = rvutool("search", "implant", "--year", "2026", "--limit", "1000", "--json")
+    assert result.exit_code == 0, result.stderr
+    hits = result.json()
+    # RVU26C lists 83 codes in D6000-D6199 (CDT implant services)
+    assert len(hits) == 83
+    assert all(h["code"].startswith(("D60", "D61")) for h in hits)
+    assert all(h["has_work_rvu"] is False and h["work_rvu"] == 0 for h in hits)
+    assert all("dental" in h["no_work_rvu_reason"] and h["match"] == "category" for h in hits)
+    text = rvutool("search", "implant", "--year", "2026")
+    assert "No CMS work RVU" in text.stdout and "implant services" in text.stdout
+
+
+def test_preventive_finds_dental_preventive_codes(rvutool):
+    hits = rvutool("search", "preventive", "--year", "2026", "--limit", "1000", "--json").json()
+    # RVU26C lists 41 codes in D1000-D1999
+    assert len(hits) == 41
+    assert {h["category"] for h in hits} == {"dental-preventive"}
+    assert all(h["code"].startswith("D1") for h in hits)
+
+
+@pytest.mark.parametrize(("query", "category"), [
+    ("musculoskeletal", "surgery-musculoskeletal"),
+    ("radiology", "radiology"),
+    ("musculo", "surgery-musculoskeletal"),  # the start of a category word, four letters or more
+])
+def test_category_words(rvutool, query, category):
+    hits = rvutool("search", query, "--year", "2026", "--limit", "5", "--json").json()
+    assert len(hits) == 5 and all(h["category"] == category for h in hits)
+    assert [h["code"] for h in hits] == sorted(h["code"] for h in hits)
+
+
+def test_limit_and_footer(rvutool):
+    result = rvutool("search", "implant", "--year", "2026", "--limit", "3")
+    assert result.exit_code == 0
+    assert "83 hits for 'implant' in RVU26C (CY2026) · showing 3 of 83" in result.stdout
+    assert "American Medical Association" not in result.stdout  # no descriptors shown
+    assert len(rvutool("search", "implant", "--year", "2026", "--limit", "3", "--json").json()) == 3
+    assert len(rvutool("search", "implant", "--year", "2026", "--json").json()) == 20  # default limit
+
+
+def test_json_keys(rvutool):
+    [hit] = rvutool("search", "D6010", "--year", "2026", "--json").json()
+    assert set(hit) == JSON_KEYS
+    assert (hit["code"], hit["match"], hit["description"]) == ("D6010", "code", None)
+    assert hit["category_label"] == "Dental (CDT): implant services"
+
+
+def test_descriptor_words_rank_before_categories(rvutool, fixture_import):
+    hits = rvutool("search", "implant", "--date", "2026-10-15", "--json").json()
+    # D6010's made-up descriptor has "implant" as a word; 27447's only inside "implantation".
+    assert [(h["code"], h["match"]) for h in hits] == [("D6010", "descriptor"), ("27447", "descriptor")]
+    # Every word must match, in any case.
+    [visit] = rvutool("search", "ALPHA", "Visit", "--date", "2026-10-15", "--json").json()
+    assert (visit["code"], visit["description"]) == ("99213", "Fixture visit alpha")
+    text = rvutool("search", "fixture", "visit", "--date", "2026-10-15")
+    assert "Fixture visit alpha" in text.stdout
+    assert "American Medical Association" in text.stdout  # descriptors shown: the notice is too
+    assert "2 hits" in text.stdout
+
+
+def test_descriptors_apply_to_the_bundled_release_too(rvutool, fixture_import):
+    [hit] = rvutool("search", "visit", "alpha", "--date", "2026-03-01", "--json").json()
+    assert (hit["code"], hit["release"], hit["work_rvu"]) == ("99213", "RVU26C", 1.30)
+
+
+def test_no_hits_is_one_line_exit_1(rvutool):
+    result = rvutool("search", "zzzz")
+    assert result.exit_code == 1 and result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: nothing in RVU") and "try" in line
+
+
+@pytest.mark.parametrize("args", [("",), ("   ",), ("x", "--limit", "0"), ("x", "--limit", "1001"),
+                                  ("x", "--limit", "many"), ("x", "--date", "2026-13-01"),
+                                  ("x", "--date", "2026-01-01", "--year", "2026")])
+def test_usage_errors_exit_2(rvutool, args):
+    result = rvutool("search", *args)
+    assert result.exit_code == 2, result
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("Error: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_no_argument_is_a_usage_error(rvutool):
+    assert rvutool("search").exit_code == 2
+
+
+def test_search_creates_nothing(rvutool, home):
+    assert rvutool("search", "2744").exit_code == 0
+    assert not home.exists()
+
+
+def test_search_is_quick(rvutool):
+    import time
+
+    start = time.perf_counter()
+    assert rvutool("search", "musculoskeletal", "--year", "2026").exit_code == 0
+    # In-process (no interpreter start-up); the brief's budget for the whole command is 0.5 s.
+    assert time.perf_counter() - start < 0.5
