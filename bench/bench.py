@@ -42,6 +42,8 @@ def rvutool_cmd() -> list[str]:
 CASES: list[Case] = [
     Case("lookup 99213", ["lookup", "99213"], ["lookup", "99213"], 1.0),
     Case("lookup 99213 --json", ["lookup", "99213", "--json"], ["lookup", "99213"], 0.8),
+    # search scans the whole dataset; no goal was set, so hold it to the floor.
+    Case("search knee", ["search", "knee"], ["lookup", "knee"], 1.0),
 ]
 
 

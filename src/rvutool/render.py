@@ -172,7 +172,8 @@ def search(result: SearchResult) -> None:
         else:
             work = Text("No CMS work RVU", style="bold red")
             work.append(f" · {row.no_work_reason_key}", style="red")
-        cells: list[Any] = [hit.code, work, taxonomy.label(row.category)]
+        where = taxonomy.label(row.category) + (f" · {hit.topic}" if hit.topic else "")
+        cells: list[Any] = [hit.code, work, where]
         if described:
             cells.append(hit.description or "")
         table.add_row(*cells)

@@ -1,8 +1,9 @@
 """`rvutool search`: find codes by code, code prefix, category and imported descriptor words.
 
 Ranking: the exact code, then codes starting with the query, then descriptor matches
-(more query words matched as whole words, then the earliest match, first), then codes of
-a matching category; ties by code. Only codes with a row in the chosen release are found.
+(more query words matched as whole words, then the earliest match, first), then codes in a
+plain-language topic (topics.py: "knee", "colonoscopy", "office visit"), then codes of a
+matching category; ties by code. Only codes with a row in the chosen release are found.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ _CODE_QUERY = re.compile(r"[A-Z0-9]{1,5}")
 _WORD = re.compile(r"[a-z0-9]+")
 _MIN_PREFIX = 4  # a category word this long may be the start of a longer word ("musculo")
 
-MATCH_ORDER = ("code", "prefix", "descriptor", "category")
+MATCH_ORDER = ("code", "prefix", "descriptor", "topic", "category")
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Hit:
     rank: tuple[Any, ...]
     row: Row
     description: str | None = None
+    topic: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         row = self.row
@@ -45,6 +47,7 @@ class Hit:
             "category_label": taxonomy.label(row.category),
             "description": self.description,
             "match": self.match,
+            "topic": self.topic,
         }
 
 
@@ -97,6 +100,7 @@ def _base_row(rows: dict[str, Row]) -> Row:
 def search(query: str, *, limit: int = DEFAULT_LIMIT, on: date | None = None, year: int | None = None,
            catalog: Catalog | None = None) -> SearchResult:
     """Codes matching a query in the release in force on a date (default today)."""
+    from rvutool import topics
     from rvutool.lookup import choose_release
 
     text = " ".join(query.split())
@@ -105,9 +109,10 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT, on: date | None = None, ye
     check_limit(limit)
     catalog = catalog or Catalog()
     release, note = choose_release(catalog, on, year)
-    words = [w for w in _WORD.findall(text.lower())]
+    words = list(_WORD.findall(text.lower()))
     code_query = text.upper() if _CODE_QUERY.fullmatch(text.upper()) and any(c.isdigit() for c in text) else None
     categories = matching_categories(words) if words else set()
+    topic_hits = topics.matching(text.lower().split()) if words and not code_query else []
     descriptors: dict[str, str] = {}
     if (catalog.imports_path / "descriptors.json").is_file():
         from rvutool.importer import load_descriptors
@@ -115,15 +120,20 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT, on: date | None = None, ye
         descriptors = load_descriptors(catalog.imports_path)
 
     ranked: list[tuple[tuple[Any, ...], str, str]] = []
+    topic_of: dict[str, str] = {}
     for code, category in catalog.index(release):
+        topic = next(((order, t) for order, t in topic_hits if t.covers(code)), None)
         if code_query and code == code_query:
             ranked.append(((0,), code, "code"))
         elif code_query and code.startswith(code_query):
             ranked.append(((1,), code, "prefix"))
         elif words and code in descriptors and (found := _descriptor_rank(descriptors[code], words)):
             ranked.append(((2, *found), code, "descriptor"))
+        elif topic is not None:
+            ranked.append(((3, topic[0]), code, "topic"))
+            topic_of[code] = topic[1].label
         elif category in categories:
-            ranked.append(((3,), code, "category"))
+            ranked.append(((4,), code, "category"))
     if not ranked:
         raise RvuError(f"nothing in {release.id} matches {text!r}; try a shorter code prefix, fewer words, "
                        "or a category such as implant, preventive or radiology")
@@ -131,5 +141,6 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT, on: date | None = None, ye
     hits = []
     for rank, code, match in ranked[:limit]:
         row = _base_row(catalog.rows(code, release))
-        hits.append(Hit(code=code, match=match, rank=rank, row=row, description=descriptors.get(code)))
+        hits.append(Hit(code=code, match=match, rank=rank, row=row, description=descriptors.get(code),
+                        topic=topic_of.get(code)))
     return SearchResult(query=text, release=release, release_note=note, hits=hits, total=len(ranked))
