@@ -191,7 +191,7 @@ def to_cents(value: Decimal) -> Decimal:
 
 def why_unpriced(row: Row, setting: str) -> str:
     if row.na(setting):
-        return f"CMS flags the {setting.replace('nonf', 'non-f')} setting NA (rarely or never done there)"
+        return f"CMS flags the {setting.replace('nonf', 'non-f')} setting NA: rarely or never done there"
     if not row.priced_by_rvus:
         return f"status {row.values['status']}: Medicare does not pay this code from its RVUs"
     return "no RVUs to price"
