@@ -418,81 +418,101 @@ def _check_options(lines: list[PricedLine], policy: Policy, options: Options) ->
 
 
 # ------------------------------------------------------------------ steps
+BILATERAL_MEANING = {
+    "0": "the 150% adjustment does not apply",
+    "2": "the RVUs already cover both sides",
+}
+
+
+def _find_mate(enc: _Encounter, i: int, taken: set[int]) -> int | None:
+    """The LT line that pairs with RT line i: same code, row and other modifiers, 1 unit each."""
+    line = enc.lines[i]
+    others = tuple(m for m in line.item.modifiers if m != "RT")
+    for j in enc.order:
+        other = enc.lines[j]
+        if j in taken or j == i or other.item.code != line.item.code or other.item.units != 1:
+            continue
+        mods = other.item.modifiers
+        if other.row.modifier == line.row.modifier and "LT" in mods and "RT" not in mods \
+                and tuple(m for m in mods if m != "LT") == others:
+            return j
+    return None
+
+
+def _rt_lt_pairs(enc: _Encounter, procs: list[_Proc]) -> set[int]:
+    """RT+LT lines of one code: one bilateral procedure, shared evenly between the two lines."""
+    paired: set[int] = set()
+    for i in enc.order:
+        line = enc.lines[i]
+        mods, ind = set(line.item.modifiers), line.row.values["bilateral"]
+        if i in paired or "RT" not in mods or "LT" in mods or line.item.units != 1 \
+                or ind not in BILATERAL_FACTORS:
+            continue
+        mate = _find_mate(enc, i, paired)
+        if mate is None:
+            continue
+        paired.update({i, mate})
+        share = BILATERAL_FACTORS[ind] / 2
+        code = line.item.code
+        pair = f"{code}-RT with {code}-LT"
+        if ind == "1":
+            reason = (f"{pair}: one bilateral procedure (bilateral indicator 1) credited 150% of one side "
+                      f"in total, {_pct(share)} on each side")
+        elif ind == "3":
+            reason = f"{pair}: bilateral indicator 3, each side credited in full (200% in total)"
+        else:
+            reason = (f"{pair}: bilateral indicator {ind} ({BILATERAL_MEANING[ind]}), both sides together "
+                      f"are one procedure at 100%, {_pct(share)} on each side")
+        unit = enc.unit_amount(line.row)
+        for k in (i, mate):
+            enc.adjust(k, "bilateral", share, reason)
+            enc.flag(k, "bilateral")
+            if ind in BILATERAL_MEANING:
+                enc.warn(k, f"{code}: bilateral indicator {ind} ({BILATERAL_MEANING[ind]}); RT and LT "
+                            "together are credited as one procedure")
+        procs.append(_Proc([_Part(i, unit.scale(share)), _Part(mate, unit.scale(share))],
+                           line.row.values["mult_proc"], code, f"{code}-RT-LT"))
+    return paired
+
+
+def _modifier_50(enc: _Encounter, i: int) -> Decimal:
+    """The bilateral factor of a -50 line, with its explanation and any warning."""
+    code, ind = enc.lines[i].item.code, enc.lines[i].row.values["bilateral"]
+    factor = BILATERAL_FACTORS.get(ind, ONE)
+    if ind == "1":
+        reason = "-50 on bilateral indicator 1: 150% of the single code"
+        enc.flag(i, "bilateral")
+    elif ind == "3":
+        reason = "-50 on bilateral indicator 3: each side in full, 200% of the single code"
+        enc.flag(i, "bilateral")
+    elif ind in BILATERAL_MEANING:
+        reason = f"-50 on bilateral indicator {ind}: {BILATERAL_MEANING[ind]}; credited 100%"
+        enc.warn(i, f"{code}-50: bilateral indicator {ind}, so -50 does not raise the credit")
+    else:
+        reason = f"-50 on bilateral indicator {ind or 'blank'}: the bilateral rule does not apply; credited 100%"
+        enc.warn(i, f"{code}-50: the bilateral rule does not apply to this code (indicator {ind})")
+    enc.adjust(i, "bilateral", factor, reason)
+    return factor
+
+
 def _bilateral(enc: _Encounter) -> list[_Proc]:
     """Step 2: turn lines into procedures, collapsing bilateral ones (domain-rules §1.9)."""
     procs: list[_Proc] = []
     medicare = enc.policy.bilateral == "medicare"
-    paired: set[int] = set()
-    if medicare:
-        for i in enc.order:
-            if i in paired:
-                continue
-            line = enc.lines[i]
-            mods = set(line.item.modifiers)
-            ind = line.row.values["bilateral"]
-            if "RT" not in mods or "LT" in mods or line.item.units != 1 or ind not in BILATERAL_FACTORS:
-                continue
-            others = tuple(m for m in line.item.modifiers if m != "RT")
-            mate = next((j for j in enc.order if j not in paired and j != i
-                         and enc.lines[j].item.code == line.item.code and enc.lines[j].item.units == 1
-                         and enc.lines[j].row.modifier == line.row.modifier
-                         and "LT" in enc.lines[j].item.modifiers and "RT" not in enc.lines[j].item.modifiers
-                         and tuple(m for m in enc.lines[j].item.modifiers if m != "LT") == others), None)
-            if mate is None:
-                continue
-            paired.update({i, mate})
-            total = BILATERAL_FACTORS[ind]
-            share = total / 2
-            unit = enc.unit_amount(line.row)
-            code = line.item.code
-            if ind == "1":
-                reason = (f"{code}-RT with {code}-LT: one bilateral procedure (bilateral indicator 1) "
-                          f"credited 150% of one side in total, {_pct(share)} on each side")
-            elif ind == "3":
-                reason = (f"{code}-RT with {code}-LT: bilateral indicator 3, each side credited in full "
-                          "(200% in total)")
-            else:
-                reason = (f"{code}-RT with {code}-LT: bilateral indicator {ind}, both sides together are "
-                          f"one procedure at 100%, {_pct(share)} on each side")
-                for k in (i, mate):
-                    enc.warn(k, f"{code}: bilateral indicator {ind} ({'RVUs already cover both sides' if ind == '2' else '150% does not apply'}); RT and LT together are credited as one procedure")
-            for k in (i, mate):
-                enc.adjust(k, "bilateral", share, reason)
-                enc.flag(k, "bilateral")
-            procs.append(_Proc([_Part(i, unit.scale(share)), _Part(mate, unit.scale(share))],
-                               line.row.values["mult_proc"], code, f"{code}-RT-LT"))
+    paired = _rt_lt_pairs(enc, procs) if medicare else set()
     for i in enc.order:
         if i in paired:
             continue
-        line = enc.lines[i]
-        item, row = line.item, line.row
-        mods = set(item.modifiers)
-        ind = row.values["bilateral"]
+        item, row = enc.lines[i].item, enc.lines[i].row
+        mods, ind, mp = set(item.modifiers), row.values["bilateral"], row.values["mult_proc"]
         unit = enc.unit_amount(row)
-        mp = row.values["mult_proc"]
         label = "-".join((item.code, *item.modifiers))
         if "50" in mods:
-            if not medicare:
-                enc.adjust(i, "bilateral", ONE, f"-50 credited as entered (one unit at 100%): policy "
-                                                "bilateral=none")
-                procs.append(_Proc([_Part(i, unit)], mp, item.code, label))
-                continue
-            factor = BILATERAL_FACTORS.get(ind, ONE)
-            if ind == "1":
-                reason = "-50 on bilateral indicator 1: 150% of the single code"
-                enc.flag(i, "bilateral")
-            elif ind == "3":
-                reason = "-50 on bilateral indicator 3: each side in full, 200% of the single code"
-                enc.flag(i, "bilateral")
-            elif ind in {"0", "2"}:
-                reason = (f"-50 on bilateral indicator {ind}: "
-                          f"{'the RVUs already cover both sides' if ind == '2' else 'the 150% adjustment does not apply'}"
-                          "; credited 100%")
-                enc.warn(i, f"{item.code}-50: bilateral indicator {ind}, so -50 does not raise the credit")
+            if medicare:
+                factor = _modifier_50(enc, i)
             else:
-                reason = f"-50 on bilateral indicator {ind or 'blank'}: the bilateral rule does not apply; credited 100%"
-                enc.warn(i, f"{item.code}-50: the bilateral rule does not apply to this code (indicator {ind})")
-            enc.adjust(i, "bilateral", factor, reason)
+                factor = ONE
+                enc.adjust(i, "bilateral", ONE, "-50 credited as entered (one unit at 100%): policy bilateral=none")
             procs.append(_Proc([_Part(i, unit.scale(factor))], mp, item.code, label))
             continue
         if item.units == 2 and ind == "1" and not mods & {"RT", "LT"}:
@@ -501,6 +521,8 @@ def _bilateral(enc: _Encounter) -> list[_Proc]:
                            f"2 units of {item.code} (bilateral indicator 1): one bilateral procedure, 150% "
                            "of one unit (75% of the 2 units entered)")
                 enc.flag(i, "bilateral")
+                enc.warn(i, f"{item.code}x2: counted as one bilateral procedure (150%); if these are two "
+                            "procedures on one side, enter them as separate items (for example with -59)")
                 procs.append(_Proc([_Part(i, unit.scale(Decimal("1.5")))], mp, item.code, label))
                 continue
             enc.adjust(i, "bilateral", ONE, f"2 units of {item.code} credited as entered: policy bilateral=none")
@@ -775,6 +797,7 @@ def price_encounter(items: list[items_mod.Item], on: date, *, catalog: Catalog |
             if line.payment is None:
                 from rvutool import locality
 
-                enc.warn(i, f"{line.item.code}: no Medicare amount ({locality.why_unpriced(line.row, options.setting)})")
+                why = locality.why_unpriced(line.row, options.setting)
+                enc.warn(i, f"{line.item.code}: no Medicare amount ({why})")
     return PricedEncounter(date=on, release=release, release_note=note, policy=policy,
                            options=options, lines=lines, conversion_factor=cf)
