@@ -162,6 +162,8 @@ def _factor(value: Decimal) -> str:
 
 
 def calc(encounter: PricedEncounter) -> None:
+    from rich.console import Group
+    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
@@ -181,12 +183,14 @@ def calc(encounter: PricedEncounter) -> None:
     if priced:
         table.add_column("Medicare", justify="right", footer=money(encounter.payment), no_wrap=True)
     for line in encounter.lines:
-        cell = Text(line.item.code, style="bold")
+        parts: list[Any] = [Text(line.item.code, style="bold")]
         for adj in line.adjustments:
-            cell.append(f"\n  {_factor(adj.factor)} {adj.rule}: ", style="cyan")
-            cell.append(adj.reason, style="dim")
+            text = Text(f"{_factor(adj.factor)} {adj.rule}: ", style="cyan")
+            text.append(adj.reason, style="dim")
+            parts.append(Padding(text, (0, 0, 0, 2)))
         if not line.row.has_work_rvu:
-            cell.append(f"\n  no CMS work RVU: {line.no_work_reason}", style="yellow")
+            parts.append(Padding(Text(f"no CMS work RVU: {line.no_work_reason}", style="yellow"), (0, 0, 0, 2)))
+        cell = Group(*parts)
         credited = Text(rvu(line.credited_wrvu), style="bold" if line.credited_wrvu != line.base_wrvu else "")
         cells = [cell, " ".join(line.item.modifiers) or "—", str(line.item.units), rvu(line.base_wrvu), credited]
         if priced:
