@@ -368,7 +368,7 @@ def test_option_checks(catalog):
         price(catalog, "99213", setting="office")
     with pytest.raises(UsageError, match="at most 1"):
         price(catalog, "27447-52", fraction=D("1.5"))
-    with pytest.raises(UsageError, match="only for items"):
+    with pytest.raises(UsageError, match="not used by any item"):
         price(catalog, "27447", fraction=D("0.5"))
     with pytest.raises(UsageError, match="-26 and -TC"):
         price(catalog, "71046-26-TC")

@@ -73,8 +73,8 @@ def lookup(
 # ---------------------------------------------------------------- calc (payment rules)
 @app.command()
 def calc(
-    items: Annotated[list[str], typer.Argument(help="Items of one encounter: CODE[-MOD...][xN], such as "
-                                                    "47562 49505-50 22614.")],
+    items: Annotated[list[str], typer.Argument(help="Items of one encounter: a code with any modifiers and "
+                                                    "units, such as 47562 49505-50 11045x2.")],
     *,
     date: DateOpt = None,
     setting: Annotated[str, typer.Option(

@@ -208,7 +208,8 @@ class PricedEncounter:
 
     @property
     def warnings(self) -> list[str]:
-        return [w for line in self.lines for w in line.warnings]
+        """Every line's warnings, each once, in line order."""
+        return list(dict.fromkeys(w for line in self.lines for w in line.warnings))
 
     @property
     def payment(self) -> Decimal | None:
@@ -412,7 +413,8 @@ def _check_options(lines: list[PricedLine], policy: Policy, options: Options) ->
                     raise UsageError(f"{label}: --postop-days {options.postop_days} is longer than "
                                      f"{item.code}'s {days}-day global period")
     if options.fraction is not None and not uses_fraction:
-        raise UsageError("--fraction is only for items with -52, -66, or -53 without a CMS -53 row")
+        raise UsageError("--fraction is not used by any item here: it is for -52, -66 (under policy "
+                         "cosurgeon=medicare) and -53 on a code without a CMS -53 row")
     if options.postop_days is not None and not uses_postop:
         raise UsageError("--postop-days is only for items with -55 (post-operative care only)")
 
