@@ -138,3 +138,14 @@ def test_lookup_uses_the_year_gpcis(rvutool):
     assert (row["work_rvu"], row["pe_nonfacility"], row["mp"]) == (1.30, 1.35, 0.10)
     assert row["locality"]["gpcis"] == {"work": 1.042, "pe": 1.194, "mp": 0.69}
     assert row["locality"]["payment_nonfacility"] == 98.19
+
+
+def test_logged_line_estimate(catalog):
+    release = catalog.release("RVU26C")
+    row = catalog.rows("49505", release)[""]
+    loc, cf = locality.find("01182-18", 2026, catalog), locality.conversion_factor(release)
+    # 49505 LA facility fee 15.82756 x 33.4009 = 528.6547...; logged as the 2nd procedure
+    # (base 7.76, credited 3.88): 528.6547... x 3.88 / 7.76 = 264.3274... -> 264.33, as calc gives
+    estimate = locality.logged_line_estimate(row, 1, Decimal("7.76"), Decimal("3.88"), loc, cf, "facility")
+    assert estimate == Decimal("264.33")
+    assert locality.logged_line_estimate(row, 1, Decimal("7.76"), Decimal("3.88"), loc, cf, "nonfacility") is None

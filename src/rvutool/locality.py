@@ -206,3 +206,23 @@ def payment(row: Row, loc: Locality, cf: ConversionFactor, units: int = 1) -> di
         if amount is None:
             out[f"{setting}_note"] = why_unpriced(row, setting)
     return out
+
+
+def logged_line_estimate(row: Row, units: int, base_wrvu: Decimal, credited_wrvu: Decimal,
+                         loc: Locality, cf: ConversionFactor, setting: str) -> Decimal | None:
+    """Estimated Medicare allowed for a line already in the log, without re-pricing its encounter.
+
+    The fee schedule amount (x units) scaled by the line's credited/base wRVU ratio. This is
+    exact for every multiplicative rule (multiple procedures, bilateral, roles, split care,
+    fractions) and approximate for endoscopy-family members and the imaging PC rule, whose
+    reductions rules.price_encounter works out on each amount separately. Lines without a work
+    RVU (technical components, for instance) keep their full amount. None where Medicare has
+    no amount (NA setting, not paid from RVUs).
+    """
+    amount = fee(row, loc, cf.value, setting)
+    if amount is None:
+        return None
+    amount *= units
+    if base_wrvu > 0:
+        amount = amount * credited_wrvu / base_wrvu
+    return to_cents(amount)
