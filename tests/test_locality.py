@@ -149,3 +149,12 @@ def test_logged_line_estimate(catalog):
     estimate = locality.logged_line_estimate(row, 1, Decimal("7.76"), Decimal("3.88"), loc, cf, "facility")
     assert estimate == Decimal("264.33")
     assert locality.logged_line_estimate(row, 1, Decimal("7.76"), Decimal("3.88"), loc, cf, "nonfacility") is None
+
+
+def test_lookup_fast_path_takes_the_locality_options(capsys):
+    from rvutool import fastpath
+
+    status = fastpath.run(["lookup", "99213", "--locality", "01182-18", "--qp", "--date", "2026-08-01", "--json"])
+    assert status == 0  # handled without typer (None would mean "fall back to the full CLI")
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["locality"]["payment_facility"] == 60.54  # 1.80345 x 33.5675 = 60.5373... -> 60.54
