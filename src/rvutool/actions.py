@@ -47,18 +47,117 @@ def parse_when(date_text: str | None, year_text: str | None) -> tuple[date | Non
 
 
 def lookup(tokens: list[str], *, as_json: bool = False, date_text: str | None = None,
-           year_text: str | None = None) -> int:
+           year_text: str | None = None, locality_text: str | None = None,
+           zip_text: str | None = None, qp: bool = False) -> int:
     from rvutool.lookup import lookup_many
 
     on, year = parse_when(date_text, year_text)
     if not tokens:
         raise UsageError("give at least one code, such as: rvutool lookup 99213")
     results, errors = lookup_many(tokens, on=on, year=year)
+    if results:
+        add_locality_payments(results, locality_text, zip_text, qp)
     if as_json:
         render.print_json([r.to_dict() for r in results])
     elif results:
         render.lookup(results)
     return report_all(errors)
+
+
+# ---------------------------------------------------------------- calc and locality payment
+def configured() -> tuple[Any, str | None]:
+    """The payment policy and locality from the config file (Medicare defaults without one)."""
+    from rvutool import paths, rules
+
+    if not paths.config_file().is_file():
+        return rules.Policy(), None
+    try:
+        from rvutool import config as config_mod  # the config helper's module, when present
+    except ImportError:
+        return rules.Policy(), None
+    cfg = config_mod.load()
+    value = cfg.get("locality")
+    return cfg.policy(), (str(value) if value else None)
+
+
+def choose_locality(locality_text: str | None, zip_text: str | None, qp: bool, year: int,
+                    configured_locality: str | None, catalog: Any = None) -> Any:
+    """--locality / --zip, else the configured locality, else None; --qp needs one of them."""
+    from rvutool import locality
+
+    loc = locality.resolve(locality_text, zip_text, year, catalog)
+    if loc is None and configured_locality:
+        loc = locality.resolve(configured_locality, None, year, catalog)
+    if qp and loc is None:
+        raise UsageError("--qp prices a locality's payment: give --locality or --zip "
+                         "(or set one with: rvutool config set locality 01182-18)")
+    return loc
+
+
+def add_locality_payments(results: list[Any], locality_text: str | None, zip_text: str | None,
+                          qp: bool) -> None:
+    from rvutool import locality
+
+    configured_locality = None
+    if locality_text is None and zip_text is None:
+        _, configured_locality = configured()
+    release = results[0].release
+    loc = choose_locality(locality_text, zip_text, qp, release.year, configured_locality)
+    if loc is None:
+        return
+    for result in results:
+        cf = locality.conversion_factor(result.release, qp)
+        result.locality = locality.payment(result.row, loc, cf)
+
+
+def calc(tokens: list[str], *, date_text: str | None = None, setting: str = "facility",
+         fraction_text: str | None = None, postop_days_text: str | None = None,
+         policy_settings: list[str] | None = None, locality_text: str | None = None,
+         zip_text: str | None = None, qp: bool = False, as_json: bool = False) -> int:
+    """Price one encounter exactly as `log` would, without writing anything."""
+    from decimal import Decimal, InvalidOperation
+
+    from rvutool import dates, items, rules
+    from rvutool.codes import Catalog
+
+    if not tokens:
+        raise UsageError("give at least one item, such as: rvutool calc 47562 49505")
+    parsed = [items.parse_item(token) for token in tokens]
+    on = dates.parse_date(date_text) if date_text is not None else dates.today()
+    setting = setting.strip().lower().replace("-", "").replace("_", "")
+    if setting not in rules.SETTINGS:
+        raise UsageError(f"--setting must be facility or nonfacility, not {setting!r}")
+    fraction = None
+    if fraction_text is not None:
+        try:
+            fraction = Decimal(fraction_text.strip())
+        except InvalidOperation:
+            raise UsageError(f"--fraction must be a number such as 0.5, not {fraction_text!r}") from None
+        if not fraction.is_finite():
+            raise UsageError(f"--fraction must be a number such as 0.5, not {fraction_text!r}")
+    postop_days = None
+    if postop_days_text is not None:
+        if not postop_days_text.strip().isdigit():
+            raise UsageError(f"--postop-days must be a whole number of days, not {postop_days_text!r}")
+        postop_days = int(postop_days_text)
+    policy, configured_locality = configured()
+    for text in policy_settings or []:
+        policy = policy.with_setting(text)
+    catalog = Catalog()
+    release, _ = catalog.release_for(on)
+    if locality_text is not None or zip_text is not None:
+        configured_locality = None
+    loc = choose_locality(locality_text, zip_text, qp, release.year, configured_locality, catalog)
+    options = rules.Options(setting=setting, fraction=fraction, postop_days=postop_days,
+                            locality=loc, qp=qp)
+    encounter = rules.price_encounter(parsed, on, catalog=catalog, policy=policy, options=options)
+    if as_json:
+        render.print_json(encounter.to_dict())
+    else:
+        render.calc(encounter)
+    for text in encounter.warnings:
+        render.warning(text)
+    return 0
 
 
 def report_all(errors: list[RvuError]) -> int:

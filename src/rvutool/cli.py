@@ -26,6 +26,13 @@ app.add_typer(data_app, name="data")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 DateOpt = Annotated[str | None, typer.Option("--date", help="Date of service: YYYY-MM-DD, today or yesterday.")]
 YearOpt = Annotated[str | None, typer.Option("--year", help="Use the release in force at the end of this year.")]
+LocalityOpt = Annotated[str | None, typer.Option(
+    "--locality", help="Medicare locality for a payment estimate: an id such as 01182-18 or a name such as "
+                       "'los angeles'.")]
+ZipOpt = Annotated[str | None, typer.Option(
+    "--zip", help="ZIP code where the service was rendered, for a payment estimate (instead of --locality).")]
+QpOpt = Annotated[bool, typer.Option(
+    "--qp", help="Use the conversion factor for qualifying APM participants (CY2026: QP CF).")]
 
 
 def _exit(status: int) -> None:
@@ -54,9 +61,41 @@ def lookup(
     as_json: JsonOpt = False,
     date: DateOpt = None,
     year: YearOpt = None,
+    locality: LocalityOpt = None,
+    zip_code: ZipOpt = None,
+    qp: QpOpt = False,
 ) -> None:
     """Show the CMS work RVU and indicators of each code. Example: rvutool lookup 99213 71046-26"""
-    _exit(actions.guard(actions.lookup, codes, as_json=as_json, date_text=date, year_text=year))
+    _exit(actions.guard(actions.lookup, codes, as_json=as_json, date_text=date, year_text=year,
+                        locality_text=locality, zip_text=zip_code, qp=qp))
+
+
+# ---------------------------------------------------------------- calc (payment rules)
+@app.command()
+def calc(
+    items: Annotated[list[str], typer.Argument(help="Items of one encounter: a code with any modifiers and "
+                                                    "units, such as 47562 49505-50 11045x2.")],
+    *,
+    date: DateOpt = None,
+    setting: Annotated[str, typer.Option(
+        "--setting", help="facility or nonfacility: ranks multiple procedures by this total RVU.")] = "facility",
+    fraction: Annotated[str | None, typer.Option(
+        "--fraction", help="Share to credit for -52, -66 (and -53 where CMS has no -53 row), 0 < F <= 1.")] = None,
+    postop_days: Annotated[str | None, typer.Option(
+        "--postop-days", help="Days of post-operative care for -55 (default: the whole global period).")] = None,
+    policy: Annotated[list[str] | None, typer.Option(
+        "--policy", help="Try a policy without config: KEY=VALUE, such as multiple_procedure=none "
+                         "(repeatable).")] = None,
+    locality: LocalityOpt = None,
+    zip_code: ZipOpt = None,
+    qp: QpOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Credit an encounter by the same-encounter rules, as log would, without logging it.
+    Example: rvutool calc 45378 45380 45385"""
+    _exit(actions.guard(actions.calc, items, date_text=date, setting=setting, fraction_text=fraction,
+                        postop_days_text=postop_days, policy_settings=policy, locality_text=locality,
+                        zip_text=zip_code, qp=qp, as_json=as_json))
 
 
 @app.command()

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from rvutool import actions
 
-_LOOKUP_VALUE_OPTIONS = {"--date": "date_text", "--year": "year_text"}
-_LOOKUP_FLAGS = {"--json": "as_json"}
+_LOOKUP_VALUE_OPTIONS = {"--date": "date_text", "--year": "year_text", "--locality": "locality_text",
+                         "--zip": "zip_text"}
+_LOOKUP_FLAGS = {"--json": "as_json", "--qp": "qp"}
 
 
 def _parse(args: list[str], value_options: dict[str, str], flags: dict[str, str]) -> tuple[list[str], dict] | None:

@@ -18,6 +18,7 @@ class LookupResult:
     release_note: str | None = None
     warnings: list[str] = field(default_factory=list)
     description: str | None = None
+    locality: dict[str, Any] | None = None  # locality.payment(...) when --locality/--zip is given
 
     @property
     def release(self) -> ReleaseInfo:
@@ -77,6 +78,7 @@ class LookupResult:
             "payment_facility": float(pay_f) if pay_f is not None else None,
             "modifiers": [{"code": m, "meaning": text} for m, text in self.modifier_notes],
             "warnings": self.warnings,
+            **({"locality": self.locality} if self.locality is not None else {}),
         }
 
 

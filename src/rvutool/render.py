@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from rvutool.importer import DataStatus, ImportReport
     from rvutool.lookup import LookupResult
+    from rvutool.rules import PricedEncounter
     from rvutool.search import SearchResult
 
 
@@ -102,6 +103,8 @@ def lookup(results: Iterable[LookupResult]) -> None:
         cf = row.release.conversion_factor
         grid.add_row("Medicare", f"national non-facility {money(row.national_payment('nonfacility'))}"
                                  f" · facility {money(row.national_payment('facility'))}  (CF {cf})")
+        if result.locality is not None:
+            grid.add_row("Locality", _locality_text(result.locality))
         for mod, meaning in result.modifier_notes:
             grid.add_row(f"-{mod}", meaning)
         for text in result.warnings:
@@ -114,6 +117,19 @@ def lookup(results: Iterable[LookupResult]) -> None:
         console.print(Text("CPT codes and descriptions are copyright the American Medical Association; "
                            "CDT (D codes) copyright the American Dental Association. From your own CMS file.",
                            style="dim"))
+
+
+def _locality_text(loc: dict[str, Any]) -> str:
+    def amount(setting: str) -> str:
+        value = loc[f"payment_{setting}"]
+        if value is None:
+            return f"— ({loc.get(setting + '_note', 'not priced')})"
+        return money(Decimal(str(value)))
+
+    g = loc["gpcis"]
+    return (f"{loc['name'].title()}, {loc['state']} ({loc['id']}): non-facility {amount('nonfacility')}"
+            f" · facility {amount('facility')}  (GPCIs work {g['work']:.3f}, PE {g['pe']:.3f}, "
+            f"MP {g['mp']:.3f}; CF {loc['conversion_factor']}{' QP' if loc.get('qp') else ''})")
 
 
 def _na(value: Any, is_na: bool) -> str:
@@ -253,3 +269,56 @@ def data_status(status: DataStatus) -> None:
         console.print(Text(line, style="dim"))
     else:
         console.print(Text("No descriptors: `rvutool data import` your own CMS file to see them", style="dim"))
+# ---------------------------------------------------------------- calc
+def _factor(value: Decimal) -> str:
+    text = f"{value.normalize():f}"
+    return f"×{text}"
+
+
+def calc(encounter: PricedEncounter) -> None:
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    console = _console()
+    if encounter.release_note:
+        console.print(Text(f"Note: {encounter.release_note}", style="yellow"))
+    setting = encounter.options.setting.replace("nonf", "non-f")
+    priced = encounter.options.locality is not None
+    table = Table(title=f"Encounter {encounter.date.isoformat()} · {encounter.release.id} · {setting}",
+                  title_justify="left", show_footer=True, expand=False)
+    table.add_column("Code (how it was credited)", footer="Total", overflow="fold", ratio=1)
+    table.add_column("Modifiers", no_wrap=True)
+    table.add_column("Units", justify="right", no_wrap=True)
+    table.add_column("Base", justify="right", footer=rvu(encounter.base_wrvu), no_wrap=True)
+    table.add_column("Credited", justify="right", footer=Text(rvu(encounter.credited_wrvu), style="bold"),
+                     no_wrap=True)
+    if priced:
+        table.add_column("Medicare", justify="right", footer=money(encounter.payment), no_wrap=True)
+    for line in encounter.lines:
+        parts: list[Any] = [Text(line.item.code, style="bold")]
+        for adj in line.adjustments:
+            text = Text(f"{_factor(adj.factor)} {adj.rule}: ", style="cyan")
+            text.append(adj.reason, style="dim")
+            parts.append(Padding(text, (0, 0, 0, 2)))
+        if not line.row.has_work_rvu:
+            parts.append(Padding(Text(f"no CMS work RVU: {line.no_work_reason}", style="yellow"), (0, 0, 0, 2)))
+        cell = Group(*parts)
+        credited = Text(rvu(line.credited_wrvu), style="bold" if line.credited_wrvu != line.base_wrvu else "")
+        cells = [cell, " ".join(line.item.modifiers) or "—", str(line.item.units), rvu(line.base_wrvu), credited]
+        if priced:
+            cells.append(money(line.payment))
+        table.add_row(*cells)
+    console.print(table)
+    console.print(f"wRVU as entered {rvu(encounter.base_wrvu)} · credited "
+                  f"[bold]{rvu(encounter.credited_wrvu)}[/bold]")
+    if priced:
+        loc, cf = encounter.options.locality, encounter.conversion_factor
+        console.print(f"Estimated Medicare allowed, {loc.label}, {setting}, CF {cf.label}: "
+                      f"[bold]{money(encounter.payment)}[/bold] (before the same-encounter rules "
+                      f"{money(encounter.base_payment)})")
+    changed = encounter.policy.differences()
+    policy = ("Medicare defaults" if not changed
+              else "Medicare defaults except " + ", ".join(f"{k}={v}" for k, v in changed.items()))
+    console.print(Text(f"Policy: {policy}. Nothing was logged.", style="dim"))
