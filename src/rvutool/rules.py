@@ -8,7 +8,8 @@ switch (§2.3) whose Medicare default can be turned off:
 
 1. rows: -26, -TC and -53 select their own CMS rows (§1.5);
 2. bilateral, by the bilateral indicator: -50, an RT+LT pair, or 2 units of an
-   indicator-1 code (§1.9);
+   indicator-1 code (§1.9) that is not an add-on (an add-on's units count further levels,
+   such as 64484x2 for two more epidural levels, so they are never folded into one);
 3. endoscopy families: multiple-procedure indicator 3 grouped by endoscopic base (§1.8);
 4. standard multiple procedures: indicator 1/2 lines and families ranked by the setting's
    total RVU, 100% then 50%, the 6th and later "by report" (§1.8);
@@ -517,7 +518,7 @@ def _bilateral(enc: _Encounter) -> list[_Proc]:
                 enc.adjust(i, "bilateral", ONE, "-50 credited as entered (one unit at 100%): policy bilateral=none")
             procs.append(_Proc([_Part(i, unit.scale(factor))], mp, item.code, label))
             continue
-        if item.units == 2 and ind == "1" and not mods & {"RT", "LT"}:
+        if item.units == 2 and ind == "1" and not mods & {"RT", "LT"} and row.values["global_days"] != "ZZZ":
             if medicare:
                 enc.adjust(i, "bilateral", Decimal("0.75"),
                            f"2 units of {item.code} (bilateral indicator 1): one bilateral procedure, 150% "
