@@ -27,6 +27,21 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 DateOpt = Annotated[str | None, typer.Option("--date", help="Date of service: YYYY-MM-DD, today or yesterday.")]
 YearOpt = Annotated[str | None, typer.Option("--year", help="Use the release in force at the end of this year.")]
 
+# ---------------------------------------------------------------- period options (list, summary, export)
+# A bare --month / --year is rewritten to --month=current / --year=current by periods.normalize_argv.
+MonthOpt = Annotated[str | None, typer.Option(
+    "--month", metavar="[YYYY-MM]", help="A calendar month; bare --month is this month (the default period).")]
+WeekOpt = Annotated[bool, typer.Option("--week", help="This ISO week, Monday to Sunday.")]
+YearPeriodOpt = Annotated[str | None, typer.Option(
+    "--year", metavar="[YYYY]",
+    help="A year; bare --year is this year. With fiscal_year_start set, the fiscal year ENDING in YYYY "
+         "(fiscal_year_start=7: --year 2026 is 2025-07-01 to 2026-06-30).")]
+FromOpt = Annotated[str | None, typer.Option(
+    "--from", metavar="DATE", help="First day (YYYY-MM-DD); may be used alone.")]
+ToOpt = Annotated[str | None, typer.Option(
+    "--to", metavar="DATE", help="Last day (YYYY-MM-DD); may be used alone.")]
+AllOpt = Annotated[bool, typer.Option("--all", help="Everything in the log.")]
+
 
 def _exit(status: int) -> None:
     if status:
@@ -73,6 +88,9 @@ def run(args: list[str]) -> int:
     """Run the typer app; usage errors become one line on stderr and exit status 2."""
     from rvutool import render
 
+    from rvutool.periods import normalize_argv
+
+    args = normalize_argv(args)
     try:
         status = app(args=args, prog_name="rvutool", standalone_mode=False)
     except typer.Abort:
