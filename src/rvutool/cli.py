@@ -80,6 +80,135 @@ def paths(*, as_json: JsonOpt = False) -> None:
     _exit(actions.guard(actions.show_paths, as_json))
 
 
+# ---------------------------------------------------------------- the procedure log (helper B)
+NoteOpt = Annotated[str | None, typer.Option("--note", help="A short note (no patient identifiers).")]
+CaseOpt = Annotated[str | None, typer.Option("--case", help="A case label such as 'case 3' (no patient identifiers).")]
+AllowIdOpt = Annotated[bool, typer.Option("--allow-identifiers",
+                                          help="Save a note that looks like an identifier but is not one.")]
+SettingOpt = Annotated[str | None, typer.Option("--setting", metavar="facility|nonfacility",
+                                                help="Where the work was done (ranks multiple procedures).")]
+
+
+@app.command()
+def log(
+    items: Annotated[list[str] | None, typer.Argument(
+        help="Items CODE[-MOD...][xN]: 99213 71046-26 49505-50 97110x4. None: ask interactively.")] = None,
+    *,
+    date: DateOpt = None,
+    note: NoteOpt = None,
+    case: CaseOpt = None,
+    as_json: JsonOpt = False,
+    setting: SettingOpt = None,
+    fraction: Annotated[str | None, typer.Option("--fraction", metavar="F",
+                                                 help="Share credited for -52 or -66, above 0 and up to 1.")] = None,
+    postop_days: Annotated[str | None, typer.Option("--postop-days", metavar="N",
+                                                    help="Days of post-operative care for -55 (1-90).")] = None,
+    allow_identifiers: AllowIdOpt = False,
+) -> None:
+    """Log one encounter (every item shares its date). Example: rvutool log 99213 71046-26"""
+    _exit(actions.guard(actions.log, items or [], date_text=date, note=note, case=case, as_json=as_json,
+                        setting=setting, fraction=fraction, postop_days=postop_days,
+                        allow_identifiers=allow_identifiers))
+
+
+@app.command("list")
+def list_(
+    *,
+    month: MonthOpt = None,
+    week: WeekOpt = False,
+    year: YearPeriodOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    all_: AllOpt = False,
+    code: Annotated[str | None, typer.Option("--code", help="Only this code.")] = None,
+    as_json: JsonOpt = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Show each entry's adjustments.")] = False,
+    removed: Annotated[bool, typer.Option("--removed", help="Include removed entries.")] = False,
+) -> None:
+    """List logged entries (this month by default). Example: rvutool list --month 2026-02"""
+    _exit(actions.guard(actions.list_entries, month=month, week=week, year=year, from_=from_, to=to, all_=all_,
+                        code=code, as_json=as_json, as_csv=as_csv, explain=explain, removed=removed))
+
+
+@app.command()
+def edit(
+    entry_id: Annotated[str, typer.Argument(metavar="ID", help="Entry id, as shown by rvutool list.")],
+    *,
+    date: DateOpt = None,
+    units: Annotated[str | None, typer.Option("--units", help="Units, 1-99.")] = None,
+    modifiers: Annotated[str | None, typer.Option("--modifiers", help="All modifiers, such as 26 or 50-RT; '' for none.")] = None,
+    note: NoteOpt = None,
+    case: CaseOpt = None,
+    allow_identifiers: AllowIdOpt = False,
+) -> None:
+    """Change an entry; its credit is priced again. Example: rvutool edit 12 --units 2"""
+    _exit(actions.guard(actions.edit, entry_id, date_text=date, units=units, modifiers=modifiers, note=note,
+                        case=case, allow_identifiers=allow_identifiers))
+
+
+@app.command()
+def remove(
+    entry_ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Entry ids, as shown by rvutool list.")],
+) -> None:
+    """Remove entries (undo brings them back). Example: rvutool remove 12 13"""
+    _exit(actions.guard(actions.remove, entry_ids))
+
+
+@app.command()
+def undo() -> None:
+    """Revert the last log, edit, remove, import or recalc; again goes further back. Example: rvutool undo"""
+    _exit(actions.guard(actions.undo))
+
+
+@app.command()
+def recalc(
+    *,
+    month: MonthOpt = None,
+    week: WeekOpt = False,
+    year: YearPeriodOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    all_: AllOpt = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Price a period's entries again with today's data and settings. Example: rvutool recalc --year 2026"""
+    _exit(actions.guard(actions.recalc, month=month, week=week, year=year, from_=from_, to=to, all_=all_, yes=yes))
+
+
+@app.command()
+def export(
+    *,
+    month: MonthOpt = None,
+    week: WeekOpt = False,
+    year: YearPeriodOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    all_: AllOpt = False,
+    fmt: Annotated[str, typer.Option("--format", metavar="csv|json", help="File format.")] = "csv",
+    output: Annotated[str | None, typer.Option("-o", "--output", metavar="FILE",
+                                               help="Write to FILE instead of the screen.")] = None,
+) -> None:
+    """Export entries (everything by default) to re-import or keep. Example: rvutool export -o log.csv"""
+    _exit(actions.guard(actions.export, month=month, week=week, year=year, from_=from_, to=to, all_=all_,
+                        fmt=fmt, output=output))
+
+
+@app.command("import")
+def import_(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="An rvutool export, a CSV with date and code "
+                                                             "columns, or an RVU Wallet export.")],
+    *,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count; write nothing.")] = False,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Report bad rows and import the rest.")] = False,
+    setting: SettingOpt = None,
+    allow_identifiers: AllowIdOpt = False,
+) -> None:
+    """Import entries; rows already imported are skipped. Example: rvutool import old-log.csv --dry-run"""
+    _exit(actions.guard(actions.import_file, file, dry_run=dry_run, skip_bad=skip_bad, setting=setting,
+                        allow_identifiers=allow_identifiers))
+
+
 # typer 0.29 vendors click; older releases use click itself. Find the base class either way.
 _CLICK_EXCEPTION = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 

@@ -41,7 +41,19 @@ def _parse(args: list[str], value_options: dict[str, str], flags: dict[str, str]
     return positional, options
 
 
+_LOG_VALUE_OPTIONS = {"--date": "date_text", "--note": "note", "--case": "case", "--setting": "setting",
+                      "--fraction": "fraction", "--postop-days": "postop_days"}
+_LOG_FLAGS = {"--json": "as_json", "--allow-identifiers": "allow_identifiers"}
+
+
 def run(argv: list[str]) -> int | None:
+    if argv and argv[0] == "log":
+        # Plain `rvutool log ITEM... [options]`; bare `log` (interactive) and anything odd go to typer.
+        parsed = _parse(argv[1:], _LOG_VALUE_OPTIONS, _LOG_FLAGS)
+        if parsed is None or not parsed[0]:
+            return None
+        items, options = parsed
+        return actions.guard(actions.log, items, **options)
     if not argv or argv[0] != "lookup":
         return None
     parsed = _parse(argv[1:], _LOOKUP_VALUE_OPTIONS, _LOOKUP_FLAGS)

@@ -764,16 +764,16 @@ class LogBook:
         log_id = self.log_id()
         return [export_record(e, log_id) for e in self.entries(start, end)]
 
-    def known_keys(self) -> tuple[set[str], set[int]]:
-        with self._read() as db:
-            keys = {r[0] for r in db.execute("SELECT import_key FROM entries WHERE import_key IS NOT NULL")}
-            ids = {r[0] for r in db.execute("SELECT id FROM entries")}
-        return keys, ids
-
     def dedupe(self, plan: ImportPlan) -> ImportPlan:
         """Drop rows already in this log (by import key, or this log's own export keys)."""
-        keys, ids = self.known_keys()
-        own = self.log_id() + ":"
+        with self._read() as db:
+            return self._dedupe(db, plan)
+
+    def _dedupe(self, db: sqlite3.Connection, plan: ImportPlan) -> ImportPlan:
+        keys = {r[0] for r in db.execute("SELECT import_key FROM entries WHERE import_key IS NOT NULL")}
+        ids = {r[0] for r in db.execute("SELECT id FROM entries")}
+        row = db.execute("SELECT value FROM meta WHERE key = 'log_id'").fetchone()
+        own = (row[0] if row else "") + ":"
         kept, dropped = [], 0
         for row in plan.rows:
             key = row["import_key"]
@@ -788,6 +788,7 @@ class LogBook:
         stamp = now_utc()
         own = self.log_id() + ":"
         with self._write() as db:
+            self._dedupe(db, plan)  # inside the transaction: a concurrent import cannot slip in between
             first = int(db.execute("SELECT COALESCE(MAX(id), 0) FROM entries").fetchone()[0])
             encounter_ids: dict[Any, int] = {}
             next_encounter = self._next_encounter(db)
