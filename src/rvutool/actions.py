@@ -376,3 +376,98 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
             ids = book.apply_import(plan, progress=step)
     render.import_result(plan, ids, dry_run=False)
     return 0
+
+
+# ---------------------------------------------------------------- summary and config (helper C)
+def summary(*, month: str | None = None, week: bool = False, year: str | None = None,
+            from_: str | None = None, to: str | None = None, all_: bool = False, by: str | None = None,
+            rate: str | None = None, target: str | None = None, as_json: bool = False,
+            as_csv: bool = False, chart: bool = False) -> int:
+    """`rvutool summary`: totals for a period, with the arithmetic behind them."""
+    from rvutool import config, dates, logbook, periods
+    from rvutool import summary as summaries
+
+    if as_json and as_csv:
+        raise UsageError("give --json or --csv, not both")
+    settings = config.load()
+    today = dates.today()
+    period = periods.from_options(month, week, year, from_, to, all_, today=today,
+                                  fiscal_year_start=settings.fiscal_year_start)
+    if by is not None:
+        by = by.strip().lower()
+        if by not in summaries.BY_CHOICES:
+            raise UsageError(f"--by {by!r}: choose one of {', '.join(summaries.BY_CHOICES)}")
+    rate_value, rate_source = settings.rate, ("config" if settings.rate is not None else None)
+    if rate is not None:
+        rate_value, rate_source = config.parse_value("rate", rate, option="--rate"), "--rate"
+    if target is not None:
+        if not period.bounded:
+            raise UsageError("--target needs a period with a start and an end")
+        target_value, target_source = config.parse_value("target.month", target, option="--target"), "--target"
+    else:
+        target_value, target_source = summaries.target_for(
+            period, {"month": settings.target("month"), "year": settings.target("year")})
+    conn = logbook.connect_readonly()
+    try:
+        result = summaries.summarize(conn, period, today=today, by=by, rate=rate_value, rate_source=rate_source,
+                                     target=target_value, target_source=target_source)
+    finally:
+        if conn is not None:
+            conn.close()
+    if as_json:
+        render.print_json(result.to_dict())
+    elif as_csv:
+        render.summary_csv(result)
+    else:
+        render.summary(result, show_groups=by is not None, chart=chart)
+    return 0
+
+
+def config_list(as_json: bool = False) -> int:
+    from rvutool import config
+
+    settings = config.load()
+    if as_json:
+        render.print_json({"file": str(settings.path),
+                           "settings": {key: {"value": value, "set": is_set, "help": meaning}
+                                        for key, value, is_set, meaning in settings.rows()}})
+    else:
+        render.config_rows(settings.rows(), str(settings.path), settings.unknown)
+    return 0
+
+
+def config_get(key: str) -> int:
+    """Print the value in force; a default is marked as such on stderr, an unset key with no default exits 1."""
+    from rvutool import config
+
+    spec = config.check_key(key)
+    settings = config.load()
+    value = settings.get(spec.name)
+    if value is None:
+        render.note(f"{spec.name} is not set (`rvutool config set {spec.name} VALUE` sets it)")
+        return 1
+    render.line(str(value))
+    if not settings.is_set(spec.name):
+        render.note(f"{spec.name} is not set; {value} is the default")
+    return 0
+
+
+def config_set(key: str, value: str) -> int:
+    from rvutool import config
+
+    spec = config.check_key(key)
+    settings = config.set_value(spec.name, value)
+    render.line(f"{spec.name} = {settings.get(spec.name)}  (saved in {settings.path})")
+    return 0
+
+
+def config_unset(key: str) -> int:
+    from rvutool import config
+
+    spec = config.check_key(key)
+    if config.unset(spec.name):
+        default = config.KEYS[spec.name].default
+        render.line(f"{spec.name} removed" + (f"; the default {default} applies" if default is not None else ""))
+    else:
+        render.line(f"{spec.name} was not set; nothing changed")
+    return 0

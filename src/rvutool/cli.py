@@ -209,6 +209,63 @@ def import_(
                         allow_identifiers=allow_identifiers))
 
 
+# ---------------------------------------------------------------- summary and config (helper C)
+config_app = typer.Typer(help="Settings: rate, targets, fiscal year, payment policy.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@app.command()
+def summary(
+    *,
+    month: MonthOpt = None,
+    week: WeekOpt = False,
+    year: YearPeriodOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    all_: AllOpt = False,
+    by: Annotated[str | None, typer.Option(
+        "--by", metavar="day|week|month|code|category",
+        help="Group totals (default: day for a month or shorter, month otherwise).")] = None,
+    rate: Annotated[str | None, typer.Option("--rate", metavar="DOLLARS",
+                                             help="$ per wRVU for the estimate (overrides config rate).")] = None,
+    target: Annotated[str | None, typer.Option(
+        "--target", metavar="WRVU", help="wRVU goal for this period (overrides target.month / target.year).")] = None,
+    chart: Annotated[bool, typer.Option("--chart", help="Draw a bar chart of wRVU per group.")] = False,
+    as_json: JsonOpt = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print one CSV row per group.")] = False,
+) -> None:
+    """Total wRVU for a period (default: this month), per code, with estimate and pace. Example: rvutool summary --year"""
+    _exit(actions.guard(actions.summary, month=month, week=week, year=year, from_=from_, to=to, all_=all_,
+                        by=by, rate=rate, target=target, as_json=as_json, as_csv=as_csv, chart=chart))
+
+
+KeyArg = Annotated[str, typer.Argument(help="A setting, such as rate, target.month or fiscal_year_start.")]
+
+
+@config_app.command("list")
+def config_list(*, as_json: JsonOpt = False) -> None:
+    """Show every setting with its value or default. Example: rvutool config list"""
+    _exit(actions.guard(actions.config_list, as_json))
+
+
+@config_app.command("get")
+def config_get(key: KeyArg) -> None:
+    """Print one setting. Example: rvutool config get rate"""
+    _exit(actions.guard(actions.config_get, key))
+
+
+@config_app.command("set")
+def config_set(key: KeyArg, value: Annotated[str, typer.Argument(help="The new value.")]) -> None:
+    """Change one setting. Example: rvutool config set rate 55"""
+    _exit(actions.guard(actions.config_set, key, value))
+
+
+@config_app.command("unset")
+def config_unset(key: KeyArg) -> None:
+    """Remove one setting (its default applies again). Example: rvutool config unset rate"""
+    _exit(actions.guard(actions.config_unset, key))
+
+
 # typer 0.29 vendors click; older releases use click itself. Find the base class either way.
 _CLICK_EXCEPTION = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 

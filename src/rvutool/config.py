@@ -265,12 +265,13 @@ def load(path: Path | None = None) -> Config:
     return config
 
 
-def parse_value(key: str, value: str) -> Any:
+def parse_value(key: str, value: str, *, option: str | None = None) -> Any:
+    """Validate a value typed on the command line (for `config set`, or an option such as --rate)."""
     spec = check_key(key)
     try:
         return spec.parse(value)
     except _BadValue as exc:
-        raise UsageError(f"{spec.name}: {value!r} is not valid; {exc}") from None
+        raise UsageError(f"{option or spec.name} {value!r} is not valid: {exc}") from None
 
 
 def _save(config: Config) -> None:

@@ -310,3 +310,157 @@ def import_result(plan: Any, ids: list[int], *, dry_run: bool) -> None:
     else:
         line(f"Imported {len(ids)} {'entry' if len(ids) == 1 else 'entries'} (#{ids[0]}-#{ids[-1]}) in "
              f"{plan.encounters} encounters from {plan.source.name}{extra}. `rvutool undo` reverts it.")
+
+
+# ---------------------------------------------------------------- summary and config (helper C's section)
+def _pct(value: Decimal) -> str:
+    return f"{value:.1f}%"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def summary_lines(s: Any) -> list[str]:
+    """The arithmetic under a summary's totals, as plain sentences (shared by the text view)."""
+    t = s.totals
+    out = [f"Total: {rvu(t.wrvu)} wRVU credited from {_count(t.entries, 'entry', 'entries')} "
+           f"({_count(t.units, 'unit', 'units')})"]
+    difference = t.wrvu - t.base_wrvu
+    if difference:
+        out.append(f"As entered: {rvu(t.base_wrvu)} wRVU (CMS work RVU x units); the payment rules changed "
+                   f"it by {difference:+.2f} -> {rvu(t.wrvu)} credited")
+    elif t.entries:
+        out.append(f"As entered: {rvu(t.base_wrvu)} wRVU (CMS work RVU x units); the payment rules changed "
+                   "nothing")
+    if s.flagged:
+        out.append(s.flagged_text())
+        reasons: dict[str, list[str]] = {}
+        for f in s.flagged:
+            reasons.setdefault(f.reason, []).append(f.code)
+        for reason, codes in reasons.items():
+            out.append(f"  {', '.join(codes)}: {reason}; counted as 0")
+    if s.rate is not None:
+        source = " (--rate)" if s.rate_source == "--rate" else " (rate from config)"
+        out.append(f"Compensation estimate: {rvu(t.wrvu)} wRVU x {money(s.rate)} = {money(s.compensation)}"
+                   f"{source}")
+    p = s.progress
+    if p is not None:
+        out.append(f"Target ({p.source}): {rvu(p.total)} of {rvu(p.target)} wRVU = {_pct(p.percent)}")
+        if p.state == "not started":
+            out.append(f"Pace: the period starts on {s.period.start}")
+        elif p.state == "running":
+            out.append(f"Pace: {rvu(p.total)} wRVU in {p.days_elapsed} of {p.days_total} days -> "
+                       f"{rvu(p.projected)} projected ({rvu(p.total)} x {p.days_total} / {p.days_elapsed})")
+        if p.shortfall == 0:
+            out.append(f"Target reached: {rvu(p.total)} of {rvu(p.target)} wRVU "
+                       f"({p.total - p.target:+.2f})")
+        elif p.state == "over":
+            out.append(f"Period over: {rvu(p.shortfall)} wRVU short of the target")
+        elif p.needed_per_workday is None:
+            out.append(f"Needed: {rvu(p.shortfall)} wRVU, with no workdays (Mon-Fri) left in the period")
+        else:
+            out.append(f"Needed: ({rvu(p.target)} - {rvu(p.total)}) / "
+                       f"{_count(p.remaining_workdays, 'remaining workday', 'remaining workdays')} = "
+                       f"{rvu(p.needed_per_workday)} wRVU per workday (Mon-Fri, today included)")
+    if len(s.policies) == 1:
+        out.append(f"Policy: {s.policies[0].description}")
+    elif s.policies:
+        out.append(f"Policies: the entries of this period were credited under {len(s.policies)} "
+                   "different payment policies:")
+        for use in s.policies:
+            out.append(f"  {_count(use.entries, 'entry', 'entries')} ({use.first} to {use.last}): "
+                       f"{use.description}")
+        out.append("  `rvutool recalc` re-credits a period under the current settings.")
+    return out
+
+
+def summary(s: Any, *, show_groups: bool = False, chart: bool = False) -> None:
+    from rich.table import Table
+
+    from rvutool import taxonomy
+
+    console = _console()
+    period = s.period
+    span = "" if period.kind in {"all", "range", "week", "fiscal-year"} else f" ({period.start} to {period.end})"
+    console.print(f"[bold]Summary: {period.label}{span}[/bold]")
+    if not s.log_exists:
+        console.print("Nothing logged yet: there is no log file. `rvutool log 99213` starts one.")
+    elif not s.totals.entries:
+        console.print(f"No entries in {period.label}.")
+    if s.codes:
+        table = Table(box=None, pad_edge=False, show_footer=True)
+        table.add_column("Code", footer="Total")
+        table.add_column("Category", max_width=34, overflow="ellipsis", no_wrap=True)
+        table.add_column("Entries", justify="right", footer=f"{s.totals.entries:,}")
+        table.add_column("Units", justify="right", footer=f"{s.totals.units:,}")
+        table.add_column("As entered", justify="right", footer=rvu(s.totals.base_wrvu))
+        table.add_column("wRVU", justify="right", footer=rvu(s.totals.wrvu))
+        for c in s.codes:
+            table.add_row(c.code, taxonomy.label(c.category), f"{c.entries:,}", f"{c.units:,}",
+                          rvu(c.base_wrvu), rvu(c.wrvu) if not _is_flagged(s, c.code) else f"{rvu(c.wrvu)} *")
+        console.print(table)
+    if show_groups and s.groups:
+        table = Table(box=None, pad_edge=False, title=f"By {s.by}", title_justify="left")
+        table.add_column(s.by.capitalize())
+        table.add_column("Entries", justify="right")
+        table.add_column("Units", justify="right")
+        table.add_column("wRVU", justify="right")
+        for g in s.groups:
+            key = taxonomy.label(g.key) if s.by == "category" else g.key
+            table.add_row(key, f"{g.entries:,}", f"{g.units:,}", rvu(g.wrvu))
+        console.print(table)
+    if chart and s.groups:
+        _bar_chart(console, s)
+    for text in summary_lines(s):
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _is_flagged(s: Any, code: str) -> bool:
+    return any(f.code == code for f in s.flagged)
+
+
+def _bar_chart(console: Any, s: Any, width: int = 40) -> None:
+    """One bar per group, scaled to the largest; eighth blocks give the bar ends."""
+    from rvutool import taxonomy
+
+    biggest = max(g.credited_c for g in s.groups)
+    labels = [taxonomy.label(g.key)[:28] if s.by == "category" else g.key for g in s.groups]
+    pad = max(len(label) for label in labels)
+    console.print(f"wRVU by {s.by}", style="bold")
+    blocks = " ▏▎▍▌▋▊▉█"
+    for label, g in zip(labels, s.groups, strict=True):
+        eighths = 0 if biggest <= 0 else round(g.credited_c * width * 8 / biggest)
+        bar = "█" * (eighths // 8) + (blocks[eighths % 8] if eighths % 8 else "")
+        console.print(f"{label:<{pad}} {bar:<{width}} {rvu(g.wrvu)}", markup=False, highlight=False,
+                      soft_wrap=True)
+
+
+def summary_csv(s: Any) -> None:
+    """Tidy rows: one per group of the chosen --by, with the period on every row."""
+    import csv
+
+    period = s.period.to_dict()
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["from", "to", "by", "key", "entries", "units", "base_wrvu", "wrvu"])
+    for g in s.groups:
+        writer.writerow([period["from"] or "", period["to"] or "", s.by, g.key, g.entries, g.units,
+                         rvu(g.base_wrvu), rvu(g.wrvu)])
+
+
+def config_rows(rows: list[tuple[str, Any, bool, str]], path: str, unknown: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    table.add_column("Key", no_wrap=True)
+    table.add_column("Value", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("Meaning", overflow="fold")
+    for key, value, is_set, meaning in rows:
+        shown = "(not set)" if value is None else str(value)
+        table.add_row(key, shown, "" if is_set else "default", meaning)
+    console = _console()
+    console.print(table)
+    console.print(f"Settings file: {path}", markup=False, highlight=False)
+    for key in unknown:
+        warning(f"{path}: {key} is not a setting rvutool knows; it is kept but ignored")
