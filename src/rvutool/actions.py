@@ -199,10 +199,9 @@ def list_entries(*, month: str | None = None, week: bool = False, year: str | No
         raise UsageError("give --json or --csv, not both")
     period = _period(month, week, year, from_, to, all_)
     code = check_code(code) if code is not None else None
-    book = logbook.open_for_reading()
-    entries = [] if book is None else book.entries(period.start, period.end, code=code, include_voided=removed)
-    if book is not None:
-        book.close()
+    with logbook.reading() as book:
+        entries = [] if book is None else book.entries(period.start, period.end, code=code,
+                                                       include_voided=removed)
     if as_json:
         render.print_json({"period": period.to_dict(), "entries": [e.to_dict() for e in entries],
                            "total_wrvu": logbook.from_c(sum(e.credited_wrvu_c for e in entries if not e.voided))})
@@ -241,10 +240,9 @@ def edit(id_text: str, *, date_text: str | None = None, units: str | None = None
         if len(set(mods)) != len(mods):
             raise UsageError(f"--modifiers {modifiers!r}: a modifier is repeated")
     clean_note, clean_case = _free_text(note, case, allow_identifiers)
-    book = logbook.open_for_reading()
-    if book is None:
-        raise NoSuchEntry(entry_id)
-    book.close()
+    with logbook.reading() as book:
+        if book is None:
+            raise NoSuchEntry(entry_id)
     with logbook.open_for_writing() as book:
         after = book.edit(entry_id, on=on, units=new_units, modifiers=mods, note=clean_note, case_label=clean_case,
                           set_note=note is not None, set_case=case is not None)
@@ -264,10 +262,9 @@ def remove(id_texts: list[str]) -> int:
     if not id_texts:
         raise UsageError("give the id of each entry to remove, such as: rvutool remove 12")
     ids = [_entry_id(t) for t in id_texts]
-    book = logbook.open_for_reading()
-    if book is None:
-        raise NoSuchEntry(ids[0])
-    book.close()
+    with logbook.reading() as book:
+        if book is None:
+            raise NoSuchEntry(ids[0])
     with logbook.open_for_writing() as book:
         gone = book.remove(ids)
     render.removed(gone)
@@ -277,10 +274,9 @@ def remove(id_texts: list[str]) -> int:
 def undo() -> int:
     from rvutool import logbook
 
-    book = logbook.open_for_reading()
-    if book is None:
-        raise RvuError("nothing to undo: the log is empty")
-    book.close()
+    with logbook.reading() as book:
+        if book is None:
+            raise RvuError("nothing to undo: the log is empty")
     with logbook.open_for_writing() as book:
         done = book.undo()
     render.undone(done)
@@ -297,12 +293,11 @@ def recalc(*, month: str | None = None, week: bool = False, year: str | None = N
     if not yes and not sys.stdin.isatty():
         raise UsageError("recalc rewrites saved entries: confirm with --yes (no terminal to ask in)")
     policy = _config().policy()
-    book = logbook.open_for_reading()
-    if book is None:
-        render.line(f"Nothing logged in {period.label}; nothing to recalculate.")
-        return 0
-    plan = book.plan_recalc(period.start, period.end, period.label, policy)
-    book.close()
+    with logbook.reading() as book:
+        if book is None:
+            render.line(f"Nothing logged in {period.label}; nothing to recalculate.")
+            return 0
+        plan = book.plan_recalc(period.start, period.end, period.label, policy)
     render.recalc_plan(plan)
     if not plan.changed:
         return 0
@@ -335,10 +330,8 @@ def export(*, month: str | None = None, week: bool = False, year: str | None = N
             raise UsageError(f"-o {output} is a directory; give a file name")
         if not target.parent.is_dir():
             raise RvuError(f"cannot write {target}: folder {target.parent} does not exist")
-    book = logbook.open_for_reading()
-    records = [] if book is None else book.export_records(period.start, period.end)
-    if book is not None:
-        book.close()
+    with logbook.reading() as book:
+        records = [] if book is None else book.export_records(period.start, period.end)
     text = logbook.export_csv(records) if fmt == "csv" else logbook.export_json(records, period.to_dict())
     if target is None:
         sys.stdout.write(text)
@@ -364,10 +357,9 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
                                policy=_config().policy())
     for problem in plan.skipped:
         render.warning(f"skipped {problem}")
-    book = logbook.open_for_reading()
-    if book is not None:
-        plan = book.dedupe(plan)
-        book.close()
+    with logbook.reading() as book:
+        if book is not None:
+            plan = book.dedupe(plan)
     if dry_run or not plan.rows:
         render.import_result(plan, [], dry_run=dry_run)
         return 0

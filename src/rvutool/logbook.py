@@ -174,11 +174,67 @@ def _sql_errors(path: Path) -> Iterator[None]:
         raise _translate(exc, path) from None
 
 
+_GUARDED: dict[str, type] = {}
+
+
+def _guarded_factory() -> type:
+    """A Connection whose every statement and fetch turns SQLite errors into RvuErrors naming the file.
+
+    Summaries (summary.py) get this connection too, so a page that turns out to be damaged halfway
+    through a report is still a one-line `Error: the log ... is damaged`, not a traceback.
+    """
+    if "connection" in _GUARDED:
+        return _GUARDED["connection"]
+    import sqlite3
+
+    class GuardedCursor(sqlite3.Cursor):
+        def execute(self, *args: Any) -> Any:
+            with _sql_errors(self.connection.path):  # type: ignore[attr-defined]
+                return super().execute(*args)
+
+        def executemany(self, *args: Any) -> Any:
+            with _sql_errors(self.connection.path):  # type: ignore[attr-defined]
+                return super().executemany(*args)
+
+        def fetchone(self) -> Any:
+            with _sql_errors(self.connection.path):  # type: ignore[attr-defined]
+                return super().fetchone()
+
+        def fetchmany(self, *args: Any) -> Any:
+            with _sql_errors(self.connection.path):  # type: ignore[attr-defined]
+                return super().fetchmany(*args)
+
+        def fetchall(self) -> Any:
+            with _sql_errors(self.connection.path):  # type: ignore[attr-defined]
+                return super().fetchall()
+
+        def __next__(self) -> Any:
+            with _sql_errors(self.connection.path):  # type: ignore[attr-defined]
+                return super().__next__()
+
+    class GuardedConnection(sqlite3.Connection):
+        path: Path
+
+        def cursor(self, factory: Any = GuardedCursor) -> Any:  # type: ignore[override]
+            return super().cursor(factory)
+
+        def execute(self, *args: Any) -> Any:  # type: ignore[override]
+            return self.cursor().execute(*args)
+
+        def executemany(self, *args: Any) -> Any:  # type: ignore[override]
+            return self.cursor().executemany(*args)
+
+    _GUARDED["connection"] = GuardedConnection
+    return GuardedConnection
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     import sqlite3
 
     with _sql_errors(path):
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                               factory=_guarded_factory())
+        conn.path = path  # type: ignore[attr-defined]
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     conn.row_factory = sqlite3.Row
     return conn
@@ -277,6 +333,17 @@ def open_for_reading() -> LogBook | None:
     with _sql_errors(path):
         conn.execute("PRAGMA query_only = ON")
     return LogBook(conn, path)
+
+
+@contextmanager
+def reading() -> Iterator[LogBook | None]:
+    """`with reading() as book:` the log for reading (None when absent), closed however the block ends."""
+    book = open_for_reading()
+    try:
+        yield book
+    finally:
+        if book is not None:
+            book.close()
 
 
 def connect_readonly() -> sqlite3.Connection | None:
