@@ -46,7 +46,24 @@ _LOG_VALUE_OPTIONS = {"--date": "date_text", "--note": "note", "--case": "case",
 _LOG_FLAGS = {"--json": "as_json", "--allow-identifiers": "allow_identifiers"}
 
 
+_SUMMARY_VALUE_OPTIONS = {"--month": "month", "--year": "year", "--from": "from_", "--to": "to", "--by": "by",
+                          "--rate": "rate", "--target": "target"}
+_SUMMARY_FLAGS = {"--week": "week", "--all": "all_", "--json": "as_json", "--csv": "as_csv", "--chart": "chart"}
+
+
+def _summary(args: list[str]) -> int | None:
+    """`rvutool summary [period options]` without typer (helper C); help and anything odd go to typer."""
+    from rvutool.periods import normalize_argv
+
+    parsed = _parse(normalize_argv(["summary", *args])[1:], _SUMMARY_VALUE_OPTIONS, _SUMMARY_FLAGS)
+    if parsed is None or parsed[0]:
+        return None
+    return actions.guard(actions.summary, **parsed[1])
+
+
 def run(argv: list[str]) -> int | None:
+    if argv and argv[0] == "summary":
+        return _summary(argv[1:])
     if argv and argv[0] == "log":
         # Plain `rvutool log ITEM... [options]`; bare `log` (interactive) and anything odd go to typer.
         parsed = _parse(argv[1:], _LOG_VALUE_OPTIONS, _LOG_FLAGS)
