@@ -246,7 +246,7 @@ def entries_csv(entries: list[Any]) -> None:
 def removed(entries: list[Any]) -> None:
     for e in entries:
         line(f"Removed #{e.id} {_item_text(e)} on {e.service_date} ({rvu(e.credited_wrvu)} wRVU).")
-    line("`rvutool undo` brings them back.")
+    line("`rvutool undo` brings " + ("it" if len(entries) == 1 else "them") + " back.")
 
 
 def undone(done: Any) -> None:
