@@ -361,3 +361,31 @@ def test_a_bad_row_aborts_the_import_with_its_line_number(rvutool, tmp_path):
     assert log_file().read_bytes() == before
     skip = rvutool("import", str(target), "--skip-bad")
     assert skip.exit_code == 0 and "Imported 1 entry" in skip.stdout and "line 3" in skip.stderr
+
+
+# ---------------------------------------------------------------- the fast path
+def test_log_json_loads_neither_typer_nor_rich():
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom rvutool.entry import main\ntry:\n    main(['log', '99213', '--json'])\n"
+            "except SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
+            "print(sorted(m for m in ('typer', 'rich', 'click') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_typer_path_and_the_fast_path_agree(rvutool, capsys):
+    from rvutool import cli
+
+    fast = rvutool("log", "99213", "97110x2", "--date", "2026-03-02", "--note", "ward", "--json").json()
+    capsys.readouterr()
+    assert cli.run(["log", "99213", "97110x2", "--date", "2026-03-02", "--note", "ward", "--json"]) == 0
+    slow = json.loads(capsys.readouterr().out)
+    for data in (fast, slow):
+        for line in data["lines"]:
+            line.pop("id"), line.pop("encounter")
+        data.pop("encounter")
+    assert fast == slow
