@@ -334,7 +334,7 @@ def summary_lines(s: Any) -> list[str]:
         out.append(f"As entered: {rvu(t.base_wrvu)} wRVU (CMS work RVU x units); the payment rules changed "
                    "nothing")
     if s.flagged:
-        out.append(s.flagged_text())
+        out.append("* " + s.flagged_text())
         reasons: dict[str, list[str]] = {}
         for f in s.flagged:
             reasons.setdefault(f.reason, []).append(f.code)
