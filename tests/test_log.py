@@ -389,3 +389,32 @@ def test_the_typer_path_and_the_fast_path_agree(rvutool, capsys):
             line.pop("id"), line.pop("encounter")
         data.pop("encounter")
     assert fast == slow
+
+
+# ---------------------------------------------------------------- other files
+def test_import_an_rvu_wallet_export(rvutool, tmp_path):
+    wallet = tmp_path / "wallet.csv"
+    wallet.write_text("Date,Encounter ID,Reference ID,Location,Codes,Total Work RVUs,Total Adjusted Work RVUs\n"
+                      '2026-03-02,E1,R1,Main,"19301, 38525-51",16.15,16.15\n'
+                      "2026-03-03,E2,R2,Main,99213,1.30,1.30\n", encoding="utf-8")
+    dry = rvutool("import", str(wallet), "--dry-run")
+    assert "(RVU Wallet export) would add 3 entries in 2 encounters" in dry.stdout
+    assert rvutool("import", str(wallet)).exit_code == 0
+    data = rvutool("list", "--all", "--json").json()
+    # encounter E1: 9.88 (19301) + 6.27 (38525-51, base x units for now) = 16.15; E2: 1.30 (99213)
+    assert data["total_wrvu"] == 17.45
+    assert [e["encounter"] for e in data["entries"]][:2] == [1, 1]
+    assert "3 already in the log" in rvutool("import", str(wallet)).stdout
+
+
+def test_import_a_generic_csv_prices_each_row_like_log(rvutool, tmp_path):
+    generic = tmp_path / "procedures.csv"
+    generic.write_text("DOS,CPT,Modifiers,Qty\n2026-03-02,99213,,1\n2026-03-02,97110,,4\n"
+                       "2026-03-04,71046,26,1\n2026-03-05,99999,,1\n", encoding="utf-8")
+    bad = rvutool("import", str(generic))
+    assert bad.exit_code == 1 and "line 5" in bad.stderr and "99999" in bad.stderr
+    assert not paths.log_file().exists()
+    ok = rvutool("import", str(generic), "--skip-bad")
+    assert ok.exit_code == 0 and "Imported 3 entries" in ok.stdout
+    # 1.30 (99213) + 0.45 x 4 = 1.80 (97110) + 0.21 (71046-26) = 3.31
+    assert rvutool("list", "--all", "--json").json()["total_wrvu"] == 3.31

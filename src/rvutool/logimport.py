@@ -72,7 +72,9 @@ def _external(path: Path, *, skip_bad: bool, allow_identifiers: bool, options: O
         skipped = [str(getattr(p, "message", p)) for p in problems]
     else:
         records, skipped = csvformats.read_records(path), []
-    plan = logbook.ImportPlan(source=path, fmt="CSV", rows=[], skipped=skipped)
+    layout = csvformats.detect_layout(path)
+    fmt = {"rvuwallet": "RVU Wallet export", "generic": "CSV with date and code columns"}.get(layout, "CSV")
+    plan = logbook.ImportPlan(source=path, fmt=fmt, rows=[], skipped=skipped)
     catalog = CachedCatalog()
     for index, record in enumerate(records):
         try:

@@ -304,12 +304,13 @@ def import_result(plan: Any, ids: list[int], *, dry_run: bool) -> None:
     noun = "entry" if count == 1 else "entries"
     if dry_run:
         line(f"Dry run: {plan.source.name} ({plan.fmt}) would add {count} {noun} in {plan.encounters} "
-             f"encounters{extra}; nothing was written.")
+             f"{'encounter' if plan.encounters == 1 else 'encounters'}{extra}; nothing was written.")
     elif not ids:
         line(f"Nothing to import from {plan.source.name}{extra}.")
     else:
         line(f"Imported {len(ids)} {'entry' if len(ids) == 1 else 'entries'} (#{ids[0]}-#{ids[-1]}) in "
-             f"{plan.encounters} encounters from {plan.source.name}{extra}. `rvutool undo` reverts it.")
+             f"{plan.encounters} {'encounter' if plan.encounters == 1 else 'encounters'} from "
+             f"{plan.source.name}{extra}. `rvutool undo` reverts it.")
 
 
 # ---------------------------------------------------------------- summary and config (helper C's section)
