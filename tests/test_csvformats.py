@@ -103,3 +103,8 @@ def test_import_through_the_cli(rvutool, tmp_path):
     assert out.exit_code == 0, out.stderr
     data = rvutool("summary", "--month", "2026-01", "--json").json()
     assert data["entries"] == 3
+
+
+def test_wallet_codes_with_spaced_modifiers(tmp_path):
+    path = write(tmp_path, WALLET.replace('"19301, 38525-51"', '"19301; 38525 - 51"'))
+    assert csvformats.read_records(path)[0].items == [Item("19301"), Item("38525", ("51",))]

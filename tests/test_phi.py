@@ -20,6 +20,7 @@ from rvutool.errors import IdentifierError
     ("call (555) 123-4567", "phone number"),
     ("555.123.4567", "phone number"),
     ("+1 555 123 4567", "phone number"),
+    ("call 555-1234", "phone number"),
     ("DOB 3/14/1962", "date"),
     ("seen 1962-03-14", "date"),
     ("born Mar 14, 1962", "date"),

@@ -84,7 +84,7 @@ def parse_day(text: str) -> date:
 
 
 def _item(token: str, modifiers: list[str] = (), units: str | None = None) -> Item:  # type: ignore[assignment]
-    text = token.strip()
+    text = re.sub(r"\s*-\s*", "-", token.strip())  # "38525 - 51" -> "38525-51"
     if not text:
         raise _RowError("the code is empty")
     if modifiers:

@@ -7,7 +7,8 @@ refused unless the user says it is not one (`--allow-identifiers`).
 
 The checks are deliberately simple and err on the side of refusing:
   - SSN: three, two and four digits separated by '-', ' ' or '.'
-  - phone: ten digits in the usual groupings, (555) 123-4567, 555.123.4567, +1 555 123 4567
+  - phone: ten digits in the usual groupings, (555) 123-4567, 555.123.4567, +1 555 123 4567,
+    or a local 555-1234
   - date: 3/14/1962, 14.03.62, 1962-03-14, Mar 14 1962, 14 March 1962, or the words DOB / born
   - MRN: a run of six or more digits, or the words MRN / medical record followed by a number
 Five-digit codes (99213), tooth numbers, times and measurements pass.
@@ -27,7 +28,8 @@ _MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a Social Security number", re.compile(r"(?<!\d)\d{3}[-. ]\d{2}[-. ]\d{4}(?!\d)")),
     ("a phone number", re.compile(
-        r"(?<!\d)(?:\+?1[-. ]?)?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}(?!\d)")),
+        r"(?<!\d)(?:\+?1[-. ]?)?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}(?!\d)"
+        r"|(?<![\d.-])\d{3}[-.]\d{4}(?![\d.-])")),
     ("a date (such as a date of birth)", re.compile(
         r"(?<!\d)(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(?:\d{2})?"
         r"|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}"
