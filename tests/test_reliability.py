@@ -238,3 +238,43 @@ def test_a_failing_migration_changes_nothing(rvutool, monkeypatch):
         columns = [r[1] for r in db.execute("PRAGMA table_info(entries)")]
     assert "location" not in columns
     assert count() == 1
+
+
+def test_a_writer_waits_for_another_writers_transaction_and_readers_do_not(rvutool):
+    import threading
+
+    rvutool("log", "99213", "--date", "2026-01-05")
+    holder = sqlite3.connect(paths.log_file(), isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # as if another rvutool were in the middle of a long import
+    holder.execute("UPDATE meta SET value = value WHERE key = 'log_id'")
+    committed = threading.Event()
+
+    def commit():
+        holder.execute("COMMIT")
+        committed.set()
+
+    timer = threading.Timer(3.0, commit)
+    timer.start()
+    try:
+        reader = cli("list", "--all", "--json")
+        assert reader.returncode == 0 and not committed.is_set()  # WAL: readers never wait
+        writer = cli("log", "99214", "--date", "2026-01-05")
+        assert writer.returncode == 0, writer.stderr
+        assert committed.is_set()  # the writer queued behind the open transaction, then saved
+    finally:
+        timer.join()
+        holder.close()
+    assert count() == 2
+
+
+def test_companion_files_are_private_too(rvutool):
+    rvutool("log", "99213")
+    holder = sqlite3.connect(paths.log_file())
+    holder.execute("SELECT count(*) FROM entries").fetchone()  # keeps -wal and -shm open
+    try:
+        for suffix in ("-wal", "-shm"):
+            companion = paths.log_file().with_name("log.sqlite3" + suffix)
+            assert companion.exists()
+            assert oct(companion.stat().st_mode & 0o777) == oct(0o600)
+    finally:
+        holder.close()
