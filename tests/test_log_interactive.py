@@ -110,3 +110,54 @@ def test_bare_log_in_a_pseudo_terminal():
         os.close(fd)
     assert os.WEXITSTATUS(status) == 0
     assert b"1.51" in seen  # 1.30 (99213) + 0.21 (71046-26)
+
+
+def pty_run(args, script, timeout=20.0):
+    """Run rvutool in a pseudo-terminal; script is [(expected output, answer), ...]."""
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(sys.executable, [sys.executable, "-m", "rvutool", *args])
+    seen = b""
+    try:
+        for expected, answer in script:
+            end = time.monotonic() + timeout
+            while expected not in seen and time.monotonic() < end:
+                if select.select([fd], [], [], 0.2)[0]:
+                    try:
+                        seen += os.read(fd, 4096)
+                    except OSError:
+                        break
+            assert expected in seen, seen.decode(errors="replace")
+            if answer is not None:
+                os.write(fd, answer)
+        while True:  # drain what is left
+            if not select.select([fd], [], [], 2.0)[0]:
+                break
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    return os.WEXITSTATUS(status), seen.decode(errors="replace")
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_recalc_asks_before_saving_in_a_terminal(rvutool):
+    import sqlite3
+
+    rvutool("log", "99213", "--date", "2026-02-03")
+    with sqlite3.connect(paths.log_file()) as db:
+        db.execute("UPDATE entries SET credited_wrvu_c = 100")
+    status, out = pty_run(["recalc", "--all"], [(b"Save the new values? [y/N] ", b"n\r")])
+    assert status == 1 and "Nothing was changed" in out
+    status, out = pty_run(["recalc", "--all"], [(b"Save the new values? [y/N] ", b"y\r")])
+    assert status == 0 and "Recalculated 1 entry" in out
+    # saved 1.00 (changed by hand), priced again: 1.30 (99213, RVU26C)
+    assert rvutool("list", "--all", "--json").json()["total_wrvu"] == 1.30
