@@ -418,3 +418,13 @@ def test_import_a_generic_csv_prices_each_row_like_log(rvutool, tmp_path):
     assert ok.exit_code == 0 and "Imported 3 entries" in ok.stdout
     # 1.30 (99213) + 0.45 x 4 = 1.80 (97110) + 0.21 (71046-26) = 3.31
     assert rvutool("list", "--all", "--json").json()["total_wrvu"] == 3.31
+
+
+def test_an_export_restored_after_undo_is_still_imported_only_once(rvutool, tmp_path):
+    rvutool("log", "99213", "--date", "2026-03-02")
+    saved = tmp_path / "backup.csv"
+    rvutool("export", "-o", str(saved))
+    rvutool("undo")  # the entry is gone
+    assert "Imported 1 entry" in rvutool("import", str(saved)).stdout
+    assert "1 already in the log" in rvutool("import", str(saved)).stdout
+    assert len(rvutool("list", "--all", "--json").json()["entries"]) == 1

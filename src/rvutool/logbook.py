@@ -531,10 +531,6 @@ def item_label(entry: Entry | dict[str, Any]) -> str:
     return entry["code"] + mods + (f"x{entry['units']}" if entry["units"] != 1 else "")
 
 
-def _ids_text(ids: list[int]) -> str:
-    return ", ".join(f"#{i}" for i in ids)
-
-
 # ---------------------------------------------------------------- plans (computed, then applied)
 @dataclass
 class ImportPlan:
@@ -857,7 +853,6 @@ class LogBook:
 
     def apply_import(self, plan: ImportPlan, progress: Callable[[int], None] | None = None) -> list[int]:
         stamp = now_utc()
-        own = self.log_id() + ":"
         with self._write() as db:
             self._dedupe(db, plan)  # inside the transaction: a concurrent import cannot slip in between
             first = int(db.execute("SELECT COALESCE(MAX(id), 0) FROM entries").fetchone()[0])
@@ -870,8 +865,6 @@ class LogBook:
                     encounter_ids[group] = next_encounter
                     next_encounter += 1
                 values["encounter_id"] = encounter_ids[group]
-                if values["import_key"].startswith(own):
-                    values["import_key"] = None  # back home: an entry of this very log, restored
                 values.setdefault("created_at", stamp)
                 values["updated_at"] = values.get("updated_at") or stamp
                 self._insert(db, values)
