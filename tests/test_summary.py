@@ -263,3 +263,41 @@ def test_json_has_the_documented_fields(logged):
     assert set(data["groups"][0]) >= {"key", "entries", "wrvu"}
     assert set(data["flagged"][0]) >= {"code", "count", "reason"}
     json.dumps(data)
+
+
+# ---------------------------------------------------------------- start-up and the big-log generator
+def test_summary_json_imports_neither_typer_nor_rich(logged):
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "rvutool", "summary", "--json"],
+                          capture_output=True, text=True, env=dict(os.environ), check=True)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert json.loads(done.stdout)["entries"] == 5
+    assert not {"rich", "typer", "rvutool.rules", "rvutool.codes"} & imported
+
+
+def test_bare_period_options_for_list_and_export(logged):
+    assert logged("list", "--year", "--json").json()["period"]["kind"] == "year"
+    assert logged("list", "--month", "--json").json()["period"]["from"] == "2026-11-01"
+
+
+def test_big_log_generator_makes_a_real_log(tmp_path, rvutool, home):
+    import runpy
+    from pathlib import Path
+
+    from rvutool.logbook import SCHEMA_VERSION
+
+    make = runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "make_big_log.py"))["make"]
+    home.mkdir()
+    make(300, paths.log_file())
+    conn = sqlite3.connect(paths.log_file())
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    count, credited = conn.execute(
+        "SELECT COUNT(*), SUM(credited_wrvu_c) FROM entries WHERE voided = 0").fetchone()
+    # every generated line carries the real CMS work RVU: 99213 rows hold 130 hundredths (1.30)
+    assert {r[0] for r in conn.execute("SELECT DISTINCT work_rvu_c FROM entries WHERE code = '99213'")} == {130}
+    conn.close()
+    data = rvutool("summary", "--year", "2026", "--json").json()
+    assert data["entries"] == count and round(data["total_wrvu"] * 100) == credited
