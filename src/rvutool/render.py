@@ -194,42 +194,45 @@ def logged(encounter: Any, entries: list[Any], warnings: list[str], *, saved: bo
         warning(text)
 
 
-def entries_table(entries: list[Any], title: str, *, explain: bool = False) -> None:
-    from rich.table import Table
+def columns(header: list[str], rows: list[list[str]], right: set[int], footer: list[str] | None = None) -> str:
+    """Aligned columns, two spaces apart, without rich: a month of a busy log is thousands of rows,
+    and rich's table measures every cell (about a millisecond a row)."""
+    table = [header, *rows, *([footer] if footer else [])]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
 
-    console = _console()
+    def fmt(row: list[str]) -> str:
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        return "  ".join(cells).rstrip()
+
+    return "\n".join(fmt(r) for r in table) + "\n"
+
+
+def entries_table(entries: list[Any], title: str, *, explain: bool = False) -> None:
     if not entries:
-        console.print(f"No entries in {title}.")
+        line(f"No entries in {title}.")
         return
-    table = Table(title=f"Log: {title}", title_justify="left", show_footer=True, box=None, pad_edge=False)
-    table.add_column("#", justify="right", footer="")
-    table.add_column("Date", footer="Total")
-    table.add_column("Item")
-    table.add_column("Units", justify="right")
     active = [e for e in entries if not e.voided]
     total = sum((e.credited_wrvu for e in active), Decimal("0.00"))
-    table.add_column("wRVU", justify="right", footer=rvu(total))
-    table.add_column("Flags")
-    table.add_column("Note")
-    for entry in entries:
-        note_text = " · ".join(t for t in (entry.case_label, entry.note) if t)
-        table.add_row(str(entry.id), entry.service_date, entry.item_text, str(entry.units),
-                      rvu(entry.credited_wrvu), _flag_text(entry.flag_list, bool(entry.voided)), note_text,
-                      style="dim" if entry.voided else None)
-    console.print(table)
+    rows = [[str(e.id), e.service_date, e.item_text, str(e.units), rvu(e.credited_wrvu),
+             _flag_text(e.flag_list, bool(e.voided)), " · ".join(t for t in (e.case_label, e.note) if t)]
+            for e in entries]
+    out = [f"Log: {title}\n",
+           columns(["#", "Date", "Item", "Units", "wRVU", "Flags", "Note"], rows, {0, 3, 4},
+                   ["", "Total", "", "", rvu(total), "", ""])]
     count = len(active)
-    console.print(f"{count} {'entry' if count == 1 else 'entries'}, {rvu(total)} wRVU credited.")
+    out.append(f"{count} {'entry' if count == 1 else 'entries'}, {rvu(total)} wRVU credited.\n")
     if explain:
-        console.print("How each credit was reached:")
+        out.append("How each credit was reached:\n")
         for entry in entries:
-            console.print(f"  #{entry.id} {_item_text(entry)} ({entry.release}, {entry.setting}): "
-                          f"base {rvu(entry.work_rvu)} x {entry.units} = {rvu(entry.base_wrvu)}")
+            out.append(f"  #{entry.id} {_item_text(entry)} ({entry.release}, {entry.setting}): "
+                       f"base {rvu(entry.work_rvu)} x {entry.units} = {rvu(entry.base_wrvu)}\n")
             for adj in entry.adjustment_list:
-                console.print(f"      {adj.get('rule')}: x{adj.get('factor')}  {adj.get('reason')}")
+                out.append(f"      {adj.get('rule')}: x{adj.get('factor')}  {adj.get('reason')}\n")
             if not entry.adjustment_list:
-                console.print(f"      no adjustment: credited {rvu(entry.credited_wrvu)}")
+                out.append(f"      no adjustment: credited {rvu(entry.credited_wrvu)}\n")
             if entry.no_wrvu_reason:
-                console.print(f"      no CMS work RVU: {entry.no_wrvu_reason}")
+                out.append(f"      no CMS work RVU: {entry.no_wrvu_reason}\n")
+    sys.stdout.write("".join(out))
 
 
 def entries_csv(entries: list[Any]) -> None:
