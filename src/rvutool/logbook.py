@@ -695,8 +695,10 @@ class LogBook:
     def edit(self, entry_id: int, *, on: date | None = None, units: int | None = None,
              modifiers: tuple[str, ...] | None = None, note: str | None = None, case_label: str | None = None,
              set_note: bool = False, set_case: bool = False, catalog: Catalog | None = None) -> Entry:
+        from rvutool.codes import Catalog
         from rvutool.items import Item
 
+        catalog = catalog or Catalog()
         stamp = now_utc()
         with self._write() as db:
             entry = self._fetch(db, entry_id)
@@ -744,6 +746,9 @@ class LogBook:
             return after
 
     def remove(self, ids: list[int], *, catalog: Catalog | None = None) -> list[Entry]:
+        from rvutool.codes import Catalog
+
+        catalog = catalog or Catalog()
         stamp = now_utc()
         with self._write() as db:
             targets = []
@@ -792,6 +797,9 @@ class LogBook:
     # -- recalc ----------------------------------------------------------------
     def plan_recalc(self, start: date, end: date, label: str, policy: Policy,
                     catalog: Catalog | None = None) -> RecalcPlan:
+        from rvutool.logimport import CachedCatalog
+
+        catalog = catalog or CachedCatalog()  # one dataset read for the whole period
         entries = self.entries(start, end)
         groups: dict[int, list[Entry]] = {}
         for entry in entries:
