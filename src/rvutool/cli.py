@@ -92,7 +92,8 @@ SettingOpt = Annotated[str | None, typer.Option("--setting", metavar="facility|n
 @app.command()
 def log(
     items: Annotated[list[str] | None, typer.Argument(
-        help="Items CODE[-MOD...][xN]: 99213 71046-26 49505-50 97110x4. None: ask interactively.")] = None,
+        help="Items: a code, optional -modifiers, optional xUNITS: 99213 71046-26 49505-50 97110x4. "
+             "None: ask interactively.")] = None,
     *,
     date: DateOpt = None,
     note: NoteOpt = None,
