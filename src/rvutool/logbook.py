@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -966,12 +967,19 @@ def _amount(text: Any, name: str) -> int:
     return int(value * 100)
 
 
+@lru_cache(maxsize=4096)
+def _json_text(value: str, name: str, kind: type) -> str:
+    """_json_field for text cells; memoised, since the policy cell repeats on every row of a file."""
+    try:
+        parsed = json.loads(value) if value.strip() else kind()
+    except ValueError:
+        raise ValueError(f"{name} is not valid JSON") from None
+    return _json_field(parsed, name, kind)
+
+
 def _json_field(value: Any, name: str, kind: type) -> str:
     if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip() else kind()
-        except ValueError:
-            raise ValueError(f"{name} is not valid JSON") from None
+        return _json_text(value, name, kind)
     if not isinstance(value, kind):
         raise ValueError(f"{name} should be a JSON {kind.__name__}")
     return json.dumps(value, sort_keys=kind is dict)
