@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rvutool import paths
-from rvutool.errors import CorruptLogError, ImportFileError, NoSuchEntryError, RvuError, UsageError
+from rvutool.errors import (CorruptLogError, ImportFileError, LogBusyError, LogVersionError, NoSuchEntryError,
+                            RvuError, UsageError)
 
 if TYPE_CHECKING:
     import sqlite3
@@ -67,14 +68,6 @@ EXPORT_CSV_COLUMNS = (
 EXPORT_JSON_FORMAT = "rvutool-log/1"
 
 MAX_NOTE = 500
-
-
-class LogBusyError(RvuError):
-    pass
-
-
-class LogVersionError(RvuError):
-    pass
 
 
 # ---------------------------------------------------------------- amounts
