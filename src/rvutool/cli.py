@@ -34,6 +34,21 @@ ZipOpt = Annotated[str | None, typer.Option(
 QpOpt = Annotated[bool, typer.Option(
     "--qp", help="Use the conversion factor for qualifying APM participants (CY2026: QP CF).")]
 
+# ---------------------------------------------------------------- period options (list, summary, export)
+# A bare --month / --year is rewritten to --month=current / --year=current by periods.normalize_argv.
+MonthOpt = Annotated[str | None, typer.Option(
+    "--month", metavar="[YYYY-MM]", help="A calendar month; bare --month is this month (the default period).")]
+WeekOpt = Annotated[bool, typer.Option("--week", help="This ISO week, Monday to Sunday.")]
+YearPeriodOpt = Annotated[str | None, typer.Option(
+    "--year", metavar="[YYYY]",
+    help="A year; bare --year is this year. With fiscal_year_start set, the fiscal year ENDING in YYYY "
+         "(fiscal_year_start=7: --year 2026 is 2025-07-01 to 2026-06-30).")]
+FromOpt = Annotated[str | None, typer.Option(
+    "--from", metavar="DATE", help="First day (YYYY-MM-DD); may be used alone.")]
+ToOpt = Annotated[str | None, typer.Option(
+    "--to", metavar="DATE", help="Last day (YYYY-MM-DD); may be used alone.")]
+AllOpt = Annotated[bool, typer.Option("--all", help="Everything in the log.")]
+
 
 def _exit(status: int) -> None:
     if status:
@@ -131,6 +146,192 @@ def data_import(
 def data_status(*, as_json: JsonOpt = False) -> None:
     """List the bundled and imported releases and the dates each covers. Example: rvutool data status"""
     _exit(actions.guard(actions.data_status, as_json))
+# ---------------------------------------------------------------- the procedure log (helper B)
+NoteOpt = Annotated[str | None, typer.Option("--note", help="A short note (no patient identifiers).")]
+CaseOpt = Annotated[str | None, typer.Option("--case", help="A case label such as 'case 3' (no patient identifiers).")]
+AllowIdOpt = Annotated[bool, typer.Option("--allow-identifiers",
+                                          help="Save a note that looks like an identifier but is not one.")]
+SettingOpt = Annotated[str | None, typer.Option("--setting", metavar="facility|nonfacility",
+                                                help="Where the work was done (ranks multiple procedures).")]
+
+
+@app.command()
+def log(
+    items: Annotated[list[str] | None, typer.Argument(
+        help="Items: a code, optional -modifiers, optional xUNITS: 99213 71046-26 49505-50 97110x4. "
+             "None: ask interactively.")] = None,
+    *,
+    date: DateOpt = None,
+    note: NoteOpt = None,
+    case: CaseOpt = None,
+    as_json: JsonOpt = False,
+    setting: SettingOpt = None,
+    fraction: Annotated[str | None, typer.Option("--fraction", metavar="F",
+                                                 help="Share credited for -52 or -66, above 0 and up to 1.")] = None,
+    postop_days: Annotated[str | None, typer.Option("--postop-days", metavar="N",
+                                                    help="Days of post-operative care for -55 (1-90).")] = None,
+    allow_identifiers: AllowIdOpt = False,
+) -> None:
+    """Log one encounter (every item shares its date). Example: rvutool log 99213 71046-26"""
+    _exit(actions.guard(actions.log, items or [], date_text=date, note=note, case=case, as_json=as_json,
+                        setting=setting, fraction=fraction, postop_days=postop_days,
+                        allow_identifiers=allow_identifiers))
+
+
+@app.command("list")
+def list_(
+    *,
+    month: MonthOpt = None,
+    week: WeekOpt = False,
+    year: YearPeriodOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    all_: AllOpt = False,
+    code: Annotated[str | None, typer.Option("--code", help="Only this code.")] = None,
+    as_json: JsonOpt = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Show each entry's adjustments.")] = False,
+    removed: Annotated[bool, typer.Option("--removed", help="Include removed entries.")] = False,
+) -> None:
+    """List logged entries (this month by default). Example: rvutool list --month 2026-02"""
+    _exit(actions.guard(actions.list_entries, month=month, week=week, year=year, from_=from_, to=to, all_=all_,
+                        code=code, as_json=as_json, as_csv=as_csv, explain=explain, removed=removed))
+
+
+@app.command()
+def edit(
+    entry_id: Annotated[str, typer.Argument(metavar="ID", help="Entry id, as shown by rvutool list.")],
+    *,
+    date: DateOpt = None,
+    units: Annotated[str | None, typer.Option("--units", help="Units, 1-99.")] = None,
+    modifiers: Annotated[str | None, typer.Option(
+        "--modifiers", help="All modifiers, such as 26 or 50-RT; '' for none.")] = None,
+    note: NoteOpt = None,
+    case: CaseOpt = None,
+    allow_identifiers: AllowIdOpt = False,
+) -> None:
+    """Change an entry; its credit is priced again. Example: rvutool edit 12 --units 2"""
+    _exit(actions.guard(actions.edit, entry_id, date_text=date, units=units, modifiers=modifiers, note=note,
+                        case=case, allow_identifiers=allow_identifiers))
+
+
+@app.command()
+def remove(
+    entry_ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Entry ids, as shown by rvutool list.")],
+) -> None:
+    """Remove entries (undo brings them back). Example: rvutool remove 12 13"""
+    _exit(actions.guard(actions.remove, entry_ids))
+
+
+@app.command()
+def undo() -> None:
+    """Revert the last log, edit, remove, import or recalc; again goes further back. Example: rvutool undo"""
+    _exit(actions.guard(actions.undo))
+
+
+@app.command()
+def recalc(
+    *,
+    month: MonthOpt = None,
+    week: WeekOpt = False,
+    year: YearPeriodOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    all_: AllOpt = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Price a period's entries again with today's data and settings. Example: rvutool recalc --year 2026"""
+    _exit(actions.guard(actions.recalc, month=month, week=week, year=year, from_=from_, to=to, all_=all_, yes=yes))
+
+
+@app.command()
+def export(
+    *,
+    month: MonthOpt = None,
+    week: WeekOpt = False,
+    year: YearPeriodOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    all_: AllOpt = False,
+    fmt: Annotated[str, typer.Option("--format", metavar="csv|json", help="File format.")] = "csv",
+    output: Annotated[str | None, typer.Option("-o", "--output", metavar="FILE",
+                                               help="Write to FILE instead of the screen.")] = None,
+) -> None:
+    """Export entries (everything by default) to re-import or keep. Example: rvutool export -o log.csv"""
+    _exit(actions.guard(actions.export, month=month, week=week, year=year, from_=from_, to=to, all_=all_,
+                        fmt=fmt, output=output))
+
+
+@app.command("import")
+def import_(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="An rvutool export, a CSV with date and code "
+                                                             "columns, or an RVU Wallet export.")],
+    *,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count; write nothing.")] = False,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Report bad rows and import the rest.")] = False,
+    setting: SettingOpt = None,
+    allow_identifiers: AllowIdOpt = False,
+) -> None:
+    """Import entries; rows already imported are skipped. Example: rvutool import old-log.csv --dry-run"""
+    _exit(actions.guard(actions.import_file, file, dry_run=dry_run, skip_bad=skip_bad, setting=setting,
+                        allow_identifiers=allow_identifiers))
+
+
+# ---------------------------------------------------------------- summary and config (helper C)
+config_app = typer.Typer(help="Settings: rate, targets, fiscal year, payment policy.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@app.command()
+def summary(
+    *,
+    month: MonthOpt = None,
+    week: WeekOpt = False,
+    year: YearPeriodOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    all_: AllOpt = False,
+    by: Annotated[str | None, typer.Option(
+        "--by", metavar="day|week|month|code|category",
+        help="Group totals (default: day for a month or shorter, month otherwise).")] = None,
+    rate: Annotated[str | None, typer.Option("--rate", metavar="DOLLARS",
+                                             help="$ per wRVU for the estimate (overrides config rate).")] = None,
+    target: Annotated[str | None, typer.Option(
+        "--target", metavar="WRVU", help="wRVU goal for this period (overrides target.month / target.year).")] = None,
+    chart: Annotated[bool, typer.Option("--chart", help="Draw a bar chart of wRVU per group.")] = False,
+    as_json: JsonOpt = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print one CSV row per group.")] = False,
+) -> None:
+    """Total wRVU for a period (default: this month), with estimate and pace. Example: rvutool summary --year"""
+    _exit(actions.guard(actions.summary, month=month, week=week, year=year, from_=from_, to=to, all_=all_,
+                        by=by, rate=rate, target=target, as_json=as_json, as_csv=as_csv, chart=chart))
+
+
+KeyArg = Annotated[str, typer.Argument(help="A setting, such as rate, target.month or fiscal_year_start.")]
+
+
+@config_app.command("list")
+def config_list(*, as_json: JsonOpt = False) -> None:
+    """Show every setting with its value or default. Example: rvutool config list"""
+    _exit(actions.guard(actions.config_list, as_json))
+
+
+@config_app.command("get")
+def config_get(key: KeyArg) -> None:
+    """Print one setting. Example: rvutool config get rate"""
+    _exit(actions.guard(actions.config_get, key))
+
+
+@config_app.command("set")
+def config_set(key: KeyArg, value: Annotated[str, typer.Argument(help="The new value.")]) -> None:
+    """Change one setting. Example: rvutool config set rate 55"""
+    _exit(actions.guard(actions.config_set, key, value))
+
+
+@config_app.command("unset")
+def config_unset(key: KeyArg) -> None:
+    """Remove one setting (its default applies again). Example: rvutool config unset rate"""
+    _exit(actions.guard(actions.config_unset, key))
 
 
 # typer 0.29 vendors click; older releases use click itself. Find the base class either way.
@@ -140,7 +341,9 @@ _CLICK_EXCEPTION = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "
 def run(args: list[str]) -> int:
     """Run the typer app; usage errors become one line on stderr and exit status 2."""
     from rvutool import render
+    from rvutool.periods import normalize_argv
 
+    args = normalize_argv(args)
     try:
         status = app(args=args, prog_name="rvutool", standalone_mode=False)
     except typer.Abort:

@@ -54,6 +54,14 @@ class NoSuchEntryError(RvuError):
     pass
 
 
+class LogBusyError(RvuError):
+    """Another rvutool held the log longer than the wait allows."""
+
+
+class LogVersionError(RvuError):
+    """The log was written by a newer rvutool (a newer schema version)."""
+
+
 class ConfigError(RvuError):
     pass
 

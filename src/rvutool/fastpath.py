@@ -11,10 +11,6 @@ from __future__ import annotations
 
 from rvutool import actions
 
-_LOOKUP_VALUE_OPTIONS = {"--date": "date_text", "--year": "year_text", "--locality": "locality_text",
-                         "--zip": "zip_text"}
-_LOOKUP_FLAGS = {"--json": "as_json", "--qp": "qp"}
-
 
 def _parse(args: list[str], value_options: dict[str, str], flags: dict[str, str]) -> tuple[list[str], dict] | None:
     positional: list[str] = []
@@ -42,26 +38,46 @@ def _parse(args: list[str], value_options: dict[str, str], flags: dict[str, str]
     return positional, options
 
 
-_SEARCH_VALUE_OPTIONS = {"--date": "date_text", "--year": "year_text", "--limit": "limit"}
-
-
-def _search(args: list[str]) -> int | None:
-    parsed = _parse(args, _SEARCH_VALUE_OPTIONS, _LOOKUP_FLAGS)
-    if parsed is None or not parsed[0]:
-        return None
-    words, options = parsed
-    if "limit" in options and not str(options["limit"]).strip().lstrip("-").isdigit():
-        return None  # let typer report the malformed number
-    return actions.guard(actions.search, " ".join(words), **options)
+# command -> (options taking a value, flag options); each maps the option to the action's keyword.
+_LOOKUP = ({"--date": "date_text", "--year": "year_text", "--locality": "locality_text", "--zip": "zip_text"},
+           {"--json": "as_json", "--qp": "qp"})
+_SEARCH = ({"--date": "date_text", "--year": "year_text", "--limit": "limit"}, {"--json": "as_json"})
+_LOG = ({"--date": "date_text", "--note": "note", "--case": "case", "--setting": "setting",
+         "--fraction": "fraction", "--postop-days": "postop_days"},
+        {"--json": "as_json", "--allow-identifiers": "allow_identifiers"})
+_SUMMARY = ({"--month": "month", "--year": "year", "--from": "from_", "--to": "to", "--by": "by",
+             "--rate": "rate", "--target": "target"},
+            {"--week": "week", "--all": "all_", "--json": "as_json", "--csv": "as_csv", "--chart": "chart"})
 
 
 def run(argv: list[str]) -> int | None:
-    if argv and argv[0] == "search":
-        return _search(argv[1:])
-    if not argv or argv[0] != "lookup":
+    """Run a plain hot command without typer; None means "let the typer CLI handle it"."""
+    if not argv:
         return None
-    parsed = _parse(argv[1:], _LOOKUP_VALUE_OPTIONS, _LOOKUP_FLAGS)
-    if parsed is None or not parsed[0]:
-        return None
-    tokens, options = parsed
-    return actions.guard(actions.lookup, tokens, **options)
+    command, args = argv[0], argv[1:]
+    if command == "lookup":
+        parsed = _parse(args, *_LOOKUP)
+        if parsed is None or not parsed[0]:
+            return None
+        return actions.guard(actions.lookup, parsed[0], **parsed[1])
+    if command == "search":
+        parsed = _parse(args, *_SEARCH)
+        if parsed is None or not parsed[0]:
+            return None
+        if "limit" in parsed[1] and not str(parsed[1]["limit"]).strip().isdigit():
+            return None  # typer reports the malformed number
+        return actions.guard(actions.search, " ".join(parsed[0]), **parsed[1])
+    if command == "log":
+        # bare `log` is the interactive entry, which typer handles
+        parsed = _parse(args, *_LOG)
+        if parsed is None or not parsed[0]:
+            return None
+        return actions.guard(actions.log, parsed[0], **parsed[1])
+    if command == "summary":
+        from rvutool.periods import normalize_argv
+
+        parsed = _parse(normalize_argv(argv)[1:], *_SUMMARY)
+        if parsed is None or parsed[0]:
+            return None
+        return actions.guard(actions.summary, **parsed[1])
+    return None

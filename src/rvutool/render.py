@@ -322,3 +322,334 @@ def calc(encounter: PricedEncounter) -> None:
     policy = ("Medicare defaults" if not changed
               else "Medicare defaults except " + ", ".join(f"{k}={v}" for k, v in changed.items()))
     console.print(Text(f"Policy: {policy}. Nothing was logged.", style="dim"))
+
+
+# ---------------------------------------------------------------- the procedure log (log, list, edit, remove,
+# undo, recalc, import)
+def line(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def confirm(question: str) -> bool:
+    sys.stdout.write(f"{question} [y/N] ")
+    sys.stdout.flush()
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in {"y", "yes"}
+
+
+def _item_text(entry: Any) -> str:
+    return entry.item_text + (f" x{entry.units}" if entry.units != 1 else "")
+
+
+def _flag_text(flags: list[str], voided: bool = False) -> str:
+    words = {"no-wrvu": "no wRVU", "not-used-for-medicare": "not used by Medicare"}
+    out = [words.get(f, f) for f in flags]
+    if voided:
+        out.insert(0, "REMOVED")
+    return ", ".join(out)
+
+
+def logged(encounter: Any, entries: list[Any], warnings: list[str], *, saved: bool = True) -> None:
+    """The encounter just logged (or about to be): one row per line and the total."""
+    from rich.table import Table
+
+    console = _console()
+    if encounter.release_note:
+        console.print(f"Note: {encounter.release_note}", style="yellow")
+    table = Table(title=None, show_footer=True, box=None, pad_edge=False)
+    table.add_column("#", footer="", justify="right")
+    table.add_column("Item", footer="Total")
+    table.add_column("Units", justify="right")
+    table.add_column("Base wRVU", justify="right", footer=rvu(encounter.base_wrvu))
+    table.add_column("Credited", justify="right", footer=rvu(encounter.credited_wrvu))
+    table.add_column("Flags")
+    rows = entries if entries else [None] * len(encounter.lines)
+    for entry, priced in zip(rows, encounter.lines, strict=True):
+        item = priced.item
+        table.add_row("" if entry is None else str(entry.id),
+                      item.code + "".join(f"-{m}" for m in item.modifiers), str(item.units),
+                      rvu(priced.base_wrvu), rvu(priced.credited_wrvu), _flag_text(list(priced.flags)))
+    console.print(table)
+    where = f"{encounter.date.isoformat()}, {encounter.release.id}, {encounter.options.setting}"
+    if saved and entries:
+        console.print(f"Saved encounter {entries[0].encounter_id} ({where}).")
+    elif not saved:
+        console.print(f"Not saved yet ({where}).")
+    for text in warnings:
+        warning(text)
+
+
+def columns(header: list[str], rows: list[list[str]], right: set[int], footer: list[str] | None = None) -> str:
+    """Aligned columns, two spaces apart, without rich: a month of a busy log is thousands of rows,
+    and rich's table measures every cell (about a millisecond a row)."""
+    table = [header, *rows, *([footer] if footer else [])]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+
+    def fmt(row: list[str]) -> str:
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        return "  ".join(cells).rstrip()
+
+    return "\n".join(fmt(r) for r in table) + "\n"
+
+
+def entries_table(entries: list[Any], title: str, *, explain: bool = False) -> None:
+    if not entries:
+        line(f"No entries in {title}.")
+        return
+    active = [e for e in entries if not e.voided]
+    total = sum((e.credited_wrvu for e in active), Decimal("0.00"))
+    rows = [[str(e.id), e.service_date, e.item_text, str(e.units), rvu(e.credited_wrvu),
+             _flag_text(e.flag_list, bool(e.voided)), " · ".join(t for t in (e.case_label, e.note) if t)]
+            for e in entries]
+    out = [f"Log: {title}\n",
+           columns(["#", "Date", "Item", "Units", "wRVU", "Flags", "Note"], rows, {0, 3, 4},
+                   ["", "Total", "", "", rvu(total), "", ""])]
+    count = len(active)
+    out.append(f"{count} {'entry' if count == 1 else 'entries'}, {rvu(total)} wRVU credited.\n")
+    if explain:
+        out.append("How each credit was reached:\n")
+        for entry in entries:
+            out.append(f"  #{entry.id} {_item_text(entry)} ({entry.release}, {entry.setting}): "
+                       f"base {rvu(entry.work_rvu)} x {entry.units} = {rvu(entry.base_wrvu)}\n")
+            for adj in entry.adjustment_list:
+                out.append(f"      {adj.get('rule')}: x{adj.get('factor')}  {adj.get('reason')}\n")
+            if not entry.adjustment_list:
+                out.append(f"      no adjustment: credited {rvu(entry.credited_wrvu)}\n")
+            if entry.no_wrvu_reason:
+                out.append(f"      no CMS work RVU: {entry.no_wrvu_reason}\n")
+    sys.stdout.write("".join(out))
+
+
+def entries_csv(entries: list[Any]) -> None:
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["id", "date", "code", "modifiers", "units", "credited_wrvu", "flags", "note", "case"])
+    for e in entries:
+        writer.writerow([e.id, e.service_date, e.code, e.modifiers, e.units, rvu(e.credited_wrvu),
+                         " ".join(e.flag_list + (["removed"] if e.voided else [])), e.note or "",
+                         e.case_label or ""])
+
+
+def removed(entries: list[Any]) -> None:
+    for e in entries:
+        line(f"Removed #{e.id} {_item_text(e)} on {e.service_date} ({rvu(e.credited_wrvu)} wRVU).")
+    line("`rvutool undo` brings " + ("it" if len(entries) == 1 else "them") + " back.")
+
+
+def undone(done: Any) -> None:
+    line(f"Undid the {done.summary} (made {done.created_at}).")
+
+
+def recalc_plan(plan: Any) -> None:
+    from rvutool.logbook import from_c
+
+    count = len(plan.entries)
+    line(f"{plan.label}: {count} {'entry' if count == 1 else 'entries'}, "
+         f"{rvu(from_c(plan.old_total_c))} wRVU as saved, {rvu(from_c(plan.new_total_c))} wRVU with today's "
+         f"data and settings; {plan.changed} would change.")
+    if not plan.changed:
+        line("Nothing to change.")
+
+
+class _Progress:
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label, self._bar, self._task = total, label, None, None
+
+    def __enter__(self) -> Any:
+        if self.total >= 1000:
+            if sys.stderr.isatty():
+                from rich.progress import Progress
+
+                self._bar = Progress(console=_console(stderr=True), transient=True)
+                self._bar.start()
+                self._task = self._bar.add_task(self.label, total=self.total)
+            else:
+                note(f"{self.label}...")
+                sys.stderr.flush()
+        return self.step
+
+    def step(self, done: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def progress(total: int, label: str) -> _Progress:
+    """A progress bar on stderr for long imports (a one-line note when stderr is not a terminal)."""
+    return _Progress(total, label)
+
+
+def import_result(plan: Any, ids: list[int], *, dry_run: bool) -> None:
+    count = len(plan.rows)
+    parts = [f"{plan.duplicates} already in the log"] if plan.duplicates else []
+    if plan.skipped:
+        parts.append(f"{len(plan.skipped)} bad {'row' if len(plan.skipped) == 1 else 'rows'} skipped")
+    extra = f" ({'; '.join(parts)})" if parts else ""
+    noun = "entry" if count == 1 else "entries"
+    if dry_run:
+        line(f"Dry run: {plan.source.name} ({plan.fmt}) would add {count} {noun} in {plan.encounters} "
+             f"{'encounter' if plan.encounters == 1 else 'encounters'}{extra}; nothing was written.")
+    elif not ids:
+        line(f"Nothing to import from {plan.source.name}{extra}.")
+    else:
+        line(f"Imported {len(ids)} {'entry' if len(ids) == 1 else 'entries'} (#{ids[0]}-#{ids[-1]}) in "
+             f"{plan.encounters} {'encounter' if plan.encounters == 1 else 'encounters'} from "
+             f"{plan.source.name}{extra}. `rvutool undo` reverts it.")
+
+
+# ---------------------------------------------------------------- summary and config (helper C's section)
+def _pct(value: Decimal) -> str:
+    return f"{value:.1f}%"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def summary_lines(s: Any) -> list[str]:
+    """The arithmetic under a summary's totals, as plain sentences (shared by the text view)."""
+    t = s.totals
+    out = [f"Total: {rvu(t.wrvu)} wRVU credited from {_count(t.entries, 'entry', 'entries')} "
+           f"({_count(t.units, 'unit', 'units')})"]
+    difference = t.wrvu - t.base_wrvu
+    if difference:
+        out.append(f"As entered: {rvu(t.base_wrvu)} wRVU (CMS work RVU x units); the payment rules changed "
+                   f"it by {difference:+.2f} -> {rvu(t.wrvu)} credited")
+    elif t.entries:
+        out.append(f"As entered: {rvu(t.base_wrvu)} wRVU (CMS work RVU x units); the payment rules changed "
+                   "nothing")
+    if s.flagged:
+        out.append("* " + s.flagged_text())
+        reasons: dict[str, list[str]] = {}
+        for f in s.flagged:
+            reasons.setdefault(f.reason, []).append(f.code)
+        for reason, codes in reasons.items():
+            out.append(f"  {', '.join(codes)}: {reason}; counted as 0")
+    if s.rate is not None:
+        source = " (--rate)" if s.rate_source == "--rate" else " (rate from config)"
+        out.append(f"Compensation estimate: {rvu(t.wrvu)} wRVU x {money(s.rate)} = {money(s.compensation)}"
+                   f"{source}")
+    p = s.progress
+    if p is not None:
+        out.append(f"Target ({p.source}): {rvu(p.total)} of {rvu(p.target)} wRVU = {_pct(p.percent)}")
+        if p.state == "not started":
+            out.append(f"Pace: the period starts on {s.period.start}")
+        elif p.state == "running":
+            out.append(f"Pace: {rvu(p.total)} wRVU in {p.days_elapsed} of {p.days_total} days -> "
+                       f"{rvu(p.projected)} projected ({rvu(p.total)} x {p.days_total} / {p.days_elapsed})")
+        if p.shortfall == 0:
+            out.append(f"Target reached: {rvu(p.total)} of {rvu(p.target)} wRVU "
+                       f"({p.total - p.target:+.2f})")
+        elif p.state == "over":
+            out.append(f"Period over: {rvu(p.shortfall)} wRVU short of the target")
+        elif p.needed_per_workday is None:
+            out.append(f"Needed: {rvu(p.shortfall)} wRVU, with no workdays (Mon-Fri) left in the period")
+        else:
+            out.append(f"Needed: ({rvu(p.target)} - {rvu(p.total)}) / "
+                       f"{_count(p.remaining_workdays, 'remaining workday', 'remaining workdays')} = "
+                       f"{rvu(p.needed_per_workday)} wRVU per workday (Mon-Fri, today included)")
+    if len(s.policies) == 1:
+        out.append(f"Policy: {s.policies[0].description}")
+    elif s.policies:
+        out.append(f"Policies: the entries of this period were credited under {len(s.policies)} "
+                   "different payment policies:")
+        for use in s.policies:
+            out.append(f"  {_count(use.entries, 'entry', 'entries')} ({use.first} to {use.last}): "
+                       f"{use.description}")
+        out.append("  `rvutool recalc` re-credits a period under the current settings.")
+    return out
+
+
+def summary(s: Any, *, show_groups: bool = False, chart: bool = False) -> None:
+    from rich.table import Table
+
+    from rvutool import taxonomy
+
+    console = _console()
+    period = s.period
+    span = "" if period.kind in {"all", "range", "week", "fiscal-year"} else f" ({period.start} to {period.end})"
+    console.print(f"[bold]Summary: {period.label}{span}[/bold]")
+    if not s.log_exists:
+        console.print("Nothing logged yet: there is no log file. `rvutool log 99213` starts one.")
+    elif not s.totals.entries:
+        console.print(f"No entries in {period.label}.")
+    if s.codes:
+        table = Table(box=None, pad_edge=False, show_footer=True)
+        table.add_column("Code", footer="Total")
+        table.add_column("Category", max_width=34, overflow="ellipsis", no_wrap=True)
+        table.add_column("Entries", justify="right", footer=f"{s.totals.entries:,}")
+        table.add_column("Units", justify="right", footer=f"{s.totals.units:,}")
+        table.add_column("As entered", justify="right", footer=rvu(s.totals.base_wrvu))
+        table.add_column("wRVU", justify="right", footer=rvu(s.totals.wrvu))
+        for c in s.codes:
+            table.add_row(c.code, taxonomy.label(c.category), f"{c.entries:,}", f"{c.units:,}",
+                          rvu(c.base_wrvu), rvu(c.wrvu) if not _is_flagged(s, c.code) else f"{rvu(c.wrvu)} *")
+        console.print(table)
+    if show_groups and s.groups:
+        table = Table(box=None, pad_edge=False, title=f"By {s.by}", title_justify="left")
+        table.add_column(s.by.capitalize())
+        table.add_column("Entries", justify="right")
+        table.add_column("Units", justify="right")
+        table.add_column("wRVU", justify="right")
+        for g in s.groups:
+            key = taxonomy.label(g.key) if s.by == "category" else g.key
+            table.add_row(key, f"{g.entries:,}", f"{g.units:,}", rvu(g.wrvu))
+        console.print(table)
+    if chart and s.groups:
+        _bar_chart(console, s)
+    for text in summary_lines(s):
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _is_flagged(s: Any, code: str) -> bool:
+    return any(f.code == code for f in s.flagged)
+
+
+def _bar_chart(console: Any, s: Any, width: int = 40) -> None:
+    """One bar per group, scaled to the largest; eighth blocks give the bar ends."""
+    from rvutool import taxonomy
+
+    biggest = max(g.credited_c for g in s.groups)
+    labels = [taxonomy.label(g.key)[:28] if s.by == "category" else g.key for g in s.groups]
+    pad = max(len(label) for label in labels)
+    console.print(f"wRVU by {s.by}", style="bold")
+    blocks = " ▏▎▍▌▋▊▉█"
+    for label, g in zip(labels, s.groups, strict=True):
+        eighths = 0 if biggest <= 0 else round(g.credited_c * width * 8 / biggest)
+        bar = "█" * (eighths // 8) + (blocks[eighths % 8] if eighths % 8 else "")
+        console.print(f"{label:<{pad}} {bar:<{width}} {rvu(g.wrvu)}", markup=False, highlight=False,
+                      soft_wrap=True)
+
+
+def summary_csv(s: Any) -> None:
+    """Tidy rows: one per group of the chosen --by, with the period on every row."""
+    import csv
+
+    period = s.period.to_dict()
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["from", "to", "by", "key", "entries", "units", "base_wrvu", "wrvu"])
+    for g in s.groups:
+        writer.writerow([period["from"] or "", period["to"] or "", s.by, g.key, g.entries, g.units,
+                         rvu(g.base_wrvu), rvu(g.wrvu)])
+
+
+def config_rows(rows: list[tuple[str, Any, bool, str]], path: str, unknown: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    table.add_column("Key", no_wrap=True)
+    table.add_column("Value", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("Meaning", overflow="fold")
+    for key, value, is_set, meaning in rows:
+        shown = "(not set)" if value is None else str(value)
+        table.add_row(key, shown, "" if is_set else "default", meaning)
+    console = _console()
+    console.print(table)
+    console.print(f"Settings file: {path}", markup=False, highlight=False)
+    for key in unknown:
+        warning(f"{path}: {key} is not a setting rvutool knows; it is kept but ignored")

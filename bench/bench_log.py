@@ -1,0 +1,57 @@
+"""Benchmark cases for the procedure log and summaries (imported by bench.py's extra_cases).
+
+Each case runs against the benchmark's temporary RVUTOOL_HOME; `log 99213` appends a
+real entry on every run (with its fsync), so the log grows as it would in use.
+"""
+
+from __future__ import annotations
+
+from bench import Case
+
+CASES: list[Case] = [
+    # Goal: logging one code costs at most 1.1x the smallest typer + rich command.
+    Case("log 99213", ["log", "99213"], ["lookup", "99213"], 1.1),
+]
+
+
+# ---------------------------------------------------------------- summary cases (helper C)
+# `summary --year` over big logs made by scripts/make_big_log.py, cached in bench/out/ (gitignored)
+# under a name that changes with the log schema, and copied into the bench's RVUTOOL_HOME.
+def _big_log(n: int):
+    import hashlib
+    import inspect
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+
+    def setup(env: dict[str, str]) -> None:
+        from rvutool import logbook
+
+        schema = hashlib.sha256("".join(inspect.getsource(m) for m in logbook.MIGRATIONS).encode()
+                                + (repo / "scripts" / "make_big_log.py").read_bytes()).hexdigest()[:10]
+        cached = repo / "bench" / "out" / f"log-{n}-{schema}.sqlite3"
+        if not cached.exists():
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(".partial")
+            partial.unlink(missing_ok=True)
+            subprocess.run([sys.executable, str(repo / "scripts" / "make_big_log.py"), str(n), str(partial)],
+                           check=True)
+            os.replace(partial, cached)
+        home = Path(env["RVUTOOL_HOME"])
+        for suffix in ("", "-wal", "-shm"):
+            (home / f"log.sqlite3{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(cached, home / "log.sqlite3")
+        os.chmod(home / "log.sqlite3", 0o600)
+
+    return setup
+
+
+CASES += [
+    # Goals from the summary issue: 1.25x the stack floor at 100k entries, 3x at 1M.
+    Case("summary --year (100k entries)", ["summary", "--year", "2026"], ["summary"], 1.25, _big_log(100_000)),
+    Case("summary --year (1M entries)", ["summary", "--year", "2026"], ["summary"], 3.0, _big_log(1_000_000)),
+]

@@ -1,0 +1,186 @@
+"""Make a large procedure log for benchmarks: N realistic entries spread over 2026.
+
+    python scripts/make_big_log.py N PATH [--seed S]
+
+Each entry is one of a few dozen common codes, priced once through rvutool.rules
+against the bundled CMS data (so every wRVU is the real one), with a date of
+service on a weekday of 2026. Rows go in with executemany in one transaction.
+PATH must not exist (the script never overwrites a log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+# A practice mix: code or CODE-MOD[xN], and a relative frequency. D codes have no CMS work RVU.
+MIX: list[tuple[str, int]] = [
+    ("99213", 30), ("99214", 25), ("99215", 6), ("99203", 6), ("99204", 6), ("99232", 14),
+    ("99233", 6), ("99223", 4), ("99238", 3), ("99285", 3), ("99284", 4), ("99291", 2),
+    ("20610", 5), ("20611", 2), ("64483", 2), ("27447", 1), ("27130", 1), ("29881", 2),
+    ("47562", 2), ("49505", 1), ("43239", 3), ("45378", 3), ("45385", 1), ("19301", 1),
+    ("38525-51", 1), ("71046-26", 6), ("93010", 6), ("74177-26", 2), ("70450-26", 3),
+    ("97110x4", 3), ("11721", 2), ("17000", 2), ("G2211", 8), ("D1553", 1), ("D6092", 1),
+    ("D0150", 1),
+]
+
+# The contract schema, used only when rvutool.logbook cannot create the database itself.
+_FALLBACK_SCHEMA = """
+CREATE TABLE entries (
+  id INTEGER PRIMARY KEY,
+  encounter_id INTEGER NOT NULL,
+  service_date TEXT NOT NULL,
+  code TEXT NOT NULL,
+  modifiers TEXT NOT NULL DEFAULT '',
+  units INTEGER NOT NULL,
+  release TEXT NOT NULL,
+  category TEXT NOT NULL,
+  work_rvu_c INTEGER NOT NULL,
+  base_wrvu_c INTEGER NOT NULL,
+  credited_wrvu_c INTEGER NOT NULL,
+  no_wrvu_reason TEXT,
+  flags TEXT NOT NULL DEFAULT '[]',
+  adjustments TEXT NOT NULL DEFAULT '[]',
+  policy TEXT NOT NULL DEFAULT '{}',
+  setting TEXT NOT NULL DEFAULT 'facility',
+  note TEXT, case_label TEXT,
+  voided INTEGER NOT NULL DEFAULT 0,
+  source TEXT NOT NULL,
+  import_key TEXT,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+CREATE INDEX entries_by_date ON entries (voided, service_date);
+CREATE INDEX entries_by_code ON entries (voided, code);
+PRAGMA user_version = 1;
+"""
+
+COLUMNS = ("encounter_id", "service_date", "code", "modifiers", "units", "release", "category",
+           "work_rvu_c", "base_wrvu_c", "credited_wrvu_c", "no_wrvu_reason", "flags", "adjustments",
+           "policy", "setting", "voided", "source", "created_at", "updated_at")
+
+
+def cents(value) -> int:
+    return int(value * 100)
+
+
+def templates() -> list[tuple[tuple, int]]:
+    """(row values that do not depend on the date, weight) for each code of the mix."""
+    from rvutool import items, rules
+    from rvutool.codes import Catalog
+
+    catalog = Catalog()
+    policy = rules.Policy()
+    policy_json = json.dumps(policy.to_dict(), sort_keys=True)
+    out = []
+    for token, weight in MIX:
+        item = items.parse_item(token)
+        line = rules.price_encounter([item], date(2026, 7, 1), catalog=catalog, policy=policy).lines[0]
+        out.append(((item.code, "-".join(item.modifiers), item.units, line.row.release.id,
+                     line.row.category, cents(line.row.work_rvu), cents(line.base_wrvu),
+                     cents(line.credited_wrvu), line.no_work_reason, json.dumps(line.flags),
+                     json.dumps([a.to_dict() for a in line.adjustments]), policy_json), weight))
+    return out
+
+
+# The two indexes summary.py can use to answer a year over a million entries quickly
+# (proposed for the log schema; see summary._plan and summary._policies).
+SUMMARY_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS entries_summary ON entries (voided, service_date, code, no_wrvu_reason, "
+    "category, units, base_wrvu_c, credited_wrvu_c)",
+    "CREATE INDEX IF NOT EXISTS entries_policy ON entries (voided, policy, service_date)",
+)
+
+
+def create_empty(path: Path) -> sqlite3.Connection:
+    """An empty log with the real schema: made by rvutool.logbook in a scratch home, then moved."""
+    import os
+    import tempfile
+
+    try:
+        from rvutool import logbook
+    except ImportError:
+        logbook = None
+    if logbook is not None and hasattr(logbook, "open_for_writing"):
+        with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+            saved = os.environ.get("RVUTOOL_HOME")
+            os.environ["RVUTOOL_HOME"] = scratch
+            try:
+                book = logbook.open_for_writing()
+                book.close()
+                made = Path(scratch) / "log.sqlite3"
+                check = sqlite3.connect(made)
+                check.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                check.close()
+                os.replace(made, path)
+            finally:
+                if saved is None:
+                    os.environ.pop("RVUTOOL_HOME", None)
+                else:
+                    os.environ["RVUTOOL_HOME"] = saved
+        return sqlite3.connect(path)
+    conn = sqlite3.connect(path)
+    conn.executescript(_FALLBACK_SCHEMA)
+    conn.execute("PRAGMA journal_mode=WAL")
+    return conn
+
+
+def make(n: int, path: Path, seed: int = 2026, summary_indexes: bool = False) -> float:
+    if path.exists():
+        raise SystemExit(f"{path} exists; this script never overwrites a log")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    pool = templates()
+    rows_by_weight = [row for row, _ in pool]
+    weights = [w for _, w in pool]
+    days = [date(2026, 1, 1) + timedelta(days=k) for k in range(365)]
+    weekdays = [d.isoformat() for d in days if d.weekday() < 5]
+    start = time.perf_counter()
+    conn = create_empty(path)
+    stamp = "2026-12-31T23:59:59Z"
+
+    def rows():
+        encounter = 0
+        made = 0
+        while made < n:
+            encounter += 1
+            day = rng.choice(weekdays)
+            for template in rng.choices(rows_by_weight, weights, k=min(rng.choice((1, 1, 1, 2, 3)), n - made)):
+                made += 1
+                code, mods, units, release, category, work, base, credited, reason, flags, adj, policy = template
+                voided = 1 if rng.random() < 0.01 else 0
+                yield (encounter, day, code, mods, units, release, category, work, base, credited, reason,
+                       flags, adj, policy, "facility", voided, "cli", stamp, stamp)
+
+    with conn:
+        conn.executemany(f"INSERT INTO entries ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                         rows())
+    if summary_indexes:
+        for statement in SUMMARY_INDEXES:
+            conn.execute(statement)
+        conn.commit()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int)
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--summary-indexes", action="store_true",
+                        help="also create the two indexes proposed for fast summaries")
+    args = parser.parse_args(argv)
+    elapsed = make(args.n, args.path, args.seed, args.summary_indexes)
+    print(f"wrote {args.n:,} entries to {args.path} in {elapsed:.1f}s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
