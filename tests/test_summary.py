@@ -301,3 +301,27 @@ def test_big_log_generator_makes_a_real_log(tmp_path, rvutool, home):
     conn.close()
     data = rvutool("summary", "--year", "2026", "--json").json()
     assert data["entries"] == count and round(data["total_wrvu"] * 100) == credited
+
+
+# ---------------------------------------------------------------- estimated Medicare allowed (locality payment)
+def test_summary_estimates_medicare_allowed_in_a_locality(rvutool):
+    for day in ("2026-11-02", "2026-11-03"):
+        assert rvutool("log", "99213", "--date", day).exit_code == 0
+    assert rvutool("log", "71046-TC", "--date", "2026-11-04").exit_code == 0
+    data = rvutool("summary", "--month", "2026-11", "--locality", "01182-18", "--json").json()
+    estimate = data["estimated_medicare_allowed"]
+    # 99213 in Los Angeles (01182-18; GPCIs work 1.041, PE 1.183, MP 0.664), facility (the log's default):
+    # (1.30 x 1.041 + 0.33 x 1.183 + 0.09 x 0.664) x 33.4009 = (1.3533 + 0.39039 + 0.05976) x 33.4009
+    # = 1.80345 x 33.4009 = 60.2368... -> $60.24 per entry (rounded per line, as calc does), x 2 = $120.48
+    assert estimate["amount"] == 120.48
+    # 71046-TC: CMS flags its facility setting NA, so it has no Medicare amount
+    assert (estimate["priced_entries"], estimate["unpriced_entries"]) == (2, 1)
+    assert "01182-18" in estimate["locality"]
+
+
+def test_the_configured_locality_is_used_and_no_locality_means_no_estimate(rvutool):
+    assert rvutool("log", "99213", "--date", "2026-11-02").exit_code == 0
+    assert rvutool("summary", "--month", "2026-11", "--json").json()["estimated_medicare_allowed"] is None
+    assert rvutool("config", "set", "locality", "90012").exit_code == 0  # a ZIP in Los Angeles
+    shown = rvutool("summary", "--month", "2026-11")
+    assert "Estimated Medicare allowed: $60.24" in shown.stdout

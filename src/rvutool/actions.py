@@ -67,15 +67,7 @@ def lookup(tokens: list[str], *, as_json: bool = False, date_text: str | None = 
 # ---------------------------------------------------------------- calc and locality payment
 def configured() -> tuple[Any, str | None]:
     """The payment policy and locality from the config file (Medicare defaults without one)."""
-    from rvutool import paths, rules
-
-    if not paths.config_file().is_file():
-        return rules.Policy(), None
-    try:
-        from rvutool import config as config_mod  # the config helper's module, when present
-    except ImportError:
-        return rules.Policy(), None
-    cfg = config_mod.load()
+    cfg = _config()
     value = cfg.get("locality")
     return cfg.policy(), (str(value) if value else None)
 
@@ -511,7 +503,8 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
 def summary(*, month: str | None = None, week: bool = False, year: str | None = None,
             from_: str | None = None, to: str | None = None, all_: bool = False, by: str | None = None,
             rate: str | None = None, target: str | None = None, as_json: bool = False,
-            as_csv: bool = False, chart: bool = False) -> int:
+            as_csv: bool = False, chart: bool = False, locality_text: str | None = None,
+            zip_text: str | None = None, qp: bool = False) -> int:
     """`rvutool summary`: totals for a period, with the arithmetic behind them."""
     from rvutool import config, dates, logbook, periods
     from rvutool import summary as summaries
@@ -540,6 +533,15 @@ def summary(*, month: str | None = None, week: bool = False, year: str | None = 
     try:
         result = summaries.summarize(conn, period, today=today, by=by, rate=rate_value, rate_source=rate_source,
                                      target=target_value, target_source=target_source)
+        place = (locality_text, zip_text) if locality_text or zip_text else (settings.get("locality"), None)
+        if place != (None, None):
+            from rvutool import locality
+
+            result.medicare = summaries.medicare_estimate(
+                conn, period, lambda year: locality.resolve(place[0], place[1], year), qp=qp)
+        elif qp:
+            raise UsageError("--qp prices a locality's payment: give --locality or --zip "
+                             "(or set one with: rvutool config set locality 01182-18)")
     finally:
         if conn is not None:
             conn.close()

@@ -301,10 +301,14 @@ def summary(
     chart: Annotated[bool, typer.Option("--chart", help="Draw a bar chart of wRVU per group.")] = False,
     as_json: JsonOpt = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print one CSV row per group.")] = False,
+    locality: LocalityOpt = None,
+    zip_code: ZipOpt = None,
+    qp: QpOpt = False,
 ) -> None:
     """Total wRVU for a period (default: this month), with estimate and pace. Example: rvutool summary --year"""
     _exit(actions.guard(actions.summary, month=month, week=week, year=year, from_=from_, to=to, all_=all_,
-                        by=by, rate=rate, target=target, as_json=as_json, as_csv=as_csv, chart=chart))
+                        by=by, rate=rate, target=target, as_json=as_json, as_csv=as_csv, chart=chart,
+                        locality_text=locality, zip_text=zip_code, qp=qp))
 
 
 KeyArg = Annotated[str, typer.Argument(help="A setting, such as rate, target.month or fiscal_year_start.")]

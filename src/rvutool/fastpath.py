@@ -46,8 +46,9 @@ _LOG = ({"--date": "date_text", "--note": "note", "--case": "case", "--setting":
          "--fraction": "fraction", "--postop-days": "postop_days"},
         {"--json": "as_json", "--allow-identifiers": "allow_identifiers"})
 _SUMMARY = ({"--month": "month", "--year": "year", "--from": "from_", "--to": "to", "--by": "by",
-             "--rate": "rate", "--target": "target"},
-            {"--week": "week", "--all": "all_", "--json": "as_json", "--csv": "as_csv", "--chart": "chart"})
+             "--rate": "rate", "--target": "target", "--locality": "locality_text", "--zip": "zip_text"},
+            {"--week": "week", "--all": "all_", "--json": "as_json", "--csv": "as_csv", "--chart": "chart",
+             "--qp": "qp"})
 
 
 def run(argv: list[str]) -> int | None:

@@ -533,6 +533,13 @@ def summary_lines(s: Any) -> list[str]:
         source = " (--rate)" if s.rate_source == "--rate" else " (rate from config)"
         out.append(f"Compensation estimate: {rvu(t.wrvu)} wRVU x {money(s.rate)} = {money(s.compensation)}"
                    f"{source}")
+    m = s.medicare
+    if m is not None:
+        unpriced = (f"; {_count(m.unpriced_entries, 'entry has', 'entries have')} no Medicare amount "
+                    "(NA setting or not paid from RVUs)" if m.unpriced_entries else "")
+        out.append(f"Estimated Medicare allowed: {money(m.amount)} in {m.locality}, CF "
+                   f"{' and '.join(m.conversion_factors)}: each entry's fee schedule amount x credited / "
+                   f"as-entered wRVU{unpriced}")
     p = s.progress
     if p is not None:
         out.append(f"Target ({p.source}): {rvu(p.total)} of {rvu(p.target)} wRVU = {_pct(p.percent)}")

@@ -147,6 +147,21 @@ class Progress:
 
 
 @dataclass
+class MedicareEstimate:
+    """Estimated Medicare allowed for the period's entries in one locality (issue: locality payment)."""
+
+    locality: str
+    conversion_factors: list[str]
+    amount: Decimal = Decimal("0.00")
+    priced_entries: int = 0
+    unpriced_entries: int = 0  # NA setting, or a code Medicare does not pay from RVUs
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"amount": self.amount, "locality": self.locality, "conversion_factors": self.conversion_factors,
+                "priced_entries": self.priced_entries, "unpriced_entries": self.unpriced_entries}
+
+
+@dataclass
 class Summary:
     period: Period
     today: date
@@ -160,6 +175,7 @@ class Summary:
     rate_source: str | None = None  # "--rate" or "config"
     progress: Progress | None = None
     log_exists: bool = True
+    medicare: MedicareEstimate | None = None
 
     @property
     def no_wrvu_entries(self) -> int:
@@ -202,6 +218,7 @@ class Summary:
             "rate": self.rate, "rate_source": self.rate_source,
             "estimated_compensation": self.compensation,
             "progress": self.progress.to_dict() if self.progress else None,
+            "estimated_medicare_allowed": self.medicare.to_dict() if self.medicare else None,
         }
 
 
@@ -416,3 +433,49 @@ def target_for(period: Period, targets: dict[str, Decimal | None]) -> tuple[Deci
     if period.kind in {"year", "fiscal-year"} and targets.get("year") is not None:
         return targets["year"], "target.year"
     return None, None
+
+
+# ---------------------------------------------------------------- estimated Medicare allowed
+def medicare_estimate(conn: sqlite3.Connection | None, period: Period, locate: Any, qp: bool = False,
+                      catalog: Any = None) -> MedicareEstimate | None:
+    """Estimated Medicare allowed for the period's entries, in the locality `locate(year)` returns.
+
+    Identical entries (same code, modifiers, release, setting, units and credit) are grouped in
+    SQL; each entry's amount is rounded to the cent as `calc` rounds a line
+    (locality.logged_line_estimate), then multiplied by the group's count.
+    """
+    from rvutool import locality
+    from rvutool.codes import Catalog
+    from rvutool.items import Item
+    from rvutool.lookup import select_row
+
+    if conn is None:
+        return None
+    catalog = catalog or Catalog()
+    bounds = (period.start.isoformat(), period.end.isoformat())
+    groups = conn.execute(
+        f"SELECT code, modifiers, release, setting, COUNT(*), units, base_wrvu_c, credited_wrvu_c FROM entries "
+        f"WHERE {_LIVE} GROUP BY code, modifiers, release, setting, units, base_wrvu_c, credited_wrvu_c",
+        bounds).fetchall()
+    estimate: MedicareEstimate | None = None
+    labels: list[str] = []
+    for code, modifiers, release_id, setting, n, units, base_c, credited_c in groups:
+        release = catalog.release(release_id)
+        loc = locate(release.year)
+        cf = locality.conversion_factor(release, qp)
+        if estimate is None:
+            estimate = MedicareEstimate(locality=loc.label, conversion_factors=[])
+        if cf.label not in labels:
+            labels.append(cf.label)
+        rows = catalog.rows(code, release)
+        row = select_row(rows, Item(code, tuple(m for m in modifiers.split("-") if m)))[0] if rows else None
+        amount = None if row is None else locality.logged_line_estimate(
+            row, units, wrvu(base_c), wrvu(credited_c), loc, cf, setting)
+        if amount is None:
+            estimate.unpriced_entries += n
+        else:
+            estimate.amount += amount * n
+            estimate.priced_entries += n
+    if estimate is not None:
+        estimate.conversion_factors = labels
+    return estimate
