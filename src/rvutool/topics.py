@@ -17,7 +17,7 @@ class Topic:
     ranges: tuple[tuple[str, str], ...]
 
     def covers(self, code: str) -> bool:
-        return any(_same_shape(code, lo) and lo <= code <= hi for lo, hi in self.ranges)
+        return any(lo <= code <= hi and _same_shape(code, lo) for lo, hi in self.ranges)
 
 
 def _same_shape(code: str, bound: str) -> bool:
