@@ -30,36 +30,6 @@ MIX: list[tuple[str, int]] = [
     ("D0150", 1),
 ]
 
-# The contract schema, used only when rvutool.logbook cannot create the database itself.
-_FALLBACK_SCHEMA = """
-CREATE TABLE entries (
-  id INTEGER PRIMARY KEY,
-  encounter_id INTEGER NOT NULL,
-  service_date TEXT NOT NULL,
-  code TEXT NOT NULL,
-  modifiers TEXT NOT NULL DEFAULT '',
-  units INTEGER NOT NULL,
-  release TEXT NOT NULL,
-  category TEXT NOT NULL,
-  work_rvu_c INTEGER NOT NULL,
-  base_wrvu_c INTEGER NOT NULL,
-  credited_wrvu_c INTEGER NOT NULL,
-  no_wrvu_reason TEXT,
-  flags TEXT NOT NULL DEFAULT '[]',
-  adjustments TEXT NOT NULL DEFAULT '[]',
-  policy TEXT NOT NULL DEFAULT '{}',
-  setting TEXT NOT NULL DEFAULT 'facility',
-  note TEXT, case_label TEXT,
-  voided INTEGER NOT NULL DEFAULT 0,
-  source TEXT NOT NULL,
-  import_key TEXT,
-  created_at TEXT NOT NULL, updated_at TEXT NOT NULL
-);
-CREATE INDEX entries_by_date ON entries (voided, service_date);
-CREATE INDEX entries_by_code ON entries (voided, code);
-PRAGMA user_version = 1;
-"""
-
 COLUMNS = ("encounter_id", "service_date", "code", "modifiers", "units", "release", "category",
            "work_rvu_c", "base_wrvu_c", "credited_wrvu_c", "no_wrvu_reason", "flags", "adjustments",
            "policy", "setting", "voided", "source", "created_at", "updated_at")
@@ -88,49 +58,33 @@ def templates() -> list[tuple[tuple, int]]:
     return out
 
 
-# The two indexes summary.py can use to answer a year over a million entries quickly
-# (proposed for the log schema; see summary._plan and summary._policies).
-SUMMARY_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS entries_summary ON entries (voided, service_date, code, no_wrvu_reason, "
-    "category, units, base_wrvu_c, credited_wrvu_c)",
-    "CREATE INDEX IF NOT EXISTS entries_policy ON entries (voided, policy, service_date)",
-)
-
-
 def create_empty(path: Path) -> sqlite3.Connection:
     """An empty log with the real schema: made by rvutool.logbook in a scratch home, then moved."""
     import os
     import tempfile
 
-    try:
-        from rvutool import logbook
-    except ImportError:
-        logbook = None
-    if logbook is not None and hasattr(logbook, "open_for_writing"):
-        with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
-            saved = os.environ.get("RVUTOOL_HOME")
-            os.environ["RVUTOOL_HOME"] = scratch
-            try:
-                book = logbook.open_for_writing()
-                book.close()
-                made = Path(scratch) / "log.sqlite3"
-                check = sqlite3.connect(made)
-                check.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                check.close()
-                os.replace(made, path)
-            finally:
-                if saved is None:
-                    os.environ.pop("RVUTOOL_HOME", None)
-                else:
-                    os.environ["RVUTOOL_HOME"] = saved
-        return sqlite3.connect(path)
-    conn = sqlite3.connect(path)
-    conn.executescript(_FALLBACK_SCHEMA)
-    conn.execute("PRAGMA journal_mode=WAL")
-    return conn
+    from rvutool import logbook
+
+    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+        saved = os.environ.get("RVUTOOL_HOME")
+        os.environ["RVUTOOL_HOME"] = scratch
+        try:
+            book = logbook.open_for_writing()
+            book.close()
+            made = Path(scratch) / "log.sqlite3"
+            check = sqlite3.connect(made)
+            check.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            check.close()
+            os.replace(made, path)
+        finally:
+            if saved is None:
+                os.environ.pop("RVUTOOL_HOME", None)
+            else:
+                os.environ["RVUTOOL_HOME"] = saved
+    return sqlite3.connect(path)
 
 
-def make(n: int, path: Path, seed: int = 2026, summary_indexes: bool = False) -> float:
+def make(n: int, path: Path, seed: int = 2026) -> float:
     if path.exists():
         raise SystemExit(f"{path} exists; this script never overwrites a log")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -160,10 +114,6 @@ def make(n: int, path: Path, seed: int = 2026, summary_indexes: bool = False) ->
     with conn:
         conn.executemany(f"INSERT INTO entries ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
                          rows())
-    if summary_indexes:
-        for statement in SUMMARY_INDEXES:
-            conn.execute(statement)
-        conn.commit()
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return time.perf_counter() - start
@@ -174,10 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int)
     parser.add_argument("path", type=Path)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--summary-indexes", action="store_true",
-                        help="also create the two indexes proposed for fast summaries")
     args = parser.parse_args(argv)
-    elapsed = make(args.n, args.path, args.seed, args.summary_indexes)
+    elapsed = make(args.n, args.path, args.seed)
     print(f"wrote {args.n:,} entries to {args.path} in {elapsed:.1f}s", file=sys.stderr)
     return 0
 
