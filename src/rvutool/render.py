@@ -139,7 +139,9 @@ def _na(value: Any, is_na: bool) -> str:
 def _indicator_rows(result: LookupResult) -> list[tuple[str, tuple[str, str]]]:
     ind = result.indicators()
     rows = [("PC/TC", ind["pctc"])]
-    surgical = result.row.values["global_days"] in {"000", "010", "090", "ZZZ"} or ind["mult_proc"][0] != "9"
+    # Surgical indicators matter for procedures: a global period, or a multiple-procedure rule.
+    surgical = (result.row.values["global_days"] in {"000", "010", "090", "ZZZ", "MMM"}
+                or ind["mult_proc"][0] in {"1", "2", "3", "4"})
     if surgical:
         rows += [("Multiple", ind["mult_proc"]), ("Bilateral", ind["bilateral"]),
                  ("Assistant", ind["assistant"]), ("Co-surgeon", ind["cosurgeon"]), ("Team", ind["team"])]
