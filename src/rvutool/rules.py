@@ -631,6 +631,58 @@ def _imaging(enc: _Encounter, procs: list[_Proc]) -> None:
             part.amount = replace(part.amount, work=part.amount.work * IMAGING_PC_FACTOR)
 
 
+@dataclass(frozen=True)
+class _RoleGate:
+    """How one surgeon-role indicator gates its modifiers (domain-rules §1.10, §1.11)."""
+
+    rule: str  # the adjustment's rule name, and the policy field (without the hyphen)
+    column: str  # the row's indicator column
+    name: str  # the indicator's name in explanations
+    forbidden: str  # the indicator value under which Medicare pays nothing
+    forbidden_why: str
+    # indicator value -> (words after the modifier's meaning, flag, warn about it)
+    notes: dict[str, tuple[str, str | None, bool]]
+
+
+_ROLE_GATES = {
+    "assistant": _RoleGate(
+        "assistant", "assistant", "assistant at surgery", "1", "an assistant may not be paid",
+        {"0": ("payable only with documented medical necessity", "needs-documentation", True),
+         "2": ("payable", None, False),
+         "9": ("the assistant concept does not apply to this code", "indicator-not-applicable", True)}),
+    "co-surgeon": _RoleGate(
+        "co-surgeon", "cosurgeon", "co-surgeon", "0", "co-surgeons are not permitted",
+        {"1": ("permitted with documentation", "needs-documentation", False),
+         "2": ("permitted", None, False),
+         "9": ("the co-surgery concept does not apply to this code", None, True)}),
+}
+
+
+def _surgeon_role(enc: _Encounter, i: int, mod: str, amount: _Amount) -> _Amount:
+    """-62, -80/-81/-82 or -AS on an already-reduced line, gated by the row's indicator."""
+    kind, factor, meaning = ROLE_FACTORS[mod]
+    gate = _ROLE_GATES[kind]
+    code, ind = enc.lines[i].item.code, enc.lines[i].row.values[gate.column]
+    policy_field = gate.rule.replace("-", "")
+    if getattr(enc.policy, policy_field) != "medicare":
+        enc.adjust(i, gate.rule, ONE, f"-{mod} credited in full: policy {policy_field}=none")
+        return amount
+    if ind == gate.forbidden:
+        enc.adjust(i, gate.rule, ZERO, f"-{mod}: {gate.name} indicator {ind}, {gate.forbidden_why} for {code}; "
+                                       "credited 0")
+        enc.flag(i, "not-payable")
+        enc.warn(i, f"{code}-{mod}: {gate.name} indicator {ind} (not payable); credited 0")
+        return amount.scale(ZERO)
+    words, flag, warn = gate.notes.get(ind, ("", None, False))
+    note = f" ({gate.name} indicator {ind}: {words})" if words else ""
+    if flag:
+        enc.flag(i, flag)
+    if warn:
+        enc.warn(i, f"{code}-{mod}: {gate.name} indicator {ind}: {words}")
+    enc.adjust(i, gate.rule, factor, f"-{mod} {meaning}{note}")
+    return amount.scale(factor)
+
+
 def _line_rules(enc: _Encounter, i: int, amount: _Amount) -> _Amount:
     """Steps 5 and 7: roles, split care, fractions and published-not-payable, on the reduced line."""
     line, policy, options = enc.lines[i], enc.policy, enc.options
@@ -638,48 +690,7 @@ def _line_rules(enc: _Encounter, i: int, amount: _Amount) -> _Amount:
     mods = set(item.modifiers)
     code = item.code
     for mod in sorted(mods & set(ROLE_FACTORS)):
-        kind, factor, text = ROLE_FACTORS[mod]
-        if kind == "assistant":
-            ind = v["assistant"]
-            if policy.assistant != "medicare":
-                enc.adjust(i, "assistant", ONE, f"-{mod} credited in full: policy assistant=none")
-                continue
-            if ind == "1":
-                enc.adjust(i, "assistant", ZERO, f"-{mod}: assistant at surgery indicator 1, an assistant "
-                                                 f"may not be paid for {code}; credited 0")
-                enc.flag(i, "not-payable")
-                enc.warn(i, f"{code}-{mod}: assistant at surgery indicator 1 (not payable); credited 0")
-                amount = amount.scale(ZERO)
-                continue
-            note = {"0": "; indicator 0: payable only with documented medical necessity",
-                    "2": " (assistant at surgery indicator 2: payable)",
-                    "9": "; indicator 9: the assistant concept does not apply to this code"}.get(ind, "")
-            if ind in {"0", "9"}:
-                enc.flag(i, "needs-documentation" if ind == "0" else "indicator-not-applicable")
-                enc.warn(i, f"{code}-{mod}: assistant at surgery indicator {ind}{note.split(':', 1)[-1]}")
-            enc.adjust(i, "assistant", factor, f"-{mod} {text}{note}")
-            amount = amount.scale(factor)
-        else:  # -62
-            ind = v["cosurgeon"]
-            if policy.cosurgeon != "medicare":
-                enc.adjust(i, "co-surgeon", ONE, f"-{mod} credited in full: policy cosurgeon=none")
-                continue
-            if ind == "0":
-                enc.adjust(i, "co-surgeon", ZERO, f"-{mod}: co-surgeon indicator 0, co-surgeons are not "
-                                                  f"permitted for {code}; credited 0")
-                enc.flag(i, "not-payable")
-                enc.warn(i, f"{code}-{mod}: co-surgeon indicator 0 (not permitted); credited 0")
-                amount = amount.scale(ZERO)
-                continue
-            note = {"1": " (co-surgeon indicator 1: permitted with documentation)",
-                    "2": " (co-surgeon indicator 2: permitted)",
-                    "9": "; co-surgeon indicator 9: the concept does not apply to this code"}.get(ind, "")
-            if ind == "1":
-                enc.flag(i, "needs-documentation")
-            if ind == "9":
-                enc.warn(i, f"{code}-{mod}: co-surgeon indicator 9, the co-surgery concept does not apply")
-            enc.adjust(i, "co-surgeon", factor, f"-{mod} {text}{note}")
-            amount = amount.scale(factor)
+        amount = _surgeon_role(enc, i, mod, amount)
     if "66" in mods:
         ind = v["team"]
         if policy.cosurgeon != "medicare":
