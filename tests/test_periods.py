@@ -177,3 +177,12 @@ def test_bad_fiscal_year_start():
 ])
 def test_normalize_argv(argv, expected):
     assert periods.normalize_argv(argv) == expected
+
+
+def test_every_command_with_period_options_takes_a_bare_month_or_year():
+    from rvutool.periods import normalize_argv
+
+    for command in ("list", "summary", "export", "recalc"):
+        assert normalize_argv([command, "--month", "--yes"]) == [command, "--month=current", "--yes"]
+        assert normalize_argv([command, "--year"]) == [command, "--year=current"]
+    assert normalize_argv(["lookup", "99213", "--year", "2025"]) == ["lookup", "99213", "--year", "2025"]
