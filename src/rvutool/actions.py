@@ -208,6 +208,9 @@ def data_status(as_json: bool = False) -> int:
         render.print_json(found.to_dict())
     else:
         render.data_status(found)
+    return 0
+
+
 # ---------------------------------------------------------------- the procedure log (log, list, edit, remove,
 # undo, recalc, export, import): storage in logbook.py, output in render.py
 def _config() -> Any:
