@@ -74,7 +74,7 @@ def build(cms_dir: Path) -> tuple[bytes, bytes]:
     for code in sorted(by_code):
         rows = sorted(by_code[code], key=lambda r: (order[r[0]], r[1]))
         lines.append(datafile.encode_code_line(code, taxonomy.category_of(code), rows))
-    codes_json = datafile.render(header, lines)
+    codes_json = datafile.encode_file(header, lines)
 
     zip_path = cms_dir / ZIP_SOURCE
     zips = cmsfile.parse_zip5(zip_path.read_text(encoding="latin-1").splitlines())

@@ -45,7 +45,7 @@ def encode_code_line(code: str, category: str, rows: Iterable[tuple[str, str, li
     return f'[{json.dumps(code)},{json.dumps(category)},[{",".join(parts)}]]'
 
 
-def render(header: dict[str, Any], code_lines: list[str]) -> bytes:
+def encode_file(header: dict[str, Any], code_lines: list[str]) -> bytes:
     """The whole file; same inputs, same bytes."""
     # One top-level key per line keeps diffs of the committed file readable.
     keys = [f"{json.dumps(k)}:{json.dumps(header[k], sort_keys=True, separators=(',', ':'))}"

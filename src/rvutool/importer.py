@@ -244,7 +244,7 @@ def _import_release(text: str, source: str, name: str, member: str, sha: str, fo
     if member:
         meta["source_member"] = member
     header = {"format": datafile.FORMAT, "fields": list(cmsfile.FIELD_NAMES), "releases": [meta]}
-    payload = datafile.render(header, lines)
+    payload = datafile.encode_file(header, lines)
 
     from_hcpcs = set(sources.get("hcpcs", {}).get("codes", []))
     merged = dict(descriptors)
