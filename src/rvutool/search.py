@@ -119,10 +119,12 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT, on: date | None = None, ye
 
         descriptors = load_descriptors(catalog.imports_path)
 
+    index = catalog.index(release)
+    topic_rank = topics.codes_in([code for code, _ in index], topic_hits)
     ranked: list[tuple[tuple[Any, ...], str, str]] = []
     topic_of: dict[str, str] = {}
-    for code, category in catalog.index(release):
-        topic = next(((order, t) for order, t in topic_hits if t.covers(code)), None)
+    for code, category in index:
+        topic = topic_rank.get(code)
         if code_query and code == code_query:
             ranked.append(((0,), code, "code"))
         elif code_query and code.startswith(code_query):

@@ -16,9 +16,6 @@ class Topic:
     words: tuple[str, ...]
     ranges: tuple[tuple[str, str], ...]
 
-    def covers(self, code: str) -> bool:
-        return any(lo <= code <= hi and _same_shape(code, lo) for lo, hi in self.ranges)
-
 
 def _same_shape(code: str, bound: str) -> bool:
     """Compare like with like: 27447 with numeric bounds, G0438 with G bounds, never 2010F with 19000."""
@@ -171,3 +168,19 @@ def matching(words: list[str]) -> list[tuple[int, Topic]]:
         if words and all(w in tokens or (len(w) >= 4 and any(t.startswith(w) for t in tokens)) for w in words):
             found.append((order, topic))
     return found
+
+
+def codes_in(sorted_codes: list[str], found: list[tuple[int, Topic]]) -> dict[str, tuple[int, Topic]]:
+    """Each code of a sorted list that a matched topic covers, with the first such topic.
+
+    Bisects each range instead of testing every code against every topic.
+    """
+    from bisect import bisect_left, bisect_right
+
+    hits: dict[str, tuple[int, Topic]] = {}
+    for order, topic in found:
+        for lo, hi in topic.ranges:
+            for code in sorted_codes[bisect_left(sorted_codes, lo):bisect_right(sorted_codes, hi)]:
+                if _same_shape(code, lo):
+                    hits.setdefault(code, (order, topic))
+    return hits
