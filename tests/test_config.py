@@ -43,7 +43,8 @@ def test_file_is_toml_private_and_atomic(rvutool):
     data = tomllib.loads(path.read_text())
     assert data == {"rate": 55, "fiscal_year_start": 7, "locality": "01182-18",
                     "target": {"month": 600, "year": 7200.5}, "policy": {"bilateral": "none"}}
-    assert [p.name for p in path.parent.iterdir()] == ["config.toml"]  # no temporary file left
+    # no temporary file left; .config.toml.lock serialises concurrent `config set` runs
+    assert sorted(p.name for p in path.parent.iterdir()) == [".config.toml.lock", "config.toml"]
 
 
 def test_defaults_shown_by_get_and_list(rvutool):
@@ -129,3 +130,21 @@ def test_parse_value_names_the_option():
     with pytest.raises(UsageError) as err:
         config.parse_value("rate", "x", option="--rate")
     assert err.value.message.startswith("--rate 'x' is not valid")
+
+
+def test_concurrent_config_sets_all_land(home):
+    """Eight processes each set a different key at once: every value is in the file afterwards."""
+    import os
+    import subprocess
+    import sys
+
+    keys = [("rate", "55"), ("target.month", "600"), ("target.year", "7200"), ("fiscal_year_start", "7"),
+            ("policy.bilateral", "none"), ("policy.assistant", "none"), ("locality", "01182-18"),
+            ("policy.imaging_pc_reduction", "on")]
+    procs = [subprocess.Popen([sys.executable, "-m", "rvutool", "config", "set", key, value],
+                              env=dict(os.environ, RVUTOOL_HOME=str(home)),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for key, value in keys]
+    assert all(p.wait(timeout=60) == 0 for p in procs)
+    text = (home / "config.toml").read_text()
+    for key, _ in keys:
+        assert key.split(".")[-1] in text, key

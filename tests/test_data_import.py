@@ -146,7 +146,9 @@ def test_reimporting_a_release_replaces_it(rvutool, tmp_path, home):
     assert again.exit_code == 0 and "replaces the earlier import" in again.stdout
     listed = json.loads((imports(home) / "releases.json").read_text())["releases"]
     assert [r["id"] for r in listed] == ["RVU26D"]
-    assert sorted(p.name for p in imports(home).iterdir()) == ["RVU26D.json", "descriptors.json", "releases.json"]
+    # (.lock is the lock an import holds while it merges and writes)
+    assert sorted(p.name for p in imports(home).iterdir()) == [".lock", "RVU26D.json", "descriptors.json",
+                                                               "releases.json"]
 
 
 def test_zip_with_qpp_and_non_qpp_files_uses_non_qpp(rvutool, tmp_path):
@@ -333,3 +335,25 @@ def test_progress_bar_path_runs_when_stderr_is_a_terminal(rvutool, tmp_path, mon
     result = rvutool("data", "import", str(source))
     assert result.exit_code == 0, result.stderr
     assert "Error" not in result.stderr and "RVU26D" in result.stdout
+
+
+def test_two_imports_at_once_both_land(home, tmp_path):
+    """A release import and a HCPCS import racing each other: both are recorded."""
+    import os
+    import subprocess
+    import sys
+
+    hcpcs = cms_file("HCPC2026_JAN_ANWEB_01122026.txt")
+    rvu = cms_file("PPRRVU2025_Oct.csv")
+    env = dict(os.environ, RVUTOOL_HOME=str(home))
+    procs = [subprocess.Popen([sys.executable, "-m", "rvutool", "data", "import", str(path)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for path in (rvu, hcpcs)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    status = json.loads(subprocess.run([sys.executable, "-m", "rvutool", "data", "status", "--json"], env=env,
+                                       capture_output=True, text=True, check=True).stdout)
+    text = json.dumps(status)
+    assert "RVU25D" in text and "imported" in text
+    from rvutool.importer import load_descriptors
+
+    descriptors = load_descriptors(imports(home))
+    assert "G0121" in descriptors and "99213" in descriptors  # from the HCPCS file and from the PPRRVU file

@@ -18,7 +18,8 @@ Writes are atomic (temporary file, fsync, rename) with mode 0600.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -274,6 +275,17 @@ def parse_value(key: str, value: str, *, option: str | None = None) -> Any:
         raise UsageError(f"{option or spec.name} {value!r} is not valid: {exc}") from None
 
 
+@contextmanager
+def _locked(path: Path | None) -> Iterator[None]:
+    """Serialise read-modify-write of the settings file, so two `config set` runs both land."""
+    from rvutool import datafile, paths
+
+    target = path or paths.config_file()
+    paths.ensure_private_dir(target.parent)
+    with datafile.locked(target.with_name(f".{target.name}.lock")):
+        yield
+
+
 def _save(config: Config) -> None:
     from rvutool import datafile, paths
 
@@ -286,18 +298,20 @@ def set_value(key: str, value: str, *, path: Path | None = None) -> Config:
     """Validate and store one setting; returns the updated settings."""
     spec = check_key(key)
     parsed = parse_value(spec.name, value)
-    config = load(path)
-    config.values[spec.name] = parsed
-    _save(config)
+    with _locked(path):
+        config = load(path)
+        config.values[spec.name] = parsed
+        _save(config)
     return config
 
 
 def unset(key: str, *, path: Path | None = None) -> bool:
     """Remove one setting (back to its default). False when it was not set; nothing is written then."""
     spec = check_key(key)
-    config = load(path)
-    if spec.name not in config.values:
-        return False
-    del config.values[spec.name]
-    _save(config)
+    with _locked(path):
+        config = load(path)
+        if spec.name not in config.values:
+            return False
+        del config.values[spec.name]
+        _save(config)
     return True

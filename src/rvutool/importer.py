@@ -36,6 +36,7 @@ Progress = Callable[[str, float], None]
 RELEASES_FILE = "releases.json"
 DESCRIPTORS_FILE = "descriptors.json"
 SOURCES_FILE = "descriptor_sources.json"
+LOCK_FILE = ".lock"  # held while an import merges and writes (datafile.locked)
 MAX_MEMBER_BYTES = 200 * 1024 * 1024  # a PPRRVU CSV is under 3 MB; refuse anything absurd
 _ZIP_MAGIC = b"PK\x03\x04"
 _PPRRVU_NAME = re.compile(r"PPRRVU.*\.csv", re.I)
@@ -200,20 +201,16 @@ def import_file(path: Path, *, progress: Progress | None = None, folder: Path | 
                               "an RVU release zip or the HCPCS annual file")
     text = cmsfile.decode(raw)
     source = f"{name}:{member}" if member else name
-    # Check what is already imported before writing anything: a damaged index stops here.
-    releases = _existing_releases(folder)
-    descriptors = load_descriptors(folder)
-    sources = _existing_sources(folder)
+    # Check what is already imported before parsing anything: a damaged index stops here.
+    _existing_releases(folder), load_descriptors(folder), _existing_sources(folder)
     step("checking", 0.1)
     if not member and cmsfile.looks_like_hcpcs(text):
-        return _import_hcpcs(text, source, sha, folder, descriptors, sources, stamp, step)
-    return _import_release(text, source, name, member, sha, folder, releases, descriptors, sources,
-                           stamp, step)
+        return _import_hcpcs(text, source, sha, folder, stamp, step)
+    return _import_release(text, source, name, member, sha, folder, stamp, step)
 
 
 def _import_release(text: str, source: str, name: str, member: str, sha: str, folder: Path,
-                    releases: list[dict[str, Any]], descriptors: dict[str, str],
-                    sources: dict[str, Any], stamp: str, step: Progress) -> ImportReport:
+                    stamp: str, step: Progress) -> ImportReport:
     parsed = _parse_csv(text, source, member or name)
     rel = parsed.release
     step("building", 0.4)
@@ -246,40 +243,45 @@ def _import_release(text: str, source: str, name: str, member: str, sha: str, fo
     header = {"format": datafile.FORMAT, "fields": list(cmsfile.FIELD_NAMES), "releases": [meta]}
     payload = datafile.encode_file(header, lines)
 
-    from_hcpcs = set(sources.get("hcpcs", {}).get("codes", []))
-    merged = dict(descriptors)
-    for code, text_ in parsed.descriptors.items():
-        if code not in from_hcpcs:  # a HCPCS file's long text beats the PPRRVU short one
-            merged[code] = text_
-    replaced = any(r.get("id") == rel.id for r in releases)
-    kept = [r for r in releases if r.get("id") != rel.id]
-    index = {"releases": sorted([*kept, meta], key=lambda r: (r["quarter_start"], r["id"]))}
-
     step("writing", 0.85)
     paths.ensure_private_dir(folder)
-    datafile.write_atomic(folder / meta["file"], payload, mode=0o600)
-    datafile.write_atomic(folder / DESCRIPTORS_FILE, encode_descriptors(merged), mode=0o600)
-    datafile.write_atomic(folder / RELEASES_FILE, _json_bytes(index), mode=0o600)  # last
+    with datafile.locked(folder / LOCK_FILE):
+        # Another import may have finished since the first read: merge with what is there now.
+        releases, descriptors, sources = (_existing_releases(folder), load_descriptors(folder),
+                                          _existing_sources(folder))
+        from_hcpcs = set(sources.get("hcpcs", {}).get("codes", []))
+        merged = dict(descriptors)
+        for code, text_ in parsed.descriptors.items():
+            if code not in from_hcpcs:  # a HCPCS file's long text beats the PPRRVU short one
+                merged[code] = text_
+        replaced = any(r.get("id") == rel.id for r in releases)
+        kept = [r for r in releases if r.get("id") != rel.id]
+        index = {"releases": sorted([*kept, meta], key=lambda r: (r["quarter_start"], r["id"]))}
+        datafile.write_atomic(folder / meta["file"], payload, mode=0o600)
+        datafile.write_atomic(folder / DESCRIPTORS_FILE, encode_descriptors(merged), mode=0o600)
+        datafile.write_atomic(folder / RELEASES_FILE, _json_bytes(index), mode=0o600)  # last
     step("done", 1.0)
     return ImportReport(kind="release", source_file=name, source_sha256=sha, member=member, release=meta,
                         replaced=replaced, codes=len(by_code), rows=parsed.data_rows,
                         descriptors_from_file=len(parsed.descriptors), descriptors_total=len(merged))
 
 
-def _import_hcpcs(text: str, source: str, sha: str, folder: Path, descriptors: dict[str, str],
-                  sources: dict[str, Any], stamp: str, step: Progress) -> ImportReport:
+def _import_hcpcs(text: str, source: str, sha: str, folder: Path, stamp: str,
+                  step: Progress) -> ImportReport:
     parsed = cmsfile.parse_hcpcs(text, source)
     step("writing", 0.7)
-    merged = dict(descriptors)
-    merged.update(parsed.descriptors)
-    earlier = set(sources.get("hcpcs", {}).get("codes", []))
-    new_sources = dict(sources)
-    new_sources["hcpcs"] = {"source_file": source, "source_sha256": sha, "imported_at": stamp,
-                            "descriptors": len(parsed.descriptors),
-                            "codes": sorted(earlier | set(parsed.descriptors))}
     paths.ensure_private_dir(folder)
-    datafile.write_atomic(folder / DESCRIPTORS_FILE, encode_descriptors(merged), mode=0o600)
-    datafile.write_atomic(folder / SOURCES_FILE, _json_bytes(new_sources), mode=0o600)
+    with datafile.locked(folder / LOCK_FILE):
+        descriptors, sources = load_descriptors(folder), _existing_sources(folder)  # as they are now
+        merged = dict(descriptors)
+        merged.update(parsed.descriptors)
+        earlier = set(sources.get("hcpcs", {}).get("codes", []))
+        new_sources = dict(sources)
+        new_sources["hcpcs"] = {"source_file": source, "source_sha256": sha, "imported_at": stamp,
+                                "descriptors": len(parsed.descriptors),
+                                "codes": sorted(earlier | set(parsed.descriptors))}
+        datafile.write_atomic(folder / DESCRIPTORS_FILE, encode_descriptors(merged), mode=0o600)
+        datafile.write_atomic(folder / SOURCES_FILE, _json_bytes(new_sources), mode=0o600)
     step("done", 1.0)
     return ImportReport(kind="hcpcs", source_file=source, source_sha256=sha, codes=len(parsed.descriptors),
                         descriptors_from_file=len(parsed.descriptors), descriptors_total=len(merged))
