@@ -50,11 +50,11 @@ def _positive_decimal(raw: Any, what: str) -> Decimal:
     except (InvalidOperation, ValueError):
         raise _BadValue(f"expected {what}") from None
     if not value.is_finite() or value <= 0:
-        raise _BadValue(f"expected {what} greater than 0")
+        raise _BadValue(f"expected {what}; it must be greater than 0")
     if value >= _MAX_AMOUNT:
-        raise _BadValue(f"expected {what} below {_MAX_AMOUNT:,}")
+        raise _BadValue(f"expected {what}; it must be below {_MAX_AMOUNT:,}")
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise _BadValue(f"expected {what} with at most 2 decimals")
+        raise _BadValue(f"expected {what}, with at most 2 decimals")
     return value
 
 
