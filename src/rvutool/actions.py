@@ -92,7 +92,8 @@ def add_locality_payments(results: list[Any], locality_text: str | None, zip_tex
 
     configured_locality = None
     if locality_text is None and zip_text is None:
-        _, configured_locality = configured()
+        value = _config().get("locality")  # the locality alone: lookup needs no payment policy
+        configured_locality = str(value) if value else None
     release = results[0].release
     loc = choose_locality(locality_text, zip_text, qp, release.year, configured_locality)
     if loc is None:
