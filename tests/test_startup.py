@@ -47,3 +47,11 @@ def test_importing_the_cli_does_no_work(home):
                           env=dict(os.environ, RVUTOOL_HOME=str(home)))
     assert done.stdout.strip() == "ok"
     assert not home.exists()
+
+
+def test_lookup_with_a_config_file_does_not_load_the_payment_rules(home):
+    home.mkdir()
+    (home / "config.toml").write_text('rate = 55\nlocality = "01182-18"\n', encoding="utf-8")
+    modules = imported_modules("lookup", "99213", "--json", home=home)
+    assert "rvutool.config" in modules and "rvutool.locality" in modules
+    assert "rvutool.rules" not in modules
