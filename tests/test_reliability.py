@@ -64,13 +64,18 @@ def test_four_processes_logging_100_times_each_give_exactly_400_entries():
     assert encounters == 400 and journal == 400  # every call its own encounter and its own undo step
 
 
-def test_concurrent_cli_processes_creating_the_log_at_once():
-    procs = [subprocess.Popen([sys.executable, "-m", "rvutool", "log", "99213", "71046-26"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
-             for _ in range(6)]
-    for p in procs:
-        assert p.wait(timeout=60) == 0, p.stderr.read()
-    assert count() == 12
+def test_concurrent_cli_processes_creating_the_log_at_once(tmp_path):
+    # Each round starts with no log: six writers race to create and migrate it. Repeated, because
+    # the window (one writer reading the schema while another commits it) is narrow.
+    for round_ in range(6):
+        env = dict(os.environ, RVUTOOL_HOME=str(tmp_path / f"home-{round_}"))
+        procs = [subprocess.Popen([sys.executable, "-m", "rvutool", "log", "99213", "71046-26"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+                 for _ in range(6)]
+        for p in procs:
+            assert p.wait(timeout=60) == 0, p.stderr.read()
+        with sqlite3.connect(tmp_path / f"home-{round_}" / "log.sqlite3") as db:
+            assert db.execute("SELECT count(*) FROM entries").fetchone()[0] == 12
 
 
 # ---------------------------------------------------------------- a killed import

@@ -247,10 +247,12 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def _inspect(conn: sqlite3.Connection, path: Path) -> int:
     """The log's schema version; 0 for a new, empty file. Raises for anything not ours."""
+    # One statement, so one snapshot: read separately, a writer creating the log at the same
+    # moment could be seen half-way (no application id yet, but already a schema).
     with _sql_errors(path):
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        objects = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        app_id, version, objects = conn.execute(
+            "SELECT (SELECT application_id FROM pragma_application_id), "
+            "(SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)").fetchone()
     if app_id != APPLICATION_ID:
         if app_id == 0 and version == 0 and objects == 0:
             return 0  # an empty file: created by us a moment ago, or left by a crash before the first commit
