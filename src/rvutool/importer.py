@@ -153,22 +153,21 @@ def _existing_releases(folder: Path) -> list[dict[str, Any]]:
 
 def load_descriptors(folder: Path | None = None) -> dict[str, str]:
     """Every imported descriptor (code -> text); {} when nothing was imported."""
-    path = (folder if folder is not None else paths.imports_dir()) / DESCRIPTORS_FILE
-    if not path.is_file():
-        return {}
-    found = _load_json(path, "the imported descriptors file")
-    if not isinstance(found, dict):
-        raise DatasetError(f"the imported descriptors file {path} is damaged; move it aside and import again")
-    return found
+    folder = folder if folder is not None else paths.imports_dir()
+    return _load_dict(folder / DESCRIPTORS_FILE, "the imported descriptors file")
 
 
 def _existing_sources(folder: Path) -> dict[str, Any]:
-    path = folder / SOURCES_FILE
+    return _load_dict(folder / SOURCES_FILE, "the descriptor source list")
+
+
+def _load_dict(path: Path, what: str) -> dict[str, Any]:
+    """A JSON object file of the imports folder; {} when absent, DatasetError when damaged."""
     if not path.is_file():
         return {}
-    found = _load_json(path, "the descriptor source list")
+    found = _load_json(path, what)
     if not isinstance(found, dict):
-        raise DatasetError(f"the descriptor source list {path} is damaged; move it aside and import again")
+        raise DatasetError(f"{what} {path} is damaged; move it aside and import again")
     return found
 
 
