@@ -29,11 +29,11 @@ def _big_log(n: int):
     repo = Path(__file__).resolve().parents[1]
 
     def setup(env: dict[str, str]) -> None:
-        from rvutool import logbook
+        from rvutool.log import schema
 
-        schema = hashlib.sha256("".join(inspect.getsource(m) for m in logbook.MIGRATIONS).encode()
+        version = hashlib.sha256("".join(inspect.getsource(m) for m in schema.MIGRATIONS).encode()
                                 + (repo / "scripts" / "make_big_log.py").read_bytes()).hexdigest()[:10]
-        cached = repo / "bench" / "out" / f"log-{n}-{schema}.sqlite3"
+        cached = repo / "bench" / "out" / f"log-{n}-{version}.sqlite3"
         if not cached.exists():
             cached.parent.mkdir(parents=True, exist_ok=True)
             partial = cached.with_suffix(".partial")

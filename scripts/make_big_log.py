@@ -4,7 +4,7 @@
 
 Each entry is one of a few dozen common codes, priced once through rvutool.rules
 against the bundled CMS data (so every wRVU is the real one), with a date of
-service on a weekday of 2026. Rows go in with executemany in one transaction.
+service on a weekday of 2026. Rows go in through rvutool's log store in one transaction.
 PATH must not exist (the script never overwrites a log).
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import sqlite3
 import sys
 import time
 from datetime import date, timedelta
@@ -29,11 +28,6 @@ MIX: list[tuple[str, int]] = [
     ("97110x4", 3), ("11721", 2), ("17000", 2), ("G2211", 8), ("D1553", 1), ("D6092", 1),
     ("D0150", 1),
 ]
-
-COLUMNS = ("encounter_id", "service_date", "code", "modifiers", "units", "release", "category",
-           "work_rvu_c", "base_wrvu_c", "credited_wrvu_c", "no_wrvu_reason", "flags", "adjustments",
-           "policy", "setting", "voided", "source", "created_at", "updated_at")
-
 
 def cents(value) -> int:
     return int(value * 100)
@@ -58,33 +52,14 @@ def templates() -> list[tuple[tuple, int]]:
     return out
 
 
-def create_empty(path: Path) -> sqlite3.Connection:
-    """An empty log with the real schema: made by rvutool.logbook in a scratch home, then moved."""
+def make(n: int, path: Path, seed: int = 2026) -> float:
+    """Write the log through rvutool's own store (in a scratch RVUTOOL_HOME beside PATH), then move it."""
     import os
     import tempfile
 
-    from rvutool import logbook
+    from rvutool import log
+    from rvutool.log.entries import service_keys
 
-    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
-        saved = os.environ.get("RVUTOOL_HOME")
-        os.environ["RVUTOOL_HOME"] = scratch
-        try:
-            book = logbook.open_for_writing()
-            book.close()
-            made = Path(scratch) / "log.sqlite3"
-            check = sqlite3.connect(made)
-            check.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            check.close()
-            os.replace(made, path)
-        finally:
-            if saved is None:
-                os.environ.pop("RVUTOOL_HOME", None)
-            else:
-                os.environ["RVUTOOL_HOME"] = saved
-    return sqlite3.connect(path)
-
-
-def make(n: int, path: Path, seed: int = 2026) -> float:
     if path.exists():
         raise SystemExit(f"{path} exists; this script never overwrites a log")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,28 +69,42 @@ def make(n: int, path: Path, seed: int = 2026) -> float:
     weights = [w for _, w in pool]
     days = [date(2026, 1, 1) + timedelta(days=k) for k in range(365)]
     weekdays = [d.isoformat() for d in days if d.weekday() < 5]
+    stamp = "2026-12-31T23:59:59+00:00"
+    names = ("code", "modifiers", "units", "release", "category", "work_rvu_c", "base_wrvu_c", "credited_wrvu_c",
+             "no_wrvu_reason", "flags", "adjustments", "policy")
     start = time.perf_counter()
-    conn = create_empty(path)
-    stamp = "2026-12-31T23:59:59Z"
 
-    def rows():
-        encounter = 0
+    def rows(tx):
         made = 0
         while made < n:
-            encounter += 1
+            number = tx.new_encounter()
             day = rng.choice(weekdays)
+            group = []
             for template in rng.choices(rows_by_weight, weights, k=min(rng.choice((1, 1, 1, 2, 3)), n - made)):
                 made += 1
-                code, mods, units, release, category, work, base, credited, reason, flags, adj, policy = template
-                voided = 1 if rng.random() < 0.01 else 0
-                yield (encounter, day, code, mods, units, release, category, work, base, credited, reason,
-                       flags, adj, policy, "facility", voided, "cli", stamp, stamp)
+                values = dict(zip(names, template, strict=True))
+                values.update(encounter_id=number, service_date=day, setting="facility", options="{}", note=None,
+                              case_label=None, voided=1 if rng.random() < 0.01 else 0, source="cli",
+                              created_at=stamp, updated_at=stamp)
+                group.append(values)
+            for values, key in zip(group, service_keys(group), strict=True):
+                values["service_key"] = key
+            yield from group
 
-    with conn:
-        conn.executemany(f"INSERT INTO entries ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                         rows())
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
+    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+        saved = os.environ.get("RVUTOOL_HOME")
+        os.environ["RVUTOOL_HOME"] = scratch
+        try:
+            with log.open_for_writing() as store:
+                with store.transaction() as tx:
+                    tx.insert_many(rows(tx))
+                store.checkpoint()
+            os.replace(Path(scratch) / "log.sqlite3", path)
+        finally:
+            if saved is None:
+                os.environ.pop("RVUTOOL_HOME", None)
+            else:
+                os.environ["RVUTOOL_HOME"] = saved
     return time.perf_counter() - start
 
 

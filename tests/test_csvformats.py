@@ -1,14 +1,8 @@
-"""Reading other programs' procedure lists: RVU Wallet, generic CSV and rvutool's own export."""
+"""Importing other programs' procedure lists: RVU Wallet, generic CSV (comma, semicolon, tab)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
-
-from rvutool import csvformats
-from rvutool.errors import ImportFileError
-from rvutool.items import Item
 
 WALLET = ("Date,Encounter ID,Reference ID,Location,Codes,Total Work RVUs,Total Adjusted Work RVUs\n"
           '01/05/2026,E-1,R-1,Main OR,"19301, 38525-51",16.40,16.40\n'
@@ -21,46 +15,63 @@ def write(tmp_path, text: str, name: str = "in.csv", encoding: str = "utf-8"):
     return path
 
 
-def test_rvu_wallet_rows_are_encounters(tmp_path):
-    path = write(tmp_path, WALLET)
-    assert csvformats.detect_layout(path) == "rvuwallet"
-    first, second = csvformats.read_records(path)
-    assert (first.line, first.date, first.source_key) == (2, date(2026, 1, 5), "rvuwallet:E-1")
-    assert first.items == [Item("19301"), Item("38525", ("51",))]
-    assert second.items == [Item("99213")] and second.date == date(2026, 1, 6)
+def logged(rvutool):
+    """(date, item, encounter) of every entry, in log order."""
+    entries = rvutool("list", "--all", "--json").json()["entries"]
+    return [(e["date"], "-".join([e["code"], *e["modifiers"]]) + (f"x{e['units']}" if e["units"] != 1 else ""),
+             e["encounter"]) for e in entries]
 
 
-def test_generic_headers_are_matched_loosely(tmp_path):
+def test_rvu_wallet_rows_are_encounters(rvutool, tmp_path):
+    out = rvutool("import", str(write(tmp_path, WALLET)))
+    assert out.exit_code == 0, out.stderr
+    assert "RVU Wallet export" in out.stdout or "Imported 3 entries" in out.stdout
+    rows = logged(rvutool)
+    assert [(d, i) for d, i, _ in rows] == [("2026-01-05", "19301"), ("2026-01-05", "38525-51"),
+                                            ("2026-01-06", "99213")]
+    assert rows[0][2] == rows[1][2] != rows[2][2]  # one row, one encounter
+    assert "columns used: Date, Codes" in out.stderr and "Encounter ID" in out.stderr  # keyed by meaning
+
+
+def test_generic_headers_are_matched_loosely(rvutool, tmp_path):
     path = write(tmp_path, "\ufeffService_Date,CPT Code,Modifiers,QTY,Notes\n"
-                           "2026-01-05,71046,26,,left side\n2026-01-05,97110,,4,\n2026-01-05,49505,50 RT,1,\n")
-    assert csvformats.detect_layout(path) == "generic"
-    records = csvformats.read_records(path)
-    assert [r.items for r in records] == [[Item("71046", ("26",))], [Item("97110", (), 4)],
-                                          [Item("49505", ("50", "RT"))]]
-    assert records[0].note == "left side" and records[1].note is None
+                           "2026-01-05,71046,26,,left side\n2026-01-05,97110,,4,\n2026-01-05,49505,80 RT,1,\n")
+    assert rvutool("import", str(path)).exit_code == 0
+    assert [i for _, i, _ in logged(rvutool)] == ["71046-26", "97110x4", "49505-80-RT"]
+    notes = [e["note"] for e in rvutool("list", "--all", "--json").json()["entries"]]
+    assert notes == ["left side", None, None]
 
 
-def test_generic_encounter_column_groups_rows(tmp_path):
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_the_delimiter_is_sniffed(rvutool, tmp_path, delimiter):
+    text = f"date{delimiter}code{delimiter}units\n2026-01-05{delimiter}97110{delimiter}2\n"
+    assert rvutool("import", str(write(tmp_path, text))).exit_code == 0
+    assert [i for _, i, _ in logged(rvutool)] == ["97110x2"]
+
+
+def test_generic_encounter_column_groups_rows(rvutool, tmp_path):
     path = write(tmp_path, "date,code,encounter\n2026-01-05,47562,a\n2026-01-05,49505,a\n2026-01-05,99213,b\n")
-    records = csvformats.read_records(path)
-    assert [[i.code for i in r.items] for r in records] == [["47562", "49505"], ["99213"]]
+    out = rvutool("import", str(path))
+    assert out.exit_code == 0, out.stderr
+    rows = logged(rvutool)
+    assert rows[0][2] == rows[1][2] != rows[2][2]
+    # priced as one encounter: 47562 10.21 + 49505 7.76 x 50% = 3.88 (RVU26C)
+    credited = [e["credited_wrvu"] for e in rvutool("list", "--all", "--json").json()["entries"]]
+    assert credited[:2] == [10.21, 3.88]
 
 
-def test_keys_are_stable_and_repeated_rows_stay_distinct(tmp_path):
+def test_group_by_date_makes_one_encounter_per_date(rvutool, tmp_path):
+    path = write(tmp_path, "date,code\n2026-01-05,47562\n2026-01-05,49505\n2026-01-06,99213\n")
+    assert rvutool("import", str(path), "--group-by-date").exit_code == 0
+    rows = logged(rvutool)
+    assert rows[0][2] == rows[1][2] != rows[2][2]
+
+
+def test_rows_without_encounter_are_visits_of_their_own(rvutool, tmp_path):
     text = "date,code\n2026-01-05,99213\n2026-01-05,99213\n"
-    keys = [r.source_key for r in csvformats.read_records(write(tmp_path, text))]
-    assert len(set(keys)) == 2  # two patients, same code, same day: two procedures
-    assert keys == [r.source_key for r in csvformats.read_records(write(tmp_path, text, "again.csv"))]
-
-
-def test_own_export_is_recognised(rvutool, tmp_path):
-    rvutool("log", "99213", "71046-26", "--date", "2026-01-05", "--note", "knee")
-    out = tmp_path / "export.csv"
-    assert rvutool("export", "--all", "--format", "csv", "--output", str(out)).exit_code == 0
-    assert csvformats.detect_layout(out) == "rvutool"
-    records = csvformats.read_records(out)
-    assert [r.items for r in records] == [[Item("99213")], [Item("71046", ("26",))]]
-    assert records[0].note == "knee" and all(r.source_key for r in records)
+    assert rvutool("import", str(write(tmp_path, text))).exit_code == 0
+    rows = logged(rvutool)
+    assert len(rows) == 2 and rows[0][2] != rows[1][2]  # two patients, same code, same day: two visits
 
 
 @pytest.mark.parametrize(("text", "words"), [
@@ -76,35 +87,36 @@ def test_own_export_is_recognised(rvutool, tmp_path):
     ("date,code,note\n2026-01-05\n", "line 2: has 1 of 3 columns"),
     ("", "is empty"),
 ])
-def test_bad_files_name_the_line(tmp_path, text, words):
+def test_bad_files_name_the_line(rvutool, tmp_path, text, words):
     path = write(tmp_path, text)
-    with pytest.raises(ImportFileError) as err:
-        csvformats.read_records(path)
-    assert str(path) in err.value.message and words in err.value.message
-
-
-def test_not_utf8(tmp_path):
-    path = write(tmp_path, "date,code,note\n2026-01-05,99213,café\n", encoding="latin-1")
-    with pytest.raises(ImportFileError) as err:
-        csvformats.read_records(path)
-    assert "line 2: not UTF-8" in err.value.message
-
-
-def test_skip_bad_returns_problems(tmp_path):
-    path = write(tmp_path, "date,code\n2026-01-05,99213\nsoon,99214\n2026-01-07,ABCDE\n2026-01-08,20610\n")
-    records, problems = csvformats.read_records(path, skip_bad=True)
-    assert [r.items[0].code for r in records] == ["99213", "20610"]
-    assert [p.line for p in problems] == [3, 4] and str(problems[0]).startswith("line 3:")
-
-
-def test_import_through_the_cli(rvutool, tmp_path):
-    path = write(tmp_path, WALLET)
     out = rvutool("import", str(path))
-    assert out.exit_code == 0, out.stderr
-    data = rvutool("summary", "--month", "2026-01", "--json").json()
-    assert data["entries"] == 3
+    assert out.exit_code == 1
+    assert str(path) in out.stderr and words in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
 
 
-def test_wallet_codes_with_spaced_modifiers(tmp_path):
+def test_a_file_without_a_header_is_refused_without_showing_its_cells(rvutool, tmp_path):
+    path = write(tmp_path, "Jane Roe,1962-03-14,99213\nJohn Doe,1970-01-01,99214\n")
+    out = rvutool("import", str(path))
+    assert out.exit_code == 1 and "not a header row" in out.stderr
+    assert "Roe" not in out.stderr and "1962" not in out.stderr
+
+
+def test_not_utf8(rvutool, tmp_path):
+    path = write(tmp_path, "date,code,note\n2026-01-05,99213,café\n", encoding="latin-1")
+    out = rvutool("import", str(path))
+    assert out.exit_code == 1 and "line 2: not UTF-8" in out.stderr
+
+
+def test_skip_bad_imports_the_rest(rvutool, tmp_path):
+    path = write(tmp_path, "date,code\n2026-01-05,99213\nsoon,99214\n2026-01-07,ABCDE\n2026-01-08,20610\n")
+    out = rvutool("import", str(path), "--skip-bad")
+    assert out.exit_code == 0
+    assert [i for _, i, _ in logged(rvutool)] == ["99213", "20610"]
+    assert "skipped line 3:" in out.stderr and "skipped line 4:" in out.stderr
+
+
+def test_wallet_codes_with_spaced_modifiers(rvutool, tmp_path):
     path = write(tmp_path, WALLET.replace('"19301, 38525-51"', '"19301; 38525 - 51"'))
-    assert csvformats.read_records(path)[0].items == [Item("19301"), Item("38525", ("51",))]
+    assert rvutool("import", str(path)).exit_code == 0
+    assert [i for _, i, _ in logged(rvutool)][:2] == ["19301", "38525-51"]

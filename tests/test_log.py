@@ -13,7 +13,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from rvutool import logbook, paths
+from rvutool import paths
+from rvutool.log import exchange, schema
 
 
 def log_file():
@@ -123,8 +124,8 @@ def test_the_database_is_wal_with_a_schema_version(rvutool):
     rvutool("log", "99213")
     with sqlite3.connect(log_file()) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == logbook.SCHEMA_VERSION
-        assert db.execute("PRAGMA application_id").fetchone()[0] == logbook.APPLICATION_ID
+        assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+        assert db.execute("PRAGMA application_id").fetchone()[0] == schema.APPLICATION_ID
         cents = db.execute("SELECT work_rvu_c, base_wrvu_c, credited_wrvu_c FROM entries").fetchone()
     assert cents == (130, 130, 130)  # 1.30 wRVU stored as integer hundredths
 
@@ -335,7 +336,7 @@ def test_importing_an_export_into_the_same_log_adds_nothing(rvutool, tmp_path):
 def test_export_to_stdout_defaults_to_everything(rvutool):
     seed(rvutool)
     lines = rvutool("export").stdout.splitlines()
-    assert lines[0] == ",".join(logbook.EXPORT_CSV_COLUMNS)
+    assert lines[0] == ",".join(exchange.EXPORT_CSV_COLUMNS)
     assert len(lines) == 5
     data = json.loads(rvutool("export", "--format", "json", "--month", "2026-02").stdout)
     assert data["format"] == "rvutool-log/1" and [e["code"] for e in data["entries"]] == ["99213"]

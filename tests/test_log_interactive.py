@@ -11,6 +11,7 @@ import time
 import pytest
 
 from rvutool import interactive, paths
+from rvutool.policy import Policy
 from rvutool.rules import Options
 
 
@@ -28,7 +29,8 @@ def scripted(answers):
 
 
 def run(ask, **kwargs):
-    defaults = {"date_text": None, "note": None, "case": None, "options": Options(), "allow_identifiers": False}
+    defaults = {"date_text": None, "note": None, "case": None, "options": Options(), "allow_identifiers": False,
+                "policy": Policy()}
     defaults.update(kwargs)
     return interactive.run(ask=ask, **defaults)
 

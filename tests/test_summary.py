@@ -212,9 +212,9 @@ def test_damaged_log_is_reported_not_touched(rvutool, home):
 # ---------------------------------------------------------------- SQL totals equal the entries' sum
 def _insert(rows: list[tuple[str, str, int, int, int, int]]) -> None:
     """Rows (date, code, units, base_c, credited_c, voided) straight into a log made by logbook."""
-    from rvutool import logbook
+    from rvutool import log
 
-    logbook.open_for_writing().close()
+    log.open_for_writing().close()
     conn = sqlite3.connect(paths.log_file())
     with conn:
         conn.execute("DELETE FROM entries")
@@ -287,7 +287,7 @@ def test_big_log_generator_makes_a_real_log(tmp_path, rvutool, home):
     import runpy
     from pathlib import Path
 
-    from rvutool.logbook import SCHEMA_VERSION
+    from rvutool.log.schema import SCHEMA_VERSION
 
     make = runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "make_big_log.py"))["make"]
     home.mkdir()

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from rvutool import __version__, actions
+from rvutool import __version__, actions, log_actions
 
 app = typer.Typer(
     name="rvutool",
@@ -173,7 +173,7 @@ def log(
     allow_identifiers: AllowIdOpt = False,
 ) -> None:
     """Log one encounter (every item shares its date). Example: rvutool log 99213 71046-26"""
-    _exit(actions.guard(actions.log, items or [], date_text=date, note=note, case=case, as_json=as_json,
+    _exit(actions.guard(log_actions.log, items or [], date_text=date, note=note, case=case, as_json=as_json,
                         setting=setting, fraction=fraction, postop_days=postop_days,
                         allow_identifiers=allow_identifiers))
 
@@ -187,46 +187,64 @@ def list_(
     from_: FromOpt = None,
     to: ToOpt = None,
     all_: AllOpt = False,
-    code: Annotated[str | None, typer.Option("--code", help="Only this code.")] = None,
+    code: Annotated[str | None, typer.Option("--code", metavar="CODE", help="Only this code.")] = None,
+    encounter: Annotated[str | None, typer.Option("--encounter", metavar="N",
+                                                  help="Only this encounter (the Enc column).")] = None,
     as_json: JsonOpt = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Show each entry's adjustments.")] = False,
     removed: Annotated[bool, typer.Option("--removed", help="Include removed entries.")] = False,
 ) -> None:
     """List logged entries (this month by default). Example: rvutool list --month 2026-02"""
-    _exit(actions.guard(actions.list_entries, month=month, week=week, year=year, from_=from_, to=to, all_=all_,
-                        code=code, as_json=as_json, as_csv=as_csv, explain=explain, removed=removed))
+    _exit(actions.guard(log_actions.list_entries, month=month, week=week, year=year, from_=from_, to=to, all_=all_,
+                        code=code, encounter=encounter, as_json=as_json, as_csv=as_csv, explain=explain,
+                        removed=removed))
 
 
 @app.command()
 def edit(
-    entry_id: Annotated[str, typer.Argument(metavar="ID", help="Entry id, as shown by rvutool list.")],
+    entry_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Entry id, as shown by rvutool list.")] = None,
     *,
+    encounter: Annotated[str | None, typer.Option(
+        "--encounter", metavar="N",
+        help="Change a whole encounter (its date, note or case) instead of one entry.")] = None,
     date: DateOpt = None,
-    units: Annotated[str | None, typer.Option("--units", help="Units, 1-99.")] = None,
+    code: Annotated[str | None, typer.Option("--code", metavar="CODE[-MOD...]",
+                                             help="Another code (its modifiers replace the old ones).")] = None,
+    units: Annotated[str | None, typer.Option("--units", metavar="N", help="Units, 1-99.")] = None,
     modifiers: Annotated[str | None, typer.Option(
-        "--modifiers", help="All modifiers, such as 26 or 50-RT; '' for none.")] = None,
+        "--modifiers", metavar="MODS", help="All modifiers, such as 26 or 50-RT; '' for none.")] = None,
     note: NoteOpt = None,
     case: CaseOpt = None,
+    split: Annotated[bool, typer.Option("--split", help="With --date: move only this line, as an encounter "
+                                                        "of its own.")] = False,
+    whole: Annotated[bool, typer.Option("--whole", help="With --date: move the whole encounter (the default; "
+                                                        "no question asked).")] = False,
     allow_identifiers: AllowIdOpt = False,
 ) -> None:
-    """Change an entry; its credit is priced again. Example: rvutool edit 12 --units 2"""
-    _exit(actions.guard(actions.edit, entry_id, date_text=date, units=units, modifiers=modifiers, note=note,
-                        case=case, allow_identifiers=allow_identifiers))
+    """Change an entry or an encounter; each encounter it touches is priced again. Example: rvutool edit 12 --units 2"""
+    _exit(actions.guard(log_actions.edit, entry_id, date_text=date, units=units, modifiers=modifiers, code=code,
+                        note=note, case=case, encounter=encounter, split=split, whole=whole,
+                        allow_identifiers=allow_identifiers))
 
 
 @app.command()
 def remove(
-    entry_ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Entry ids, as shown by rvutool list.")],
+    entry_ids: Annotated[list[str] | None, typer.Argument(metavar="[ID]...",
+                                                          help="Entry ids, as shown by rvutool list.")] = None,
+    *,
+    encounter: Annotated[str | None, typer.Option("--encounter", metavar="N",
+                                                  help="Remove every line of this encounter.")] = None,
 ) -> None:
-    """Remove entries (undo brings them back). Example: rvutool remove 12 13"""
-    _exit(actions.guard(actions.remove, entry_ids))
+    """Remove entries (undo brings them back); the rest of each encounter is priced again.
+    Example: rvutool remove 12 13"""
+    _exit(actions.guard(log_actions.remove, entry_ids or [], encounter=encounter))
 
 
 @app.command()
 def undo() -> None:
     """Revert the last log, edit, remove, import or recalc; again goes further back. Example: rvutool undo"""
-    _exit(actions.guard(actions.undo))
+    _exit(actions.guard(log_actions.undo))
 
 
 @app.command()
@@ -241,7 +259,7 @@ def recalc(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Price a period's entries again with today's data and settings. Example: rvutool recalc --year 2026"""
-    _exit(actions.guard(actions.recalc, month=month, week=week, year=year, from_=from_, to=to, all_=all_, yes=yes))
+    _exit(actions.guard(log_actions.recalc, month=month, week=week, year=year, from_=from_, to=to, all_=all_, yes=yes))
 
 
 @app.command()
@@ -258,7 +276,7 @@ def export(
                                                help="Write to FILE instead of the screen.")] = None,
 ) -> None:
     """Export entries (everything by default) to re-import or keep. Example: rvutool export -o log.csv"""
-    _exit(actions.guard(actions.export, month=month, week=week, year=year, from_=from_, to=to, all_=all_,
+    _exit(actions.guard(log_actions.export, month=month, week=week, year=year, from_=from_, to=to, all_=all_,
                         fmt=fmt, output=output))
 
 
@@ -270,10 +288,17 @@ def import_(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count; write nothing.")] = False,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Report bad rows and import the rest.")] = False,
     setting: SettingOpt = None,
+    allow_duplicates: Annotated[bool, typer.Option(
+        "--allow-duplicates", help="Import every row, even services the log already holds.")] = False,
+    restore: Annotated[bool, typer.Option(
+        "--restore", help="Bring back removed entries the file holds (they are skipped otherwise).")] = False,
+    group_by_date: Annotated[bool, typer.Option(
+        "--group-by-date", help="Make one encounter of each date (other programs' CSV files).")] = False,
     allow_identifiers: AllowIdOpt = False,
 ) -> None:
-    """Import entries; rows already imported are skipped. Example: rvutool import old-log.csv --dry-run"""
-    _exit(actions.guard(actions.import_file, file, dry_run=dry_run, skip_bad=skip_bad, setting=setting,
+    """Import entries; services the log already holds are skipped. Example: rvutool import old-log.csv --dry-run"""
+    _exit(actions.guard(log_actions.import_file, file, dry_run=dry_run, skip_bad=skip_bad, setting=setting,
+                        allow_duplicates=allow_duplicates, restore=restore, group_by_date=group_by_date,
                         allow_identifiers=allow_identifiers))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -17,9 +17,8 @@ from rvutool import paths, taxonomy, vocab
 from rvutool.cmsfile import FIELD_NAMES
 from rvutool.datafile import DataFile
 from rvutool.errors import DatasetError, RvuError, UnknownCodeError
+from rvutool.money import to_cents
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 PAID_STATUSES = frozenset("ART")  # the only statuses whose RVUs Medicare pays from
 
 
@@ -105,7 +104,7 @@ class Row:
         """Total RVUs x conversion factor; None where CMS flags the setting NA or does not pay from RVUs."""
         if self.na(setting) or not self.priced_by_rvus or self.total(setting) == 0:
             return None
-        return (self.total(setting) * self.release.conversion_factor).quantize(CENT, ROUND_HALF_UP)
+        return to_cents(self.total(setting) * self.release.conversion_factor)
 
 
 def no_work_reason(row: Row) -> str | None:
@@ -284,3 +283,17 @@ class Catalog:
             return table[str(year)]
         nearest = min(table, key=lambda y: abs(int(y) - year))
         return table[nearest]
+
+
+class CachedCatalog(Catalog):
+    """A catalog that reads each code's rows once: an import or a recalc prices the same codes many times."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: dict[tuple[str, str], dict[str, Row]] = {}
+
+    def rows(self, code: str, release: ReleaseInfo) -> dict[str, Row]:
+        key = (code, release.id + str(release.file))
+        if key not in self._rows:
+            self._rows[key] = super().rows(code, release)
+        return self._rows[key]

@@ -7,7 +7,7 @@
     month = 600                  # wRVU goals
     year = 7200
     [policy]
-    multiple_procedure = "medicare"   # how the payment rules credit modifiers (see rules.Policy)
+    multiple_procedure = "medicare"   # how the payment rules credit modifiers (see policy.py)
 
 Reading never creates anything. A file that is not valid TOML, or holds a bad value,
 raises ConfigError naming the file and is never overwritten. Values typed on the
@@ -25,10 +25,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rvutool import policy
 from rvutool.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
-    from rvutool.rules import Policy
+    from rvutool.policy import Policy
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december")
@@ -120,7 +121,6 @@ def _quoted(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-_POLICY_HELP = "payment rule for {}: medicare (default) or none (credit 100%)"
 KEYS: dict[str, Key] = {k.name: k for k in (
     Key("rate", _rate, None, "dollars per wRVU for compensation estimates"),
     Key("target.month", _target, None, "wRVU goal for a month"),
@@ -129,21 +129,8 @@ KEYS: dict[str, Key] = {k.name: k for k in (
         "first month of the fiscal year (1-12 or a name); FY2026 is the one ending in 2026"),
     Key("locality", _locality, None, "Medicare payment locality (such as 01182-18) or a 5-digit ZIP",
         _quoted),
-    Key("policy.multiple_procedure", _choice("medicare", "none"), "medicare",
-        _POLICY_HELP.format("multiple procedures (-51)"), _quoted),
-    Key("policy.bilateral", _choice("medicare", "none"), "medicare",
-        _POLICY_HELP.format("bilateral procedures (-50)"), _quoted),
-    Key("policy.assistant", _choice("medicare", "none"), "medicare",
-        _POLICY_HELP.format("assistant at surgery (-80/-81/-82/-AS)"), _quoted),
-    Key("policy.cosurgeon", _choice("medicare", "none"), "medicare",
-        _POLICY_HELP.format("co-surgeons (-62)"), _quoted),
-    Key("policy.split_care", _choice("medicare", "none"), "medicare",
-        _POLICY_HELP.format("split surgical care (-54/-55/-56)"), _quoted),
-    Key("policy.imaging_pc_reduction", _choice("off", "on"), "off",
-        "reduce the professional component of multiple imaging studies: off (default) or on", _quoted),
-    Key("policy.published_not_payable", _choice("include", "exclude"), "include",
-        "codes whose work RVU is published but not used for Medicare payment: include (default) or exclude",
-        _quoted),
+    *(Key(f"policy.{name}", _choice(*policy.CHOICES[name]), policy.default(name), policy.help_text(name), _quoted)
+      for name in policy.CHOICES),
 )}
 
 
@@ -193,7 +180,7 @@ class Config:
         return self.get(f"target.{kind}")
 
     def policy(self) -> Policy:
-        from rvutool.rules import Policy
+        from rvutool.policy import Policy
 
         return Policy(**{name.split(".", 1)[1]: self.get(name) for name in KEYS if name.startswith("policy.")})
 

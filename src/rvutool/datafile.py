@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from rvutool.cmsfile import DECIMAL_FIELDS, FIELD_NAMES
 from rvutool.errors import DatasetError
@@ -65,6 +65,26 @@ def write_atomic(path: Path, payload: bytes, mode: int = 0o644) -> None:
         os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+@contextmanager
+def atomic_text(path: Path, mode: int = 0o644) -> Iterator[IO[str]]:
+    """Write a text file as it is produced, beside the target; fsync and rename when the block ends
+    (readers see the old file or the whole new one; a failure leaves the old one)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, mode)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

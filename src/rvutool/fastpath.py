@@ -73,7 +73,9 @@ def run(argv: list[str]) -> int | None:
         parsed = _parse(args, *_LOG)
         if parsed is None or not parsed[0]:
             return None
-        return actions.guard(actions.log, parsed[0], **parsed[1])
+        from rvutool import log_actions
+
+        return actions.guard(log_actions.log, parsed[0], **parsed[1])
     if command == "summary":
         from rvutool.periods import normalize_argv
 

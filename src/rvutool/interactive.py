@@ -77,33 +77,34 @@ def ask_date(ask: Ask) -> Any:
 
 
 def ask_note(ask: Ask, allow_identifiers: bool) -> str | None:
-    from rvutool import logbook
+    from rvutool import phi
 
     while True:
         answer = _ask(ask, "note (optional; no patient identifiers): ").strip()
         if not answer:
             return None
         try:
-            logbook.check_free_text(answer, field="note", allow=allow_identifiers)
+            phi.check_note(answer, field="note", allow=allow_identifiers)
             return answer
         except RvuError as exc:
             render.line(f"  {exc.message}")
 
 
 def run(*, date_text: str | None, note: str | None, case: str | None, options: Any, allow_identifiers: bool,
-        ask: Ask | None = None) -> int:
-    from rvutool import actions, dates, logbook, rules
+        policy: Any, ask: Ask | None = None) -> int:
+    from rvutool import inputs, log, rules
     from rvutool.codes import Catalog
+    from rvutool.log import changes
 
     ask = ask or input
     catalog = Catalog()
     try:
         render.line("Log one encounter. Items are CODE[-MOD...][xN], such as 99213 71046-26 97110x4.")
         items = ask_items(ask, catalog)
-        on = dates.parse_date(date_text, allow_future=False) if date_text is not None else ask_date(ask)
+        on = inputs.service_date(date_text) if date_text is not None else ask_date(ask)
         if note is None:
             note = ask_note(ask, allow_identifiers)
-        encounter = rules.price_encounter(items, on, catalog=catalog, policy=actions._config().policy(),
+        encounter = rules.price_encounter(items, on, catalog=catalog, policy=policy,
                                           options=options)
         warnings = [w for line in encounter.lines for w in line.warnings]
         render.logged(encounter, [], warnings, saved=False)
@@ -115,9 +116,9 @@ def run(*, date_text: str | None, note: str | None, case: str | None, options: A
     if answer not in {"", "y", "yes"}:
         render.line("Not saved.")
         return 1
-    with logbook.open_for_writing() as book:
-        entries = book.add_encounter(encounter, note=note, case_label=case)
+    with log.open_for_writing() as store:
+        entries = changes.add_encounter(store, encounter, note=note, case_label=case).entries
     render.line(f"Saved encounter {entries[0].encounter_id}: "
-                + ", ".join(f"#{e.id} {logbook.item_label(e)}" for e in entries)
+                + ", ".join(f"#{e.id} {e.label}" for e in entries)
                 + f" ({render.rvu(encounter.credited_wrvu)} wRVU).")
     return 0

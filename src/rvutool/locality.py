@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from rvutool import paths
 from rvutool.codes import Catalog, ReleaseInfo, Row
 from rvutool.errors import DatasetError, RvuError, UsageError
+from rvutool.money import to_cents
 
-CENT = Decimal("0.01")
 SETTINGS = ("nonfacility", "facility")
 
 # The CY2026 conversion factor for qualifying APM participants (QPs). It is not in the
@@ -183,10 +183,6 @@ def fee(row: Row, loc: Locality, cf: Decimal, setting: str) -> Decimal | None:
     v = row.values
     pe = Decimal(v[f"pe_{setting}"])
     return (Decimal(v["work"]) * loc.work_gpci + pe * loc.pe_gpci + Decimal(v["mp"]) * loc.mp_gpci) * cf
-
-
-def to_cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, ROUND_HALF_UP)
 
 
 def why_unpriced(row: Row, setting: str) -> str:

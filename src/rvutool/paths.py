@@ -80,6 +80,26 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
+def own_files() -> list[Path]:
+    """Files rvutool keeps that an export must never overwrite."""
+    log = log_file()
+    return [log, Path(f"{log}-wal"), Path(f"{log}-shm"), config_file(), imports_dir() / "releases.json",
+            descriptors_file()]
+
+
+def check_export_target(target: Path, typed: str) -> None:
+    """Refuse to export over rvutool's own files, a directory, or into a folder that does not exist."""
+    from rvutool.errors import RvuError, UsageError
+
+    resolved = target.resolve()
+    if resolved in {p.resolve() for p in own_files()} or imports_dir().resolve() in resolved.parents:
+        raise UsageError(f"-o {typed}: that is one of rvutool's own files; choose another file")
+    if target.is_dir():
+        raise UsageError(f"-o {typed} is a directory; give a file name")
+    if not target.parent.is_dir():
+        raise RvuError(f"cannot write {target}: folder {target.parent} does not exist")
+
+
 def all_paths() -> dict[str, Path]:
     return {
         "data directory": data_dir(),

@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rvutool.errors import IdentifierError
+from rvutool.errors import IdentifierError, UsageError
+
+MAX_TEXT = 500
 
 _MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
            r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
@@ -75,3 +77,12 @@ def check_free_text(text: str | None, *, field: str, allow: bool) -> None:
         "rvutool keeps no patient identifiers, so nothing was saved. Remove it, or add "
         "--allow-identifiers if it is not one"
     )
+
+
+def check_note(text: str, *, field: str, allow: bool) -> None:
+    """Everything a note or case label must pass: length, no control characters, no identifiers."""
+    if len(text) > MAX_TEXT:
+        raise UsageError(f"{field} is {len(text)} characters long; keep it under {MAX_TEXT}")
+    if any((ord(ch) < 32 and ch != "\t") or 0x7F <= ord(ch) < 0xA0 for ch in text):
+        raise UsageError(f"{field} contains control characters (such as a newline or a terminal escape)")
+    check_free_text(text, field=field, allow=allow)

@@ -422,7 +422,7 @@ def entries_table(entries: list[Any], title: str, *, explain: bool = False) -> N
     sys.stdout.write("".join(out))
 
 
-def entries_csv(entries: list[Any]) -> None:
+def entries_csv(entries: Iterable[Any]) -> None:
     import csv
 
     writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -433,20 +433,57 @@ def entries_csv(entries: list[Any]) -> None:
                          e.case_label or ""])
 
 
-def removed(entries: list[Any]) -> None:
-    for e in entries:
-        line(f"Removed #{e.id} {_item_text(e)} on {e.service_date} ({rvu(e.credited_wrvu)} wRVU).")
-    line("`rvutool undo` brings " + ("it" if len(entries) == 1 else "them") + " back.")
+def _others(change: Any) -> None:
+    """Every other line whose credit changed because its encounter was priced again, and the net change."""
+    for old, new in change.others:
+        line(f"  also re-priced #{new.id} {_item_text(new)} on {new.service_date}: "
+             f"{rvu(old.credited_wrvu)} -> {rvu(new.credited_wrvu)} wRVU")
+    line(f"Net change: {change.net:+.2f} wRVU.")
 
 
-def undone(done: Any) -> None:
-    line(f"Undid the {done.summary} (made {done.created_at}).")
+def change(change: Any) -> None:
+    """An edit: the entries as they are now, the other re-priced lines, the net change."""
+    entries_table(change.entries, change.summary, explain=False)
+    _others(change)
+
+
+def removed(change: Any) -> None:
+    for e in change.entries:
+        line(f"Removed #{e.id} {_item_text(e)} on {e.service_date} ({rvu(e.credited_wrvu)} wRVU as credited).")
+    _others(change)
+    line("`rvutool undo` brings " + ("it" if len(change.entries) == 1 else "them") + " back.")
+
+
+def undone(change: Any) -> None:
+    line(f"Undid the {change.summary}.")
+    _others(change)
+
+
+def duplicate_text(already: list[Any]) -> str:
+    first = already[0]
+    codes = ", ".join(dict.fromkeys(e.code for e in already))
+    label = f" with case label {first.case_label!r}" if first.case_label else ""
+    ids = ", ".join(f"#{e.id}" for e in already[:5]) + (" ..." if len(already) > 5 else "")
+    return f"{codes} already logged on {first.service_date}{label} ({ids}); is this a second, separate service?"
+
+
+def ask_split(entry: Any) -> bool:
+    """Ask whether a new date moves the whole encounter (False) or splits the line off (True)."""
+    sys.stdout.write(f"Entry #{entry.id} is one line of encounter {entry.encounter_id}. Move the whole encounter "
+                     "to the new date, or split this line off? [M/s] ")
+    sys.stdout.flush()
+    return sys.stdin.readline().strip().lower() in {"s", "split"}
+
+
+def columns_used(columns: dict[str, list[str]]) -> None:
+    ignored = ", ".join(columns["ignored"]) or "none"
+    note(f"columns used: {', '.join(columns['used'])}; ignored (never read or stored): {ignored}")
 
 
 def recalc_plan(plan: Any) -> None:
-    from rvutool.logbook import from_c
+    from rvutool.money import from_hundredths as from_c
 
-    count = len(plan.entries)
+    count = plan.entries
     line(f"{plan.label}: {count} {'entry' if count == 1 else 'entries'}, "
          f"{rvu(from_c(plan.old_total_c))} wRVU as saved, {rvu(from_c(plan.new_total_c))} wRVU with today's "
          f"data and settings; {plan.changed} would change.")
@@ -459,7 +496,7 @@ class _Progress:
         self.total, self.label, self._bar, self._task = total, label, None, None
 
     def __enter__(self) -> Any:
-        if self.total >= 1000:
+        if self.total is None or self.total >= 1000:
             if sys.stderr.isatty():
                 from rich.progress import Progress
 
@@ -480,27 +517,27 @@ class _Progress:
             self._bar.stop()
 
 
-def progress(total: int, label: str) -> _Progress:
+def progress(total: int | None, label: str) -> _Progress:
     """A progress bar on stderr for long imports (a one-line note when stderr is not a terminal)."""
     return _Progress(total, label)
 
 
-def import_result(plan: Any, ids: list[int], *, dry_run: bool) -> None:
-    count = len(plan.rows)
-    parts = [f"{plan.duplicates} already in the log"] if plan.duplicates else []
-    if plan.skipped:
-        parts.append(f"{len(plan.skipped)} bad {'row' if len(plan.skipped) == 1 else 'rows'} skipped")
+def import_result(outcome: Any, *, dry_run: bool) -> None:
+    count, encounters = outcome.added, outcome.encounters
+    parts = [f"{outcome.duplicates} already in the log"] if outcome.duplicates else []
+    if outcome.skipped:
+        parts.append(f"{len(outcome.skipped)} bad {'row' if len(outcome.skipped) == 1 else 'rows'} skipped")
     extra = f" ({'; '.join(parts)})" if parts else ""
     noun = "entry" if count == 1 else "entries"
+    enc = f"{encounters} {'encounter' if encounters == 1 else 'encounters'}"
     if dry_run:
-        line(f"Dry run: {plan.source.name} ({plan.fmt}) would add {count} {noun} in {plan.encounters} "
-             f"{'encounter' if plan.encounters == 1 else 'encounters'}{extra}; nothing was written.")
-    elif not ids:
-        line(f"Nothing to import from {plan.source.name}{extra}.")
+        line(f"Dry run: {outcome.source} ({outcome.fmt}) would add {count} {noun} in {enc}, "
+             f"{outcome.net:+.2f} wRVU{extra}; nothing was written.")
+    elif not count:
+        line(f"Nothing to import from {outcome.source}{extra}.")
     else:
-        line(f"Imported {len(ids)} {'entry' if len(ids) == 1 else 'entries'} (#{ids[0]}-#{ids[-1]}) in "
-             f"{plan.encounters} {'encounter' if plan.encounters == 1 else 'encounters'} from "
-             f"{plan.source.name}{extra}. `rvutool undo` reverts it.")
+        line(f"Imported {count} {noun} (#{outcome.first_id}-#{outcome.last_id}) in {enc} from "
+             f"{outcome.source}{extra}. Net change: {outcome.net:+.2f} wRVU. `rvutool undo` reverts it.")
 
 
 # ---------------------------------------------------------------- summary and config (helper C's section)

@@ -27,30 +27,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from rvutool import items as items_mod
 from rvutool.codes import Catalog, ReleaseInfo, Row
 from rvutool.errors import UsageError
 from rvutool.lookup import select_row
+from rvutool.money import half_up, to_cents
+from rvutool.policy import Policy
 
-CENT = Decimal("0.01")
 SETTINGS = ("facility", "nonfacility")
 ZERO = Decimal("0")
 ONE = Decimal("1")
 HALF = Decimal("0.5")
-
-# Policy keys, their allowed values (the first is the default) and what each governs.
-POLICY_CHOICES: dict[str, tuple[str, ...]] = {
-    "multiple_procedure": ("medicare", "none"),
-    "bilateral": ("medicare", "none"),
-    "assistant": ("medicare", "none"),
-    "cosurgeon": ("medicare", "none"),
-    "split_care": ("medicare", "none"),
-    "imaging_pc_reduction": ("off", "on"),
-    "published_not_payable": ("include", "exclude"),
-}
 
 # Medicare's percentages (domain-rules §2.1 and §8); rules, not RVU data.
 BILATERAL_FACTORS = {"1": Decimal("1.5"), "3": Decimal("2"), "0": ONE, "2": ONE}
@@ -68,11 +58,6 @@ GLOBAL_PERIOD_DAYS = {"010": 10, "090": 90}
 NOT_PAYABLE_STATUSES = frozenset("NIBX")
 
 
-def to_cents(value: Decimal) -> Decimal:
-    """Round half up to a hundredth of a wRVU, once per line."""
-    return value.quantize(CENT, ROUND_HALF_UP)
-
-
 def _pct(factor: Decimal) -> str:
     return f"{(factor * 100).normalize():f}%"
 
@@ -87,45 +72,6 @@ def _num(value: Decimal) -> str:
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
-
-
-@dataclass(frozen=True)
-class Policy:
-    """How a compensation plan credits modifiers; the defaults mirror Medicare."""
-
-    multiple_procedure: str = "medicare"  # medicare | none
-    bilateral: str = "medicare"
-    assistant: str = "medicare"
-    cosurgeon: str = "medicare"
-    split_care: str = "medicare"
-    imaging_pc_reduction: str = "off"  # off | on
-    published_not_payable: str = "include"  # include | exclude
-
-    def to_dict(self) -> dict[str, str]:
-        return dict(self.__dict__)
-
-    def check(self) -> Policy:
-        for key, allowed in POLICY_CHOICES.items():
-            if getattr(self, key) not in allowed:
-                raise UsageError(f"policy.{key} must be {' or '.join(allowed)}, not {getattr(self, key)!r}")
-        return self
-
-    def with_setting(self, text: str) -> Policy:
-        """This policy with one `KEY=VALUE` changed (KEY with or without `policy.`)."""
-        key, eq, value = text.partition("=")
-        key = key.strip().lower().removeprefix("policy.").replace("-", "_")
-        value = value.strip().lower()
-        if not eq or key not in POLICY_CHOICES:
-            raise UsageError(f"--policy takes KEY=VALUE with KEY one of {', '.join(POLICY_CHOICES)}; "
-                             f"got {text!r}")
-        if value not in POLICY_CHOICES[key]:
-            raise UsageError(f"policy {key} must be {' or '.join(POLICY_CHOICES[key])}, not {value!r}")
-        return replace(self, **{key: value})
-
-    def differences(self) -> dict[str, str]:
-        """The keys that differ from the Medicare defaults."""
-        default = Policy()
-        return {k: v for k, v in self.to_dict().items() if getattr(default, k) != v}
 
 
 @dataclass(frozen=True)
@@ -563,7 +509,7 @@ def _endoscopy(enc: _Encounter, procs: list[_Proc]) -> list[_Proc]:
         for proc in members[1:]:
             before = proc.amount
             after = before.minus_floor(base_amount)
-            factor = (after.work / before.work).quantize(Decimal("0.0001"), ROUND_HALF_UP) \
+            factor = half_up(after.work / before.work, "0.0001") \
                 if before.work else ZERO
             for part in proc.parts:
                 enc.adjust(part.line, "endoscopy-family", factor,

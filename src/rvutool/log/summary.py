@@ -1,9 +1,8 @@
 """Where you stand: totals of the log over a period, computed in SQL and shown with their arithmetic.
 
-`summarize(conn, period, ...)` runs aggregate queries (SUM / COUNT ... GROUP BY) over the
-`entries` table, never a Python loop over entries, and returns a plain `Summary`.
-Rendering lives in render.py. All amounts are integer hundredths of a wRVU from the
-log, so every total is exact; Decimal arithmetic derives the rest, and rounding
+`summarize(store, period, ...)` folds the totals the store adds up (per day and code, never a
+Python loop over entries) into a plain `Summary`. Rendering lives in render.py. All amounts are
+integer hundredths of a wRVU from the log, so every total is exact; Decimal arithmetic derives the rest, and rounding
 (half up) happens only when a number is shown.
 
 Definitions (also in the README):
@@ -24,28 +23,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from rvutool import policy as policies
 from rvutool.errors import UsageError
+from rvutool.money import HUNDRED, half_up
+from rvutool.money import from_hundredths as wrvu
 
 if TYPE_CHECKING:
-    import sqlite3
-
+    from rvutool.log.store import LogStore
     from rvutool.periods import Period
 
 BY_CHOICES = ("day", "week", "month", "code", "category")
-CENT = Decimal("0.01")
-HUNDRED = Decimal(100)
-
-
-def wrvu(cents: int) -> Decimal:
-    """Integer hundredths -> an exact Decimal with two places."""
-    return (Decimal(cents) / HUNDRED).quantize(CENT)
-
-
-def half_up(value: Decimal, places: str = "0.01") -> Decimal:
-    return value.quantize(Decimal(places), ROUND_HALF_UP)
 
 
 @dataclass
@@ -98,7 +88,7 @@ class PolicyUse:
 
     @property
     def description(self) -> str:
-        return describe_policy(self.policy)
+        return policies.describe(self.policy)
 
 
 @dataclass
@@ -222,77 +212,6 @@ class Summary:
         }
 
 
-# ---------------------------------------------------------------- policy wording
-_POLICY_WORDS = {
-    "multiple_procedure": "multiple procedures", "bilateral": "bilateral", "assistant": "assistant",
-    "cosurgeon": "co-surgeon", "split_care": "split care", "imaging_pc_reduction": "imaging PC reduction",
-    "published_not_payable": "published-not-payable codes",
-}
-
-
-def _default_policy() -> dict[str, str]:
-    """rules.Policy's defaults, read from the settings table (importing rules costs ~100 ms;
-    tests/test_config.py checks that the two agree)."""
-    from rvutool.config import KEYS
-
-    return {name.split(".", 1)[1]: str(spec.default) for name, spec in KEYS.items()
-            if name.startswith("policy.")}
-
-
-def policy_dict(text: str | None) -> dict[str, str]:
-    """A stored policy JSON, completed with the defaults for keys it lacks ('{}' = defaults)."""
-    merged = _default_policy()
-    try:
-        stored = json.loads(text or "{}")
-    except ValueError:
-        stored = {}
-    if isinstance(stored, dict):
-        merged.update({str(k): str(v) for k, v in stored.items()})
-    return merged
-
-
-def describe_policy(policy: dict[str, str]) -> str:
-    default = _default_policy()
-    changed = [f"{_POLICY_WORDS.get(k, k)} {v}" for k, v in policy.items() if default.get(k) != v]
-    return "Medicare defaults" if not changed else "Medicare defaults except " + ", ".join(changed)
-
-
-# ---------------------------------------------------------------- queries
-_LIVE = "voided = 0 AND service_date BETWEEN ? AND ?"
-
-
-_NEEDED = {"voided", "service_date", "code", "no_wrvu_reason", "category", "units", "base_wrvu_c",
-           "credited_wrvu_c"}
-
-
-def _indexes(conn: sqlite3.Connection) -> list[list[str]]:
-    """The column lists of the entries table's indexes (a few PRAGMA reads)."""
-    out = []
-    for row in conn.execute("PRAGMA index_list(entries)").fetchall():
-        out.append([info[2] for info in conn.execute(f"PRAGMA index_info({row[1]!r})").fetchall()])
-    return out
-
-
-def _plan(conn: sqlite3.Connection, period: Period, indexes: list[list[str]]) -> str:
-    """How to read the period's entries: a table hint for the FROM clause.
-
-    With a covering index on (voided, service_date, ...) SQLite streams the groups in
-    order without touching the table: leave the choice to it. Without one, fetching
-    each row through the (voided, service_date) index costs a random read, about five
-    times a sequential scan, so a period that holds most of the log is read straight.
-    """
-    if any(cols[:2] == ["voided", "service_date"] and _NEEDED <= set(cols) for cols in indexes):
-        return ""
-    lo = conn.execute("SELECT MIN(service_date) FROM entries WHERE voided = 0").fetchone()[0]
-    hi = conn.execute("SELECT MAX(service_date) FROM entries WHERE voided = 0").fetchone()[0]
-    if lo is None:
-        return ""
-    first, last = date.fromisoformat(lo), date.fromisoformat(hi)
-    span = (last - first).days + 1
-    inside = (min(last, period.end) - max(first, period.start)).days + 1
-    return " NOT INDEXED" if inside * 2 >= span else ""
-
-
 def default_by(period: Period) -> str:
     return "day" if period.bounded and period.days <= 31 else "month"
 
@@ -302,7 +221,7 @@ def _week_key(day: str) -> str:
     return f"{year}-W{week:02d}"
 
 
-def summarize(conn: sqlite3.Connection | None, period: Period, *, today: date, by: str | None = None,
+def summarize(store: LogStore | None, period: Period, *, today: date, by: str | None = None,
               rate: Decimal | None = None, rate_source: str | None = None,
               target: Decimal | None = None, target_source: str | None = None) -> Summary:
     """Totals, per-code lines, groups, flagged codes and the policies used, for one period."""
@@ -310,23 +229,17 @@ def summarize(conn: sqlite3.Connection | None, period: Period, *, today: date, b
     if by not in BY_CHOICES:
         raise UsageError(f"--by {by!r}: choose one of {', '.join(BY_CHOICES)}")
     result = Summary(period=period, today=today, by=by, rate=rate, rate_source=rate_source,
-                     log_exists=conn is not None)
-    if conn is not None:
-        _aggregate(conn, period, result)
+                     log_exists=store is not None)
+    if store is not None:
+        _aggregate(store, period, result)
     if target is not None and period.bounded:
         result.progress = progress(result.totals.wrvu, target, target_source or "--target", period, today)
     return result
 
 
-def _aggregate(conn: sqlite3.Connection, period: Period, result: Summary) -> None:
-    bounds = (period.start.isoformat(), period.end.isoformat())
-    indexes = _indexes(conn)
-    hint = _plan(conn, period, indexes)
+def _aggregate(store: LogStore, period: Period, result: Summary) -> None:
     # One pass over the period: one row per (day, code, no-wRVU reason); everything else folds from it.
-    rows = conn.execute(
-        f"SELECT service_date, code, no_wrvu_reason, MIN(category), COUNT(*), SUM(units), "
-        f"SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM entries{hint} WHERE {_LIVE} "
-        f"GROUP BY service_date, code, no_wrvu_reason", bounds).fetchall()
+    rows = store.day_code_totals(period.start, period.end)
     codes: dict[str, CodeLine] = {}
     groups: dict[str, Group] = {}
     flagged: dict[tuple[str, str], Flagged] = {}
@@ -366,41 +279,18 @@ def _aggregate(conn: sqlite3.Connection, period: Period, result: Summary) -> Non
     result.flagged = sorted(flagged.values(), key=lambda f: (-f.count, f.code, f.reason))
     if rows:
         days = [row[0] for row in rows]
-        only = (result.totals.entries, min(days), max(days))
-        result.policies = _policies(conn, bounds, hint, only, indexes)
+        result.policies = _policies(store, period, (result.totals.entries, min(days), max(days)))
 
 
-def _policies(conn: sqlite3.Connection, bounds: tuple[str, str], hint: str,
-              only: tuple[int, str, str], indexes: list[list[str]]) -> list[PolicyUse]:
-    """The payment policies the period's entries were credited under (usually exactly one).
-
-    With an index on (voided, policy, ...) the distinct policies are found by skipping
-    through the index (a few look-ups per policy). Otherwise one scan without sorting
-    checks that every entry shares the first entry's policy. Only a period with mixed
-    policies pays for a GROUP BY.
-    """
-    if any(cols[:2] == ["voided", "policy"] for cols in indexes):
-        present = []
-        text = conn.execute("SELECT MIN(policy) FROM entries WHERE voided = 0").fetchone()[0]
-        while text is not None and len(present) < 2:
-            if conn.execute("SELECT 1 FROM entries WHERE voided = 0 AND policy = ? AND service_date "
-                            "BETWEEN ? AND ? LIMIT 1", (text, *bounds)).fetchone():
-                present.append(text)
-            text = conn.execute("SELECT MIN(policy) FROM entries WHERE voided = 0 AND policy > ?",
-                                (text,)).fetchone()[0]
-        if len(present) == 1:
-            return [PolicyUse(policy_dict(present[0]), *only)]
-    else:
-        sample = conn.execute(f"SELECT policy FROM entries WHERE {_LIVE} LIMIT 1", bounds).fetchone()[0]
-        others = conn.execute(f"SELECT COUNT(*) FROM entries{hint} WHERE {_LIVE} AND policy != ?",
-                              (*bounds, sample)).fetchone()[0]
-        if not others:
-            return [PolicyUse(policy_dict(sample), *only)]
+def _policies(store: LogStore, period: Period, only: tuple[int, str, str]) -> list[PolicyUse]:
+    """The payment policies the period's entries were credited under (usually exactly one, which
+    costs a few index look-ups; only a period with mixed policies pays for counting each)."""
+    present = store.distinct_policies(period.start, period.end)
+    if len(present) == 1:
+        return [PolicyUse(policies.completed(present[0]), *only)]
     uses: dict[str, PolicyUse] = {}
-    for text, n, first, last in conn.execute(
-            f"SELECT policy, COUNT(*), MIN(service_date), MAX(service_date) FROM entries{hint} "
-            f"WHERE {_LIVE} GROUP BY policy", bounds):
-        policy = policy_dict(text)
+    for text, n, first, last in store.policy_counts(period.start, period.end):
+        policy = policies.completed(text)
         key = json.dumps(policy, sort_keys=True)  # '{}' and the spelled-out defaults are one policy
         if key in uses:
             use = uses[key]
@@ -436,12 +326,12 @@ def target_for(period: Period, targets: dict[str, Decimal | None]) -> tuple[Deci
 
 
 # ---------------------------------------------------------------- estimated Medicare allowed
-def medicare_estimate(conn: sqlite3.Connection | None, period: Period, locate: Any, qp: bool = False,
+def medicare_estimate(store: LogStore | None, period: Period, locate: Any, qp: bool = False,
                       catalog: Any = None) -> MedicareEstimate | None:
     """Estimated Medicare allowed for the period's entries, in the locality `locate(year)` returns.
 
-    Identical entries (same code, modifiers, release, setting, units and credit) are grouped in
-    SQL; each entry's amount is rounded to the cent as `calc` rounds a line
+    Identical entries (same code, modifiers, release, setting, units and credit) are grouped by
+    the store; each entry's amount is rounded to the cent as `calc` rounds a line
     (locality.logged_line_estimate), then multiplied by the group's count.
     """
     from rvutool import locality
@@ -449,14 +339,10 @@ def medicare_estimate(conn: sqlite3.Connection | None, period: Period, locate: A
     from rvutool.items import Item
     from rvutool.lookup import select_row
 
-    if conn is None:
+    if store is None:
         return None
     catalog = catalog or Catalog()
-    bounds = (period.start.isoformat(), period.end.isoformat())
-    groups = conn.execute(
-        f"SELECT code, modifiers, release, setting, COUNT(*), units, base_wrvu_c, credited_wrvu_c FROM entries "
-        f"WHERE {_LIVE} GROUP BY code, modifiers, release, setting, units, base_wrvu_c, credited_wrvu_c",
-        bounds).fetchall()
+    groups = store.payment_groups(period.start, period.end)
     estimate: MedicareEstimate | None = None
     labels: list[str] = []
     for code, modifiers, release_id, setting, n, units, base_c, credited_c in groups:

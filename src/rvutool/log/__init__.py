@@ -1,0 +1,48 @@
+"""The procedure log: where a physician's logged work lives, and every change to it.
+
+    connection   opening a SQLite log: create, inspect, migrate; SQLite errors -> rvutool errors
+    schema       its tables, application id and migrations
+    entries      the entry model, the snapshot a priced line is saved as, and service keys
+    store        the interface every log backend implements (plain data in and out)
+    sqlite_store the SQLite backend: the only code that speaks SQL to the log
+    changes      log, edit, remove, undo, recalc and import as changes that keep encounters whole
+    exchange     export, and import of rvutool's own files and of other layouts (a registry of readers)
+    layouts      readers for other programs' CSV files
+    summary      the arithmetic of summaries over what the store totals
+
+Nothing here imports typer or rich; callers render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rvutool.log.store import LogStore
+
+
+def open_for_reading() -> LogStore | None:
+    """The log, for reading; None when there is none yet (nothing is created)."""
+    from rvutool.log import sqlite_store
+
+    return sqlite_store.open_for_reading()
+
+
+def open_for_writing() -> LogStore:
+    """The log, for changing: created (private to the user) when absent, migrated when older."""
+    from rvutool.log import sqlite_store
+
+    return sqlite_store.open_for_writing()
+
+
+@contextmanager
+def reading() -> Iterator[LogStore | None]:
+    """`with reading() as store:` the log for reading (None when absent), closed however the block ends."""
+    store = open_for_reading()
+    try:
+        yield store
+    finally:
+        if store is not None:
+            store.close()

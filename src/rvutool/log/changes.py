@@ -1,0 +1,442 @@
+"""Changes to the log that keep encounters whole.
+
+An encounter is the lines of one `rvutool log` call (one patient, one session): they share a
+date and setting and are priced together, because the same-encounter rules (multiple
+procedures, bilateral pairs, endoscopy families ...) depend on every line. So every change
+re-prices each encounter it touches, and reports not only the lines asked for but every other
+line whose credit changed, and the net change. Nothing here speaks SQL: it works through the
+store's transaction (store.py).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from rvutool.errors import RvuError, UsageError
+from rvutool.log.entries import (
+    PRICE_FIELDS,
+    Entry,
+    item_label,
+    now_utc,
+    options_of,
+    plural,
+    policy_of,
+    service_keys,
+    snapshot,
+)
+from rvutool.money import from_hundredths
+
+if TYPE_CHECKING:
+    from rvutool.codes import Catalog
+    from rvutool.items import Item
+    from rvutool.log.store import LogStore, LogTransaction
+    from rvutool.policy import Policy
+    from rvutool.rules import PricedEncounter
+
+
+@dataclass
+class Change:
+    """What a change did: the entries asked for (as they are now), every other entry whose credit
+    changed because its encounter was priced again (before, after), and the net change in wRVU."""
+
+    kind: str
+    entries: list[Entry]
+    others: list[tuple[Entry, Entry]] = field(default_factory=list)
+    net_c: int = 0
+    summary: str = ""
+
+    @property
+    def net(self) -> Any:
+        return from_hundredths(self.net_c)
+
+
+# ---------------------------------------------------------------- pricing an encounter again
+def reprice(lines: list[Entry], items: list[Item], on: date, catalog: Catalog | None,
+            policy: Policy | None = None) -> list[dict[str, Any]]:
+    """New pricing fields (and service keys) for lines priced together as one encounter."""
+    from rvutool.rules import price_encounter
+
+    if not lines:
+        return []
+    first = lines[0]
+    priced = price_encounter(items, on, catalog=catalog, policy=policy or policy_of(first),
+                             options=options_of(first))
+    fresh = [{k: v[k] for k in PRICE_FIELDS} for v in snapshot(priced)]
+    for values, key in zip(fresh, service_keys(fresh), strict=True):
+        values["service_key"] = key
+    return fresh
+
+
+class _Edit:
+    """The entries one change touches: their values before, and the new values to write."""
+
+    def __init__(self, tx: LogTransaction, catalog: Catalog | None) -> None:
+        self.tx, self.catalog = tx, catalog
+        self.before: dict[int, Entry] = {}
+        self.updates: dict[int, dict[str, Any]] = {}
+
+    def set(self, entry: Entry, values: dict[str, Any]) -> None:
+        self.before.setdefault(entry.id, entry)
+        self.updates.setdefault(entry.id, {}).update(values)
+
+    def price(self, lines: list[Entry], items: list[Item], on: date) -> None:
+        for line, values in zip(lines, reprice(lines, items, on, self.catalog), strict=True):
+            self.set(line, values)
+
+    def reprice_encounter(self, encounter_id: int, on: date | None = None,
+                          replace: dict[int, Item] | None = None) -> None:
+        """Price the live lines of an encounter again (optionally on another date, with some items replaced)."""
+        lines = [self.before.get(e.id, e) for e in self.tx.encounter(encounter_id)]
+        lines = [e for e in lines if not self.updates.get(e.id, {}).get("voided")]
+        if not lines:
+            return
+        items = [(replace or {}).get(e.id) or e.as_item() for e in lines]
+        self.price(lines, items, on or lines[0].date)
+
+    def write(self, kind: str, describe: Callable[[list[Entry]], str], asked: list[int],
+              unchanged: str = "those are already the entry's values") -> Change:
+        stamp = now_utc()
+        journal: list[tuple[int, Entry | None]] = []
+        for entry_id, values in self.updates.items():
+            old = self.before[entry_id]
+            if all(getattr(old, k) == v for k, v in values.items()):
+                continue
+            self.tx.update(entry_id, dict(values, updated_at=stamp))
+            journal.append((entry_id, old))
+        if not journal:
+            raise RvuError(f"{unchanged}; nothing was changed")
+        after = {entry_id: self.tx.entry(entry_id) for entry_id, _ in journal}
+        entries = [after.get(i) or self.tx.entry(i) for i in asked]
+        change = Change(kind, entries)
+        for entry_id, old in journal:
+            new = after[entry_id]
+            change.net_c += _live_credit(new) - _live_credit(old)  # type: ignore[arg-type]
+            if entry_id not in asked and new.credited_wrvu_c != old.credited_wrvu_c:  # type: ignore[union-attr]
+                change.others.append((old, new))  # type: ignore[arg-type]
+        change.summary = describe(entries)
+        self.tx.journal(kind, change.summary, journal)
+        return change
+
+
+def _live_credit(entry: Entry) -> int:
+    return 0 if entry.voided else entry.credited_wrvu_c
+
+
+# ---------------------------------------------------------------- log
+def add_encounter(store: LogStore, encounter: PricedEncounter, *, note: str | None = None,
+                  case_label: str | None = None) -> Change:
+    rows = snapshot(encounter, note=note, case_label=case_label, source="cli")
+    stamp = now_utc()
+    with store.transaction() as tx:
+        number = tx.new_encounter()
+        for values, key in zip(rows, service_keys(rows), strict=True):
+            values.update(encounter_id=number, service_key=key, created_at=stamp, updated_at=stamp)
+        ids = tx.insert_many(rows)
+        labels = ", ".join(f"#{i} {item_label(v)}" for i, v in zip(ids, rows, strict=True))
+        summary = f"log of {len(ids)} {plural(len(ids))} on {encounter.date} in encounter {number} ({labels})"
+        tx.journal("log", summary, ((i, None) for i in ids))
+        entries = [tx.entry(i) for i in ids]
+    return Change("log", entries, net_c=sum(e.credited_wrvu_c for e in entries), summary=summary)
+
+
+def same_day_duplicates(store: LogStore | None, encounter: PricedEncounter, case_label: str | None) -> list[Entry]:
+    """Live entries already logged on the encounter's date with one of its codes and the same case label."""
+    if store is None:
+        return []
+    codes = {line.item.code for line in encounter.lines}
+    return [e for e in store.entries(encounter.date, encounter.date)
+            if e.code in codes and (e.case_label or None) == (case_label or None)]
+
+
+# ---------------------------------------------------------------- edit
+@dataclass(frozen=True)
+class EditRequest:
+    """What `rvutool edit` asks to change; None leaves a field as it is."""
+
+    on: date | None = None
+    units: int | None = None
+    modifiers: tuple[str, ...] | None = None
+    code: Item | None = None  # a new code; its modifiers replace the old ones when it has any
+    note: str | None = None
+    case_label: str | None = None
+    set_note: bool = False
+    set_case: bool = False
+    split: bool = False  # a new date moves only this line, to an encounter of its own
+
+    @property
+    def reprices(self) -> bool:
+        return self.on is not None or self.units is not None or self.modifiers is not None or self.code is not None
+
+
+def _new_item(entry: Entry, request: EditRequest) -> Item:
+    from rvutool.items import Item
+
+    code = request.code.code if request.code is not None else entry.code
+    mods = tuple(entry.modifier_list)
+    if request.code is not None and request.code.modifiers:
+        mods = request.code.modifiers
+    if request.modifiers is not None:
+        mods = request.modifiers
+    units = request.units if request.units is not None else entry.units
+    return Item(code, mods, units)
+
+
+def encounter_size(store: LogStore, entry_id: int) -> int:
+    """How many live lines the entry's encounter has (1 when it stands alone)."""
+    entry = store.get(entry_id)
+    return sum(1 for _ in store.entries(entry.date, entry.date, encounter=entry.encounter_id))
+
+
+def edit(store: LogStore, entry_id: int, request: EditRequest, *, catalog: Catalog | None = None) -> Change:
+    with store.transaction() as tx:
+        entry = tx.entry(entry_id)
+        if entry.voided:
+            raise RvuError(f"entry #{entry_id} was removed; `rvutool undo` restores it if that was the last change")
+        work = _Edit(tx, catalog)
+        if request.reprices:
+            item = _new_item(entry, request)
+            new_date = request.on or entry.date
+            if new_date != entry.date and request.split:
+                # Only this line moves: it becomes an encounter of its own; the rest is priced without it.
+                work.set(entry, {"encounter_id": tx.new_encounter()})
+                work.price([entry], [item], new_date)
+                rest = [e for e in tx.encounter(entry.encounter_id) if e.id != entry.id]
+                if rest:
+                    work.price(rest, [e.as_item() for e in rest], entry.date)
+            else:
+                # The encounter stays whole: a new date moves all of it.
+                work.reprice_encounter(entry.encounter_id, new_date, {entry.id: item})
+        if request.set_note:
+            work.set(entry, {"note": request.note})
+        if request.set_case:
+            work.set(entry, {"case_label": request.case_label})
+        return work.write("edit", lambda after: f"edit of entry #{entry_id} ({entry.label} on {entry.service_date}"
+                                                f" -> {after[0].label} on {after[0].service_date})", [entry_id],
+                          f"entry #{entry_id} already has those values")
+
+
+def edit_encounter(store: LogStore, encounter_id: int, request: EditRequest, *,
+                   catalog: Catalog | None = None) -> Change:
+    """Change a whole encounter: its date (every line moves), note or case label."""
+    if request.units is not None or request.modifiers is not None or request.code is not None:
+        raise UsageError("--encounter changes the date, note or case of a whole encounter; "
+                         "edit one line's code, units or modifiers by its entry id")
+    with store.transaction() as tx:
+        lines = tx.encounter(encounter_id)
+        if not lines:
+            raise RvuError(f"no encounter {encounter_id} in the log (`rvutool list` shows encounter numbers)")
+        work = _Edit(tx, catalog)
+        if request.on is not None:
+            work.reprice_encounter(encounter_id, request.on)
+        for line in lines:
+            if request.set_note:
+                work.set(line, {"note": request.note})
+            if request.set_case:
+                work.set(line, {"case_label": request.case_label})
+        return work.write("edit", lambda after: f"edit of encounter {encounter_id} ({len(after)} "
+                                                f"{plural(len(after))}, now on {after[0].service_date})",
+                          [e.id for e in lines])
+
+
+# ---------------------------------------------------------------- remove
+def remove(store: LogStore, ids: list[int], *, catalog: Catalog | None = None) -> Change:
+    with store.transaction() as tx:
+        targets = []
+        for entry_id in dict.fromkeys(ids):
+            entry = tx.entry(entry_id)
+            if entry.voided:
+                raise RvuError(f"entry #{entry_id} is already removed")
+            targets.append(entry)
+        return _remove(tx, targets, catalog)
+
+
+def remove_encounter(store: LogStore, encounter_id: int, *, catalog: Catalog | None = None) -> Change:
+    with store.transaction() as tx:
+        lines = tx.encounter(encounter_id)
+        if not lines:
+            raise RvuError(f"no encounter {encounter_id} in the log (`rvutool list` shows encounter numbers)")
+        return _remove(tx, lines, catalog)
+
+
+def _remove(tx: LogTransaction, targets: list[Entry], catalog: Catalog | None) -> Change:
+    work = _Edit(tx, catalog)
+    for entry in targets:
+        work.set(entry, {"voided": 1})
+    # The rest of each encounter is priced again without the removed lines.
+    for encounter_id in dict.fromkeys(e.encounter_id for e in targets):
+        work.reprice_encounter(encounter_id)
+    labels = ", ".join(f"#{e.id} {e.label}" for e in targets)
+    return work.write("remove", lambda _: f"removal of {len(targets)} {plural(len(targets))} ({labels})",
+                      [e.id for e in targets])
+
+
+# ---------------------------------------------------------------- undo
+def undo(store: LogStore) -> Change:
+    with store.transaction() as tx:
+        done = tx.undo_last()
+    change = Change("undo", [], summary=f"{done.summary} (made {done.created_at})")
+    for before, after in done.touched:
+        change.net_c += (0 if after is None else _live_credit(after)) - (0 if before is None else _live_credit(before))
+        if before is not None and after is not None and not before.voided and not after.voided \
+                and before.credited_wrvu_c != after.credited_wrvu_c:
+            change.others.append((before, after))
+    return change
+
+
+# ---------------------------------------------------------------- recalc
+@dataclass
+class RecalcPlan:
+    label: str
+    entries: int
+    new_values: dict[int, tuple[Entry, dict[str, Any]]]  # entry id -> (as saved, new pricing fields)
+    old_total_c: int
+    new_total_c: int
+
+    @property
+    def changed(self) -> int:
+        return len(self.new_values)
+
+
+def _by_encounter(entries: Iterable[Entry]) -> Iterator[list[Entry]]:
+    """Consecutive entries of one encounter (entries come by date, encounter and id)."""
+    group: list[Entry] = []
+    for entry in entries:
+        if group and (entry.encounter_id != group[0].encounter_id or entry.service_date != group[0].service_date):
+            yield group
+            group = []
+        group.append(entry)
+    if group:
+        yield group
+
+
+def plan_recalc(store: LogStore, start: date, end: date, label: str, policy: Policy,
+                catalog: Catalog | None = None) -> RecalcPlan:
+    from rvutool.codes import CachedCatalog
+
+    catalog = catalog or CachedCatalog()  # one dataset read per code for the whole period
+    plan = RecalcPlan(label, 0, {}, 0, 0)
+    with store.transaction() as tx:  # one snapshot of the period
+        for members in _by_encounter(tx.entries(start, end)):
+            try:
+                fresh = reprice(members, [m.as_item() for m in members], members[0].date, catalog, policy)
+            except RvuError as exc:
+                raise RvuError(f"entry #{members[0].id} ({members[0].service_date}): {exc.message}") from None
+            for member, values in zip(members, fresh, strict=True):
+                plan.entries += 1
+                plan.old_total_c += member.credited_wrvu_c
+                plan.new_total_c += values["credited_wrvu_c"]
+                if any(getattr(member, k) != v for k, v in values.items()):
+                    plan.new_values[member.id] = (member, values)
+    return plan
+
+
+def apply_recalc(store: LogStore, plan: RecalcPlan) -> Change:
+    stamp = now_utc()
+    with store.transaction() as tx:
+        journal: list[tuple[int, Entry | None]] = []
+        for entry_id, (saved, values) in plan.new_values.items():
+            current = tx.entry(entry_id)
+            if current != saved:
+                raise RvuError("the log changed while recalc was waiting; nothing was changed: run it again")
+            tx.update(entry_id, dict(values, updated_at=stamp))
+            journal.append((entry_id, current))
+        summary = (f"recalc of {len(journal)} {plural(len(journal))} in {plan.label} "
+                   f"({from_hundredths(plan.old_total_c)} -> {from_hundredths(plan.new_total_c)} wRVU)")
+        tx.journal("recalc", summary, journal)
+    return Change("recalc", [], net_c=plan.new_total_c - plan.old_total_c, summary=summary)
+
+
+# ---------------------------------------------------------------- import
+@dataclass
+class ImportOutcome:
+    source: str
+    fmt: str
+    added: int = 0
+    encounters: int = 0
+    duplicates: int = 0
+    first_id: int | None = None
+    last_id: int | None = None
+    net_c: int = 0
+    skipped: list[str] = field(default_factory=list)
+    columns: dict[str, list[str]] | None = None  # used / ignored columns of another program's file
+
+    @property
+    def net(self) -> Any:
+        return from_hundredths(self.net_c)
+
+
+def apply_import(store: LogStore | None, encounters: Iterable[list[dict[str, Any]]], outcome: ImportOutcome, *,
+                 allow_duplicates: bool = False, restore: bool = False, dry_run: bool = False,
+                 progress: Callable[[int], None] | None = None, batch: int = 2000) -> ImportOutcome:
+    """Add the encounters a reader found, skipping services the log already holds as many times.
+
+    A service is counted by its key (entries.service_keys): the k-th copy of a key in the file is
+    skipped when the log holds k or more (removed entries count too, unless `restore`). Rows
+    within one file are distinct services. All of it is written in one transaction, or nothing.
+    """
+    seen: Counter[str] = Counter()
+    held: dict[str, int] = {}
+    stamp = now_utc()
+
+    def run(tx: LogTransaction | None) -> None:
+        pending: list[list[dict[str, Any]]] = []
+        journal_ids: list[int] = []
+
+        def flush() -> None:
+            fresh = {r["service_key"] for group in pending for r in group} - held.keys()
+            if fresh:
+                source = tx if tx is not None else store
+                found = source.held(fresh, include_voided=not restore) if source is not None else {}
+                held.update({k: found.get(k, 0) for k in fresh})
+            rows: list[dict[str, Any]] = []
+            for group in pending:
+                kept = []
+                for row in group:
+                    seen[row["service_key"]] += 1
+                    if not allow_duplicates and seen[row["service_key"]] <= held[row["service_key"]]:
+                        outcome.duplicates += 1
+                    else:
+                        kept.append(row)
+                if kept:
+                    number = tx.new_encounter() if tx is not None else 0
+                    for row in kept:
+                        row.update(encounter_id=number, created_at=row.get("created_at") or stamp,
+                                   updated_at=row.get("updated_at") or stamp)
+                    rows.extend(kept)
+                    outcome.encounters += 1
+            outcome.added += len(rows)
+            outcome.net_c += sum(r["credited_wrvu_c"] for r in rows if not r.get("voided"))
+            if tx is not None and rows:
+                ids = tx.insert_many(rows)
+                journal_ids.extend(ids)
+                outcome.first_id = outcome.first_id or ids[0]
+                outcome.last_id = ids[-1]
+            pending.clear()
+            if progress is not None:
+                progress(outcome.added + outcome.duplicates)
+
+        size = 0
+        for group in encounters:
+            for row, key in zip(group, service_keys(group), strict=True):
+                row["service_key"] = key
+            pending.append(group)
+            size += len(group)
+            if size >= batch:
+                flush()
+                size = 0
+        flush()
+        if tx is not None and journal_ids:
+            tx.journal("import", f"import of {len(journal_ids)} {plural(len(journal_ids))} from {outcome.source}",
+                       ((i, None) for i in journal_ids))
+
+    if dry_run:
+        run(None)
+    else:
+        assert store is not None
+        with store.transaction() as tx:
+            run(tx)
+    return outcome

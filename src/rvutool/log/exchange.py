@@ -1,0 +1,432 @@
+"""Export, and import from rvutool's own files and other programs' (a small registry of readers).
+
+Both directions stream: an export writes entry by entry, and an import reads, checks and
+hands over encounter by encounter, so a million entries never sit in memory at once.
+
+rvutool's own export keeps each entry's snapshot as it was saved (nothing is priced again);
+other layouts (layouts.py) are priced encounter by encounter as `rvutool log` would.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from rvutool.errors import ImportFileError, RvuError
+from rvutool.log import layouts
+from rvutool.log.entries import Entry, now_utc, snapshot
+from rvutool.money import from_hundredths
+
+if TYPE_CHECKING:
+    from rvutool.log.store import LogStore
+    from rvutool.policy import Policy
+    from rvutool.rules import Options
+
+# The columns of `rvutool export --format csv`, in order (version 1 exports began with a `key` column;
+# they import too).
+EXPORT_CSV_COLUMNS = (
+    "id", "encounter", "date", "code", "modifiers", "units", "release", "category",
+    "work_rvu", "base_wrvu", "credited_wrvu", "no_wrvu_reason", "flags", "adjustments",
+    "policy", "setting", "options", "note", "case", "source", "created_at", "updated_at",
+)
+_LEGACY_CSV_COLUMNS = ("key", *EXPORT_CSV_COLUMNS)
+EXPORT_JSON_FORMAT = "rvutool-log/1"
+_JSON_FIELDS = {"flags": list, "adjustments": list, "policy": dict, "options": dict}
+MAX_WRVU = Decimal(100000)
+
+
+# ---------------------------------------------------------------- export
+class _Canonical:
+    """Each distinct stored JSON value re-encoded once (the policy cell repeats on every row)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, text: str, kind: type) -> str:
+        found = self._seen.get(text)
+        if found is None:
+            value = json.loads(text or ("[]" if kind is list else "{}"))
+            found = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            if len(self._seen) < 100_000:
+                self._seen[text] = found
+        return found
+
+
+def _cells(entry: Entry, canonical: _Canonical) -> list[Any]:
+    return [entry.id, entry.encounter_id, entry.service_date, entry.code, entry.modifiers, entry.units,
+            entry.release, entry.category, str(from_hundredths(entry.work_rvu_c)),
+            str(from_hundredths(entry.base_wrvu_c)), str(from_hundredths(entry.credited_wrvu_c)),
+            entry.no_wrvu_reason or "", canonical(entry.flags, list), canonical(entry.adjustments, list),
+            canonical(entry.policy, dict), entry.setting, canonical(entry.options, dict), entry.note or "",
+            entry.case_label or "", entry.source, entry.created_at, entry.updated_at]
+
+
+def write_csv(entries: Iterator[Entry], out: IO[str]) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_CSV_COLUMNS)
+    canonical, count, batch = _Canonical(), 0, []
+    for entry in entries:
+        batch.append(_cells(entry, canonical))
+        if len(batch) >= 2000:
+            writer.writerows(batch)
+            count += len(batch)
+            batch = []
+    writer.writerows(batch)
+    return count + len(batch)
+
+
+def write_json(entries: Iterator[Entry], out: IO[str], period: dict[str, Any]) -> int:
+    """One entry per line between a header and a footer, so the file can be read back line by line."""
+    head = json.dumps({"format": EXPORT_JSON_FORMAT, "exported_at": now_utc(), "period": period},
+                      ensure_ascii=False)
+    out.write(head[:-1] + ', "entries": [\n')
+    canonical, count = _Canonical(), 0
+    for entry in entries:
+        cells = dict(zip(EXPORT_CSV_COLUMNS, _cells(entry, canonical), strict=True))
+        for name in _JSON_FIELDS:
+            cells[name] = _Raw(cells[name])
+        for name in ("no_wrvu_reason", "note", "case"):
+            cells[name] = cells[name] or None
+        out.write(("" if count == 0 else ",\n") + _encode(cells))
+        count += 1
+    out.write("\n]}\n")
+    return count
+
+
+class _Raw(str):
+    """JSON text already encoded (a canonical cell), spliced in as it is."""
+
+
+def _encode(record: dict[str, Any]) -> str:
+    parts = []
+    for key, value in record.items():
+        text = value if isinstance(value, _Raw) else json.dumps(value, ensure_ascii=False)
+        parts.append(f'"{key}": {text}')
+    return "{" + ", ".join(parts) + "}"
+
+
+def export(store: LogStore | None, start: date, end: date, fmt: str, out: IO[str], period: dict[str, Any]) -> int:
+    entries: Iterator[Entry] = iter(()) if store is None else store.entries(start, end)
+    return write_csv(entries, out) if fmt == "csv" else write_json(entries, out, period)
+
+
+# ---------------------------------------------------------------- import: what readers hand over
+@dataclass
+class ImportContext:
+    today: date
+    allow_identifiers: bool
+    skip_bad: bool
+    options: Options
+    policy: Policy
+    group_by_date: bool = False
+    skipped: list[str] = field(default_factory=list)
+
+    def problem(self, path: Path, where: str, message: str) -> None:
+        """A bad row: recorded with --skip-bad, otherwise the whole import stops."""
+        if self.skip_bad:
+            self.skipped.append(f"{where}: {message}")
+            return
+        raise ImportFileError(f"{path} {where}: {message}; nothing was imported")
+
+
+@dataclass
+class Source:
+    """A file being read: its format, the columns it uses, and its encounters (stored row values)."""
+
+    path: Path
+    fmt: str
+    groups: Iterator[list[dict[str, Any]]]
+    columns: dict[str, list[str]] | None = None
+
+
+Reader = Callable[[Path, bytes, ImportContext], "Source | None"]
+
+
+def check_text(value: str, name: str, ctx: ImportContext) -> None:
+    from rvutool import phi
+
+    phi.check_note(value, field=name, allow=ctx.allow_identifiers)
+
+
+# ---------------------------------------------------------------- rvutool's own files
+def _amount(text: Any, name: str) -> int:
+    try:
+        value = Decimal(str(text).strip())
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"{name} {text!r} is not a number") from None
+    if not value.is_finite() or value < 0 or value > MAX_WRVU or value != value.quantize(Decimal("0.01")):
+        raise ValueError(f"{name} {text!r} is not an amount of wRVU with at most 2 decimals")
+    return int(value * 100)
+
+
+_JSON_MEMO: dict[tuple[str, str], str] = {}
+
+
+def _json_cell(value: Any, name: str) -> str:
+    kind = _JSON_FIELDS[name]
+    if isinstance(value, str):
+        memo = _JSON_MEMO.get((name, value))
+        if memo is not None:
+            return memo
+        try:
+            parsed = json.loads(value) if value.strip() else kind()
+        except ValueError:
+            raise ValueError(f"{name} is not valid JSON") from None
+        if not isinstance(parsed, kind):
+            raise ValueError(f"{name} should be a JSON {kind.__name__}")
+        text = json.dumps(parsed, sort_keys=kind is dict)
+        if len(_JSON_MEMO) < 10_000:
+            _JSON_MEMO[(name, value)] = text
+        return text
+    if not isinstance(value, kind):
+        raise ValueError(f"{name} should be a JSON {kind.__name__}")
+    return json.dumps(value, sort_keys=kind is dict)
+
+
+def own_record(rec: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
+    """Validate one exported entry and turn it into stored values (its snapshot is kept)."""
+    from rvutool import dates, items, taxonomy
+    from rvutool.rules import SETTINGS
+
+    def text(name: str) -> str:
+        value = rec.get(name)
+        return "" if value is None else str(value).strip()
+
+    try:
+        on = dates.parse_date(text("date"))
+    except RvuError as exc:
+        raise ValueError(exc.message) from None
+    if on > ctx.today:
+        raise ValueError(f"{on} is in the future")
+    code = items.check_code(text("code"))
+    mods = tuple(items.check_modifier(m) for m in text("modifiers").split("-") if m)
+    units_text = text("units")
+    if not (units_text.isascii() and units_text.isdigit()) or not 1 <= int(units_text) <= items.MAX_UNITS:
+        raise ValueError(f"units {units_text!r} must be a whole number from 1 to {items.MAX_UNITS}")
+    release = text("release").upper()
+    if not release or len(release) > 12 or not release.isascii() or not release.isalnum():
+        raise ValueError(f"release {release!r} is not a CMS release id such as RVU26C")
+    setting = text("setting") or "facility"
+    if setting not in SETTINGS:
+        raise ValueError(f"setting {setting!r} must be facility or nonfacility")
+    note, case = rec.get("note") or None, rec.get("case") or None
+    for name, value in (("note", note), ("case", case)):
+        if value is not None:
+            check_text(str(value), name, ctx)
+    source = text("source") or "import"
+    row = {
+        "service_date": on.isoformat(), "code": code, "modifiers": "-".join(mods), "units": int(units_text),
+        "release": release, "category": text("category") or taxonomy.category_of(code),
+        "work_rvu_c": _amount(text("work_rvu") or "0", "work_rvu"),
+        "base_wrvu_c": _amount(text("base_wrvu"), "base_wrvu"),
+        "credited_wrvu_c": _amount(text("credited_wrvu"), "credited_wrvu"),
+        "no_wrvu_reason": text("no_wrvu_reason") or None,
+        "flags": _json_cell(rec.get("flags", "[]"), "flags"),
+        "adjustments": _json_cell(rec.get("adjustments", "[]"), "adjustments"),
+        "policy": _json_cell(rec.get("policy", "{}"), "policy"),
+        "setting": setting,
+        "options": _json_cell(rec.get("options", "{}"), "options"),
+        "note": None if note is None else str(note), "case_label": None if case is None else str(case),
+        "voided": 0, "source": source if source in {"cli", "import"} else "import",
+        "created_at": None, "updated_at": None,
+    }
+    for stamp in ("created_at", "updated_at"):
+        if text(stamp):
+            try:
+                datetime.fromisoformat(text(stamp))
+            except ValueError:
+                raise ValueError(f"{stamp} {text(stamp)!r} is not a timestamp") from None
+            row[stamp] = text(stamp)
+    return row
+
+
+def _own_groups(path: Path, records: Iterator[tuple[str, dict[str, Any]]],
+                ctx: ImportContext) -> Iterator[list[dict[str, Any]]]:
+    """Rows grouped by the export's encounter column; an export is sorted by date, so a group is
+    complete when the date changes."""
+    open_groups: dict[str, list[dict[str, Any]]] = {}
+    current_date = None
+    for where, rec in records:
+        try:
+            if not isinstance(rec, dict):
+                raise ValueError("an entry is not an object")
+            row = own_record(rec, ctx)
+        except (ValueError, RvuError) as exc:
+            ctx.problem(path, where, exc.message if isinstance(exc, RvuError) else str(exc))
+            continue
+        if row["service_date"] != current_date:
+            yield from open_groups.values()
+            open_groups, current_date = {}, row["service_date"]
+        label = str(rec.get("encounter") or "").strip() or f"line:{where}"
+        open_groups.setdefault(label, []).append(row)
+    yield from open_groups.values()
+
+
+def _decoded(path: Path, raw_lines: Iterator[bytes]) -> Iterator[str]:
+    for number, raw in enumerate(raw_lines, 1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ImportFileError(f"{path} line {number}: not UTF-8 text; save the file as UTF-8 and import it "
+                                  "again; nothing was imported") from None
+        if "\x00" in text:
+            raise ImportFileError(f"{path} line {number}: holds a NUL byte; it is not a CSV text file; "
+                                  "nothing was imported")
+        yield text.lstrip("\ufeff") if number == 1 else text
+
+
+def _csv_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of a UTF-8 CSV file, read as it goes; problems name the line. The delimiter
+    (comma, semicolon or tab) is sniffed from the first line."""
+    try:
+        with path.open("rb") as fh:
+            lines = _decoded(path, fh)
+            first = next(lines, "")
+            reader = csv.reader(itertools.chain([first], lines), delimiter=layouts.sniff_delimiter(first),
+                                strict=True)
+            try:
+                for cells in reader:
+                    if any(c.strip() for c in cells):
+                        yield reader.line_num, cells
+            except csv.Error as exc:
+                raise ImportFileError(f"{path} line {reader.line_num}: the CSV is damaged ({exc}); it may be "
+                                      "truncated; nothing was imported") from None
+    except OSError as exc:
+        raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def read_own_csv(path: Path, head: bytes, ctx: ImportContext) -> Source | None:
+    first = head.split(b"\n", 1)[0].strip().lstrip(b"\xef\xbb\xbf").decode("utf-8", "replace").split(",")
+    if tuple(first[:4]) not in {EXPORT_CSV_COLUMNS[:4], _LEGACY_CSV_COLUMNS[:4]}:
+        return None
+
+    def records() -> Iterator[tuple[str, dict[str, Any]]]:
+        lines = _csv_lines(path)
+        _, header = next(lines)
+        if tuple(header) not in {EXPORT_CSV_COLUMNS, _LEGACY_CSV_COLUMNS}:
+            missing = [c for c in EXPORT_CSV_COLUMNS if c not in header]
+            raise ImportFileError(f"{path} line 1: the header is not rvutool's export header (missing: "
+                                  f"{', '.join(missing) or 'order'}); nothing was imported")
+        for line, cells in lines:
+            if len(cells) != len(header):
+                ctx.problem(path, f"line {line}", f"has {len(cells)} cells, expected {len(header)} "
+                                                  "(a truncated or damaged row)")
+                continue
+            yield f"line {line}", dict(zip(header, cells, strict=True))
+
+    return Source(path, "rvutool CSV export", _own_groups(path, records(), ctx))
+
+
+def read_own_json(path: Path, head: bytes, ctx: ImportContext) -> Source | None:
+    if not head.lstrip().startswith(b"{"):
+        return None
+    try:
+        with path.open("r", encoding="utf-8") as fh:
+            first = fh.readline()
+            streamed = first.rstrip().endswith('"entries": [') and '"format"' in first
+            if streamed:
+                meta = json.loads(first.rstrip()[: -len(', "entries": [')] + "}")
+            else:
+                fh.seek(0)
+                meta = json.load(fh)
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(f"{path}: is not UTF-8 text (byte {exc.start}); nothing was imported") from None
+    except ValueError as exc:
+        where = f" line {exc.lineno}" if hasattr(exc, "lineno") else ""
+        raise ImportFileError(f"{path}{where}: is not valid JSON ({str(exc.args[0]).split(':')[0]}); "
+                              "nothing was imported") from None
+    if not isinstance(meta, dict) or meta.get("format") != EXPORT_JSON_FORMAT:
+        raise ImportFileError(f"{path}: is JSON but not an rvutool export (expected format "
+                              f"{EXPORT_JSON_FORMAT}); nothing was imported")
+    if not streamed and not isinstance(meta.get("entries"), list):
+        raise ImportFileError(f"{path}: has no list of entries; nothing was imported")
+
+    def records() -> Iterator[tuple[str, Any]]:
+        if not streamed:
+            for index, rec in enumerate(meta["entries"], 1):
+                yield f"entry {index}", rec
+            return
+        closed = False
+        with path.open("r", encoding="utf-8") as fh:
+            fh.readline()
+            for number, text in enumerate(fh, 2):
+                text = text.strip().rstrip(",")
+                if closed and text:
+                    raise ImportFileError(f"{path} line {number}: text after the end of the entries; "
+                                          "nothing was imported")
+                if text in {"", "]}"}:
+                    closed = closed or text == "]}"
+                    continue
+                try:
+                    yield f"line {number}", json.loads(text)
+                except ValueError:
+                    ctx.problem(path, f"line {number}", "is not valid JSON")
+        if not closed:
+            raise ImportFileError(f"{path}: is not valid JSON (it ends before its list of entries is closed: "
+                                  "truncated?); nothing was imported")
+
+    return Source(path, "rvutool JSON export", _own_groups(path, records(), ctx))
+
+
+# ---------------------------------------------------------------- other programs' CSV files
+def read_other_csv(path: Path, head: bytes, ctx: ImportContext) -> Source | None:
+    from rvutool.codes import CachedCatalog
+    from rvutool.rules import price_encounter
+
+    lines = _csv_lines(path)
+    try:
+        _, header = next(lines)
+    except StopIteration:
+        raise ImportFileError(f"{path} is empty; nothing was imported") from None
+    layout = layouts.detect(header, path, group_by_date=ctx.group_by_date)
+    catalog = CachedCatalog()
+
+    def groups() -> Iterator[list[dict[str, Any]]]:
+        records = layout.records(lines, lambda line, message: ctx.problem(path, f"line {line}", message))
+        for record in records:
+            try:
+                if record.date > ctx.today:
+                    raise RvuError(f"{record.date} is in the future")
+                if record.note is not None:
+                    check_text(record.note, "note", ctx)
+                priced = price_encounter(record.items, record.date, catalog=catalog, policy=ctx.policy,
+                                         options=ctx.options)
+            except RvuError as exc:
+                ctx.problem(path, f"line {record.line}", exc.message)
+                continue
+            yield snapshot(priced, note=record.note, source="import")
+
+    return Source(path, layout.name, groups(), {"used": layout.used, "ignored": layout.ignored})
+
+
+# Tried in order: the first reader that recognises the file reads it.
+READERS: list[Reader] = [read_own_json, read_own_csv, read_other_csv]
+
+
+def open_source(path: Path, ctx: ImportContext) -> Source:
+    """The reader for a file, ready to hand over its encounters."""
+    if not path.exists():
+        raise RvuError(f"no such file: {path}")
+    if path.is_dir():
+        raise RvuError(f"{path} is a directory; give a CSV or JSON file")
+    if not path.is_file():
+        raise RvuError(f"{path} is not a regular file; give a CSV or JSON file")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        raise RvuError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not head.strip():
+        raise ImportFileError(f"{path} is empty; nothing was imported")
+    for reader in READERS:
+        source = reader(path, head, ctx)
+        if source is not None:
+            return source
+    raise ImportFileError(f"{path}: not a file rvutool can import; nothing was imported")  # pragma: no cover

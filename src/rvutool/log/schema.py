@@ -1,0 +1,115 @@
+"""The SQLite log's tables, its application id and its migrations.
+
+    entries      one row per logged line with its pricing snapshot (entries.Entry)
+    changes      the undo journal: one row per log / edit / remove / import / recalc
+    change_rows  before-images of every entry a change touched (NULL before = inserted)
+    meta         facts about this log: its random id, the next encounter number
+
+`PRAGMA application_id` marks the file as ours; `PRAGMA user_version` is the schema version.
+MIGRATIONS[n] takes a log from version n to n + 1 inside one transaction. Append; never edit
+a released step.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
+
+APPLICATION_ID = 0x52565554  # "RVUT"
+
+
+def _m001_create(conn: sqlite3.Connection) -> None:
+    conn.execute("""
+        CREATE TABLE entries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            encounter_id INTEGER NOT NULL,
+            service_date TEXT NOT NULL,
+            code TEXT NOT NULL,
+            modifiers TEXT NOT NULL DEFAULT '',
+            units INTEGER NOT NULL,
+            release TEXT NOT NULL,
+            category TEXT NOT NULL,
+            work_rvu_c INTEGER NOT NULL,
+            base_wrvu_c INTEGER NOT NULL,
+            credited_wrvu_c INTEGER NOT NULL,
+            no_wrvu_reason TEXT,
+            flags TEXT NOT NULL DEFAULT '[]',
+            adjustments TEXT NOT NULL DEFAULT '[]',
+            policy TEXT NOT NULL DEFAULT '{}',
+            setting TEXT NOT NULL DEFAULT 'facility',
+            options TEXT NOT NULL DEFAULT '{}',
+            note TEXT,
+            case_label TEXT,
+            voided INTEGER NOT NULL DEFAULT 0,
+            source TEXT NOT NULL,
+            import_key TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""")
+    conn.execute("CREATE INDEX entries_date ON entries (voided, service_date)")
+    conn.execute("CREATE INDEX entries_code ON entries (voided, code)")
+    conn.execute("CREATE INDEX entries_encounter ON entries (encounter_id)")
+    conn.execute("CREATE INDEX entries_import_key ON entries (import_key) WHERE import_key IS NOT NULL")
+    conn.execute("CREATE INDEX entries_summary ON entries (voided, service_date, code, no_wrvu_reason, "
+                 "category, units, base_wrvu_c, credited_wrvu_c)")
+    conn.execute("CREATE INDEX entries_policy ON entries (voided, policy, service_date)")
+    conn.execute("""
+        CREATE TABLE changes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            undone_at TEXT
+        )""")
+    conn.execute("""
+        CREATE TABLE change_rows (
+            change_id INTEGER NOT NULL REFERENCES changes (id),
+            entry_id INTEGER NOT NULL,
+            before TEXT,
+            PRIMARY KEY (change_id, entry_id)
+        ) WITHOUT ROWID""")
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute("INSERT INTO meta (key, value) VALUES ('log_id', ?)", (uuid.uuid4().hex[:16],))
+
+
+def _m002_service_keys(conn: sqlite3.Connection) -> None:
+    """Import keys by meaning, not by raw cells; encounter numbers that are never reused.
+
+    Version 1 stored a hash of every cell of an imported row (patient columns included) as
+    `import_key`: it is dropped. Each entry gets a `service_key` (entries.service_keys), and
+    the next encounter number is kept in `meta` so an undone encounter's number stays used.
+    """
+    from rvutool.log.entries import service_keys
+
+    conn.execute("DROP INDEX entries_import_key")
+    conn.execute("ALTER TABLE entries DROP COLUMN import_key")
+    conn.execute("ALTER TABLE entries ADD COLUMN service_key TEXT NOT NULL DEFAULT ''")
+    cols = ("id", "encounter_id", "service_date", "code", "modifiers", "units", "setting", "voided")
+    last = conn.execute("SELECT COALESCE(MAX(encounter_id), 0) FROM entries").fetchone()[0]
+    step = 5000  # encounters per batch: bounded memory on a big log
+    for low in range(0, last + 1, step):
+        rows = conn.execute(f"SELECT {', '.join(cols)} FROM entries WHERE encounter_id >= ? AND encounter_id < ? "
+                            "ORDER BY encounter_id, id", (low, low + step)).fetchall()
+        groups: dict[int, list[dict]] = {}
+        for row in rows:
+            line = dict(zip(cols, row, strict=True))
+            groups.setdefault(line["encounter_id"], []).append(line)
+        updates: list[tuple[str, int]] = []
+        for group in groups.values():
+            live = [line for line in group if not line["voided"]]
+            if live:
+                updates.extend((key, line["id"]) for line, key in zip(live, service_keys(live), strict=True))
+            # a removed line keeps the key it had in its encounter
+            updates.extend((service_keys([*live, line])[-1], line["id"]) for line in group if line["voided"])
+        conn.executemany("UPDATE entries SET service_key = ? WHERE id = ?", updates)
+    conn.execute("CREATE INDEX entries_service_key ON entries (service_key)")
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) "
+                 "SELECT 'next_encounter', COALESCE(MAX(encounter_id), 0) + 1 FROM entries")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_create, _m002_service_keys]
+SCHEMA_VERSION = len(MIGRATIONS)

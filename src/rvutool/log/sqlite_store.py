@@ -1,0 +1,225 @@
+"""The SQLite log: the one place that speaks SQL to it (schema.py holds its tables).
+
+Reads stream in batches; writes run in `BEGIN IMMEDIATE` transactions, so concurrent
+writers queue and a crash leaves the log as it was before the command.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rvutool.errors import NoSuchEntryError, RvuError
+from rvutool.log import connection
+from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
+from rvutool.log.store import DayCodeTotal, LogStore, LogTransaction, PaymentGroup, PolicyCount, Undone
+
+if TYPE_CHECKING:
+    import sqlite3
+
+BATCH = 2000
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM entries"
+_INSERT = f"INSERT INTO entries ({', '.join(MUTABLE)}) VALUES ({', '.join('?' * len(MUTABLE))})"
+_LIVE = "voided = 0 AND service_date BETWEEN ? AND ?"
+
+
+def _bounds(start: date | None, end: date | None) -> tuple[str, str]:
+    return (start or date(1, 1, 1)).isoformat(), (end or date(9999, 12, 31)).isoformat()
+
+
+def _stream(cursor: Any) -> Iterator[Entry]:
+    try:
+        while True:
+            batch = cursor.fetchmany(BATCH)
+            if not batch:
+                return
+            for row in batch:
+                yield Entry(*row)
+    finally:
+        cursor.close()  # ends the statement's read snapshot, so a write can follow on this connection
+
+
+def _no_such(entry_id: int) -> NoSuchEntryError:
+    return NoSuchEntryError(f"no entry #{entry_id} in the log (see `rvutool list --all`)")
+
+
+class SQLiteTransaction(LogTransaction):
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def entry(self, entry_id: int) -> Entry:
+        row = self.db.execute(f"{_SELECT} WHERE id = ?", (entry_id,)).fetchone()
+        if row is None:
+            raise _no_such(entry_id)
+        return Entry(*row)
+
+    def encounter(self, encounter_id: int, *, include_voided: bool = False) -> list[Entry]:
+        live = "" if include_voided else " AND voided = 0"
+        rows = self.db.execute(f"{_SELECT} WHERE encounter_id = ?{live} ORDER BY id", (encounter_id,))
+        return [Entry(*r) for r in rows.fetchall()]
+
+    def entries(self, start: date | None = None, end: date | None = None) -> Iterator[Entry]:
+        return _stream(self.db.execute(f"{_SELECT} WHERE {_LIVE} ORDER BY service_date, encounter_id, id",
+                                       _bounds(start, end)))
+
+    def new_encounter(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'next_encounter'").fetchone()
+        number = int(row[0])
+        self.db.execute("UPDATE meta SET value = ? WHERE key = 'next_encounter'", (str(number + 1),))
+        return number
+
+    def insert(self, values: dict[str, Any]) -> int:
+        cur = self.db.execute(_INSERT, [values[c] for c in MUTABLE])
+        return int(cur.lastrowid or 0)
+
+    def insert_many(self, rows: Iterable[dict[str, Any]]) -> list[int]:
+        first = int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM entries").fetchone()[0])
+        self.db.executemany(_INSERT, ([row[c] for c in MUTABLE] for row in rows))
+        return [int(r[0]) for r in self.db.execute("SELECT id FROM entries WHERE id > ? ORDER BY id", (first,))]
+
+    def update(self, entry_id: int, values: dict[str, Any]) -> None:
+        names = [c for c in values if c in MUTABLE]
+        if names:
+            self.db.execute(f"UPDATE entries SET {', '.join(f'{c} = ?' for c in names)} WHERE id = ?",
+                            [values[c] for c in names] + [entry_id])
+
+    def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
+        wanted = list(dict.fromkeys(keys))
+        live = "" if include_voided else " AND voided = 0"
+        out: dict[str, int] = {}
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            rows = self.db.execute(f"SELECT service_key, COUNT(*) FROM entries WHERE service_key IN "
+                                   f"({', '.join('?' * len(chunk))}){live} GROUP BY service_key", chunk)
+            out.update({key: int(n) for key, n in rows.fetchall()})
+        return out
+
+    def journal(self, kind: str, summary: str, before: Iterable[tuple[int, Entry | None]]) -> None:
+        cur = self.db.execute("INSERT INTO changes (kind, summary, created_at) VALUES (?, ?, ?)",
+                              (kind, summary, now_utc()))
+        change_id = int(cur.lastrowid or 0)
+        self.db.executemany(
+            "INSERT INTO change_rows (change_id, entry_id, before) VALUES (?, ?, ?)",
+            ((change_id, entry_id, None if old is None else json.dumps(old.values())) for entry_id, old in before))
+
+    def undo_last(self) -> Undone:
+        change = self.db.execute("SELECT id, kind, summary, created_at FROM changes WHERE undone_at IS NULL "
+                                 "ORDER BY id DESC LIMIT 1").fetchone()
+        if change is None:
+            raise RvuError("nothing to undo: every change in the log has been undone")
+        change_id, kind, summary, created_at = change
+        rows = self.db.execute("SELECT entry_id, before FROM change_rows WHERE change_id = ?",
+                               (change_id,)).fetchall()
+        touched: list[tuple[Entry | None, Entry | None]] = []
+        for entry_id, before in rows:
+            now = self.db.execute(f"{_SELECT} WHERE id = ?", (entry_id,)).fetchone()
+            current = Entry(*now) if now is not None else None
+            if before is None:
+                touched.append((current, None))
+            else:
+                old = json.loads(before)
+                self.update(entry_id, {k: old[k] for k in MUTABLE if k in old})
+                touched.append((current, self.entry(entry_id)))
+        self.db.execute("DELETE FROM entries WHERE id IN "
+                        "(SELECT entry_id FROM change_rows WHERE change_id = ? AND before IS NULL)", (change_id,))
+        self.db.execute("UPDATE changes SET undone_at = ? WHERE id = ?", (now_utc(), change_id))
+        return Undone(kind, summary, created_at, len(rows), touched)
+
+
+class SQLiteStore(LogStore):
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self.where = str(path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the file (before copying or moving it)."""
+        with connection.sql_errors(self.path):
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    @contextmanager
+    def transaction(self) -> Iterator[LogTransaction]:
+        with connection.sql_errors(self.path):
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield SQLiteTransaction(self.conn)
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    # -- reading -----------------------------------------------------------------
+    def log_id(self) -> str:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'log_id'").fetchone()
+        return row[0] if row else ""
+
+    def entries(self, start: date | None = None, end: date | None = None, *, code: str | None = None,
+                encounter: int | None = None, include_voided: bool = False) -> Iterator[Entry]:
+        sql = f"{_SELECT} WHERE service_date BETWEEN ? AND ?"
+        args: list[Any] = list(_bounds(start, end))
+        if not include_voided:
+            sql += " AND voided = 0"
+        if code:
+            sql += " AND code = ?"
+            args.append(code)
+        if encounter is not None:
+            sql += " AND encounter_id = ?"
+            args.append(encounter)
+        return _stream(self.conn.execute(sql + " ORDER BY service_date, id", args))
+
+    def get(self, entry_id: int) -> Entry:
+        return SQLiteTransaction(self.conn).entry(entry_id)
+
+    def day_code_totals(self, start: date, end: date) -> list[DayCodeTotal]:
+        rows = self.conn.execute(
+            f"SELECT service_date, code, no_wrvu_reason, MIN(category), COUNT(*), SUM(units), "
+            f"SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM entries WHERE {_LIVE} "
+            f"GROUP BY service_date, code, no_wrvu_reason", _bounds(start, end)).fetchall()
+        return [DayCodeTotal(*r) for r in rows]
+
+    def distinct_policies(self, start: date, end: date, *, most: int = 2) -> list[str]:
+        """Skips through the (voided, policy, date) index: a few look-ups per distinct policy,
+        where a GROUP BY would read every entry of the period."""
+        bounds = _bounds(start, end)
+        present: list[str] = []
+        text = self.conn.execute("SELECT MIN(policy) FROM entries WHERE voided = 0").fetchone()[0]
+        while text is not None and len(present) < most:
+            if self.conn.execute("SELECT 1 FROM entries WHERE voided = 0 AND policy = ? AND service_date "
+                                 "BETWEEN ? AND ? LIMIT 1", (text, *bounds)).fetchone():
+                present.append(text)
+            text = self.conn.execute("SELECT MIN(policy) FROM entries WHERE voided = 0 AND policy > ?",
+                                     (text,)).fetchone()[0]
+        return present
+
+    def policy_counts(self, start: date, end: date) -> list[PolicyCount]:
+        rows = self.conn.execute(f"SELECT policy, COUNT(*), MIN(service_date), MAX(service_date) FROM entries "
+                                 f"WHERE {_LIVE} GROUP BY policy", _bounds(start, end)).fetchall()
+        return [PolicyCount(*r) for r in rows]
+
+    def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
+        return SQLiteTransaction(self.conn).held(keys, include_voided=include_voided)
+
+    def payment_groups(self, start: date, end: date) -> list[PaymentGroup]:
+        rows = self.conn.execute(
+            f"SELECT code, modifiers, release, setting, COUNT(*), units, base_wrvu_c, credited_wrvu_c FROM entries "
+            f"WHERE {_LIVE} GROUP BY code, modifiers, release, setting, units, base_wrvu_c, credited_wrvu_c",
+            _bounds(start, end)).fetchall()
+        return [PaymentGroup(*r) for r in rows]
+
+
+def open_for_reading() -> SQLiteStore | None:
+    conn = connection.open_readable()
+    return None if conn is None else SQLiteStore(conn, conn.path)  # type: ignore[attr-defined]
+
+
+def open_for_writing() -> SQLiteStore:
+    conn = connection.open_writable()
+    return SQLiteStore(conn, conn.path)  # type: ignore[attr-defined]

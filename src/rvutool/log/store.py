@@ -1,0 +1,153 @@
+"""The interface every log backend implements: SQLite now, a practice's shared database next.
+
+A store takes and returns plain data (entries.Entry, tuples of totals); it never prices,
+prints or decides. Every change happens inside `transaction()`: all of it or none of it,
+with writers queued one at a time. The domain logic that decides what to change lives in
+changes.py and works through these methods only.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, NamedTuple
+
+from rvutool.log.entries import Entry
+
+
+class DayCodeTotal(NamedTuple):
+    """Live entries of one day and code (and no-wRVU reason), added up."""
+
+    day: str
+    code: str
+    no_wrvu_reason: str | None
+    category: str
+    entries: int
+    units: int
+    base_c: int
+    credited_c: int
+
+
+class PolicyCount(NamedTuple):
+    policy: str  # the stored policy JSON
+    entries: int
+    first: str
+    last: str
+
+
+class PaymentGroup(NamedTuple):
+    """Live entries that would be priced alike in a locality (same code, row, setting and credit)."""
+
+    code: str
+    modifiers: str
+    release: str
+    setting: str
+    entries: int
+    units: int
+    base_c: int
+    credited_c: int
+
+
+@dataclass
+class Undone:
+    kind: str
+    summary: str
+    created_at: str
+    entries: int
+    # (entry as it was before the undo or None, as it is after or None) for every entry touched
+    touched: list[tuple[Entry | None, Entry | None]] = field(default_factory=list)
+
+
+class LogTransaction(ABC):
+    """One write transaction on the log."""
+
+    @abstractmethod
+    def entry(self, entry_id: int) -> Entry:
+        """The entry (removed ones too); NoSuchEntryError when there is none."""
+
+    @abstractmethod
+    def encounter(self, encounter_id: int, *, include_voided: bool = False) -> list[Entry]:
+        """The lines of one encounter, in id order."""
+
+    @abstractmethod
+    def entries(self, start: date | None = None, end: date | None = None) -> Iterator[Entry]:
+        """Live entries of a period, by date, encounter and id (streamed)."""
+
+    @abstractmethod
+    def new_encounter(self) -> int:
+        """A fresh encounter number, never handed out before (not even by an undone change)."""
+
+    @abstractmethod
+    def insert(self, values: dict[str, Any]) -> int:
+        """Insert one entry (every field but id); its new id."""
+
+    @abstractmethod
+    def insert_many(self, rows: Iterable[dict[str, Any]]) -> list[int]:
+        """Insert entries in order; their new ids."""
+
+    @abstractmethod
+    def update(self, entry_id: int, values: dict[str, Any]) -> None:
+        """Change some fields of one entry."""
+
+    @abstractmethod
+    def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
+        """How many entries carry each service key (live ones, or removed ones too)."""
+
+    @abstractmethod
+    def journal(self, kind: str, summary: str, before: Iterable[tuple[int, Entry | None]]) -> None:
+        """Record a change for undo: each touched entry as it was (None: it was inserted)."""
+
+    @abstractmethod
+    def undo_last(self) -> Undone:
+        """Revert the newest change not yet undone; RvuError when there is none."""
+
+
+class LogStore(ABC):
+    """A log: reading methods, and `transaction()` for changes."""
+
+    where: str  # names the log in messages (a file path, a database)
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> LogStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[LogTransaction]: ...
+
+    @abstractmethod
+    def log_id(self) -> str:
+        """A random id made when the log was created."""
+
+    @abstractmethod
+    def entries(self, start: date | None = None, end: date | None = None, *, code: str | None = None,
+                encounter: int | None = None, include_voided: bool = False) -> Iterator[Entry]:
+        """Entries by date, encounter and id, streamed in batches (a million never sit in memory)."""
+
+    @abstractmethod
+    def get(self, entry_id: int) -> Entry: ...
+
+    @abstractmethod
+    def day_code_totals(self, start: date, end: date) -> list[DayCodeTotal]: ...
+
+    @abstractmethod
+    def distinct_policies(self, start: date, end: date, *, most: int = 2) -> list[str]:
+        """Up to `most` distinct stored policies (JSON) of a period's live entries, cheaply."""
+
+    @abstractmethod
+    def policy_counts(self, start: date, end: date) -> list[PolicyCount]:
+        """Every stored policy of a period's live entries, with how many and their first and last date."""
+
+    @abstractmethod
+    def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
+        """How many entries carry each service key (live ones, or removed ones too)."""
+
+    @abstractmethod
+    def payment_groups(self, start: date, end: date) -> list[PaymentGroup]: ...

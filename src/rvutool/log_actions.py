@@ -1,0 +1,276 @@
+"""What the log commands do once their arguments are parsed: log, list, edit, remove, undo,
+recalc, export and import. Shared by the typer CLI and the fast path; storage is the `log`
+package, output is render.py. Each function returns an exit status.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from rvutool import render
+from rvutool.errors import NoSuchEntryError, RvuError, UsageError
+
+
+def _policy() -> Any:
+    from rvutool import config
+
+    return config.load().policy()
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def log(tokens: list[str], *, date_text: str | None = None, note: str | None = None, case: str | None = None,
+        as_json: bool = False, setting: str | None = None, fraction: str | None = None,
+        postop_days: str | None = None, allow_identifiers: bool = False, yes: bool = False) -> int:
+    from rvutool import inputs, log, rules
+    from rvutool.items import parse_item
+    from rvutool.log import changes
+
+    options = inputs.encounter_options(setting, fraction, postop_days)
+    note, case = inputs.free_text(note, case, allow_identifiers)
+    if not tokens:
+        if not _interactive():
+            raise UsageError("give at least one item, such as: rvutool log 99213 71046-26 "
+                             "(interactive entry needs a terminal)")
+        from rvutool import interactive
+
+        return interactive.run(date_text=date_text, note=note, case=case, options=options,
+                               allow_identifiers=allow_identifiers, policy=_policy())
+    items = [parse_item(t) for t in tokens]
+    encounter = rules.price_encounter(items, inputs.service_date(date_text), policy=_policy(), options=options)
+    with log.open_for_writing() as store:
+        already = changes.same_day_duplicates(store, encounter, case)
+        if already and not confirm_duplicates(already, yes):
+            return 1
+        change = changes.add_encounter(store, encounter, note=note, case_label=case)
+    warnings = [w for line in encounter.lines for w in line.warnings]
+    if as_json:
+        render.print_json(logged_json(encounter, change.entries))
+        for text in warnings:
+            render.warning(text)
+    else:
+        render.logged(encounter, change.entries, warnings)
+    return 0
+
+
+def confirm_duplicates(already: list[Any], yes: bool) -> bool:
+    """Warn that these codes are already logged that day; in a terminal, ask whether to log them again."""
+    render.warning(render.duplicate_text(already))
+    if yes or not _interactive():
+        return True
+    if render.confirm("Log it again (a second, separate service)?"):
+        return True
+    render.line("Nothing was saved.")
+    return False
+
+
+def logged_json(encounter: Any, entries: list[Any]) -> dict[str, Any]:
+    return {
+        "encounter": entries[0].encounter_id if entries else None,
+        "date": encounter.date.isoformat(),
+        "release": encounter.release.id,
+        "release_note": encounter.release_note,
+        "total_wrvu": encounter.credited_wrvu,
+        "base_wrvu": encounter.base_wrvu,
+        "lines": [e.to_dict() for e in entries],
+    }
+
+
+def list_entries(*, month: str | None = None, week: bool = False, year: str | None = None,
+                 from_: str | None = None, to: str | None = None, all_: bool = False, code: str | None = None,
+                 encounter: str | None = None, as_json: bool = False, as_csv: bool = False, explain: bool = False,
+                 removed: bool = False) -> int:
+    from rvutool import inputs, log
+    from rvutool.items import check_code
+    from rvutool.money import from_hundredths
+
+    if as_json and as_csv:
+        raise UsageError("give --json or --csv, not both")
+    number = inputs.encounter_number(encounter) if encounter is not None else None
+    period = inputs.period(month, week, year, from_, to, all_, default_all=number is not None)
+    code = check_code(code) if code is not None else None
+    with log.reading() as store:
+        entries = iter(()) if store is None else store.entries(period.start, period.end, code=code,
+                                                               encounter=number, include_voided=removed)
+        if as_csv:
+            render.entries_csv(entries)
+            return 0
+        found = list(entries)
+    title = period.label if number is None else f"encounter {number}"
+    if as_json:
+        total = from_hundredths(sum(e.credited_wrvu_c for e in found if not e.voided))
+        render.print_json({"period": period.to_dict(), "entries": [e.to_dict() for e in found], "total_wrvu": total})
+    else:
+        render.entries_table(found, title, explain=explain)
+    return 0
+
+
+def _existing_store() -> Any:
+    from rvutool import log
+
+    with log.reading() as store:
+        if store is None:
+            raise NoSuchEntryError("the log is empty: nothing has been logged yet")
+    return log.open_for_writing()
+
+
+def edit(id_text: str | None, *, date_text: str | None = None, units: str | None = None,
+         modifiers: str | None = None, code: str | None = None, note: str | None = None, case: str | None = None,
+         encounter: str | None = None, split: bool = False, whole: bool = False,
+         allow_identifiers: bool = False) -> int:
+    from rvutool import inputs
+    from rvutool.items import parse_item
+    from rvutool.log import changes
+
+    if (id_text is None) == (encounter is None):
+        raise UsageError("give an entry id (rvutool edit 12 ...) or --encounter N, not both")
+    if split and whole:
+        raise UsageError("give --split or --whole, not both")
+    if all(v is None for v in (date_text, units, modifiers, code, note, case)):
+        raise UsageError("say what to change: --date, --code, --units, --modifiers, --note or --case")
+    clean_note, clean_case = inputs.free_text(note, case, allow_identifiers)
+    request = changes.EditRequest(
+        on=inputs.service_date(date_text) if date_text is not None else None,
+        units=inputs.units(units), modifiers=inputs.modifiers(modifiers),
+        code=parse_item(code, allow_units=False) if code is not None else None,
+        note=clean_note, case_label=clean_case, set_note=note is not None, set_case=case is not None, split=split)
+    if encounter is not None:
+        if split:
+            raise UsageError("--split moves one line; with --encounter the whole encounter moves")
+        with _existing_store() as store:
+            change = changes.edit_encounter(store, inputs.encounter_number(encounter), request)
+        render.change(change)
+        return 0
+    entry_id = inputs.entry_id(id_text or "")
+    with _existing_store() as store:
+        if request.on is not None and not (split or whole):
+            entry = store.get(entry_id)
+            if request.on != entry.date and changes.encounter_size(store, entry_id) > 1 and _interactive():
+                request = changes.EditRequest(**{**request.__dict__, "split": render.ask_split(entry)})
+        change = changes.edit(store, entry_id, request)
+    render.change(change)
+    return 0
+
+
+def remove(id_texts: list[str], *, encounter: str | None = None) -> int:
+    from rvutool import inputs
+    from rvutool.log import changes
+
+    if bool(id_texts) == (encounter is not None):
+        raise UsageError("give the id of each entry to remove (rvutool remove 12 13) or --encounter N")
+    with _existing_store() as store:
+        if encounter is not None:
+            change = changes.remove_encounter(store, inputs.encounter_number(encounter))
+        else:
+            change = changes.remove(store, [inputs.entry_id(t) for t in id_texts])
+    render.removed(change)
+    return 0
+
+
+def undo() -> int:
+    from rvutool import log
+    from rvutool.log import changes
+
+    with log.reading() as store:
+        if store is None:
+            raise RvuError("nothing to undo: the log is empty")
+    with log.open_for_writing() as store:
+        change = changes.undo(store)
+    render.undone(change)
+    return 0
+
+
+def recalc(*, month: str | None = None, week: bool = False, year: str | None = None, from_: str | None = None,
+           to: str | None = None, all_: bool = False, yes: bool = False) -> int:
+    from rvutool import inputs, log
+    from rvutool.log import changes
+
+    period = inputs.period(month, week, year, from_, to, all_)
+    if not yes and not sys.stdin.isatty():
+        raise UsageError("recalc rewrites saved entries: confirm with --yes (no terminal to ask in)")
+    policy = _policy()
+    with log.reading() as store:
+        if store is None:
+            render.line(f"Nothing logged in {period.label}; nothing to recalculate.")
+            return 0
+    with log.open_for_writing() as store:
+        plan = changes.plan_recalc(store, period.start, period.end, period.label, policy)
+        render.recalc_plan(plan)
+        if not plan.changed:
+            return 0
+        if not yes and not render.confirm("Save the new values?"):
+            render.line("Nothing was changed.")
+            return 1
+        change = changes.apply_recalc(store, plan)
+    render.line(f"Recalculated {plan.changed} {'entry' if plan.changed == 1 else 'entries'} "
+                f"({change.net:+} wRVU); `rvutool undo` reverts it.")
+    return 0
+
+
+def export(*, month: str | None = None, week: bool = False, year: str | None = None, from_: str | None = None,
+           to: str | None = None, all_: bool = False, fmt: str = "csv", output: str | None = None) -> int:
+    from pathlib import Path
+
+    from rvutool import datafile, inputs, log, paths
+    from rvutool.log import exchange
+
+    fmt = fmt.strip().lower()
+    if fmt not in {"csv", "json"}:
+        raise UsageError(f"--format {fmt!r}: use csv or json")
+    period = inputs.period(month, week, year, from_, to, all_, default_all=True)
+    target = Path(output).expanduser() if output else None
+    if target is not None:
+        paths.check_export_target(target, output or "")
+    with log.reading() as store:
+        if target is None:
+            exchange.export(store, period.start, period.end, fmt, sys.stdout, period.to_dict())
+            return 0
+        try:
+            with datafile.atomic_text(target, mode=0o600) as out:
+                count = exchange.export(store, period.start, period.end, fmt, out, period.to_dict())
+        except OSError as exc:
+            raise RvuError(f"cannot write {target}: {exc.strerror or exc}") from None
+    render.note(f"exported {count} {'entry' if count == 1 else 'entries'} ({period.label}) to {target}")
+    return 0
+
+
+def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, allow_identifiers: bool = False,
+                setting: str | None = None, allow_duplicates: bool = False, restore: bool = False,
+                group_by_date: bool = False) -> int:
+    from pathlib import Path
+
+    from rvutool import dates, inputs, log
+    from rvutool.log import changes, exchange
+
+    path = Path(file).expanduser()
+    ctx = exchange.ImportContext(today=dates.today(), allow_identifiers=allow_identifiers, skip_bad=skip_bad,
+                                 options=inputs.encounter_options(setting, None, None), policy=_policy(),
+                                 group_by_date=group_by_date)
+    source = exchange.open_source(path, ctx)
+    outcome = changes.ImportOutcome(source=path.name, fmt=source.fmt, columns=source.columns,
+                                    skipped=ctx.skipped)
+    with log.reading() as store:
+        exists = store is not None
+        if dry_run:
+            changes.apply_import(store, source.groups, outcome, allow_duplicates=allow_duplicates,
+                                 restore=restore, dry_run=True)
+    if not dry_run and not exists:
+        # No log yet: check the whole file before creating one, so a bad file leaves no trace.
+        changes.apply_import(None, source.groups, changes.ImportOutcome(path.name, source.fmt), dry_run=True)
+        ctx.skipped.clear()
+        source = exchange.open_source(path, ctx)
+    if not dry_run:
+        big = path.stat().st_size > 256_000  # a progress note only where an import takes a while
+        with log.open_for_writing() as store, render.progress(None if big else 0, f"Importing from {path.name}") \
+                as step:
+            changes.apply_import(store, source.groups, outcome, allow_duplicates=allow_duplicates,
+                                 restore=restore, progress=step)
+    for problem in ctx.skipped:
+        render.warning(f"skipped {problem}")
+    if source.columns is not None:
+        render.columns_used(source.columns)
+    render.import_result(outcome, dry_run=dry_run)
+    return 0
