@@ -57,12 +57,19 @@ def lookup(tokens: list[str], *, as_json: bool = False, date_text: str | None = 
 # ---------------------------------------------------------------- calc and locality payment
 def add_locality_payments(results: list[Any], locality_text: str | None, zip_text: str | None,
                           qp: bool) -> None:
-    from rvutool import inputs, locality
-
     configured_locality = None
     if locality_text is None and zip_text is None:
+        if not qp:
+            from rvutool import paths
+
+            try:
+                os.stat(paths.config_file())
+            except FileNotFoundError:
+                return  # no locality asked for and no settings file: load neither config nor GPCIs
         value = _config().get("locality")  # the locality alone: lookup needs no payment policy
         configured_locality = str(value) if value else None
+    from rvutool import inputs, locality
+
     release = results[0].release
     loc = inputs.locality(locality_text, zip_text, qp, release.year, configured_locality)
     if loc is None:
