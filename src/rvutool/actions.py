@@ -177,10 +177,10 @@ def search(text: str, *, limit: int | str = 20, as_json: bool = False, date_text
     from rvutool.search import search as find
 
     on, year = parse_when(date_text, year_text)
-    try:
-        limit = int(limit)
-    except ValueError:
-        raise UsageError(f"--limit must be a whole number, not {limit!r}") from None
+    number = str(limit).strip()  # both entry paths pass the option's text
+    if not number.lstrip("-").isascii() or not number.lstrip("-").isdigit() or number.count("-") > 1:
+        raise UsageError(f"--limit must be a whole number, not {limit!r}")
+    limit = int(number)
     result = find(text, limit=limit, on=on, year=year)
     if as_json:
         render.print_json([hit.to_dict() for hit in result.hits])
