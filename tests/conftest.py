@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +33,22 @@ def home(tmp_path, monkeypatch):
     return home
 
 
-@pytest.fixture
-def rvutool(capsys):
-    """Run the command line in-process, as a user would type it."""
-    from rvutool.entry import main
+def typer_main(argv: list[str]) -> None:
+    """entry.main without the fast path: what it does when fastpath.run returns None."""
+    from rvutool import actions, cli
+
+    status = actions.guard(cli.run, list(argv))
+    sys.stdout.flush()
+    raise SystemExit(status)
+
+
+@pytest.fixture(params=["fast", "typer"])
+def rvutool(request, capsys):
+    """Run the command line in-process, as a user would type it; every test runs twice, through the
+    start-up fast path (entry.main) and through the typer CLI alone, so the two cannot drift apart."""
+    from rvutool.entry import main as fast_main
+
+    main = fast_main if request.param == "fast" else typer_main
 
     def run(*args: str) -> Result:
         capsys.readouterr()

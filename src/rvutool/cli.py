@@ -10,8 +10,47 @@ from typing import Annotated
 import typer
 
 from rvutool import __version__, actions, log_actions
+from rvutool.errors import RvuError, UsageError
+
+
+# ---------------------------------------------------------------- help that names values, not Python types
+# typer 0.29 writes `<bool>`, `<str>`, `<list[str]>` and `{codes}...` in --help. These classes make every
+# value show its metavar (DATE, CODE..., ID) and flags show nothing; tests/test_help.py keeps it so.
+class _Argument(typer.core.TyperArgument):
+    def display_type_rich(self, ctx: typer.Context) -> str | None:
+        return None
+
+    def get_usage_pieces(self, ctx: typer.Context) -> list[str]:
+        name = self.metavar or self.name.upper()
+        return [name if self.required else f"[{name}]"]
+
+
+class _Option(typer.core.TyperOption):
+    def display_type_rich(self, ctx: typer.Context) -> str | None:
+        return None if self.is_flag else self.metavar
+
+
+def _plain(params: list) -> list:
+    for param in params:
+        if type(param) is typer.core.TyperArgument:
+            param.__class__ = _Argument
+        elif type(param) is typer.core.TyperOption:
+            param.__class__ = _Option
+    return params
+
+
+class _Command(typer.core.TyperCommand):
+    def get_params(self, ctx: typer.Context) -> list:
+        return _plain(super().get_params(ctx))
+
+
+class _Group(typer.core.TyperGroup):
+    def get_params(self, ctx: typer.Context) -> list:
+        return _plain(super().get_params(ctx))
+
 
 app = typer.Typer(
+    cls=_Group,
     name="rvutool",
     help="CMS work RVUs for CPT, HCPCS and CDT codes; a private procedure log; wRVU summaries.",
     no_args_is_help=True,
@@ -20,27 +59,32 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-data_app = typer.Typer(help="Bundled and imported CMS releases.", no_args_is_help=True)
+data_app = typer.Typer(cls=_Group, help="Bundled and imported CMS releases.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-DateOpt = Annotated[str | None, typer.Option("--date", help="Date of service: YYYY-MM-DD, today or yesterday.")]
-YearOpt = Annotated[str | None, typer.Option("--year", help="Use the release in force at the end of this year.")]
+DateOpt = Annotated[str | None, typer.Option(
+    "--date", metavar="DATE", help="Date of service: YYYY-MM-DD, today or yesterday.")]
+YearOpt = Annotated[str | None, typer.Option(
+    "--year", metavar="YYYY", help="Use the release in force at the end of this year.")]
 LocalityOpt = Annotated[str | None, typer.Option(
-    "--locality", help="Medicare locality for a payment estimate: an id such as 01182-18 or a name such as "
-                       "'los angeles'.")]
+    "--locality", metavar="LOCALITY",
+    help="Medicare locality for a payment estimate: an id such as 01182-18 or a name such as 'los angeles'.")]
 ZipOpt = Annotated[str | None, typer.Option(
-    "--zip", help="ZIP code where the service was rendered, for a payment estimate (instead of --locality).")]
+    "--zip", metavar="ZIP",
+    help="ZIP code where the service was rendered, for a payment estimate (instead of --locality).")]
 QpOpt = Annotated[bool, typer.Option(
     "--qp", help="Use the conversion factor for qualifying APM participants (CY2026: QP CF).")]
 
 # ---------------------------------------------------------------- period options (list, summary, export)
 # A bare --month / --year is rewritten to --month=current / --year=current by periods.normalize_argv.
 MonthOpt = Annotated[str | None, typer.Option(
-    "--month", metavar="[YYYY-MM]", help="A calendar month; bare --month is this month (the default period).")]
+    "--month", metavar="YYYY-MM",
+    help="A calendar month: 2026-02, or a name such as nov or november (this year's); bare --month is this "
+         "month (the default period).")]
 WeekOpt = Annotated[bool, typer.Option("--week", help="This ISO week, Monday to Sunday.")]
 YearPeriodOpt = Annotated[str | None, typer.Option(
-    "--year", metavar="[YYYY]",
+    "--year", metavar="YYYY",
     help="A year; bare --year is this year. With fiscal_year_start set, the fiscal year ENDING in YYYY "
          "(fiscal_year_start=7: --year 2026 is 2025-07-01 to 2026-06-30).")]
 FromOpt = Annotated[str | None, typer.Option(
@@ -69,9 +113,10 @@ def _root(
     """rvutool: what a code is worth, what you did, where you stand."""
 
 
-@app.command()
+@app.command(cls=_Command)
 def lookup(
-    codes: Annotated[list[str], typer.Argument(help="Codes, optionally with modifiers: 99213 71046-26 D1553.")],
+    codes: Annotated[list[str], typer.Argument(
+        metavar="CODE...", help="Codes, optionally with modifiers: 99213 71046-26 D1553.")],
     *,
     as_json: JsonOpt = False,
     date: DateOpt = None,
@@ -86,21 +131,25 @@ def lookup(
 
 
 # ---------------------------------------------------------------- calc (payment rules)
-@app.command()
+@app.command(cls=_Command)
 def calc(
-    items: Annotated[list[str], typer.Argument(help="Items of one encounter: a code with any modifiers and "
-                                                    "units, such as 47562 49505-50 11045x2.")],
+    items: Annotated[list[str], typer.Argument(
+        metavar="ITEM...",
+        help="Items of one encounter: a code with any modifiers and units, such as 47562 49505-50 11045x2.")],
     *,
     date: DateOpt = None,
     setting: Annotated[str, typer.Option(
-        "--setting", help="facility or nonfacility: ranks multiple procedures by this total RVU.")] = "facility",
+        "--setting", metavar="facility|nonfacility",
+        help="facility or nonfacility: ranks multiple procedures by this total RVU.")] = "facility",
     fraction: Annotated[str | None, typer.Option(
-        "--fraction", help="Share to credit for -52, -66 (and -53 where CMS has no -53 row), 0 < F <= 1.")] = None,
+        "--fraction", metavar="F",
+        help="Share to credit for -52, -66 (and -53 where CMS has no -53 row), 0 < F <= 1.")] = None,
     postop_days: Annotated[str | None, typer.Option(
-        "--postop-days", help="Days of post-operative care for -55 (default: the whole global period).")] = None,
+        "--postop-days", metavar="N",
+        help="Days of post-operative care for -55 (default: the whole global period).")] = None,
     policy: Annotated[list[str] | None, typer.Option(
-        "--policy", help="Try a policy without config: KEY=VALUE, such as multiple_procedure=none "
-                         "(repeatable).")] = None,
+        "--policy", metavar="KEY=VALUE",
+        help="Try a policy without config: KEY=VALUE, such as multiple_procedure=none (repeatable).")] = None,
     locality: LocalityOpt = None,
     zip_code: ZipOpt = None,
     qp: QpOpt = False,
@@ -113,18 +162,19 @@ def calc(
                         zip_text=zip_code, qp=qp, as_json=as_json))
 
 
-@app.command()
+@app.command(cls=_Command)
 def paths(*, as_json: JsonOpt = False) -> None:
     """Show where rvutool keeps each file. Example: rvutool paths"""
     _exit(actions.guard(actions.show_paths, as_json))
 
 
 # ---------------------------------------------------------------- search and data
-@app.command()
+@app.command(cls=_Command)
 def search(
-    text: Annotated[list[str], typer.Argument(help="A code, a code prefix, a category or descriptor words.")],
+    text: Annotated[list[str], typer.Argument(
+        metavar="QUERY...", help="A code, a code prefix, a category or descriptor words.")],
     *,
-    limit: Annotated[int, typer.Option("--limit", help="Show at most this many hits (1-1000).")] = 20,
+    limit: Annotated[str, typer.Option("--limit", metavar="N", help="Show at most this many hits (1-1000).")] = "20",
     as_json: JsonOpt = False,
     date: DateOpt = None,
     year: YearOpt = None,
@@ -134,31 +184,32 @@ def search(
                         year_text=year))
 
 
-@data_app.command("import")
+@data_app.command("import", cls=_Command)
 def data_import(
-    path: Annotated[str, typer.Argument(help="A CMS RVU zip, a PPRRVU CSV or the HCPCS annual file.")],
+    path: Annotated[str, typer.Argument(metavar="FILE", help="A CMS RVU zip, a PPRRVU CSV or the HCPCS annual file.")],
 ) -> None:
     """Import your own CMS file: its release and descriptors. Example: rvutool data import rvu26d.zip"""
     _exit(actions.guard(actions.data_import, path))
 
 
-@data_app.command("status")
+@data_app.command("status", cls=_Command)
 def data_status(*, as_json: JsonOpt = False) -> None:
     """List the bundled and imported releases and the dates each covers. Example: rvutool data status"""
     _exit(actions.guard(actions.data_status, as_json))
 # ---------------------------------------------------------------- the procedure log (helper B)
-NoteOpt = Annotated[str | None, typer.Option("--note", help="A short note (no patient identifiers).")]
-CaseOpt = Annotated[str | None, typer.Option("--case", help="A case label such as 'case 3' (no patient identifiers).")]
+NoteOpt = Annotated[str | None, typer.Option("--note", metavar="NOTE", help="A short note (no patient identifiers).")]
+CaseOpt = Annotated[str | None, typer.Option(
+    "--case", metavar="LABEL", help="A case label such as 'case 3' (no patient identifiers).")]
 AllowIdOpt = Annotated[bool, typer.Option("--allow-identifiers",
                                           help="Save a note that looks like an identifier but is not one.")]
 SettingOpt = Annotated[str | None, typer.Option("--setting", metavar="facility|nonfacility",
                                                 help="Where the work was done (ranks multiple procedures).")]
 
 
-@app.command()
+@app.command(cls=_Command)
 def log(
     items: Annotated[list[str] | None, typer.Argument(
-        help="Items: a code, optional -modifiers, optional xUNITS: 99213 71046-26 49505-50 97110x4. "
+        metavar="ITEM...", help="Items: a code, optional -modifiers, optional xUNITS: 99213 71046-26 49505-50 97110x4. "
              "None: ask interactively.")] = None,
     *,
     date: DateOpt = None,
@@ -178,7 +229,7 @@ def log(
                         allow_identifiers=allow_identifiers))
 
 
-@app.command("list")
+@app.command("list", cls=_Command)
 def list_(
     *,
     month: MonthOpt = None,
@@ -189,7 +240,7 @@ def list_(
     all_: AllOpt = False,
     code: Annotated[str | None, typer.Option("--code", metavar="CODE", help="Only this code.")] = None,
     encounter: Annotated[str | None, typer.Option("--encounter", metavar="N",
-                                                  help="Only this encounter (the Enc column).")] = None,
+                                                  help="Only this encounter (as in list --json).")] = None,
     as_json: JsonOpt = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Show each entry's adjustments.")] = False,
@@ -201,7 +252,7 @@ def list_(
                         removed=removed))
 
 
-@app.command()
+@app.command(cls=_Command)
 def edit(
     entry_id: Annotated[str | None, typer.Argument(metavar="[ID]", help="Entry id, as shown by rvutool list.")] = None,
     *,
@@ -209,11 +260,12 @@ def edit(
         "--encounter", metavar="N",
         help="Change a whole encounter (its date, note or case) instead of one entry.")] = None,
     date: DateOpt = None,
-    code: Annotated[str | None, typer.Option("--code", metavar="CODE[-MOD...]",
-                                             help="Another code (its modifiers replace the old ones).")] = None,
+    code: Annotated[str | None, typer.Option("--code", metavar="CODE",
+                                             help="Another code, such as 29880 or 71046-26 (its modifiers "
+                                                  "replace the old ones).")] = None,
     units: Annotated[str | None, typer.Option("--units", metavar="N", help="Units, 1-99.")] = None,
     modifiers: Annotated[str | None, typer.Option(
-        "--modifiers", metavar="MODS", help="All modifiers, such as 26 or 50-RT; '' for none.")] = None,
+        "--modifiers", metavar="MODIFIERS", help="All modifiers, such as 26 or 50-RT; '' for none.")] = None,
     note: NoteOpt = None,
     case: CaseOpt = None,
     split: Annotated[bool, typer.Option("--split", help="With --date: move only this line, as an encounter "
@@ -228,7 +280,7 @@ def edit(
                         allow_identifiers=allow_identifiers))
 
 
-@app.command()
+@app.command(cls=_Command)
 def remove(
     entry_ids: Annotated[list[str] | None, typer.Argument(metavar="[ID]...",
                                                           help="Entry ids, as shown by rvutool list.")] = None,
@@ -241,13 +293,13 @@ def remove(
     _exit(actions.guard(log_actions.remove, entry_ids or [], encounter=encounter))
 
 
-@app.command()
+@app.command(cls=_Command)
 def undo() -> None:
     """Revert the last log, edit, remove, import or recalc; again goes further back. Example: rvutool undo"""
     _exit(actions.guard(log_actions.undo))
 
 
-@app.command()
+@app.command(cls=_Command)
 def recalc(
     *,
     month: MonthOpt = None,
@@ -262,7 +314,7 @@ def recalc(
     _exit(actions.guard(log_actions.recalc, month=month, week=week, year=year, from_=from_, to=to, all_=all_, yes=yes))
 
 
-@app.command()
+@app.command(cls=_Command)
 def export(
     *,
     month: MonthOpt = None,
@@ -280,7 +332,7 @@ def export(
                         fmt=fmt, output=output))
 
 
-@app.command("import")
+@app.command("import", cls=_Command)
 def import_(
     file: Annotated[str, typer.Argument(metavar="FILE", help="An rvutool export, a CSV with date and code "
                                                              "columns, or an RVU Wallet export.")],
@@ -303,11 +355,11 @@ def import_(
 
 
 # ---------------------------------------------------------------- summary and config (helper C)
-config_app = typer.Typer(help="Settings: rate, targets, fiscal year, payment policy.", no_args_is_help=True)
+config_app = typer.Typer(cls=_Group, help="Settings: rate, targets, fiscal year, payment policy.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
 
-@app.command()
+@app.command(cls=_Command)
 def summary(
     *,
     month: MonthOpt = None,
@@ -336,28 +388,29 @@ def summary(
                         locality_text=locality, zip_text=zip_code, qp=qp))
 
 
-KeyArg = Annotated[str, typer.Argument(help="A setting, such as rate, target.month or fiscal_year_start.")]
+KeyArg = Annotated[str, typer.Argument(
+    metavar="KEY", help="A setting, such as rate, target.month or fiscal_year_start.")]
 
 
-@config_app.command("list")
+@config_app.command("list", cls=_Command)
 def config_list(*, as_json: JsonOpt = False) -> None:
     """Show every setting with its value or default. Example: rvutool config list"""
     _exit(actions.guard(actions.config_list, as_json))
 
 
-@config_app.command("get")
+@config_app.command("get", cls=_Command)
 def config_get(key: KeyArg) -> None:
     """Print one setting. Example: rvutool config get rate"""
     _exit(actions.guard(actions.config_get, key))
 
 
-@config_app.command("set")
-def config_set(key: KeyArg, value: Annotated[str, typer.Argument(help="The new value.")]) -> None:
+@config_app.command("set", cls=_Command)
+def config_set(key: KeyArg, value: Annotated[str, typer.Argument(metavar="VALUE", help="The new value.")]) -> None:
     """Change one setting. Example: rvutool config set rate 55"""
     _exit(actions.guard(actions.config_set, key, value))
 
 
-@config_app.command("unset")
+@config_app.command("unset", cls=_Command)
 def config_unset(key: KeyArg) -> None:
     """Remove one setting (its default applies again). Example: rvutool config unset rate"""
     _exit(actions.guard(actions.config_unset, key))
@@ -368,21 +421,20 @@ _CLICK_EXCEPTION = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "
 
 
 def run(args: list[str]) -> int:
-    """Run the typer app; usage errors become one line on stderr and exit status 2."""
-    from rvutool import render
+    """Run the typer app. Its errors become RvuErrors, so actions.guard (around this call in entry.main)
+    prints them like every other error: one line on stderr; usage errors exit 2."""
     from rvutool.periods import normalize_argv
 
     args = normalize_argv(args)
     try:
         status = app(args=args, prog_name="rvutool", standalone_mode=False)
     except typer.Abort:
-        render.error("aborted; nothing was changed")
-        return 1
+        raise RvuError("aborted; nothing was changed") from None
     except _CLICK_EXCEPTION as exc:
-        if not exc.format_message():  # bare `rvutool`: the help was already shown
-            return int(getattr(exc, "exit_code", 2))
+        message = " ".join(exc.format_message().split()).removesuffix(".")
+        if not message:  # bare `rvutool` or `rvutool data`: the help was already shown
+            return 2
         ctx = getattr(exc, "ctx", None)
         where = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-        render.error(f"{exc.format_message()}{where}")
-        return int(getattr(exc, "exit_code", 2))
+        raise UsageError(f"{message}{where}") from None
     return status if isinstance(status, int) else 0

@@ -49,6 +49,8 @@ _SUMMARY = ({"--month": "month", "--year": "year", "--from": "from_", "--to": "t
              "--rate": "rate", "--target": "target", "--locality": "locality_text", "--zip": "zip_text"},
             {"--week": "week", "--all": "all_", "--json": "as_json", "--csv": "as_csv", "--chart": "chart",
              "--qp": "qp"})
+# The tables by command; tests/test_entry_paths.py checks them against the typer commands in cli.py.
+OPTIONS = {"lookup": _LOOKUP, "search": _SEARCH, "log": _LOG, "summary": _SUMMARY}
 
 
 def run(argv: list[str]) -> int | None:
@@ -65,8 +67,6 @@ def run(argv: list[str]) -> int | None:
         parsed = _parse(args, *_SEARCH)
         if parsed is None or not parsed[0]:
             return None
-        if "limit" in parsed[1] and not str(parsed[1]["limit"]).strip().isdigit():
-            return None  # typer reports the malformed number
         return actions.guard(actions.search, " ".join(parsed[0]), **parsed[1])
     if command == "log":
         # bare `log` is the interactive entry, which typer handles

@@ -116,11 +116,11 @@ def service_date(text: str | None) -> date:
 
 
 def limit(text: int | str) -> int:
-    try:
-        value = int(str(text).strip())
-    except ValueError:
-        raise UsageError(f"--limit must be a whole number, not {text!r}") from None
-    return value
+    number = str(text).strip()  # both entry paths pass the option's text
+    digits = number.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):
+        raise UsageError(f"--limit must be a whole number, not {text!r}")
+    return int(number)
 
 
 def free_text(note: str | None, case: str | None, allow: bool) -> tuple[str | None, str | None]:

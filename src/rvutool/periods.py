@@ -1,6 +1,7 @@
 """Reporting periods shared by `list`, `summary` and `export`.
 
-    --month [YYYY-MM]   a calendar month (bare: this month); the default
+    --month [YYYY-MM]   a calendar month (bare: this month); the default; also by name:
+                        nov or November (this year's), nov-2025
     --week              the ISO week (Monday to Sunday) containing today
     --year [YYYY]       a calendar year, or a fiscal year when fiscal_year_start is set
     --from D --to D     any range; either end may be left open
@@ -30,6 +31,8 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
                "September", "October", "November", "December")
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+# A month by name, this year's or with a year: nov, November, sept, nov-2025, nov 2025, 2025-nov.
+_MONTH_NAME_RE = re.compile(r"^(?:(?P<before>\d{4})[- ]?)?(?P<name>[a-z]{3,9})\.?(?:[- ]?(?P<after>\d{4}))?$")
 _YEAR_RE = re.compile(r"^\d{4}$")
 
 
@@ -132,14 +135,38 @@ def check_fiscal_year_start(month: int) -> int:
 
 
 # ---------------------------------------------------------------- parsing options
+def month_number(name: str) -> int | None:
+    """1-12 for a month's name or its first three letters or more (nov, novem, November, sept); else None."""
+    name = name.strip().lower()
+    if len(name) < 3:
+        return None
+    found = [k for k, month in enumerate(MONTH_NAMES, start=1) if month.lower().startswith(name)]
+    return found[0] if len(found) == 1 else None
+
+
+def _named_month(value: str, today: date) -> tuple[int, int] | None:
+    match = _MONTH_NAME_RE.match(value)
+    if not match or (match["before"] and match["after"]):
+        return None
+    month = month_number(match["name"])
+    if month is None:
+        return None
+    year = match["before"] or match["after"]
+    return (int(year) if year else today.year), month
+
+
 def parse_month(text: str, *, today: date) -> tuple[int, int]:
-    value = text.strip().lower()
+    """--month: YYYY-MM, or a month's name (this year's: nov, November), optionally with a year (nov-2025)."""
+    value = " ".join(text.strip().lower().split())
     if value in {CURRENT, ""}:
         return today.year, today.month
     match = _MONTH_RE.match(value)
-    if not match or not 1 <= int(match.group(2)) <= 12 or not 1900 <= int(match.group(1)) <= 2999:
-        raise InvalidDateError(f"--month {text!r} is not a month: use YYYY-MM, such as 2026-02")
-    return int(match.group(1)), int(match.group(2))
+    found = (int(match.group(1)), int(match.group(2))) if match else _named_month(value, today)
+    if found is None or not 1 <= found[1] <= 12 or not 1900 <= found[0] <= 2999:
+        raise InvalidDateError(f"--month {text!r} is not a month: use YYYY-MM or a month's name, "
+                               "such as 2026-02, nov or nov-2025")
+    return found
+
 
 
 def parse_year(text: str, *, today: date, fiscal_year_start: int = 1) -> int:
@@ -188,10 +215,10 @@ def from_options(month: str | None = None, week: bool = False, year: str | None 
 def normalize_argv(argv: list[str]) -> list[str]:
     """Let --month and --year stand alone: `summary --year` means this (fiscal) year.
 
-    typer options take a value, so for list, summary and export a bare `--month` or
-    `--year` (last, or followed by another option or by a word that cannot be a
-    value) is rewritten to `--month=current` / `--year=current`. Anything that starts
-    with a digit is left as the value, so a bad one gets a clear error.
+    typer options take a value, so for list, summary, export and recalc a bare `--month`
+    or `--year` (last, or followed by another option) is rewritten to `--month=current` /
+    `--year=current`. These commands take no other words, so a word after the option
+    is its value (`--month nov`, `--month 2026-02`), and a bad one gets a clear error.
     """
     command_at = next((i for i, arg in enumerate(argv) if not arg.startswith("-")), None)
     if command_at is None or argv[command_at] not in PERIOD_COMMANDS:
@@ -204,7 +231,7 @@ def normalize_argv(argv: list[str]) -> list[str]:
             break
         if arg in {"--month", "--year"}:
             following = rest[i + 1] if i + 1 < len(rest) else None
-            is_value = following is not None and (following[:1].isdigit() or following.lower() == CURRENT)
+            is_value = following is not None and not following.startswith("-")
             out.append(arg if is_value else f"{arg}={CURRENT}")
         else:
             out.append(arg)

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from rvutool.plaintext import columns, money, rvu, summary_lines, terminal_width
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -47,14 +49,6 @@ def _json_default(value: Any) -> Any:
 
 def print_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, indent=2, default=_json_default, ensure_ascii=False) + "\n")
-
-
-def money(value: Decimal | None) -> str:
-    return "—" if value is None else f"${value:,.2f}"
-
-
-def rvu(value: Decimal | float | str) -> str:
-    return f"{Decimal(str(value)):.2f}"
 
 
 # ---------------------------------------------------------------- lookup
@@ -415,44 +409,46 @@ def logged(encounter: Any, entries: list[Any], warnings: list[str], *, saved: bo
         warning(text)
 
 
-def columns(header: list[str], rows: list[list[str]], right: set[int], footer: list[str] | None = None) -> str:
-    """Aligned columns, two spaces apart, without rich: a month of a busy log is thousands of rows,
-    and rich's table measures every cell (about a millisecond a row)."""
-    table = [header, *rows, *([footer] if footer else [])]
-    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-
-    def fmt(row: list[str]) -> str:
-        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
-        return "  ".join(cells).rstrip()
-
-    return "\n".join(fmt(r) for r in table) + "\n"
+def _why(entry: Any) -> str:
+    """The Flags cell: what changed the credit, then the flags those words do not already say."""
+    labels = entry.reduction_labels
+    flags = [f for f in _flag_text(entry.flag_list, bool(entry.voided)).split(", ") if f]
+    flags = [f for f in flags if not any(label.startswith(f.replace("-", " ")) for label in labels)]
+    return ", ".join(labels + flags)
 
 
 def entries_table(entries: list[Any], title: str, *, explain: bool = False) -> None:
+    import textwrap
+
     if not entries:
         line(f"No entries in {title}.")
         return
+    width = terminal_width()
     active = [e for e in entries if not e.voided]
     total = sum((e.credited_wrvu for e in active), Decimal("0.00"))
-    rows = [[str(e.id), e.service_date, e.item_text, str(e.units), rvu(e.credited_wrvu),
-             _flag_text(e.flag_list, bool(e.voided)), " · ".join(t for t in (e.case_label, e.note) if t)]
-            for e in entries]
+    rows = [[str(e.id), e.service_date, e.item_text, str(e.units), rvu(e.credited_wrvu), _why(e),
+             " · ".join(t for t in (e.case_label, e.note) if t)] for e in entries]
     out = [f"Log: {title}\n",
            columns(["#", "Date", "Item", "Units", "wRVU", "Flags", "Note"], rows, {0, 3, 4},
-                   ["", "Total", "", "", rvu(total), "", ""])]
+                   ["", "Total", "", "", rvu(total), "", ""], width=width, wrap=frozenset({5, 6}))]
     count = len(active)
     out.append(f"{count} {'entry' if count == 1 else 'entries'}, {rvu(total)} wRVU credited.\n")
     if explain:
         out.append("How each credit was reached:\n")
+        said = []
         for entry in entries:
-            out.append(f"  #{entry.id} {_item_text(entry)} ({entry.release}, {entry.setting}): "
-                       f"base {rvu(entry.work_rvu)} x {entry.units} = {rvu(entry.base_wrvu)}\n")
+            said.append(("  ", f"#{entry.id} {_item_text(entry)} ({entry.release}, {entry.setting}): "
+                               f"base {rvu(entry.work_rvu)} x {entry.units} = {rvu(entry.base_wrvu)}"))
             for adj in entry.adjustment_list:
-                out.append(f"      {adj.get('rule')}: x{adj.get('factor')}  {adj.get('reason')}\n")
+                said.append(("      ", f"{adj.get('rule')}: x{adj.get('factor')}  {adj.get('reason')}"))
             if not entry.adjustment_list:
-                out.append(f"      no adjustment: credited {rvu(entry.credited_wrvu)}\n")
+                said.append(("      ", f"no adjustment: credited {rvu(entry.credited_wrvu)}"))
             if entry.no_wrvu_reason:
-                out.append(f"      no CMS work RVU: {entry.no_wrvu_reason}\n")
+                said.append(("      ", f"no CMS work RVU: {entry.no_wrvu_reason}"))
+        for indent, text in said:
+            out.extend(f"{part}\n" for part in textwrap.wrap(
+                text, max(width, 40), initial_indent=indent, subsequent_indent=indent + "  ",
+                break_on_hyphens=False, break_long_words=False))
     sys.stdout.write("".join(out))
 
 
@@ -575,77 +571,10 @@ def import_result(outcome: Any, *, dry_run: bool) -> None:
 
 
 # ---------------------------------------------------------------- summary and config (helper C's section)
-def _pct(value: Decimal) -> str:
-    return f"{value:.1f}%"
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
-
-
-def summary_lines(s: Any) -> list[str]:
-    """The arithmetic under a summary's totals, as plain sentences (shared by the text view)."""
-    t = s.totals
-    out = [f"Total: {rvu(t.wrvu)} wRVU credited from {_count(t.entries, 'entry', 'entries')} "
-           f"({_count(t.units, 'unit', 'units')})"]
-    difference = t.wrvu - t.base_wrvu
-    if difference:
-        out.append(f"As entered: {rvu(t.base_wrvu)} wRVU (CMS work RVU x units); the payment rules changed "
-                   f"it by {difference:+.2f} -> {rvu(t.wrvu)} credited")
-    elif t.entries:
-        out.append(f"As entered: {rvu(t.base_wrvu)} wRVU (CMS work RVU x units); the payment rules changed "
-                   "nothing")
-    if s.flagged:
-        out.append("* " + s.flagged_text())
-        reasons: dict[str, list[str]] = {}
-        for f in s.flagged:
-            reasons.setdefault(f.reason, []).append(f.code)
-        for reason, codes in reasons.items():
-            out.append(f"  {', '.join(codes)}: {reason}; counted as 0")
-    if s.rate is not None:
-        source = " (--rate)" if s.rate_source == "--rate" else " (rate from config)"
-        out.append(f"Compensation estimate: {rvu(t.wrvu)} wRVU x {money(s.rate)} = {money(s.compensation)}"
-                   f"{source}")
-    m = s.medicare
-    if m is not None:
-        unpriced = (f"; {_count(m.unpriced_entries, 'entry has', 'entries have')} no Medicare amount "
-                    "(NA setting or not paid from RVUs)" if m.unpriced_entries else "")
-        out.append(f"Estimated Medicare allowed: {money(m.amount)} in {m.locality}, CF "
-                   f"{' and '.join(m.conversion_factors)}: each entry's fee schedule amount x credited / "
-                   f"as-entered wRVU{unpriced}")
-    p = s.progress
-    if p is not None:
-        out.append(f"Target ({p.source}): {rvu(p.total)} of {rvu(p.target)} wRVU = {_pct(p.percent)}")
-        if p.state == "not started":
-            out.append(f"Pace: the period starts on {s.period.start}")
-        elif p.state == "running":
-            out.append(f"Pace: {rvu(p.total)} wRVU in {p.days_elapsed} of {p.days_total} days -> "
-                       f"{rvu(p.projected)} projected ({rvu(p.total)} x {p.days_total} / {p.days_elapsed})")
-        if p.shortfall == 0:
-            out.append(f"Target reached: {rvu(p.total)} of {rvu(p.target)} wRVU "
-                       f"({p.total - p.target:+.2f})")
-        elif p.state == "over":
-            out.append(f"Period over: {rvu(p.shortfall)} wRVU short of the target")
-        elif p.needed_per_workday is None:
-            out.append(f"Needed: {rvu(p.shortfall)} wRVU, with no workdays (Mon-Fri) left in the period")
-        else:
-            out.append(f"Needed: ({rvu(p.target)} - {rvu(p.total)}) / "
-                       f"{_count(p.remaining_workdays, 'remaining workday', 'remaining workdays')} = "
-                       f"{rvu(p.needed_per_workday)} wRVU per workday (Mon-Fri, today included)")
-    if len(s.policies) == 1:
-        out.append(f"Policy: {s.policies[0].description}")
-    elif s.policies:
-        out.append(f"Policies: the entries of this period were credited under {len(s.policies)} "
-                   "different payment policies:")
-        for use in s.policies:
-            out.append(f"  {_count(use.entries, 'entry', 'entries')} ({use.first} to {use.last}): "
-                       f"{use.description}")
-        out.append("  `rvutool recalc` re-credits a period under the current settings.")
-    return out
-
-
 def summary(s: Any, *, show_groups: bool = False, chart: bool = False) -> None:
+    """Fits the terminal down to 60 columns: codes and numbers never shrink; categories end in "…"."""
     from rich.table import Table
+    from rich.text import Text
 
     from rvutool import taxonomy
 
@@ -657,24 +586,28 @@ def summary(s: Any, *, show_groups: bool = False, chart: bool = False) -> None:
         console.print("Nothing logged yet: there is no log file. `rvutool log 99213` starts one.")
     elif not s.totals.entries:
         console.print(f"No entries in {period.label}.")
+
+    def number(table: Any, header: str, footer: str = "") -> None:
+        table.add_column(header, justify="right", no_wrap=True, footer=footer)
+
     if s.codes:
         table = Table(box=None, pad_edge=False, show_footer=True)
-        table.add_column("Code", footer="Total")
-        table.add_column("Category", max_width=34, overflow="ellipsis", no_wrap=True)
-        table.add_column("Entries", justify="right", footer=f"{s.totals.entries:,}")
-        table.add_column("Units", justify="right", footer=f"{s.totals.units:,}")
-        table.add_column("As entered", justify="right", footer=rvu(s.totals.base_wrvu))
-        table.add_column("wRVU", justify="right", footer=rvu(s.totals.wrvu))
+        table.add_column("Code", footer="Total", no_wrap=True)
+        table.add_column("Category", max_width=34, min_width=8)  # the one column that gives way
+        number(table, "Entries", f"{s.totals.entries:,}")
+        number(table, "Units", f"{s.totals.units:,}")
+        number(table, "As entered", rvu(s.totals.base_wrvu))
+        number(table, "wRVU", rvu(s.totals.wrvu))
         for c in s.codes:
-            table.add_row(c.code, taxonomy.label(c.category), f"{c.entries:,}", f"{c.units:,}",
-                          rvu(c.base_wrvu), rvu(c.wrvu) if not _is_flagged(s, c.code) else f"{rvu(c.wrvu)} *")
+            table.add_row(c.code, Text(taxonomy.label(c.category), no_wrap=True, overflow="ellipsis"),
+                          f"{c.entries:,}", f"{c.units:,}", rvu(c.base_wrvu),
+                          rvu(c.wrvu) if not _is_flagged(s, c.code) else f"{rvu(c.wrvu)} *")
         console.print(table)
-    if show_groups and s.groups:
+    if show_groups and s.groups and s.by != "code":  # by code: the table above already is the grouping
         table = Table(box=None, pad_edge=False, title=f"By {s.by}", title_justify="left")
-        table.add_column(s.by.capitalize())
-        table.add_column("Entries", justify="right")
-        table.add_column("Units", justify="right")
-        table.add_column("wRVU", justify="right")
+        table.add_column(s.by.capitalize(), no_wrap=s.by != "category")
+        for header in ("Entries", "Units", "wRVU"):
+            number(table, header)
         for g in s.groups:
             key = taxonomy.label(g.key) if s.by == "category" else g.key
             table.add_row(key, f"{g.entries:,}", f"{g.units:,}", rvu(g.wrvu))
@@ -682,26 +615,32 @@ def summary(s: Any, *, show_groups: bool = False, chart: bool = False) -> None:
     if chart and s.groups:
         _bar_chart(console, s)
     for text in summary_lines(s):
-        console.print(text, markup=False, highlight=False, soft_wrap=True)
+        console.print(text, markup=False, highlight=False)  # wraps between words, never inside a number
 
 
 def _is_flagged(s: Any, code: str) -> bool:
     return any(f.code == code for f in s.flagged)
 
 
-def _bar_chart(console: Any, s: Any, width: int = 40) -> None:
-    """One bar per group, scaled to the largest; eighth blocks give the bar ends."""
+def _bar_chart(console: Any, s: Any) -> None:
+    """One bar per group, scaled to the largest and to the terminal; eighth blocks give the bar ends."""
     from rvutool import taxonomy
 
     biggest = max(g.credited_c for g in s.groups)
-    labels = [taxonomy.label(g.key)[:28] if s.by == "category" else g.key for g in s.groups]
+    values = [rvu(g.wrvu) for g in s.groups]
+    room = console.width - max(len(v) for v in values) - 2
+    label_width = min(28, max(8, room // 3))
+    labels = [taxonomy.label(g.key) if s.by == "category" else g.key for g in s.groups]
+    labels = [label if len(label) <= label_width or s.by != "category" else label[: label_width - 1] + "…"
+              for label in labels]
     pad = max(len(label) for label in labels)
+    width = max(10, min(40, room - pad))
     console.print(f"wRVU by {s.by}", style="bold")
     blocks = " ▏▎▍▌▋▊▉█"
-    for label, g in zip(labels, s.groups, strict=True):
+    for label, g, value in zip(labels, s.groups, values, strict=True):
         eighths = 0 if biggest <= 0 else round(g.credited_c * width * 8 / biggest)
         bar = "█" * (eighths // 8) + (blocks[eighths % 8] if eighths % 8 else "")
-        console.print(f"{label:<{pad}} {bar:<{width}} {rvu(g.wrvu)}", markup=False, highlight=False,
+        console.print(f"{label:<{pad}} {bar:<{width}} {value}", markup=False, highlight=False,
                       soft_wrap=True)
 
 

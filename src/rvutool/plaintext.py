@@ -1,0 +1,138 @@
+"""Plain text for render.py: numbers as shown, aligned columns, the summary's sentences.
+
+Strings only: no rich and no printing (render.py decides what is printed, and where).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+
+def money(value: Decimal | None) -> str:
+    return "—" if value is None else f"${value:,.2f}"
+
+
+def rvu(value: Decimal | float | str) -> str:
+    return f"{Decimal(str(value)):.2f}"
+
+
+def terminal_width() -> int:
+    """The width plain-text output fits: $COLUMNS, else the terminal's, else 80 (as rich decides)."""
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).columns
+
+
+def columns(header: list[str], rows: list[list[str]], right: set[int], footer: list[str] | None = None, *,
+            width: int | None = None, wrap: frozenset[int] = frozenset()) -> str:
+    """Aligned columns, two spaces apart, without rich: a month of a busy log is thousands of rows,
+    and rich's table measures every cell (about a millisecond a row).
+
+    Within `width`, the `wrap` columns (text, never codes or numbers) wrap inside their column; when
+    even that cannot fit, they move under their row, joined by " · ", so no code or number is ever cut.
+    """
+    import textwrap
+
+    table = [header, *rows, *([footer] if footer else [])]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    limit = width if width is not None and wrap else None
+    stacked: list[int] = []
+    if limit is not None and sum(widths) + 2 * (len(widths) - 1) > limit:
+        room = limit - sum(w for i, w in enumerate(widths) if i not in wrap) - 2 * (len(widths) - 1)
+        least = {i: max(len(header[i]), min(12, widths[i]),  # narrower than 12 reads badly: move it under
+                        min(20, max((len(w) for r in table for w in r[i].split()), default=0))) for i in wrap}
+        if sum(least.values()) > room:
+            stacked = sorted(wrap)
+        else:
+            order = sorted(wrap, key=lambda k: (widths[k], k))  # narrowest first; the widest gets what is left
+            for n, i in enumerate(order):
+                widths[i] = min(widths[i], room - sum(least[k] for k in order[n + 1:]))
+                room -= widths[i]
+    shown = [i for i in range(len(header)) if i not in stacked]
+    indent = " " * (widths[shown[0]] + 2)
+
+    def fmt(row: list[str]) -> list[str]:
+        cells = [textwrap.wrap(row[i], widths[i], break_on_hyphens=False) or [""] if i in wrap else [row[i]]
+                 for i in shown]
+        lines = []
+        for k in range(max(len(c) for c in cells)):
+            parts = [c[k] if k < len(c) else "" for c in cells]
+            lines.append("  ".join(p.rjust(widths[i]) if i in right else p.ljust(widths[i])
+                                   for i, p in zip(shown, parts, strict=True)).rstrip())
+        extra = " · ".join(row[i] for i in stacked if row[i])
+        if extra:
+            lines += textwrap.wrap(extra, max(limit - len(indent), 20), initial_indent=indent,
+                                   subsequent_indent=indent, break_on_hyphens=False)
+        return lines
+
+    return "".join(line + "\n" for r in table for line in fmt(r))
+
+
+def _pct(value: Decimal) -> str:
+    return f"{value:.1f}%"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def summary_lines(s: Any) -> list[str]:
+    """The arithmetic under a summary's totals, as plain sentences (shared by the text view)."""
+    t = s.totals
+    out = [f"Total: {rvu(t.wrvu)} wRVU credited from {_count(t.entries, 'entry', 'entries')} "
+           f"({_count(t.units, 'unit', 'units')})"]
+    difference = t.wrvu - t.base_wrvu
+    if difference:
+        out.append(f"As entered: {rvu(t.base_wrvu)} wRVU (CMS work RVU x units); the payment rules changed "
+                   f"it by {difference:+.2f} -> {rvu(t.wrvu)} credited")
+    elif t.entries:
+        out.append(f"As entered: {rvu(t.base_wrvu)} wRVU (CMS work RVU x units); the payment rules changed "
+                   "nothing")
+    if s.flagged:
+        out.append("* " + s.flagged_text())
+        reasons: dict[str, list[str]] = {}
+        for f in s.flagged:
+            reasons.setdefault(f.reason, []).append(f.code)
+        for reason, codes in reasons.items():
+            out.append(f"  {', '.join(codes)}: {reason}; counted as 0")
+    if s.rate is not None:
+        source = " (--rate)" if s.rate_source == "--rate" else " (rate from config)"
+        out.append(f"Compensation estimate: {rvu(t.wrvu)} wRVU x {money(s.rate)} = {money(s.compensation)}"
+                   f"{source}")
+    m = s.medicare
+    if m is not None:
+        unpriced = (f"; {_count(m.unpriced_entries, 'entry has', 'entries have')} no Medicare amount "
+                    "(NA setting or not paid from RVUs)" if m.unpriced_entries else "")
+        out.append(f"Estimated Medicare allowed: {money(m.amount)} in {m.locality}, CF "
+                   f"{' and '.join(m.conversion_factors)}: each entry's fee schedule amount x credited / "
+                   f"as-entered wRVU{unpriced}")
+    p = s.progress
+    if p is not None:
+        out.append(f"Target ({p.source}): {rvu(p.total)} of {rvu(p.target)} wRVU = {_pct(p.percent)}")
+        if p.state == "not started":
+            out.append(f"Pace: the period starts on {s.period.start}")
+        elif p.state == "running":
+            out.append(f"Pace: {rvu(p.total)} wRVU in {p.days_elapsed} of {p.days_total} days -> "
+                       f"{rvu(p.projected)} projected ({rvu(p.total)} x {p.days_total} / {p.days_elapsed})")
+        if p.shortfall == 0:
+            out.append(f"Target reached: {rvu(p.total)} of {rvu(p.target)} wRVU "
+                       f"({p.total - p.target:+.2f})")
+        elif p.state == "over":
+            out.append(f"Period over: {rvu(p.shortfall)} wRVU short of the target")
+        elif p.needed_per_workday is None:
+            out.append(f"Needed: {rvu(p.shortfall)} wRVU, with no workdays (Mon-Fri) left in the period")
+        else:
+            out.append(f"Needed: ({rvu(p.target)} - {rvu(p.total)}) / "
+                       f"{_count(p.remaining_workdays, 'remaining workday', 'remaining workdays')} = "
+                       f"{rvu(p.needed_per_workday)} wRVU per workday (Mon-Fri, today included)")
+    if len(s.policies) == 1:
+        out.append(f"Policy: {s.policies[0].description}")
+    elif s.policies:
+        out.append(f"Policies: the entries of this period were credited under {len(s.policies)} "
+                   "different payment policies:")
+        for use in s.policies:
+            out.append(f"  {_count(use.entries, 'entry', 'entries')} ({use.first} to {use.last}): "
+                       f"{use.description}")
+        out.append("  `rvutool recalc` re-credits a period under the current settings.")
+    return out
