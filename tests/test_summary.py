@@ -325,3 +325,89 @@ def test_the_configured_locality_is_used_and_no_locality_means_no_estimate(rvuto
     assert rvutool("config", "set", "locality", "90012").exit_code == 0  # a ZIP in Los Angeles
     shown = rvutool("summary", "--month", "2026-11")
     assert "Estimated Medicare allowed: $60.24" in shown.stdout
+
+
+# ---------------------------------------------------------------- day_totals stay equal to the entries
+def _day_totals_and_entries() -> tuple[list[tuple], list[tuple]]:
+    conn = sqlite3.connect(paths.log_file())
+    try:
+        kept = conn.execute("SELECT service_date, code, no_wrvu_reason, category, entries, units, base_wrvu_c, "
+                            "credited_wrvu_c FROM day_totals ORDER BY 1, 2, 3").fetchall()
+        summed = conn.execute(
+            "SELECT service_date, code, COALESCE(no_wrvu_reason, ''), MIN(category), COUNT(*), SUM(units), "
+            "SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM entries WHERE voided = 0 "
+            "GROUP BY service_date, code, COALESCE(no_wrvu_reason, '') ORDER BY 1, 2, 3").fetchall()
+    finally:
+        conn.close()
+    return kept, summed
+
+
+def _recategorised(export: str, category: str) -> str:
+    """An export whose rows carry another category (the import keeps a file's category)."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(export)))
+    at = rows[0].index("category")
+    for row in rows[1:]:
+        row[at] = category
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+day_dates = st.sampled_from(["2026-11-02", "2026-11-03", "2026-10-30"])
+log_steps = st.lists(st.one_of(
+    st.tuples(st.just("log"), st.lists(st.sampled_from(["99213", "99214", "47562", "20610-50", "D1553"]),
+                                       min_size=1, max_size=3), day_dates),
+    st.tuples(st.just("units"), st.integers(1, 12), st.integers(1, 3)),
+    st.tuples(st.just("date"), st.integers(1, 12), day_dates),
+    st.tuples(st.just("code"), st.integers(1, 12), st.sampled_from(["99215", "47562", "D6092"])),
+    st.tuples(st.just("remove"), st.integers(1, 12)),
+    st.tuples(st.just("remove-encounter"), st.integers(1, 6)),
+    st.tuples(st.just("undo")),
+    st.tuples(st.just("import"), st.sampled_from(["copy", "duplicates", "restore", "recategorised"])),
+    st.tuples(st.just("recalc")),
+), min_size=1, max_size=12)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=log_steps)
+def test_day_totals_follow_every_change(rvutool, home, tmp_path_factory, steps):
+    """The triggers keep day_totals equal to a GROUP BY over the live entries after any series of
+    log, edit, remove, undo, import and recalc commands (commands that fail change nothing)."""
+    for suffix in ("", "-wal", "-shm"):
+        (home / f"log.sqlite3{suffix}").unlink(missing_ok=True)
+    folder = tmp_path_factory.mktemp("exports")
+    rvutool("log", "99213", "47562", "--date", "2026-11-02")
+    for step in steps:
+        kind = step[0]
+        if kind == "log":
+            out = rvutool("log", *step[1], "--date", step[2])
+        elif kind == "units":
+            out = rvutool("edit", str(step[1]), "--units", str(step[2]))
+        elif kind == "date":
+            out = rvutool("edit", str(step[1]), "--date", step[2])
+        elif kind == "code":
+            out = rvutool("edit", str(step[1]), "--code", step[2])
+        elif kind == "remove":
+            out = rvutool("remove", str(step[1]))
+        elif kind == "remove-encounter":
+            out = rvutool("remove", "--encounter", str(step[1]))
+        elif kind == "undo":
+            out = rvutool("undo")
+        elif kind == "recalc":
+            out = rvutool("recalc", "--year", "2026", "--yes")
+        else:
+            target = folder / f"export-{len(list(folder.iterdir()))}.csv"
+            assert rvutool("export", "-o", str(target)).exit_code == 0
+            if step[1] == "recategorised":
+                target.write_text(_recategorised(target.read_text(encoding="utf-8"), "aaa"), encoding="utf-8")
+            flags = {"duplicates": ["--allow-duplicates"], "recategorised": ["--allow-duplicates"],
+                     "restore": ["--restore"]}.get(step[1], [])
+            out = rvutool("import", str(target), *flags)
+        assert out.exit_code in (0, 1), (step, out.stderr)  # done, or refused as a user error
+        kept, summed = _day_totals_and_entries()
+        assert kept == summed, step
+    data = rvutool("summary", "--month", "2026-11", "--by", "code", "--json").json()
+    assert data["entries"] == sum(r[4] for r in summed if r[0].startswith("2026-11"))

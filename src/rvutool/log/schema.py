@@ -4,6 +4,7 @@
     changes      the undo journal: one row per log / edit / remove / import / recalc
     change_rows  before-images of every entry a change touched (NULL before = inserted)
     meta         facts about this log: its random id, the next encounter number
+    day_totals   live entries added up by date, code and no-wRVU reason ('' for none), kept by triggers
 
 `PRAGMA application_id` marks the file as ours; `PRAGMA user_version` is the schema version.
 MIGRATIONS[n] takes a log from version n to n + 1 inside one transaction. Append; never edit
@@ -109,6 +110,57 @@ def _m002_service_keys(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX entries_service_key ON entries (service_key)")
     conn.execute("INSERT OR REPLACE INTO meta (key, value) "
                  "SELECT 'next_encounter', COALESCE(MAX(encounter_id), 0) + 1 FROM entries")
+    _day_totals(conn)
+
+
+# The key of an entry's day_totals row: NULL no-wRVU reasons are kept as '' so the key is unique.
+_KEY = "service_date = {r}.service_date AND code = {r}.code AND no_wrvu_reason = COALESCE({r}.no_wrvu_reason, '')"
+_ADD = """
+    INSERT INTO day_totals (service_date, code, no_wrvu_reason, category, entries, units, base_wrvu_c,
+                            credited_wrvu_c)
+    SELECT NEW.service_date, NEW.code, COALESCE(NEW.no_wrvu_reason, ''), NEW.category, 1, NEW.units,
+           NEW.base_wrvu_c, NEW.credited_wrvu_c WHERE NEW.voided = 0
+    ON CONFLICT (service_date, code, no_wrvu_reason) DO UPDATE SET
+        category = MIN(category, excluded.category), entries = entries + 1, units = units + excluded.units,
+        base_wrvu_c = base_wrvu_c + excluded.base_wrvu_c, credited_wrvu_c = credited_wrvu_c + excluded.credited_wrvu_c;
+"""
+# Triggers run AFTER the change, so the entries table already holds its final state: a row whose
+# smallest category may have left is given the smallest category of the entries still there.
+_SUBTRACT = f"""
+    UPDATE day_totals SET entries = entries - 1, units = units - OLD.units, base_wrvu_c = base_wrvu_c - OLD.base_wrvu_c,
+        credited_wrvu_c = credited_wrvu_c - OLD.credited_wrvu_c WHERE OLD.voided = 0 AND {_KEY.format(r="OLD")};
+    DELETE FROM day_totals WHERE OLD.voided = 0 AND entries = 0 AND {_KEY.format(r="OLD")};
+    UPDATE day_totals SET category = (
+        SELECT MIN(e.category) FROM entries e WHERE e.voided = 0 AND e.service_date = OLD.service_date
+        AND e.code = OLD.code AND COALESCE(e.no_wrvu_reason, '') = COALESCE(OLD.no_wrvu_reason, ''))
+    WHERE OLD.voided = 0 AND category = OLD.category AND {_KEY.format(r="OLD")};
+"""
+_SUMMED = "voided, service_date, code, no_wrvu_reason, category, units, base_wrvu_c, credited_wrvu_c"
+
+
+def _day_totals(conn: sqlite3.Connection) -> None:
+    """Per day, code and no-wRVU reason totals of the live entries, so a summary reads a few thousand
+    rows, not every entry. Triggers keep it in step with every insert, update and delete."""
+    conn.execute("""
+        CREATE TABLE day_totals (
+            service_date TEXT NOT NULL,
+            code TEXT NOT NULL,
+            no_wrvu_reason TEXT NOT NULL,
+            category TEXT NOT NULL,
+            entries INTEGER NOT NULL,
+            units INTEGER NOT NULL,
+            base_wrvu_c INTEGER NOT NULL,
+            credited_wrvu_c INTEGER NOT NULL,
+            PRIMARY KEY (service_date, code, no_wrvu_reason)
+        ) WITHOUT ROWID""")
+    conn.execute("""
+        INSERT INTO day_totals SELECT service_date, code, COALESCE(no_wrvu_reason, ''), MIN(category), COUNT(*),
+            SUM(units), SUM(base_wrvu_c), SUM(credited_wrvu_c)
+        FROM entries WHERE voided = 0 GROUP BY service_date, code, COALESCE(no_wrvu_reason, '')""")
+    conn.execute(f"CREATE TRIGGER day_totals_insert AFTER INSERT ON entries WHEN NEW.voided = 0 BEGIN {_ADD} END")
+    conn.execute(f"CREATE TRIGGER day_totals_delete AFTER DELETE ON entries WHEN OLD.voided = 0 BEGIN {_SUBTRACT} END")
+    conn.execute(f"CREATE TRIGGER day_totals_update AFTER UPDATE OF {_SUMMED} ON entries "
+                 f"WHEN OLD.voided = 0 OR NEW.voided = 0 BEGIN {_SUBTRACT} {_ADD} END")
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_create, _m002_service_keys]

@@ -180,9 +180,8 @@ class SQLiteStore(LogStore):
 
     def day_code_totals(self, start: date, end: date) -> list[DayCodeTotal]:
         rows = self.conn.execute(
-            f"SELECT service_date, code, no_wrvu_reason, MIN(category), COUNT(*), SUM(units), "
-            f"SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM entries WHERE {_LIVE} "
-            f"GROUP BY service_date, code, no_wrvu_reason", _bounds(start, end)).fetchall()
+            "SELECT service_date, code, NULLIF(no_wrvu_reason, ''), category, entries, units, base_wrvu_c, "
+            "credited_wrvu_c FROM day_totals WHERE service_date BETWEEN ? AND ?", _bounds(start, end)).fetchall()
         return [DayCodeTotal(*r) for r in rows]
 
     def distinct_policies(self, start: date, end: date, *, most: int = 2) -> list[str]:
