@@ -68,35 +68,28 @@ def encode_file(header: dict[str, Any], code_lines: list[str]) -> bytes:
 
 def write_atomic(path: Path, payload: bytes, mode: int = 0o644) -> None:
     """Write beside the target, fsync, then rename: readers see the old file or the new one."""
-    import tempfile
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    with _beside(path, mode, "wb") as fh:
+        fh.write(payload)
 
 
 @contextmanager
 def atomic_text(path: Path, mode: int = 0o644) -> Iterator[IO[str]]:
     """Write a text file as it is produced, beside the target; fsync and rename when the block ends
     (readers see the old file or the whole new one; a failure leaves the old one)."""
+    with _beside(path, mode, "w") as fh:
+        yield fh
+
+
+@contextmanager
+def _beside(path: Path, mode: int, how: str) -> Iterator[Any]:
     import tempfile
 
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.chmod(tmp, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        text = {} if "b" in how else {"encoding": "utf-8", "newline": ""}
+        with os.fdopen(fd, how, **text) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
