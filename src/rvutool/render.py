@@ -382,8 +382,8 @@ def _percent(factor: Any) -> str:
 
 _RULE_LABELS = {"multiple-procedure": "multiple procedure", "endoscopy-family": "endoscopy family",
                 "imaging-pc": "imaging PC", "split-care": "split care", "reduced-service": "reduced service",
-                "team-surgery": "team surgery", "co-surgeon": "co-surgeon", "assistant": "assistant", "published-not-payable": "not paid by Medicare",
-                "row": "CMS row"}
+                "team-surgery": "team surgery", "co-surgeon": "co-surgeon", "row": "CMS row",
+                "published-not-payable": "not paid by Medicare"}
 
 
 def adjustment_label(adjustment: dict[str, Any]) -> str | None:
