@@ -24,6 +24,26 @@ def terminal_width() -> int:
     return shutil.get_terminal_size((80, 24)).columns
 
 
+def _pieces(text: str) -> list[str]:
+    """A cell's parts that stay on one line if they can: "2nd procedure 50%, by-report" is two."""
+    return [p for p in text.replace(" · ", " ·\0").replace(", ", ",\0").split("\0") if p]
+
+
+def wrap_text(text: str, width: int) -> list[str]:
+    """Lines of at most `width`, broken after a comma where possible, else between words."""
+    import textwrap
+
+    lines: list[str] = []
+    for piece in _pieces(text):
+        if lines and len(lines[-1]) + 1 + len(piece) <= width:
+            lines[-1] += " " + piece
+        elif lines and len(piece) > 20:  # a long note: fill the line, then go on
+            lines[-1:] = textwrap.wrap(f"{lines[-1]} {piece}", width, break_on_hyphens=False)
+        else:  # a short part (a reason, a flag) starts a line rather than break
+            lines += textwrap.wrap(piece, width, break_on_hyphens=False) or [""]
+    return lines
+
+
 def columns(header: list[str], rows: list[list[str]], right: set[int], footer: list[str] | None = None, *,
             width: int | None = None, wrap: frozenset[int] = frozenset()) -> str:
     """Aligned columns, two spaces apart, without rich: a month of a busy log is thousands of rows,
@@ -32,8 +52,6 @@ def columns(header: list[str], rows: list[list[str]], right: set[int], footer: l
     Within `width`, the `wrap` columns (text, never codes or numbers) wrap inside their column; when
     even that cannot fit, they move under their row, joined by " · ", so no code or number is ever cut.
     """
-    import textwrap
-
     table = [header, *rows, *([footer] if footer else [])]
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     limit = width if width is not None and wrap else None
@@ -41,7 +59,7 @@ def columns(header: list[str], rows: list[list[str]], right: set[int], footer: l
     if limit is not None and sum(widths) + 2 * (len(widths) - 1) > limit:
         room = limit - sum(w for i, w in enumerate(widths) if i not in wrap) - 2 * (len(widths) - 1)
         least = {i: max(len(header[i]), min(12, widths[i]),  # narrower than 12 reads badly: move it under
-                        min(20, max((len(w) for r in table for w in r[i].split()), default=0))) for i in wrap}
+                        min(20, max((len(w) for r in table for w in _pieces(r[i])), default=0))) for i in wrap}
         if sum(least.values()) > room:
             stacked = sorted(wrap)
         else:
@@ -53,8 +71,7 @@ def columns(header: list[str], rows: list[list[str]], right: set[int], footer: l
     indent = " " * (widths[shown[0]] + 2)
 
     def fmt(row: list[str]) -> list[str]:
-        cells = [textwrap.wrap(row[i], widths[i], break_on_hyphens=False) or [""] if i in wrap else [row[i]]
-                 for i in shown]
+        cells = [(wrap_text(row[i], widths[i]) or [""]) if i in wrap else [row[i]] for i in shown]
         lines = []
         for k in range(max(len(c) for c in cells)):
             parts = [c[k] if k < len(c) else "" for c in cells]
@@ -62,8 +79,7 @@ def columns(header: list[str], rows: list[list[str]], right: set[int], footer: l
                                    for i, p in zip(shown, parts, strict=True)).rstrip())
         extra = " · ".join(row[i] for i in stacked if row[i])
         if extra:
-            lines += textwrap.wrap(extra, max(limit - len(indent), 20), initial_indent=indent,
-                                   subsequent_indent=indent, break_on_hyphens=False)
+            lines += [indent + part for part in wrap_text(extra, max(limit - len(indent), 20))]
         return lines
 
     return "".join(line + "\n" for r in table for line in fmt(r))
