@@ -468,6 +468,8 @@ def _others(change: Any) -> None:
     for old, new in change.others:
         line(f"  also re-priced #{new.id} {_item_text(new)} on {new.service_date}: "
              f"{rvu(old.credited_wrvu)} -> {rvu(new.credited_wrvu)} wRVU")
+    if change.others_more:
+        line(f"  and {change.others_more:,} more re-priced entries")
     line(f"Net change: {change.net:+.2f} wRVU.")
 
 

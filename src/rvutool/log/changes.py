@@ -48,6 +48,7 @@ class Change:
     others: list[tuple[Entry, Entry]] = field(default_factory=list)
     net_c: int = 0
     summary: str = ""
+    others_more: int = 0  # other re-priced entries not listed in `others`
 
     @property
     def net(self) -> Any:
@@ -278,27 +279,25 @@ def _remove(tx: LogTransaction, targets: list[Entry], catalog: Catalog | None) -
 def undo(store: LogStore) -> Change:
     with store.transaction() as tx:
         done = tx.undo_last()
-    change = Change("undo", [], summary=f"{done.summary} (made {done.created_at})")
-    for before, after in done.touched:
-        change.net_c += (0 if after is None else _live_credit(after)) - (0 if before is None else _live_credit(before))
-        if before is not None and after is not None and not before.voided and not after.voided \
-                and before.credited_wrvu_c != after.credited_wrvu_c:
-            change.others.append((before, after))
-    return change
+    return Change("undo", [], others=done.repriced, net_c=done.net_c, others_more=done.repriced_more,
+                  summary=f"{done.summary} (made {done.created_at})")
 
 
 # ---------------------------------------------------------------- recalc
 @dataclass
 class RecalcPlan:
-    label: str
-    entries: int
-    new_values: dict[int, tuple[Entry, dict[str, Any]]]  # entry id -> (as saved, new pricing fields)
-    old_total_c: int
-    new_total_c: int
+    """What `recalc` would change: counts, totals and a digest of the entries as saved (no entry is kept,
+    so a million-entry year plans in bounded memory; saving prices them again and checks the digest)."""
 
-    @property
-    def changed(self) -> int:
-        return len(self.new_values)
+    label: str
+    start: date
+    end: date
+    policy: Policy
+    entries: int = 0
+    changed: int = 0
+    old_total_c: int = 0
+    new_total_c: int = 0
+    digest: str = ""
 
 
 def _by_encounter(entries: Iterable[Entry]) -> Iterator[list[Entry]]:
@@ -313,40 +312,62 @@ def _by_encounter(entries: Iterable[Entry]) -> Iterator[list[Entry]]:
         yield group
 
 
+def _recalc_pass(plan: RecalcPlan, entries: Iterable[Entry], catalog: Catalog,
+                 changed: Callable[[Entry, dict[str, Any]], None]) -> str:
+    """Price every encounter again; count, total, and hand each entry that would change to `changed`."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=16)
+    plan.entries = plan.changed = plan.old_total_c = plan.new_total_c = 0
+    for members in _by_encounter(entries):
+        try:
+            fresh = reprice(members, [m.as_item() for m in members], members[0].date, catalog, plan.policy)
+        except RvuError as exc:
+            raise RvuError(f"entry #{members[0].id} ({members[0].service_date}): {exc.message}") from None
+        for member, values in zip(members, fresh, strict=True):
+            plan.entries += 1
+            plan.old_total_c += member.credited_wrvu_c
+            plan.new_total_c += values["credited_wrvu_c"]
+            if any(getattr(member, k) != v for k, v in values.items()):
+                plan.changed += 1
+                digest.update(repr(member).encode("utf-8"))
+                changed(member, values)
+    return digest.hexdigest()
+
+
 def plan_recalc(store: LogStore, start: date, end: date, label: str, policy: Policy,
                 catalog: Catalog | None = None) -> RecalcPlan:
     from rvutool.codes import CachedCatalog
 
-    catalog = catalog or CachedCatalog()  # one dataset read per code for the whole period
-    plan = RecalcPlan(label, 0, {}, 0, 0)
-    with store.transaction() as tx:  # one snapshot of the period
-        for members in _by_encounter(tx.entries(start, end)):
-            try:
-                fresh = reprice(members, [m.as_item() for m in members], members[0].date, catalog, policy)
-            except RvuError as exc:
-                raise RvuError(f"entry #{members[0].id} ({members[0].service_date}): {exc.message}") from None
-            for member, values in zip(members, fresh, strict=True):
-                plan.entries += 1
-                plan.old_total_c += member.credited_wrvu_c
-                plan.new_total_c += values["credited_wrvu_c"]
-                if any(getattr(member, k) != v for k, v in values.items()):
-                    plan.new_values[member.id] = (member, values)
+    plan = RecalcPlan(label, start, end, policy)
+    plan.digest = _recalc_pass(plan, store.entries(start, end), catalog or CachedCatalog(), lambda *_: None)
     return plan
 
 
-def apply_recalc(store: LogStore, plan: RecalcPlan) -> Change:
+def apply_recalc(store: LogStore, plan: RecalcPlan, catalog: Catalog | None = None) -> Change:
+    """Price the period again inside one write transaction and save what changed, batch by batch; if the
+    log changed since the plan was shown, nothing is saved."""
+    from rvutool.codes import CachedCatalog
+
     stamp = now_utc()
+    expected = (plan.entries, plan.changed, plan.old_total_c, plan.new_total_c, plan.digest)
+    summary = (f"recalc of {plan.changed} {plural(plan.changed)} in {plan.label} "
+               f"({from_hundredths(plan.old_total_c)} -> {from_hundredths(plan.new_total_c)} wRVU)")
     with store.transaction() as tx:
-        journal: list[tuple[int, Entry | None]] = []
-        for entry_id, (saved, values) in plan.new_values.items():
-            current = tx.entry(entry_id)
-            if current != saved:
-                raise RvuError("the log changed while recalc was waiting; nothing was changed: run it again")
-            tx.update(entry_id, dict(values, updated_at=stamp))
-            journal.append((entry_id, current))
-        summary = (f"recalc of {len(journal)} {plural(len(journal))} in {plan.label} "
-                   f"({from_hundredths(plan.old_total_c)} -> {from_hundredths(plan.new_total_c)} wRVU)")
-        tx.journal("recalc", summary, journal)
+        change_id = tx.journal("recalc", summary, ())
+        batch: list[tuple[int, Entry | None]] = []
+
+        def save(member: Entry, values: dict[str, Any]) -> None:
+            tx.update(member.id, dict(values, updated_at=stamp))
+            batch.append((member.id, member))
+            if len(batch) >= 1000:
+                tx.journal_rows(change_id, batch)
+                batch.clear()
+
+        digest = _recalc_pass(plan, tx.entries(plan.start, plan.end), catalog or CachedCatalog(), save)
+        tx.journal_rows(change_id, batch)
+        if (plan.entries, plan.changed, plan.old_total_c, plan.new_total_c, digest) != expected:
+            raise RvuError("the log changed while recalc was waiting; nothing was changed: run it again")
     return Change("recalc", [], net_c=plan.new_total_c - plan.old_total_c, summary=summary)
 
 

@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, Any
 from rvutool.errors import NoSuchEntryError, RvuError
 from rvutool.log import connection
 from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
-from rvutool.log.store import DayCodeTotal, LogStore, LogTransaction, PaymentGroup, PolicyCount, Undone
+from rvutool.log.store import (
+    REPRICED_SHOWN,
+    DayCodeTotal,
+    LogStore,
+    LogTransaction,
+    PaymentGroup,
+    PolicyCount,
+    Undone,
+)
 
 if TYPE_CHECKING:
     import sqlite3
@@ -63,8 +71,20 @@ class SQLiteTransaction(LogTransaction):
         return [Entry(*r) for r in rows.fetchall()]
 
     def entries(self, start: date | None = None, end: date | None = None) -> Iterator[Entry]:
-        return _stream(self.db.execute(f"{_SELECT} WHERE {_LIVE} ORDER BY service_date, encounter_id, id",
-                                       _bounds(start, end)))
+        """Page by page, each page a statement of its own, so the caller may change entries between pages."""
+        low, high = _bounds(start, end)
+        after: tuple[str, int, int] = (low, -1, -1)
+        while True:
+            page = self.db.execute(
+                f"{_SELECT} WHERE voided = 0 AND service_date >= ? AND service_date <= ? "
+                "AND (service_date, encounter_id, id) > (?, ?, ?) ORDER BY service_date, encounter_id, id LIMIT ?",
+                (after[0], high, *after, BATCH)).fetchall()
+            for row in page:
+                yield Entry(*row)
+            if len(page) < BATCH:
+                return
+            last = Entry(*page[-1])
+            after = (last.service_date, last.encounter_id, last.id)
 
     def new_encounter(self) -> int:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'next_encounter'").fetchone()
@@ -98,10 +118,14 @@ class SQLiteTransaction(LogTransaction):
             out.update({key: int(n) for key, n in rows.fetchall()})
         return out
 
-    def journal(self, kind: str, summary: str, before: Iterable[tuple[int, Entry | None]]) -> None:
+    def journal(self, kind: str, summary: str, before: Iterable[tuple[int, Entry | None]]) -> int:
         cur = self.db.execute("INSERT INTO changes (kind, summary, created_at) VALUES (?, ?, ?)",
                               (kind, summary, now_utc()))
         change_id = int(cur.lastrowid or 0)
+        self.journal_rows(change_id, before)
+        return change_id
+
+    def journal_rows(self, change_id: int, before: Iterable[tuple[int, Entry | None]]) -> None:
         self.db.executemany(
             "INSERT INTO change_rows (change_id, entry_id, before) VALUES (?, ?, ?)",
             ((change_id, entry_id, None if old is None else json.dumps(old.values())) for entry_id, old in before))
@@ -112,22 +136,43 @@ class SQLiteTransaction(LogTransaction):
         if change is None:
             raise RvuError("nothing to undo: every change in the log has been undone")
         change_id, kind, summary, created_at = change
-        rows = self.db.execute("SELECT entry_id, before FROM change_rows WHERE change_id = ?",
-                               (change_id,)).fetchall()
-        touched: list[tuple[Entry | None, Entry | None]] = []
-        for entry_id, before in rows:
-            now = self.db.execute(f"{_SELECT} WHERE id = ?", (entry_id,)).fetchone()
-            current = Entry(*now) if now is not None else None
-            if before is None:
-                touched.append((current, None))
-            else:
-                old = json.loads(before)
-                self.update(entry_id, {k: old[k] for k in MUTABLE if k in old})
-                touched.append((current, self.entry(entry_id)))
+        done = Undone(kind, summary, created_at, 0)
+        # Entries the change inserted: counted and deleted in one statement each, however many.
+        count, credit = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN e.voided = 0 THEN e.credited_wrvu_c ELSE 0 END), 0) "
+            "FROM change_rows r JOIN entries e ON e.id = r.entry_id WHERE r.change_id = ? AND r.before IS NULL",
+            (change_id,)).fetchone()
+        done.entries, done.net_c = int(count), -int(credit)
         self.db.execute("DELETE FROM entries WHERE id IN "
                         "(SELECT entry_id FROM change_rows WHERE change_id = ? AND before IS NULL)", (change_id,))
+        # Entries it changed: their before-images restored, page by page.
+        last = -1
+        while True:
+            page = self.db.execute("SELECT entry_id, before FROM change_rows WHERE change_id = ? AND before IS NOT "
+                                   "NULL AND entry_id > ? ORDER BY entry_id LIMIT ?",
+                                   (change_id, last, BATCH)).fetchall()
+            for entry_id, before in page:
+                current = self.entry(entry_id)
+                old = json.loads(before)
+                restored = Entry(**{**{k: old[k] for k in MUTABLE if k in old}, "id": entry_id,
+                                    **{k: getattr(current, k) for k in MUTABLE if k not in old}})
+                self.update(entry_id, {k: old[k] for k in MUTABLE if k in old})
+                done.entries += 1
+                done.net_c += _live(restored) - _live(current)
+                if not current.voided and not restored.voided and current.credited_wrvu_c != restored.credited_wrvu_c:
+                    if len(done.repriced) < REPRICED_SHOWN:
+                        done.repriced.append((current, restored))
+                    else:
+                        done.repriced_more += 1
+            if len(page) < BATCH:
+                break
+            last = page[-1][0]
         self.db.execute("UPDATE changes SET undone_at = ? WHERE id = ?", (now_utc(), change_id))
-        return Undone(kind, summary, created_at, len(rows), touched)
+        return done
+
+
+def _live(entry: Entry) -> int:
+    return 0 if entry.voided else entry.credited_wrvu_c
 
 
 class SQLiteStore(LogStore):
@@ -173,7 +218,7 @@ class SQLiteStore(LogStore):
         if encounter is not None:
             sql += " AND encounter_id = ?"
             args.append(encounter)
-        return _stream(self.conn.execute(sql + " ORDER BY service_date, id", args))
+        return _stream(self.conn.execute(sql + " ORDER BY service_date, encounter_id, id", args))
 
     def get(self, entry_id: int) -> Entry:
         return SQLiteTransaction(self.conn).entry(entry_id)

@@ -56,9 +56,14 @@ class Undone:
     kind: str
     summary: str
     created_at: str
-    entries: int
-    # (entry as it was before the undo or None, as it is after or None) for every entry touched
-    touched: list[tuple[Entry | None, Entry | None]] = field(default_factory=list)
+    entries: int  # how many entries the undone change touched
+    net_c: int = 0  # the change in live credited wRVU, in hundredths
+    # live entries whose credit the undo changed (before, after): the first REPRICED_SHOWN, then a count
+    repriced: list[tuple[Entry, Entry]] = field(default_factory=list)
+    repriced_more: int = 0
+
+
+REPRICED_SHOWN = 50
 
 
 class LogTransaction(ABC):
@@ -97,8 +102,12 @@ class LogTransaction(ABC):
         """How many entries carry each service key (live ones, or removed ones too)."""
 
     @abstractmethod
-    def journal(self, kind: str, summary: str, before: Iterable[tuple[int, Entry | None]]) -> None:
-        """Record a change for undo: each touched entry as it was (None: it was inserted)."""
+    def journal(self, kind: str, summary: str, before: Iterable[tuple[int, Entry | None]]) -> int:
+        """Record a change for undo: each touched entry as it was (None: it was inserted); its id."""
+
+    @abstractmethod
+    def journal_rows(self, change_id: int, before: Iterable[tuple[int, Entry | None]]) -> None:
+        """Add more touched entries to a change recorded in this transaction."""
 
     @abstractmethod
     def undo_last(self) -> Undone:
