@@ -439,3 +439,18 @@ def test_an_export_restored_after_undo_is_still_imported_only_once(rvutool, tmp_
     assert "Imported 1 entry" in rvutool("import", str(saved)).stdout
     assert "1 already in the log" in rvutool("import", str(saved)).stdout
     assert len(rvutool("list", "--all", "--json").json()["entries"]) == 1
+
+
+def test_a_long_list_is_written_in_chunks_with_one_header_and_the_whole_total(rvutool, monkeypatch):
+    from rvutool import render
+
+    monkeypatch.setattr(render, "LIST_CHUNK", 3)  # as if the period held more than a chunk
+    for day in range(1, 8):
+        rvutool("log", "99213", "--date", f"2026-03-{day:02d}")
+    out = rvutool("list", "--month", "2026-03")
+    assert out.exit_code == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert sum(line.split()[:2] == ["#", "Date"] for line in lines) == 1
+    assert [line.split()[0] for line in lines if "2026-03-" in line] == [str(i) for i in range(1, 8)]
+    assert "7 entries, 9.10 wRVU credited." in out.stdout  # 7 x 1.30
+    assert len({line.index("2026-03") for line in lines if "2026-03-" in line}) == 1  # one date column

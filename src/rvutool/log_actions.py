@@ -95,16 +95,16 @@ def list_entries(*, month: str | None = None, week: bool = False, year: str | No
     with log.reading() as store:
         entries = iter(()) if store is None else store.entries(period.start, period.end, code=code,
                                                                encounter=number, include_voided=removed)
+        title = period.label if number is None else f"encounter {number}"
         if as_csv:
             render.entries_csv(entries)
-            return 0
-        found = list(entries)
-    title = period.label if number is None else f"encounter {number}"
-    if as_json:
-        total = from_hundredths(sum(e.credited_wrvu_c for e in found if not e.voided))
-        render.print_json({"period": period.to_dict(), "entries": [e.to_dict() for e in found], "total_wrvu": total})
-    else:
-        render.entries_table(found, title, explain=explain)
+        elif as_json:
+            found = list(entries)
+            total = from_hundredths(sum(e.credited_wrvu_c for e in found if not e.voided))
+            render.print_json({"period": period.to_dict(), "entries": [e.to_dict() for e in found],
+                               "total_wrvu": total})
+        else:
+            render.entries_table(entries, title, explain=explain)
     return 0
 
 

@@ -45,15 +45,19 @@ def wrap_text(text: str, width: int) -> list[str]:
 
 
 def columns(header: list[str], rows: list[list[str]], right: set[int], footer: list[str] | None = None, *,
-            width: int | None = None, wrap: frozenset[int] = frozenset()) -> str:
+            width: int | None = None, wrap: frozenset[int] = frozenset(), at_least: list[int] | None = None,
+            show_header: bool = True) -> str:
     """Aligned columns, two spaces apart, without rich: a month of a busy log is thousands of rows,
     and rich's table measures every cell (about a millisecond a row).
 
     Within `width`, the `wrap` columns (text, never codes or numbers) wrap inside their column; when
     even that cannot fit, they move under their row, joined by " · ", so no code or number is ever cut.
+    A long listing comes in chunks: `at_least` keeps a chunk's columns as wide as the first chunk's.
     """
     table = [header, *rows, *([footer] if footer else [])]
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    if at_least is not None:
+        widths = [max(w, least) for w, least in zip(widths, at_least, strict=True)]
     limit = width if width is not None and wrap else None
     stacked: list[int] = []
     if limit is not None and sum(widths) + 2 * (len(widths) - 1) > limit:
@@ -82,7 +86,7 @@ def columns(header: list[str], rows: list[list[str]], right: set[int], footer: l
             lines += [indent + part for part in wrap_text(extra, max(limit - len(indent), 20))]
         return lines
 
-    return "".join(line + "\n" for r in table for line in fmt(r))
+    return "".join(line + "\n" for r in (table if show_header else table[1:]) for line in fmt(r))
 
 
 def _pct(value: Decimal) -> str:

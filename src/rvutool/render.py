@@ -417,38 +417,65 @@ def _why(entry: Any) -> str:
     return ", ".join(labels + flags)
 
 
-def entries_table(entries: list[Any], title: str, *, explain: bool = False) -> None:
-    import textwrap
+LIST_CHUNK = 5000
 
-    if not entries:
+
+def entries_table(entries: Iterable[Any], title: str, *, explain: bool = False) -> None:
+    """The `list` table. A long listing is written chunk by chunk (a million entries never sit in memory),
+    each chunk at least as wide as the first, so the columns stay aligned."""
+    import itertools
+
+    stream = iter(entries)
+    chunk = list(itertools.islice(stream, LIST_CHUNK))
+    if not chunk:
         line(f"No entries in {title}.")
         return
     width = terminal_width()
-    active = [e for e in entries if not e.voided]
-    total = sum((e.credited_wrvu for e in active), Decimal("0.00"))
-    rows = [[str(e.id), e.service_date, e.item_text, str(e.units), rvu(e.credited_wrvu), _why(e),
-             " · ".join(t for t in (e.case_label, e.note) if t)] for e in entries]
-    out = [f"Log: {title}\n",
-           columns(["#", "Date", "Item", "Units", "wRVU", "Flags", "Note"], rows, {0, 3, 4},
-                   ["", "Total", "", "", rvu(total), "", ""], width=width, wrap=frozenset({5, 6}))]
-    count = len(active)
-    out.append(f"{count} {'entry' if count == 1 else 'entries'}, {rvu(total)} wRVU credited.\n")
+    header = ["#", "Date", "Item", "Units", "wRVU", "Flags", "Note"]
+    sys.stdout.write(f"Log: {title}\n")
+    total, count, least, first = Decimal("0.00"), 0, None, True
+    explained: list[Any] = []
+    while chunk:
+        following = list(itertools.islice(stream, LIST_CHUNK))
+        active = [e for e in chunk if not e.voided]
+        total += sum((e.credited_wrvu for e in active), Decimal("0.00"))
+        count += len(active)
+        rows = [[str(e.id), e.service_date, e.item_text, str(e.units), rvu(e.credited_wrvu), _why(e),
+                 " · ".join(t for t in (e.case_label, e.note) if t)] for e in chunk]
+        if least is None:
+            least = [max([len(header[i]), *(len(r[i]) for r in rows)]) for i in range(len(header))]
+            if following:  # a long listing: room for the larger ids and the total to come
+                least[0], least[4] = max(least[0], 7), max(least[4], 9)
+        footer = None if following else ["", "Total", "", "", rvu(total), "", ""]
+        sys.stdout.write(columns(header, rows, {0, 3, 4}, footer, width=width, wrap=frozenset({5, 6}),
+                                 at_least=least, show_header=first))
+        first = False
+        if explain:
+            explained.extend(chunk)
+        chunk = following
+    sys.stdout.write(f"{count} {'entry' if count == 1 else 'entries'}, {rvu(total)} wRVU credited.\n")
     if explain:
-        out.append("How each credit was reached:\n")
-        said = []
-        for entry in entries:
-            said.append(("  ", f"#{entry.id} {_item_text(entry)} ({entry.release}, {entry.setting}): "
-                               f"base {rvu(entry.work_rvu)} x {entry.units} = {rvu(entry.base_wrvu)}"))
-            for adj in entry.adjustment_list:
-                said.append(("      ", f"{adj.get('rule')}: x{adj.get('factor')}  {adj.get('reason')}"))
-            if not entry.adjustment_list:
-                said.append(("      ", f"no adjustment: credited {rvu(entry.credited_wrvu)}"))
-            if entry.no_wrvu_reason:
-                said.append(("      ", f"no CMS work RVU: {entry.no_wrvu_reason}"))
-        for indent, text in said:
-            out.extend(f"{part}\n" for part in textwrap.wrap(
-                text, max(width, 40), initial_indent=indent, subsequent_indent=indent + "  ",
-                break_on_hyphens=False, break_long_words=False))
+        _explain(explained, width)
+
+
+def _explain(entries: list[Any], width: int) -> None:
+    import textwrap
+
+    said = []
+    for entry in entries:
+        said.append(("  ", f"#{entry.id} {_item_text(entry)} ({entry.release}, {entry.setting}): "
+                           f"base {rvu(entry.work_rvu)} x {entry.units} = {rvu(entry.base_wrvu)}"))
+        for adj in entry.adjustment_list:
+            said.append(("      ", f"{adj.get('rule')}: x{adj.get('factor')}  {adj.get('reason')}"))
+        if not entry.adjustment_list:
+            said.append(("      ", f"no adjustment: credited {rvu(entry.credited_wrvu)}"))
+        if entry.no_wrvu_reason:
+            said.append(("      ", f"no CMS work RVU: {entry.no_wrvu_reason}"))
+    out = ["How each credit was reached:\n"]
+    for indent, text in said:
+        out.extend(f"{part}\n" for part in textwrap.wrap(
+            text, max(width, 40), initial_indent=indent, subsequent_indent=indent + "  ",
+            break_on_hyphens=False, break_long_words=False))
     sys.stdout.write("".join(out))
 
 
