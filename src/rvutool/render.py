@@ -24,19 +24,36 @@ if TYPE_CHECKING:
 def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    # markup=False: text from data files and users is never read as rich markup ("[demo project code only]"
+    # stays, "[/]" cannot crash); styles are given as Text objects instead.
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False)
+
+
+_CONTROL = None
+
+
+def clean(text: str) -> str:
+    """Text without terminal control sequences or control characters (tabs and newlines kept), so a file's
+    cell or an argument echoed back can never drive the terminal."""
+    global _CONTROL
+    if _CONTROL is None:
+        import re
+
+        _CONTROL = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-_])?"
+                              r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]|[\ud800-\udfff]")
+    return _CONTROL.sub("", text)
 
 
 def error(message: str) -> None:
-    sys.stderr.write(f"Error: {message}\n")
+    sys.stderr.write(f"Error: {clean(message)}\n")
 
 
 def warning(message: str) -> None:
-    sys.stderr.write(f"Warning: {message}\n")
+    sys.stderr.write(f"Warning: {clean(message)}\n")
 
 
 def note(message: str) -> None:
-    sys.stderr.write(f"Note: {message}\n")
+    sys.stderr.write(f"Note: {clean(message)}\n")
 
 
 def _json_default(value: Any) -> Any:
@@ -118,7 +135,7 @@ def lookup(results: Iterable[LookupResult]) -> None:
         rows += [("Status", f"{v['status']}  {vocab.meaning(vocab.STATUS, v['status'])}"),
                  ("Category", taxonomy.label(row.category))]
         if result.description:
-            rows.append(("Descriptor", result.description))
+            rows.append(("Descriptor", clean(result.description)))
         rows.append(("PE RVU", f"non-facility {_na(v['pe_nonfacility'], row.na('nonfacility'))}"
                                f" · facility {_na(v['pe_facility'], row.na('facility'))}"))
         rows += [("MP RVU", rvu(v["mp"])),
@@ -137,7 +154,7 @@ def lookup(results: Iterable[LookupResult]) -> None:
             rows.append(("Locality", _locality_text(result.locality)))
         rows += [(f"-{mod}", meaning) for mod, meaning in result.modifier_notes]
         rows += [(Text("Warning", style="yellow"), text) for text in result.warnings]
-        title = f"[bold]{result.item.code}{''.join('-' + m for m in result.item.modifiers)}[/bold]"
+        title = Text(f"{result.item.code}{''.join('-' + m for m in result.item.modifiers)}", style="bold")
         subtitle = f"{row.release.id} · CY{row.release.year}"
         console.print(Panel(_grid(console, rows, shared), title=title, title_align="left", subtitle=subtitle,
                             subtitle_align="right", expand=False))
@@ -221,7 +238,7 @@ def search(result: SearchResult) -> None:
         where = taxonomy.label(row.category) + (f" · {hit.topic}" if hit.topic else "")
         cells: list[Any] = [hit.code, work, where]
         if described:
-            cells.append(hit.description or "")
+            cells.append(clean(hit.description or ""))
         table.add_row(*cells)
     console.print(table)
     shown, total = len(result.hits), result.total
@@ -341,13 +358,13 @@ def calc(encounter: PricedEncounter) -> None:
             cells.append(money(line.payment))
         table.add_row(*cells)
     console.print(table)
-    console.print(f"wRVU as entered {rvu(encounter.base_wrvu)} · credited "
-                  f"[bold]{rvu(encounter.credited_wrvu)}[/bold]")
+    console.print(Text.assemble(f"wRVU as entered {rvu(encounter.base_wrvu)} · credited ",
+                                (rvu(encounter.credited_wrvu), "bold")))
     if priced:
         loc, cf = encounter.options.locality, encounter.conversion_factor
-        console.print(f"Estimated Medicare allowed, {loc.label}, {setting}, CF {cf.label}: "
-                      f"[bold]{money(encounter.payment)}[/bold] (before the same-encounter rules "
-                      f"{money(encounter.base_payment)})")
+        console.print(Text.assemble(f"Estimated Medicare allowed, {loc.label}, {setting}, CF {cf.label}: ",
+                                    (money(encounter.payment), "bold"),
+                                    f" (before the same-encounter rules {money(encounter.base_payment)})"))
     changed = encounter.policy.differences()
     policy = ("Medicare defaults" if not changed
               else "Medicare defaults except " + ", ".join(f"{k}={v}" for k, v in changed.items()))
@@ -357,7 +374,7 @@ def calc(encounter: PricedEncounter) -> None:
 # ---------------------------------------------------------------- the procedure log (log, list, edit, remove,
 # undo, recalc, import)
 def line(text: str) -> None:
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(clean(text) + "\n")
 
 
 def confirm(question: str) -> bool:
@@ -610,7 +627,7 @@ def summary(s: Any, *, show_groups: bool = False, chart: bool = False) -> None:
     console = _console()
     period = s.period
     span = "" if period.kind in {"all", "range", "week", "fiscal-year"} else f" ({period.start} to {period.end})"
-    console.print(f"[bold]Summary: {period.label}{span}[/bold]")
+    console.print(Text(f"Summary: {period.label}{span}", style="bold"))
     if not s.log_exists:
         console.print("Nothing logged yet: there is no log file. `rvutool log 99213` starts one.")
     elif not s.totals.entries:
