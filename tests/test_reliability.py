@@ -7,6 +7,7 @@ the test's own RVUTOOL_HOME.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import signal
 import sqlite3
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -22,8 +24,9 @@ from rvutool.log import schema
 
 
 def cli(*args: str, check: bool = False, **kwargs) -> subprocess.CompletedProcess:
+    kwargs.setdefault("env", dict(os.environ))
     done = subprocess.run([sys.executable, "-m", "rvutool", *args], capture_output=True, text=True,
-                          env=dict(os.environ), timeout=120, **kwargs)
+                          timeout=120, **kwargs)
     if check:
         assert done.returncode == 0, done.stderr
     return done
@@ -197,17 +200,75 @@ def test_a_log_from_a_newer_rvutool_is_refused(home):
     assert paths.log_file().read_bytes() == before
 
 
-def test_a_version_0_log_migrates(home):
-    """Version 0: the file exists (ours, by application id) but holds no schema yet."""
+def test_a_file_with_rvutools_mark_but_no_tables_is_refused_untouched(home):
+    """rvutool sets its application id in the transaction that makes the tables: an id alone is not ours."""
     home.mkdir(parents=True)
     with sqlite3.connect(paths.log_file()) as db:
         db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
-    assert cli("list", "--all", "--json").returncode == 0  # read as empty, untouched
-    done = cli("log", "99213", "--json")
-    assert done.returncode == 0, done.stderr
+    before = paths.log_file().read_bytes()
+    for args in (["list", "--all"], ["log", "99213"], ["summary"]):
+        done = cli(*args)
+        assert done.returncode == 1 and "no log tables" in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+    assert paths.log_file().read_bytes() == before
+
+
+def test_a_newer_log_with_unmerged_wal_frames_is_refused_without_merging_them(home):
+    cli("log", "99213", check=True)
+    holder = sqlite3.connect(paths.log_file(), isolation_level=None)
+    holder.execute("PRAGMA wal_autocheckpoint = 0")
+    holder.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")  # lands in the WAL only
+    wal = paths.log_file().with_name("log.sqlite3-wal")
+    main_before, wal_before = paths.log_file().read_bytes(), wal.read_bytes()
+    assert wal_before
+    for args in (["log", "99214"], ["list", "--all"]):
+        done = cli(*args)
+        assert done.returncode == 1 and "newer rvutool" in done.stderr, done.stderr
+    assert paths.log_file().read_bytes() == main_before and wal.read_bytes() == wal_before
+    holder.close()
+
+
+@contextmanager
+def read_only_view(folder, tmp_path):
+    """The folder as a read-only file system (a backup mount, a snapshot): a read-only bind mount when
+    running as root (root writes through permissions), else a folder without write permission."""
+    if os.geteuid() != 0:
+        os.chmod(folder, 0o555)
+        try:
+            yield folder
+        finally:
+            os.chmod(folder, 0o700)
+        return
+    view = tmp_path / "read-only-view"
+    view.mkdir()
+    if subprocess.run(["mount", "--bind", "-o", "ro", str(folder), str(view)], capture_output=True).returncode:
+        pytest.skip("cannot make a read-only mount here")
+    try:
+        yield view
+    finally:
+        subprocess.run(["umount", str(view)], check=True)
+
+
+def test_a_log_in_a_read_only_folder_can_be_read(home, tmp_path):
+    """list, summary and export work on a log nobody can write; logging says why it cannot, in one line."""
+    cli("log", "99213", "--date", "2026-01-05", check=True)
     with sqlite3.connect(paths.log_file()) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
-    assert count() == 1
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for name in ("log.sqlite3-wal", "log.sqlite3-shm"):
+        paths.log_file().with_name(name).unlink(missing_ok=True)
+    with read_only_view(home, tmp_path) as view:
+        env = dict(os.environ, RVUTOOL_HOME=str(view))
+        listed = cli("list", "--all", "--json", env=env)
+        assert listed.returncode == 0, listed.stderr
+        assert [e["code"] for e in json.loads(listed.stdout)["entries"]] == ["99213"]
+        summary = cli("summary", "--year", "2026", "--json", env=env)
+        assert summary.returncode == 0 and json.loads(summary.stdout)["total_wrvu"] == 1.30, summary.stderr
+        exported = cli("export", env=env)
+        assert exported.returncode == 0 and "99213" in exported.stdout, exported.stderr
+        refused = cli("log", "99214", env=env)
+        assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+        assert "internal error" not in refused.stderr
+    assert sorted(p.name for p in home.iterdir()) == ["log.sqlite3"]
 
 
 def _future_step(conn):

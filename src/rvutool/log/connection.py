@@ -91,11 +91,17 @@ def _guarded_factory() -> type:
     return GuardedConnection
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, *, read_only: bool = False, immutable: bool = False) -> sqlite3.Connection:
+    """A connection; `read_only` opens the file so that nothing (not even a WAL checkpoint) can write
+    to it, and `immutable` reads a log on a read-only folder, where SQLite cannot make its -shm file."""
     import sqlite3
+    from urllib.parse import quote
 
+    target = str(path)
+    if read_only:
+        target = f"file:{quote(str(path.resolve()))}?mode=ro" + ("&immutable=1" if immutable else "")
     with sql_errors(path):
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
+        conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None, uri=read_only,
                                factory=_guarded_factory())
         conn.path = path  # type: ignore[attr-defined]
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
@@ -110,6 +116,12 @@ def inspect(conn: sqlite3.Connection, path: Path) -> int:
         app_id, version, objects = conn.execute(
             "SELECT (SELECT application_id FROM pragma_application_id), "
             "(SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)").fetchone()
+    if app_id == schema.APPLICATION_ID and (version == 0 or objects == 0):
+        # rvutool sets its id in the same transaction as the tables: an id without them is not ours
+        raise CorruptLogError(
+            f"the log {path} carries rvutool's mark but no log tables: it is damaged or was made by another "
+            "program; it was left untouched: keep a copy, and move it aside to start a new log"
+        )
     if app_id != schema.APPLICATION_ID:
         if app_id == 0 and version == 0 and objects == 0:
             return 0  # an empty file: created by us a moment ago, or left by a crash before the first commit
@@ -169,6 +181,8 @@ def open_writable() -> sqlite3.Connection:
         pass
     except OSError as exc:
         raise RvuError(f"cannot create the log {path}: {exc.strerror or exc}") from None
+    if path.stat().st_size:
+        inspect_read_only(path)  # refuse a foreign or newer file before a writer could touch its WAL
     conn = connect(path)
     try:
         if inspect(conn, path) < schema.SCHEMA_VERSION:
@@ -180,13 +194,35 @@ def open_writable() -> sqlite3.Connection:
     return conn
 
 
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    try:
+        conn = connect(path, read_only=True)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except RvuError:
+        if os.access(path.parent, os.W_OK):
+            raise
+    # A read-only folder (a backup mount, a snapshot): SQLite cannot make the -shm file it needs, and no
+    # writer can be at work there, so read the file as it stands.
+    return connect(path, read_only=True, immutable=True)
+
+
+def inspect_read_only(path: Path) -> int:
+    conn = _open_read_only(path)
+    try:
+        return inspect(conn, path)
+    finally:
+        conn.close()
+
+
 def open_readable() -> sqlite3.Connection | None:
-    """A query-only connection to the log; None when there is none (nothing is created)."""
+    """A read-only connection to the log; None when there is none (nothing is created). Reading commands
+    work on a log they cannot write (a read-only folder or file)."""
     path = paths.log_file()
     if not path.exists():
         return None
     _not_a_directory(path)
-    conn = connect(path)
+    conn = _open_read_only(path)
     try:
         version = inspect(conn, path)
     except BaseException:
@@ -197,6 +233,6 @@ def open_readable() -> sqlite3.Connection | None:
         if version == 0:
             return None  # an empty file: nothing logged yet
         conn = open_writable()  # an older schema: migrate once, then read
-    with sql_errors(path):
-        conn.execute("PRAGMA query_only = ON")
+        with sql_errors(path):
+            conn.execute("PRAGMA query_only = ON")
     return conn
