@@ -216,23 +216,21 @@ def inspect_read_only(path: Path) -> int:
 
 
 def open_readable() -> sqlite3.Connection | None:
-    """A read-only connection to the log; None when there is none (nothing is created). Reading commands
-    work on a log they cannot write (a read-only folder or file)."""
+    """A query-only connection to the log; None when there is none (nothing is created). The file is
+    inspected read-only first; a log nobody may write (a read-only folder or file) is read as it stands."""
     path = paths.log_file()
     if not path.exists():
         return None
     _not_a_directory(path)
-    conn = _open_read_only(path)
-    try:
-        version = inspect(conn, path)
-    except BaseException:
-        conn.close()
-        raise
+    version = inspect_read_only(path)
+    if version == 0:
+        return None  # an empty file: nothing logged yet
     if version < schema.SCHEMA_VERSION:
-        conn.close()
-        if version == 0:
-            return None  # an empty file: nothing logged yet
         conn = open_writable()  # an older schema: migrate once, then read
-        with sql_errors(path):
-            conn.execute("PRAGMA query_only = ON")
+    elif os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+        conn = connect(path)  # so SQLite tidies its -wal and -shm files away when done
+    else:
+        return _open_read_only(path)
+    with sql_errors(path):
+        conn.execute("PRAGMA query_only = ON")
     return conn
