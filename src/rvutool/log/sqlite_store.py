@@ -72,6 +72,12 @@ class SQLiteTransaction(LogTransaction):
         self.db.execute("UPDATE meta SET value = ? WHERE key = 'next_encounter'", (str(number + 1),))
         return number
 
+    def new_encounters(self, count: int) -> list[int]:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'next_encounter'").fetchone()
+        first = int(row[0])
+        self.db.execute("UPDATE meta SET value = ? WHERE key = 'next_encounter'", (str(first + count),))
+        return list(range(first, first + count))
+
     def insert(self, values: dict[str, Any]) -> int:
         cur = self.db.execute(_INSERT, [values[c] for c in MUTABLE])
         return int(cur.lastrowid or 0)
@@ -219,6 +225,6 @@ def open_for_reading() -> SQLiteStore | None:
     return None if conn is None else SQLiteStore(conn, conn.path)  # type: ignore[attr-defined]
 
 
-def open_for_writing() -> SQLiteStore:
-    conn = connection.open_writable()
+def open_for_writing(path: Path | None = None) -> SQLiteStore:
+    conn = connection.open_writable(path)
     return SQLiteStore(conn, conn.path)  # type: ignore[attr-defined]

@@ -80,6 +80,10 @@ class LogTransaction(ABC):
     def new_encounter(self) -> int:
         """A fresh encounter number, never handed out before (not even by an undone change)."""
 
+    def new_encounters(self, count: int) -> list[int]:
+        """`count` fresh encounter numbers at once."""
+        return [self.new_encounter() for _ in range(count)]
+
     @abstractmethod
     def insert(self, values: dict[str, Any]) -> int:
         """Insert one entry (every field but id); its new id."""
