@@ -263,8 +263,12 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
     def into(target: Path | None) -> None:
         with log.open_for_writing(target) as store, render.progress(None if big else 0,
                                                                     f"Importing from {path.name}") as step:
+            if target is not None:
+                store.filling()
             changes.apply_import(store, source.groups, outcome, allow_duplicates=allow_duplicates,
                                  restore=restore, progress=step)
+            if target is not None:
+                store.filled()
             store.checkpoint()
 
     if not dry_run and not exists:

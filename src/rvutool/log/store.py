@@ -114,6 +114,14 @@ class LogStore(ABC):
 
     where: str  # names the log in messages (a file path, a database)
 
+    def filling(self) -> None:
+        """The store is a new log no one else sees yet: it may trade safety for speed until `filled`."""
+        return None
+
+    def filled(self) -> None:
+        """Back to the ordinary, safe settings."""
+        return None
+
     @abstractmethod
     def close(self) -> None: ...
 
