@@ -32,6 +32,11 @@ class Case:
     floor_argv: list[str]
     goal: float
     setup: Callable[[dict[str, str]], None] | None = None
+    # A figure case (big files): seconds and peak RSS against absolute limits, not a floor ratio.
+    limit_s: float | None = None
+    limit_mb: float | None = None
+    before_each: Callable[[dict[str, str]], dict[str, str]] | None = None  # the env of one run
+    runs: int | None = None  # at most this many runs (a big import takes a while)
 
 
 def rvutool_cmd() -> list[str]:
@@ -77,6 +82,33 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
+def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one run of cmd, from its own rusage (os.wait4)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = proc.stderr.read() if proc.stderr else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {stderr.decode()[:300]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def figure(case: Case, env: dict[str, str], runs: int) -> bool:
+    seconds, peak = [], 0.0
+    for _ in range(min(runs, case.runs or runs)):
+        run_env = case.before_each(env) if case.before_each else env
+        wall, rss = measured(rvutool_cmd() + [a.format(**run_env) for a in case.argv], run_env)
+        seconds.append(wall)
+        peak = max(peak, rss)
+    mine = statistics.median(seconds)
+    ok = (case.limit_s is None or mine <= case.limit_s) and (case.limit_mb is None or peak <= case.limit_mb)
+    goal = " ".join(f"<= {v:g} {u}" for v, u in ((case.limit_s, "s"), (case.limit_mb, "MB")) if v is not None)
+    print(f"{case.name:<38} {mine:>8.2f}s {peak:>7.0f}MB {'':>6} {goal} {'ok' if ok else 'MISSED'}", flush=True)
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
@@ -97,6 +129,9 @@ def main() -> int:
         for case in cases:
             if case.setup:
                 case.setup(env)
+            if case.limit_s is not None or case.limit_mb is not None:
+                missed += not figure(case, env, args.runs)
+                continue
             ours, floor = [], []
             cmd, floor_cmd = rvutool_cmd() + case.argv, [sys.executable, str(FLOOR), *case.floor_argv]
             timed(cmd, env), timed(floor_cmd, env)  # warm the page cache

@@ -53,5 +53,61 @@ def _big_log(n: int):
 CASES += [
     # Goals from the summary issue: 1.25x the stack floor at 100k entries, 3x at 1M.
     Case("summary --year (100k entries)", ["summary", "--year", "2026"], ["summary"], 1.25, _big_log(100_000)),
-    Case("summary --year (1M entries)", ["summary", "--year", "2026"], ["summary"], 3.0, _big_log(1_000_000)),
+    Case("summary --year (1M entries)", ["summary", "--year", "2026"], ["summary"], 1.5, _big_log(1_000_000)),
+]
+
+
+# ---------------------------------------------------------------- big files: seconds and peak RSS
+# Export writes the whole big log; import reads an export of it (up to today: a file's future dates
+# are refused) into an empty RVUTOOL_HOME each run; list prints one month.
+def _scratch(env: dict[str, str]) -> str:
+    import os
+
+    folder = os.path.join(env["RVUTOOL_HOME"], "bench-files")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def _with_export(n: int):
+    import subprocess
+    import sys
+    from datetime import date
+
+    make_log = _big_log(n)
+
+    def setup(env: dict[str, str]) -> None:
+        make_log(env)
+        out = f"{_scratch(env)}/import-{n}.csv"
+        subprocess.run([sys.executable, "-m", "rvutool", "export", "--to", date.today().isoformat(), "-o", out],
+                       env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    return setup
+
+
+def _empty_home(n: int):
+    import shutil
+
+    def before_each(env: dict[str, str]) -> dict[str, str]:
+        home = f"{_scratch(env)}/empty-home"
+        shutil.rmtree(home, ignore_errors=True)
+        return dict(env, RVUTOOL_HOME=home, FILE=f"{_scratch(env)}/import-{n}.csv")
+
+    return before_each
+
+
+def _export_to(env: dict[str, str]) -> dict[str, str]:
+    return dict(env, FILE=f"{_scratch(env)}/export.csv")
+
+
+CASES += [
+    Case("export -o FILE (300k entries)", ["export", "-o", "{FILE}"], [], 0, _big_log(300_000),
+         limit_s=6, limit_mb=150, before_each=_export_to, runs=3),
+    Case("import FILE, new log (300k entries)", ["import", "{FILE}"], [], 0, _with_export(300_000),
+         limit_s=12, limit_mb=200, before_each=_empty_home(300_000), runs=3),
+    Case("list --month 2026-06 (300k entries)", ["list", "--month", "2026-06"], [], 0, _big_log(300_000),
+         limit_s=0.6, runs=5),
+    Case("export -o FILE (1M entries)", ["export", "-o", "{FILE}"], [], 0, _big_log(1_000_000),
+         limit_s=20, before_each=_export_to, runs=1),
+    Case("import FILE, new log (1M entries)", ["import", "{FILE}"], [], 0, _with_export(1_000_000),
+         limit_s=40, before_each=_empty_home(1_000_000), runs=1),
 ]

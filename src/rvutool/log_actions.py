@@ -5,6 +5,7 @@ package, output is render.py. Each function returns an exit status.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -242,7 +243,7 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
                 group_by_date: bool = False) -> int:
     from pathlib import Path
 
-    from rvutool import dates, inputs, log
+    from rvutool import dates, inputs, log, paths
     from rvutool.log import changes, exchange
 
     path = Path(file).expanduser()
@@ -257,17 +258,40 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
         if dry_run:
             changes.apply_import(store, source.groups, outcome, allow_duplicates=allow_duplicates,
                                  restore=restore, dry_run=True)
-    if not dry_run and not exists:
-        # No log yet: check the whole file before creating one, so a bad file leaves no trace.
-        changes.apply_import(None, source.groups, changes.ImportOutcome(path.name, source.fmt), dry_run=True)
-        ctx.skipped.clear()
-        source = exchange.open_source(path, ctx)
-    if not dry_run:
-        big = path.stat().st_size > 256_000  # a progress note only where an import takes a while
-        with log.open_for_writing() as store, render.progress(None if big else 0, f"Importing from {path.name}") \
-                as step:
+    big = path.stat().st_size > 256_000  # a progress note only where an import takes a while
+
+    def into(target: Path | None) -> None:
+        with log.open_for_writing(target) as store, render.progress(None if big else 0,
+                                                                    f"Importing from {path.name}") as step:
+            if target is not None:
+                store.filling()
             changes.apply_import(store, source.groups, outcome, allow_duplicates=allow_duplicates,
                                  restore=restore, progress=step)
+            if target is not None:
+                store.filled()
+            store.checkpoint()
+
+    if not dry_run and not exists:
+        # No log yet: build it beside where it goes and link it into place only when the whole
+        # file went in, so a bad file leaves no trace (and a log made meanwhile is never replaced).
+        final = paths.log_file()
+        paths.ensure_private_dir(final.parent)
+        scratch = final.with_name(f".{final.name}.import-{os.getpid()}")
+        try:
+            into(scratch)
+            try:
+                os.link(scratch, final)
+            except FileExistsError:  # another command created the log meanwhile: import into it
+                ctx.skipped.clear()
+                source = exchange.open_source(path, ctx)
+                outcome = changes.ImportOutcome(source=path.name, fmt=source.fmt, columns=source.columns,
+                                                skipped=ctx.skipped)
+                into(None)
+        finally:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                scratch.with_name(scratch.name + suffix).unlink(missing_ok=True)
+    elif not dry_run:
+        into(None)
     for problem in ctx.skipped:
         render.warning(f"skipped {problem}")
     if source.columns is not None:

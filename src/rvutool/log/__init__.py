@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rvutool.log.store import LogStore
 
 
@@ -30,11 +32,12 @@ def open_for_reading() -> LogStore | None:
     return sqlite_store.open_for_reading()
 
 
-def open_for_writing() -> LogStore:
-    """The log, for changing: created (private to the user) when absent, migrated when older."""
+def open_for_writing(path: Path | None = None) -> LogStore:
+    """The log, for changing: created (private to the user) when absent, migrated when older.
+    `path`: a log file elsewhere (an import builds a new log beside the real one, then links it)."""
     from rvutool.log import sqlite_store
 
-    return sqlite_store.open_for_writing()
+    return sqlite_store.open_for_writing(path)
 
 
 @contextmanager

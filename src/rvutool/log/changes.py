@@ -414,6 +414,7 @@ def apply_import(store: LogStore | None, encounters: Iterable[list[dict[str, Any
                 found = source.held(fresh, include_voided=not restore) if source is not None else {}
                 held.update({k: found.get(k, 0) for k in fresh})
             rows: list[dict[str, Any]] = []
+            groups: list[list[dict[str, Any]]] = []
             for group in pending:
                 kept = []
                 for row in group:
@@ -423,7 +424,10 @@ def apply_import(store: LogStore | None, encounters: Iterable[list[dict[str, Any
                     else:
                         kept.append(row)
                 if kept:
-                    number = tx.new_encounter() if tx is not None else 0
+                    groups.append(kept)
+            numbers = tx.new_encounters(len(groups)) if tx is not None and groups else [0] * len(groups)
+            for number, kept in zip(numbers, groups, strict=True):
+                if kept:
                     for row in kept:
                         row.update(encounter_id=number, created_at=row.get("created_at") or stamp,
                                    updated_at=row.get("updated_at") or stamp)

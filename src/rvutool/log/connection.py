@@ -170,9 +170,10 @@ def _not_a_directory(path: Path) -> None:
         raise RvuError(f"cannot open the log {path}: it is a directory")
 
 
-def open_writable() -> sqlite3.Connection:
-    """A connection to the log (created 0600 in a 0700 directory when absent), migrated."""
-    path = paths.log_file()
+def open_writable(path: Path | None = None) -> sqlite3.Connection:
+    """A connection to the log (created 0600 in a 0700 directory when absent), migrated; `path`
+    opens a log other than the user's (a new log being filled before it is moved into place)."""
+    path = path or paths.log_file()
     paths.ensure_private_dir(path.parent)
     _not_a_directory(path)
     try:

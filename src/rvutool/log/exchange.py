@@ -190,60 +190,113 @@ def _json_cell(value: Any, name: str) -> str:
     return json.dumps(value, sort_keys=kind is dict)
 
 
-def own_record(rec: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
-    """Validate one exported entry and turn it into stored values (its snapshot is kept)."""
-    from rvutool import dates, items, taxonomy
-    from rvutool.rules import SETTINGS
+_CHECKED: dict[tuple[str, str], Any] = {}
 
-    def text(name: str) -> str:
-        value = rec.get(name)
-        return "" if value is None else str(value).strip()
+
+def _checked(kind: str, text: str, check: Callable[[str], Any]) -> Any:
+    """check(text), remembered: an export repeats the same dates, codes and amounts on many rows."""
+    key = (kind, text)
+    found = _CHECKED.get(key, _CHECKED)
+    if found is _CHECKED:
+        found = check(text)  # a bad value raises, and is not remembered
+        if len(_CHECKED) < 50_000:
+            _CHECKED[key] = found
+    return found
+
+
+def _check_date(text: str) -> date:
+    from rvutool import dates
 
     try:
-        on = dates.parse_date(text("date"))
+        return dates.parse_date(text)
     except RvuError as exc:
         raise ValueError(exc.message) from None
-    if on > ctx.today:
-        raise ValueError(f"{on} is in the future")
-    code = items.check_code(text("code"))
-    mods = tuple(items.check_modifier(m) for m in text("modifiers").split("-") if m)
-    units_text = text("units")
-    if not (units_text.isascii() and units_text.isdigit()) or not 1 <= int(units_text) <= items.MAX_UNITS:
-        raise ValueError(f"units {units_text!r} must be a whole number from 1 to {items.MAX_UNITS}")
-    release = text("release").upper()
+
+
+def _check_modifiers(text: str) -> str:
+    from rvutool import items
+
+    return "-".join(items.check_modifier(m) for m in text.split("-") if m)
+
+
+def _check_units(text: str) -> int:
+    from rvutool import items
+
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= items.MAX_UNITS:
+        raise ValueError(f"units {text!r} must be a whole number from 1 to {items.MAX_UNITS}")
+    return int(text)
+
+
+def _check_release(text: str) -> str:
+    release = text.upper()
     if not release or len(release) > 12 or not release.isascii() or not release.isalnum():
         raise ValueError(f"release {release!r} is not a CMS release id such as RVU26C")
-    setting = text("setting") or "facility"
+    return release
+
+
+def _check_setting(text: str) -> str:
+    from rvutool.rules import SETTINGS
+
+    setting = text or "facility"
     if setting not in SETTINGS:
         raise ValueError(f"setting {setting!r} must be facility or nonfacility")
-    note, case = rec.get("note") or None, rec.get("case") or None
+    return setting
+
+
+def _check_stamp(text: str) -> str:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a timestamp") from None
+    return text
+
+
+def own_record(rec: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
+    """Validate one exported entry and turn it into stored values (its snapshot is kept)."""
+    from rvutool import items, taxonomy
+
+    get = rec.get
+
+    def text(name: str) -> str:
+        value = get(name)
+        return "" if value is None else str(value).strip()
+
+    on = _checked("date", text("date"), _check_date)
+    if on > ctx.today:
+        raise ValueError(f"{on} is in the future")
+    code = _checked("code", text("code"), items.check_code)
+    note, case = get("note") or None, get("case") or None
     for name, value in (("note", note), ("case", case)):
         if value is not None:
             check_text(str(value), name, ctx)
     source = text("source") or "import"
+    category = text("category")
     row = {
-        "service_date": on.isoformat(), "code": code, "modifiers": "-".join(mods), "units": int(units_text),
-        "release": release, "category": text("category") or taxonomy.category_of(code),
-        "work_rvu_c": _amount(text("work_rvu") or "0", "work_rvu"),
-        "base_wrvu_c": _amount(text("base_wrvu"), "base_wrvu"),
-        "credited_wrvu_c": _amount(text("credited_wrvu"), "credited_wrvu"),
+        "service_date": on.isoformat(), "code": code,
+        "modifiers": _checked("modifiers", text("modifiers"), _check_modifiers),
+        "units": _checked("units", text("units"), _check_units),
+        "release": _checked("release", text("release"), _check_release),
+        "category": category or _checked("category", code, taxonomy.category_of),
+        "work_rvu_c": _checked("work_rvu", text("work_rvu") or "0", lambda t: _amount(t, "work_rvu")),
+        "base_wrvu_c": _checked("base_wrvu", text("base_wrvu"), lambda t: _amount(t, "base_wrvu")),
+        "credited_wrvu_c": _checked("credited_wrvu", text("credited_wrvu"), lambda t: _amount(t, "credited_wrvu")),
         "no_wrvu_reason": text("no_wrvu_reason") or None,
-        "flags": _json_cell(rec.get("flags", "[]"), "flags"),
-        "adjustments": _json_cell(rec.get("adjustments", "[]"), "adjustments"),
-        "policy": _json_cell(rec.get("policy", "{}"), "policy"),
-        "setting": setting,
-        "options": _json_cell(rec.get("options", "{}"), "options"),
+        "flags": _json_cell(get("flags", "[]"), "flags"),
+        "adjustments": _json_cell(get("adjustments", "[]"), "adjustments"),
+        "policy": _json_cell(get("policy", "{}"), "policy"),
+        "setting": _checked("setting", text("setting"), _check_setting),
+        "options": _json_cell(get("options", "{}"), "options"),
         "note": None if note is None else str(note), "case_label": None if case is None else str(case),
         "voided": 0, "source": source if source in {"cli", "import"} else "import",
         "created_at": None, "updated_at": None,
     }
     for stamp in ("created_at", "updated_at"):
-        if text(stamp):
+        value = text(stamp)
+        if value:
             try:
-                datetime.fromisoformat(text(stamp))
+                row[stamp] = _checked("stamp", value, _check_stamp)
             except ValueError:
-                raise ValueError(f"{stamp} {text(stamp)!r} is not a timestamp") from None
-            row[stamp] = text(stamp)
+                raise ValueError(f"{stamp} {value!r} is not a timestamp") from None
     return row
 
 

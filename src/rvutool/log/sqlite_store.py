@@ -92,6 +92,12 @@ class SQLiteTransaction(LogTransaction):
         self.db.execute("UPDATE meta SET value = ? WHERE key = 'next_encounter'", (str(number + 1),))
         return number
 
+    def new_encounters(self, count: int) -> list[int]:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'next_encounter'").fetchone()
+        first = int(row[0])
+        self.db.execute("UPDATE meta SET value = ? WHERE key = 'next_encounter'", (str(first + count),))
+        return list(range(first, first + count))
+
     def insert(self, values: dict[str, Any]) -> int:
         cur = self.db.execute(_INSERT, [values[c] for c in MUTABLE])
         return int(cur.lastrowid or 0)
@@ -99,7 +105,8 @@ class SQLiteTransaction(LogTransaction):
     def insert_many(self, rows: Iterable[dict[str, Any]]) -> list[int]:
         first = int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM entries").fetchone()[0])
         self.db.executemany(_INSERT, ([row[c] for c in MUTABLE] for row in rows))
-        return [int(r[0]) for r in self.db.execute("SELECT id FROM entries WHERE id > ? ORDER BY id", (first,))]
+        rows = self.db.execute("SELECT id FROM entries WHERE id > ? ORDER BY id", (first,)).fetchall()
+        return [int(r[0]) for r in rows]
 
     def update(self, entry_id: int, values: dict[str, Any]) -> None:
         names = [c for c in values if c in MUTABLE]
@@ -189,6 +196,27 @@ class SQLiteStore(LogStore):
         with connection.sql_errors(self.path):
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    def filling(self) -> None:
+        """A new log no one else sees yet (thrown away if the command fails): no journal, no syncs,
+        a large page cache, until `filled`."""
+        with connection.sql_errors(self.path):
+            self.conn.execute("PRAGMA journal_mode = MEMORY")
+            self.conn.execute("PRAGMA synchronous = OFF")
+            self.conn.execute("PRAGMA cache_size = -65536")
+
+    def filled(self) -> None:
+        """Back to the ordinary settings, the file synced to disk."""
+        import os
+
+        with connection.sql_errors(self.path):
+            self.conn.execute("PRAGMA cache_size = -2000")
+            self.conn.execute("PRAGMA synchronous = FULL")  # the next writer to open it turns WAL back on
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
     @contextmanager
     def transaction(self) -> Iterator[LogTransaction]:
         with connection.sql_errors(self.path):
@@ -264,6 +292,6 @@ def open_for_reading() -> SQLiteStore | None:
     return None if conn is None else SQLiteStore(conn, conn.path)  # type: ignore[attr-defined]
 
 
-def open_for_writing() -> SQLiteStore:
-    conn = connection.open_writable()
+def open_for_writing(path: Path | None = None) -> SQLiteStore:
+    conn = connection.open_writable(path)
     return SQLiteStore(conn, conn.path)  # type: ignore[attr-defined]

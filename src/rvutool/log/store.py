@@ -85,6 +85,10 @@ class LogTransaction(ABC):
     def new_encounter(self) -> int:
         """A fresh encounter number, never handed out before (not even by an undone change)."""
 
+    def new_encounters(self, count: int) -> list[int]:
+        """`count` fresh encounter numbers at once."""
+        return [self.new_encounter() for _ in range(count)]
+
     @abstractmethod
     def insert(self, values: dict[str, Any]) -> int:
         """Insert one entry (every field but id); its new id."""
@@ -118,6 +122,14 @@ class LogStore(ABC):
     """A log: reading methods, and `transaction()` for changes."""
 
     where: str  # names the log in messages (a file path, a database)
+
+    def filling(self) -> None:
+        """The store is a new log no one else sees yet: it may trade safety for speed until `filled`."""
+        return None
+
+    def filled(self) -> None:
+        """Back to the ordinary, safe settings."""
+        return None
 
     @abstractmethod
     def close(self) -> None: ...
