@@ -156,3 +156,52 @@ def summary_lines(s: Any) -> list[str]:
                        f"{use.description}")
         out.append("  `rvutool recalc` re-credits a period under the current settings.")
     return out
+
+
+_CONTROL = None
+
+
+def clean(text: str) -> str:
+    """Text without terminal control sequences or control characters (tabs and newlines kept), so a file's
+    cell or an argument echoed back can never drive the terminal."""
+    global _CONTROL
+    if _CONTROL is None:
+        import re
+
+        _CONTROL = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-_])?"
+                              r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]|[\ud800-\udfff]")
+    return _CONTROL.sub("", text)
+
+
+def item_text(entry: Any) -> str:
+    return entry.item_text + (f" x{entry.units}" if entry.units != 1 else "")
+
+
+def duplicate_text(already: list[Any]) -> str:
+    first = already[0]
+    codes = ", ".join(dict.fromkeys(e.code for e in already))
+    label = f" with case label {first.case_label!r}" if first.case_label else ""
+    ids = ", ".join(f"#{e.id}" for e in already[:5]) + (" ..." if len(already) > 5 else "")
+    return f"{codes} already logged on {first.service_date}{label} ({ids}); is this a second, separate service?"
+
+
+def explanations(entries: list[Any], width: int) -> str:
+    """`list --explain`: how each credit was reached, wrapped to the width."""
+    import textwrap
+
+    said = []
+    for entry in entries:
+        said.append(("  ", f"#{entry.id} {item_text(entry)} ({entry.release}, {entry.setting}): "
+                           f"base {rvu(entry.work_rvu)} x {entry.units} = {rvu(entry.base_wrvu)}"))
+        for adj in entry.adjustment_list:
+            said.append(("      ", f"{adj.get('rule')}: x{adj.get('factor')}  {adj.get('reason')}"))
+        if not entry.adjustment_list:
+            said.append(("      ", f"no adjustment: credited {rvu(entry.credited_wrvu)}"))
+        if entry.no_wrvu_reason:
+            said.append(("      ", f"no CMS work RVU: {entry.no_wrvu_reason}"))
+    out = ["How each credit was reached:\n"]
+    for indent, text in said:
+        out.extend(f"{part}\n" for part in textwrap.wrap(
+            text, max(width, 40), initial_indent=indent, subsequent_indent=indent + "  ",
+            break_on_hyphens=False, break_long_words=False))
+    return "".join(out)

@@ -10,7 +10,16 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from rvutool.plaintext import columns, money, rvu, summary_lines, terminal_width
+from rvutool.plaintext import (
+    clean,
+    columns,
+    explanations,
+    item_text,
+    money,
+    rvu,
+    summary_lines,
+    terminal_width,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,21 +36,6 @@ def _console(stderr: bool = False) -> Console:
     # markup=False: text from data files and users is never read as rich markup ("[demo project code only]"
     # stays, "[/]" cannot crash); styles are given as Text objects instead.
     return Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False)
-
-
-_CONTROL = None
-
-
-def clean(text: str) -> str:
-    """Text without terminal control sequences or control characters (tabs and newlines kept), so a file's
-    cell or an argument echoed back can never drive the terminal."""
-    global _CONTROL
-    if _CONTROL is None:
-        import re
-
-        _CONTROL = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-_])?"
-                              r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]|[\ud800-\udfff]")
-    return _CONTROL.sub("", text)
 
 
 def error(message: str) -> None:
@@ -384,10 +378,6 @@ def confirm(question: str) -> bool:
     return answer.strip().lower() in {"y", "yes"}
 
 
-def _item_text(entry: Any) -> str:
-    return entry.item_text + (f" x{entry.units}" if entry.units != 1 else "")
-
-
 def _flag_text(flags: list[str], voided: bool = False) -> str:
     words = {"no-wrvu": "no wRVU", "not-used-for-medicare": "not used by Medicare"}
     out = [words.get(f, f) for f in flags]
@@ -472,28 +462,7 @@ def entries_table(entries: Iterable[Any], title: str, *, explain: bool = False) 
         chunk = following
     sys.stdout.write(f"{count} {'entry' if count == 1 else 'entries'}, {rvu(total)} wRVU credited.\n")
     if explain:
-        _explain(explained, width)
-
-
-def _explain(entries: list[Any], width: int) -> None:
-    import textwrap
-
-    said = []
-    for entry in entries:
-        said.append(("  ", f"#{entry.id} {_item_text(entry)} ({entry.release}, {entry.setting}): "
-                           f"base {rvu(entry.work_rvu)} x {entry.units} = {rvu(entry.base_wrvu)}"))
-        for adj in entry.adjustment_list:
-            said.append(("      ", f"{adj.get('rule')}: x{adj.get('factor')}  {adj.get('reason')}"))
-        if not entry.adjustment_list:
-            said.append(("      ", f"no adjustment: credited {rvu(entry.credited_wrvu)}"))
-        if entry.no_wrvu_reason:
-            said.append(("      ", f"no CMS work RVU: {entry.no_wrvu_reason}"))
-    out = ["How each credit was reached:\n"]
-    for indent, text in said:
-        out.extend(f"{part}\n" for part in textwrap.wrap(
-            text, max(width, 40), initial_indent=indent, subsequent_indent=indent + "  ",
-            break_on_hyphens=False, break_long_words=False))
-    sys.stdout.write("".join(out))
+        sys.stdout.write(explanations(explained, width))
 
 
 def entries_csv(entries: Iterable[Any]) -> None:
@@ -510,7 +479,7 @@ def entries_csv(entries: Iterable[Any]) -> None:
 def _others(change: Any) -> None:
     """Every other line whose credit changed because its encounter was priced again, and the net change."""
     for old, new in change.others:
-        line(f"  also re-priced #{new.id} {_item_text(new)} on {new.service_date}: "
+        line(f"  also re-priced #{new.id} {item_text(new)} on {new.service_date}: "
              f"{rvu(old.credited_wrvu)} -> {rvu(new.credited_wrvu)} wRVU")
     if change.others_more:
         line(f"  and {change.others_more:,} more re-priced entries")
@@ -525,7 +494,7 @@ def change(change: Any) -> None:
 
 def removed(change: Any) -> None:
     for e in change.entries:
-        line(f"Removed #{e.id} {_item_text(e)} on {e.service_date} ({rvu(e.credited_wrvu)} wRVU as credited).")
+        line(f"Removed #{e.id} {item_text(e)} on {e.service_date} ({rvu(e.credited_wrvu)} wRVU as credited).")
     _others(change)
     line("`rvutool undo` brings " + ("it" if len(change.entries) == 1 else "them") + " back.")
 
@@ -533,14 +502,6 @@ def removed(change: Any) -> None:
 def undone(change: Any) -> None:
     line(f"Undid the {change.summary}.")
     _others(change)
-
-
-def duplicate_text(already: list[Any]) -> str:
-    first = already[0]
-    codes = ", ".join(dict.fromkeys(e.code for e in already))
-    label = f" with case label {first.case_label!r}" if first.case_label else ""
-    ids = ", ".join(f"#{e.id}" for e in already[:5]) + (" ..." if len(already) > 5 else "")
-    return f"{codes} already logged on {first.service_date}{label} ({ids}); is this a second, separate service?"
 
 
 def ask_split(entry: Any) -> bool:
