@@ -172,10 +172,13 @@ def _name(match: re.Match[str]) -> Finding | None:
 
 
 # --------------------------------------------------------------------------- the rules
-# Each rule runs only when the text has what it needs (a gate): a character, one of a set of words,
-# or a stretch of six or more digits and separators. Patterns start with a character class where
-# they can (a lookbehind after it), so the search skips quickly to where a match could begin.
-_DIGITS = "digits"
+# Each rule runs only when the text has what it needs (its gate): a character, one of a set of words,
+# or (_DIGITS) a stretch of six or more digits and separators, so an ordinary note runs few patterns.
+# A pattern that starts with a repeat has a lookbehind before it, so a failed match is not retried
+# from inside the same run; the two rules without a gate start with a character class instead (the
+# lookbehind after it), which the search skips to quickly. On a tie in position, the earlier rule
+# names the kind of identifier in the message.
+_DIGITS = "<digits>"
 _DIGIT_STRETCH = re.compile(r"\d[\d\s()./_-]{4,}\d")
 _WORD = re.compile(r"[a-z]+")
 Gate = str | frozenset[str] | None
@@ -261,7 +264,7 @@ def find_identifier(text: str) -> Finding | None:
     digits = _DIGIT_STRETCH.search(text) is not None
     best: Finding | None = None
     for gate, pattern, check in _RULES:
-        if gate is _DIGITS:
+        if gate == _DIGITS:
             if not digits:
                 continue
         elif isinstance(gate, str):
