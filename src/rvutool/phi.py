@@ -1,48 +1,43 @@
-"""A guard against patient identifiers in free text (`--note`, `--case`).
+"""A guard against patient identifiers in free text (`--note`, `--case`, imported text cells).
 
 rvutool keeps no patient data. Notes and case labels are for things like
-"left knee, revision" or "case 3"; text that looks like a medical record number,
-a date (of birth or otherwise), a Social Security number or a phone number is
+"left knee, revision" or "case 3"; text that looks like a patient identifier is
 refused unless the user says it is not one (`--allow-identifiers`).
 
 The checks are deliberately simple and err on the side of refusing:
-  - SSN: three, two and four digits separated by '-', ' ' or '.'
-  - phone: ten digits in the usual groupings, (555) 123-4567, 555.123.4567, +1 555 123 4567,
-    or a local 555-1234
-  - date: 3/14/1962, 14.03.62, 1962-03-14, Mar 14 1962, 14 March 1962, or the words DOB / born
-  - MRN: a run of six or more digits, or the words MRN / medical record followed by a number
-Five-digit codes (99213), tooth numbers, times and measurements pass.
+  - email addresses
+  - payment card numbers: 13-19 digits in one run or in the usual groups (4-4-4-4, 4-6-5...)
+    that pass the Luhn check
+  - Social Security numbers: 3-2-4 digits separated by '-', ' ', '.', '_' or '/', and any number
+    after "SSN" / "social security"
+  - Medicare numbers: the MBI shape (1EG4-TE5-MK73, with or without dashes) or a number after "MBI"
+  - record and account numbers after MRN, chart, medical record, ID#, patient/pt/member ID,
+    acct, account, record, member, policy, subscriber, insurance, claim, NHS or hospital number
+  - phone numbers: US (555) 123-4567 with '-', '.', ' ' or '/', 1-800-..., a local 555-1234,
+    international +CC ..., national forms with a leading 0 (020 7946 0958, 01 23 45 67 89),
+    and any number after tel / phone / mobile / fax
+  - dates: 3/14/1962, 14.03.62, 1962-03-14, Mar 14 1962, 14th of March; month and year (March 1962,
+    03/1962, 1962-03); day and month (3/14, 14/3, 14 March, Mar 14); the words DOB / born
+  - a name after patient / pt / Mr / Mrs / Ms / Mx / Miss ("Dr Smith" is a colleague, and passes)
+  - street addresses (a number, a capitalised street name and a suffix: 12 Oak Dr), ZIP+4 and
+    UK postcodes
+  - a run of six or more digits
+Five-digit codes (99213), tooth numbers, spinal levels (L4-L5), times and measurements pass, as
+do scores written after their name (pain 7/10, strength 5/5). Fractions such as 3/4 read as dates.
+
+Every pattern is anchored so that a failed match cannot be retried from inside a run, and repeats
+are bounded or possessive, so a note of MAX_TEXT characters is checked in well under a millisecond.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rvutool.errors import IdentifierError, UsageError
 
 MAX_TEXT = 500
-
-_MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
-
-# Order matters: the first match names the kind of identifier in the message.
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("a Social Security number", re.compile(r"(?<!\d)\d{3}[-. ]\d{2}[-. ]\d{4}(?!\d)")),
-    ("a phone number", re.compile(
-        r"(?<!\d)(?:\+?1[-. ]?)?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}(?!\d)"
-        r"|(?<![\d.-])\d{3}[-.]\d{4}(?![\d.-])")),
-    ("a date (such as a date of birth)", re.compile(
-        r"(?<!\d)(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(?:\d{2})?"
-        r"|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}"
-        r"|\d{1,2}[/-]\d{4})(?!\d)"
-        rf"|\b{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{2,4}}\b"
-        rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\.?,?\s+\d{{2,4}}\b"
-        r"|\b(?:d\.?o\.?b\.?|date of birth|birth ?date|born)\b", re.IGNORECASE)),
-    ("a medical record number", re.compile(
-        r"\d{6,}|\b(?:mrn|medical record(?: number| no\.?)?|chart)\s*(?:#|no\.?|number)?\s*:?\s*[A-Z]*\d",
-        re.IGNORECASE)),
-)
 
 
 @dataclass(frozen=True)
@@ -52,13 +47,240 @@ class Finding:
     end: int
 
 
+_I = re.IGNORECASE
+
+# "may" is a word as well as a month: only "May" counts, and only when a number is next to it.
+_MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|(?-i:May)|june?|july?|aug(?:ust)?"
+           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_MONTH_NO = r"(?:0?[1-9]|1[0-2])"
+_YEAR = r"(?:1[89]|20)\d\d"
+
+# --------------------------------------------------------------------------- checks on a match
+Check = Callable[[re.Match[str]], "Finding | None"]
+
+
+def _found(kind: str) -> Check:
+    """A plain pattern: the named group `id` if present (the identifier after a keyword), else all."""
+    def check(match: re.Match[str]) -> Finding | None:
+        if match.groupdict().get("id") is not None:
+            return Finding(kind, match.start("id"), match.end("id"))
+        return Finding(kind, match.start(), match.end())
+    return check
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _card_layout(lengths: list[int]) -> bool:
+    if len(lengths) == 1:
+        return True
+    if lengths in ([4, 6, 5], [4, 6, 4]):
+        return True
+    return all(n == 4 for n in lengths[:-1]) and 1 <= lengths[-1] <= 4
+
+
+def _card(match: re.Match[str]) -> Finding | None:
+    """13-19 digits in a card's grouping that pass the Luhn check (any stretch of the groups)."""
+    text = match.group()
+    groups = [(m.start(), m.end()) for m in re.finditer(r"\d+", text)]
+    for i in range(len(groups)):
+        for j in range(i, len(groups)):
+            lengths = [e - s for s, e in groups[i:j + 1]]
+            if not 13 <= sum(lengths) <= 19 or not _card_layout(lengths):
+                continue
+            digits = "".join(text[s:e] for s, e in groups[i:j + 1])
+            if _luhn(digits):
+                return Finding("a payment card number", match.start() + groups[i][0], match.start() + groups[j][1])
+    return None
+
+
+def _digits_between(low: int, high: int, kind: str) -> Check:
+    """A run of digits and separators holding `low` to `high` digits (the `id` group if any)."""
+    def check(match: re.Match[str]) -> Finding | None:
+        group = "id" if match.groupdict().get("id") is not None else 0
+        text = match.group(group)
+        if not low <= sum(ch.isdigit() for ch in text) <= high:
+            return None
+        trimmed = len(text.rstrip(" .-/("))
+        return Finding(kind, match.start(group), match.start(group) + trimmed)
+    return check
+
+
+_RECORD_KINDS = {
+    "mrn": "a medical record number", "mr": "a medical record number", "medical": "a medical record number",
+    "med": "a medical record number", "chart": "a medical record number", "patient": "a medical record number",
+    "pt": "a medical record number", "hospital": "a medical record number", "nhs": "a medical record number",
+    "record": "a medical record number", "rec": "a medical record number",
+    "acct": "an account number", "account": "an account number",
+    "member": "a member or policy number", "subscriber": "a member or policy number",
+    "policy": "a member or policy number", "insurance": "a member or policy number",
+    "claim": "a member or policy number", "id": "an ID number",
+}
+_STRONG_RECORD = {"mrn", "mr", "medical", "med", "chart", "acct"}
+
+
+def _record(match: re.Match[str]) -> Finding | None:
+    """A number after a record / account word: any number after a word that only means that (MRN,
+    chart, acct) or after "ID" / "#"; otherwise three digits or more ("record 2 levels" passes)."""
+    word = match.group("word").lower().split()[0].rstrip("#")
+    sub = (match.group("sub") or "").lower()
+    strong = word in _STRONG_RECORD or sub.startswith(("id", "#")) or "#" in match.group("word")
+    if not strong and sum(ch.isdigit() for ch in match.group("id")) < 3:
+        return None
+    return Finding(_RECORD_KINDS.get(word, "an account or record number"), match.start("id"), match.end("id"))
+
+
+_SCORE_WORDS = re.compile(r"(?:pain|strength|power|motor|score|grade|vas|nrs|gcs|apgar|mmt|rated)\W{0,3}$", _I)
+
+
+def _day_month(match: re.Match[str]) -> Finding | None:
+    """n/n as a date: month/day, day/month or month/year; scores after their name (pain 7/10) pass."""
+    first, second = match.group("a"), match.group("b")
+    a, b = int(first), int(second)
+    as_date = (1 <= a <= 12 and (1 <= b <= 31 or len(second) == 2)) or (1 <= b <= 12 and 1 <= a <= 31)
+    if not as_date:
+        return None
+    text = match.string
+    if b in (4, 5, 10) and a <= b and (_SCORE_WORDS.search(text, max(0, match.start() - 12), match.start())
+                                       or re.match(r"\s*pain\b", text[match.end():match.end() + 8], _I)):
+        return None
+    return Finding("a date (such as a date of birth)", match.start(), match.end())
+
+
+_NOT_NAMES = frozenset("""
+    tolerated seen here education ed eval evaluation re reeval transferred discharged consented declined
+    counseled counselled visit follow followup case room stable was is has had not no in on to with for
+    and the of at left right bilateral bed ready prepped positioned intubated extubated awake alert
+    arrived returned admitted seated supine prone status doing denies reports states requested
+""".split())
+
+
+def _name(match: re.Match[str]) -> Finding | None:
+    title = match.group("title").lower()
+    first = match.group("id").split()[0].rstrip(".").lower()
+    if title in ("patient", "pt") and (first in _NOT_NAMES or len(first) < 2):
+        return None
+    return Finding("a patient's name", match.start("id"), match.end("id"))
+
+
+# --------------------------------------------------------------------------- the rules
+# Each rule runs only when the text has what it needs (its gate): a character, one of a set of words,
+# or (_DIGITS) a stretch of six or more digits and separators, so an ordinary note runs few patterns.
+# A pattern that starts with a repeat has a lookbehind before it, so a failed match is not retried
+# from inside the same run; the two rules without a gate start with a character class instead (the
+# lookbehind after it), which the search skips to quickly. On a tie in position, the earlier rule
+# names the kind of identifier in the message.
+_DIGITS = "<digits>"
+_DIGIT_STRETCH = re.compile(r"\d[\d\s()./_-]{4,}\d")
+_WORD = re.compile(r"[a-z]+")
+Gate = str | frozenset[str] | None
+
+
+def _words(*names: str) -> frozenset[str]:
+    return frozenset(" ".join(names).split())
+
+
+_MONTH_WORDS = _words("jan january feb february mar march apr april may jun june jul july aug august",
+                      "sep sept september oct october nov november dec december")
+_SUFFIX_WORDS = _words("st street ave avenue rd road blvd boulevard ln lane dr drive ct court way pl place",
+                       "ter terrace cir circle hwy highway pkwy parkway sq square close crescent trail plaza")
+_DATE = "a date (such as a date of birth)"
+_SEP = r"[-. _/]"
+_END = r"(?![\w/-]|\.\d)"  # the number ends here: not 3/14/, 3/14.5 or 3/14a
+_RULES: tuple[tuple[Gate, re.Pattern[str], Check], ...] = (
+    ("@", re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)+"), _found("an email address")),
+    (_DIGITS, re.compile(r"(?<![\d-])(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2}[ -]\d{1,4}(?:[ -]\d{3})?"
+                         r"|\d{4}[ -]\d{6}[ -]\d{4,5})(?!\d)"), _card),
+    (_words("ssn ss soc social"),
+     re.compile(r"\b(?:ssn|ss\s?#|soc(?:ial)?\.?\s+sec(?:urity)?\.?(?:\s*(?:#|no\b\.?|num(?:ber)?\b))?)"
+                r"[\s:#=.-]{0,4}+(?P<id>[\dx*](?:[-. _/]?[\dx*]){0,10}+)", _I),
+     _digits_between(1, 30, "a Social Security number")),
+    (_DIGITS, re.compile(rf"(?<!\d)\d{{3}}{_SEP}\d{{2}}{_SEP}\d{{4}}(?!\d)"), _found("a Social Security number")),
+    (None, re.compile(r"[1-9](?<![a-z\d][1-9])[ac-hjkmnp-rt-y][ac-hjkmnp-rt-y\d]\d[- ]?[ac-hjkmnp-rt-y]"
+                      r"[ac-hjkmnp-rt-y\d]\d[- ]?[ac-hjkmnp-rt-y]{2}\d\d(?![a-z\d])", _I),
+     _found("a Medicare number (MBI)")),
+    (_words("mbi hicn medicare"),
+     re.compile(r"\b(?:mbi|hicn|medicare\s*(?:id|no|num(?:ber)?|#))\b[\s:#=.-]{0,4}+(?P<id>[a-z-]*+\d[a-z\d-]*+)", _I),
+     _found("a Medicare number (MBI)")),
+    (_words("mrn mr medical med chart acct account record records rec member subscriber policy insurance claim",
+            "patient pt hospital nhs id"),
+     re.compile(r"\b(?P<word>mrn|mr\s?#|medical\s+records?|med\s+rec|chart|acct|account|record|rec|member"
+                r"|subscriber|policy|insurance|claim|patient|pt|hospital|nhs|id)(?![a-z])"
+                r"[\s:=.-]{0,3}+(?:(?P<sub>#|id\b|no\b\.?|num(?:ber)?\b|nbr\b)[\s:#=.-]{0,4}+)?"
+                r"(?P<id>[a-z]{0,4}+-?\d[\w-]*+(?:\s\d[\w-]*+){0,3}+)", _I), _record),
+    (_words("tel telephone phone mobile cell cellphone fax"),
+     re.compile(r"\b(?:tel(?:ephone)?|phone|mobile|cell\s?phone|fax)\b\.?[\s:#=.-]{0,4}+(?:no\b\.?|num(?:ber)?\b)?"
+                r"[\s:#=.-]{0,4}+(?P<id>\+?\(?\d[\d\s().\-/]{5,20}+)", _I), _digits_between(7, 30, "a phone number")),
+    # dates with a year: 3/14/1962, 14.03.62, 1962-03-14, 1962-03, 03/1962
+    (_DIGITS, re.compile(rf"(?<![\w/.-])(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})"
+                         rf"|{_YEAR}[/.-]\d{{1,2}}(?:[/.-]\d{{1,2}})?|{_MONTH_NO}[/.-]{_YEAR}){_END}"),
+     _found(_DATE)),
+    # a month's name and a number: Mar 14, March 1962, March 14th, 1962, Mar-14-62, March '62
+    (_MONTH_WORDS, re.compile(rf"\b{_MONTHS}\.?[\s,/-]{{0,3}}+(?:of\s+)?'?\d{{1,4}}+(?:st|nd|rd|th)?(?!\d)"
+                              rf"(?:,?[\s/-]{{1,2}}+'?\d{{2,4}}+\b)?", _I), _found(_DATE)),
+    # 14 March, 14th of March, 14-Mar-1962
+    (_MONTH_WORDS, re.compile(rf"(?<![\w/.-]){_DAY}(?:st|nd|rd|th)?(?:\s+of)?[\s./-]{{0,3}}+{_MONTHS}\.?"
+                              rf"(?:,?[\s/-]{{1,2}}+'?\d{{2,4}}+\b)?", _I), _found(_DATE)),
+    # 3/14, 14/3, 03/62 (see _day_month)
+    ("/", re.compile(rf"(?<![\w/.-])(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}}){_END}"), _day_month),
+    (_words("dob d birth birthdate born"),
+     re.compile(r"\b(?:d\.?o\.?b\b\.?|date\s+of\s+birth|birth\s?date|born)\b", _I), _found(_DATE)),
+    # phone numbers: +44 20 7946 0958, (555) 123-4567, 555/123/4567, 1-800-..., 020 7946 0958, 555-1234
+    ("+", re.compile(r"(?<![\w+])\+\(?\d[\d\s().\-/]{5,22}+"), _digits_between(8, 30, "a phone number")),
+    (_DIGITS, re.compile(rf"(?<![\w.+/-])(?:1[\s./-]?)?(?:\(\d{{3}}\)\s?|\d{{3}}[\s./-])\d{{3}}[\s./-]\d{{4}}{_END}"),
+     _found("a phone number")),
+    (_DIGITS, re.compile(rf"(?<![\w.+/-])(?:\(0\d{{1,4}}\)|0\d{{1,4}})(?:[\s./-]\d{{2,8}}){{1,4}}+{_END}"),
+     _digits_between(9, 12, "a phone number")),
+    (_DIGITS, re.compile(rf"(?<![\w.+/-])\d{{3}}[-.]\d{{4}}{_END}"), _found("a phone number")),
+    # addresses: 12 Oak Dr, 221B Baker Street, 350 5th Ave, 12 main street; ZIP+4; UK postcodes
+    (_SUFFIX_WORDS, re.compile(
+        r"(?<![\w.,/-])\d{1,6}[A-Za-z]?\s+(?:(?:[A-Z][a-z'-]*+\.?|\d{1,3}(?:st|nd|rd|th)|[NSEW]\.?)\s+){1,3}"
+        r"(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Ln|Lane|Dr|Drive|Ct|Court|Way|Pl|Place|Ter|Terrace"
+        r"|Cir|Circle|Hwy|Highway|Pkwy|Parkway|Sq|Square|Close|Crescent|Trail|Plaza)\b"
+        r"|(?<![\w.,/-])\d{1,6}[A-Za-z]?\s+(?:[a-z][a-z'-]*+\s+){1,3}(?:st|street|ave|avenue|blvd|boulevard|rd|ln)\b"),
+     _found("a street address")),
+    (_DIGITS, re.compile(r"(?<![\w-])\d{5}-\d{4}(?![\w-])"), _found("a ZIP code")),
+    (None, re.compile(r"[A-Z](?<![\w][A-Z])[A-Z]?\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2}\b"), _found("a postcode")),
+    # a name after a title: pt John Smith, Mrs. Jones, Miss O'Brien, Mr J. Smith (not Dr)
+    (_words("patient pt mr mrs ms mx miss"),
+     re.compile(r"(?<![\w.])(?P<title>[Pp]atient|PATIENT|[Pp]t|Mrs?|MRS|Ms|Mx|Miss|mrs?)\.?\s++"
+                r"(?P<id>(?:[A-Z](?:'[A-Z])?[a-z][A-Za-z'-]*+|[A-Z]\.?(?![\w']))(?:\s[A-Z][a-z][A-Za-z'-]*+)?)"),
+     _name),
+    (_DIGITS, re.compile(r"(?<!\d)\d{6,}"), _found("a medical record number")),
+)
+
+
 def find_identifier(text: str) -> Finding | None:
     """The first thing in `text` that looks like a patient identifier, or None."""
-    for kind, pattern in _PATTERNS:
-        match = pattern.search(text)
-        if match:
-            return Finding(kind, match.start(), match.end())
-    return None
+    words = frozenset(_WORD.findall(text.lower()))
+    digits = _DIGIT_STRETCH.search(text) is not None
+    best: Finding | None = None
+    for gate, pattern, check in _RULES:
+        if gate == _DIGITS:
+            if not digits:
+                continue
+        elif isinstance(gate, str):
+            if gate not in text:
+                continue
+        elif gate is not None and words.isdisjoint(gate):
+            continue
+        for match in pattern.finditer(text):
+            if best is not None and match.start() >= best.start:
+                break
+            found = check(match)
+            if found is not None:
+                if best is None or found.start < best.start:
+                    best = found
+                break
+    return best
 
 
 def check_free_text(text: str | None, *, field: str, allow: bool) -> None:
