@@ -150,6 +150,19 @@ def test_gpci_file_with_a_value_that_is_not_finite_is_refused():
         cmsfile.parse_gpci(text.replace(first, ",".join(cells), 1), "GPCI2026.csv")
 
 
+def test_rows_and_preamble_are_bounded(tmp_path, monkeypatch):
+    """What a file can make the parser hold is bounded: data rows, and lines before the header."""
+    from rvutool import cmsfile
+    from rvutool.errors import ImportFileError
+
+    monkeypatch.setattr(cmsfile, "MAX_DATA_ROWS", 3)
+    with pytest.raises(ImportFileError, match=f"{NAME} line 14: more than 3 data rows"):
+        cmsfile.parse_pprrvu(rvu26d_csv().decode("latin-1"), NAME)
+    padded = b"\r\n".join([b"note,,"] * cmsfile.MAX_PREAMBLE_ROWS) + b"\r\n" + rvu26d_csv()
+    with pytest.raises(ImportFileError, match="no header row starting with HCPCS in the first 100 lines"):
+        cmsfile.parse_pprrvu(padded.decode("latin-1"), NAME)
+
+
 # ---------------------------------------------------------------- zips: bombs and oversized directories
 def _declare_sizes(payload: bytes, sizes: dict[str, int]) -> bytes:
     """The zip with the uncompressed sizes its central directory declares changed (data untouched)."""

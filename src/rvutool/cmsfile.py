@@ -172,24 +172,23 @@ def parse_pprrvu(text: str, source: str, *, fallback_id: str | None = None,
 
 def _check_conversion_factor(cell: str, where: str) -> None:
     value = _decimal(cell, where, "conversion factor")
-    if value < 0:
-        raise ImportFileError(f"{where}: conversion factor {cell} is negative")
-    if value == 0:
-        raise ImportFileError(f"{where}: conversion factor {cell} is not positive")
+    if value <= 0:
+        raise ImportFileError(f"{where} conversion factor {cell[:40]} is "
+                              f"{'negative' if value < 0 else 'not positive'}")
     if value > MAX_CONVERSION_FACTOR:
-        raise ImportFileError(f"{where}: conversion factor {cell} is above {MAX_CONVERSION_FACTOR}, "
+        raise ImportFileError(f"{where} conversion factor {cell[:40]} is above {MAX_CONVERSION_FACTOR}, "
                               "not a CMS conversion factor")
 
 
 def _normalise_amount(text: str, where: str, name: str) -> str:
     """Two-decimal text for RVUs ('1.3' -> '1.30'); blank becomes '0.00'. Checks the range."""
-    what = _LABELS[name]
+    what, cell = _LABELS[name], text.strip()[:40]
     value = _decimal(text, where, what)
     ceiling = MAX_SHARE if name in _SHARES else MAX_RVU
     if value < 0:
-        raise ImportFileError(f"{where} {what} {text.strip()} is negative")
+        raise ImportFileError(f"{where} {what} {cell} is negative")
     if value > ceiling:
-        raise ImportFileError(f"{where} {what} {text.strip()} is above {ceiling}, more than any CMS "
+        raise ImportFileError(f"{where} {what} {cell} is above {ceiling}, more than any CMS "
                               f"{'share of a global package' if name in _SHARES else 'RVU'} (columns misread?)")
     return f"{value:.2f}"
 
