@@ -40,14 +40,17 @@ class FixtureRow:
     mult_proc: str = "0"
     total_nonfacility: str | None = None  # computed as work + PE + MP unless given (to break it)
     total_facility: str | None = None
+    pre_op: str = "0.00"
+    intra_op: str = "0.00"
+    post_op: str = "0.00"
 
     def cells(self, conversion_factor: str, pric: str | None) -> list[str]:
         work, mp = Decimal(self.work), Decimal(self.mp)
         nf = self.total_nonfacility or str(work + Decimal(self.pe_nonfacility) + mp)
         fac = self.total_facility or str(work + Decimal(self.pe_facility) + mp)
         cells = [self.code, self.modifier, self.description, self.status, "", self.work, self.pe_nonfacility,
-                 "", self.pe_facility, "", self.mp, nf, fac, self.pctc, self.global_days, "0.00", "0.00",
-                 "0.00", self.mult_proc, "0", "0", "0", "0"]
+                 "", self.pe_facility, "", self.mp, nf, fac, self.pctc, self.global_days, self.pre_op,
+                 self.intra_op, self.post_op, self.mult_proc, "0", "0", "0", "0"]
         if pric is not None:
             cells.append(pric)
         return cells + ["", conversion_factor, "09", "0", "99", "0.00", "0.00", "0.00"]

@@ -308,19 +308,20 @@ def test_a_crash_before_the_release_list_is_written_lists_nothing(tmp_path, home
     from rvutool import importer
     from rvutool.codes import Catalog
 
-    real_write = importer.datafile.write_atomic
+    real_stage = importer.datafile.stage
 
     def dies_on_the_index(path, payload, mode=0o644):
         if path.name == "releases.json":
             raise KeyboardInterrupt
-        real_write(path, payload, mode)
+        return real_stage(path, payload, mode)
 
-    monkeypatch.setattr(importer.datafile, "write_atomic", dies_on_the_index)
+    monkeypatch.setattr(importer.datafile, "stage", dies_on_the_index)
     with pytest.raises(KeyboardInterrupt):
         importer.import_file(write(tmp_path / "PPRRVU2026_Oct_nonQPP.csv", rvu26d_csv()))
-    monkeypatch.setattr(importer.datafile, "write_atomic", real_write)
+    monkeypatch.setattr(importer.datafile, "stage", real_stage)
     assert [r.origin for r in Catalog().releases] == ["bundled", "bundled"]
-    assert not any(p.name.endswith(".tmp") for p in imports(home).iterdir())
+    # the files written before it were staged beside their targets, and removed: nothing is left
+    assert sorted(p.name for p in imports(home).iterdir()) == [".lock"]
     [row] = rvutool("lookup", "99213", "--date", "2026-10-15", "--json").json()
     assert (row["release"], row["work_rvu"]) == ("RVU26C", 1.30)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import mmap
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -71,6 +71,47 @@ def write_atomic(path: Path, payload: bytes, mode: int = 0o644) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with _beside(path, mode, "wb") as fh:
         fh.write(payload)
+
+
+def stage(path: Path, payload: bytes, mode: int = 0o644) -> str:
+    """Write `payload` to a new file beside `path` and fsync it; return its name. Nothing is left
+    behind when this fails (a full disk): the partial copy is removed and the error raised."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        _remove(tmp)
+        raise
+    return tmp
+
+
+def write_all_atomic(files: Sequence[tuple[Path, bytes, int]]) -> None:
+    """Replace several files together: each new file is written and fsynced beside its target first,
+    and only when every one is on disk are they renamed into place, in the order given. A failure
+    while writing (a full disk, an interrupt) removes the new copies and leaves every old file as it was."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, payload, mode in files:
+            staged.append((stage(path, payload, mode), path))
+    except BaseException:
+        for tmp, _ in staged:
+            _remove(tmp)
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
+
+
+def _remove(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
 
 
 @contextmanager

@@ -15,17 +15,21 @@ Descriptor text is AMA/ADA copyright: it is stored here, on the user's machine, 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import re
-from collections.abc import Callable
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rvutool import cmsfile, datafile, paths, taxonomy
-from rvutool.errors import DatasetError, ImportFileError
+from rvutool.errors import DatasetError, ImportFileError, RvuError
 
 if TYPE_CHECKING:
     from rvutool.codes import Catalog
@@ -37,7 +41,18 @@ RELEASES_FILE = "releases.json"
 DESCRIPTORS_FILE = "descriptors.json"
 SOURCES_FILE = "descriptor_sources.json"
 LOCK_FILE = ".lock"  # held while an import merges and writes (datafile.locked)
-MAX_MEMBER_BYTES = 200 * 1024 * 1024  # a PPRRVU CSV is under 3 MB; refuse anything absurd
+# Caps on what an import reads, so that no file (a zip bomb, /dev/zero) can exhaust memory. The real
+# files measured in the CMS data folder: the PPRRVU CSVs of RVU25D and RVU26C (members of their release
+# zips) are 2.5 and 2.6 MB, the largest of them; the HCPCS annual file 5.4 MB. The other members of a
+# release zip (the fixed-width PPRRVU .txt, about 3.9 MB by its 200-character record layout; the .xlsx;
+# GPCI, LOCCO, ANES, OPPSCAP; the layout document) are smaller or of that order.
+MAX_MEMBER_BYTES = 16 * 1024 * 1024  # one file, unzipped: six times the PPRRVU CSV, three the HCPCS file
+MAX_ZIP_TOTAL_BYTES = 64 * 1024 * 1024  # what all members of a zip declare together
+MAX_ZIP_MEMBERS = 100  # a release zip holds about a dozen files
+MAX_FILE_BYTES = 64 * 1024 * 1024  # the file given, zip or not (a text file is held to MAX_MEMBER_BYTES)
+_ZIP_DIRECTORY_BYTES = MAX_ZIP_MEMBERS * 1024  # the zip's central directory, read before it is parsed
+_CHUNK = 1024 * 1024
+_SHOWN = 160  # longest file name an error message repeats in full
 _ZIP_MAGIC = b"PK\x03\x04"
 _PPRRVU_NAME = re.compile(r"PPRRVU.*\.csv", re.I)
 
@@ -61,18 +76,72 @@ def _no_progress(stage: str, done: float) -> None:
 
 
 # ---------------------------------------------------------------- reading the user's file
+def shown(name: str) -> str:
+    """A file name fit for a one-line message: control characters escaped, an overlong name cut."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+    if len(text) > _SHOWN:
+        text = f"{text[:_SHOWN // 2]}...{text[-_SHOWN // 2 + 3:]}"
+    return text
+
+
+_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a pipe (FIFO)"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def _kind(mode: int) -> str:
+    return next((what for test, what in _KINDS if test(mode)), "not a plain file")
+
+
 def _read(path: Path) -> bytes:
-    if not path.exists():
-        raise ImportFileError(f"{path}: no such file")
-    if path.is_dir():
-        raise ImportFileError(f"{path} is a folder; give the CMS zip or the file inside it")
+    """The whole file, read only when stat says it is a regular file of a sane size."""
+    name = shown(str(path))
     try:
-        raw = path.read_bytes()
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ImportFileError(f"{name}: no such file") from None
     except OSError as exc:
-        raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if exc.errno == errno.ENAMETOOLONG:
+            raise ImportFileError(f"{name}: file name too long for this system") from None
+        raise ImportFileError(f"cannot read {name}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ImportFileError(f"{name} is a folder; give the CMS zip or the file inside it")
+    if not stat.S_ISREG(info.st_mode):
+        raise ImportFileError(f"{name} is not a regular file ({_kind(info.st_mode)}); give the CMS zip or "
+                              "the file inside it")
+    if info.st_size > MAX_FILE_BYTES:
+        raise _too_large(name, info.st_size, MAX_FILE_BYTES)
+    try:
+        # O_NONBLOCK: should the name now be a FIFO after all, opening it does not wait for a writer.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise ImportFileError(f"cannot read {name}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise ImportFileError(f"{name} is not a regular file; give the CMS zip or the file inside it")
+        try:
+            raw = _read_capped(fh, MAX_FILE_BYTES, name)
+        except OSError as exc:
+            raise ImportFileError(f"cannot read {name}: {exc.strerror or exc}") from None
     if not raw.strip():
-        raise ImportFileError(f"{path} is empty")
+        raise ImportFileError(f"{name} is empty")
     return raw
+
+
+def _too_large(what: str, size: int, cap: int) -> ImportFileError:
+    return ImportFileError(f"{what} is {size:,} bytes, more than the {cap:,}-byte limit: too large for a "
+                           "CMS file")
+
+
+def _read_capped(stream: IO[bytes], cap: int, what: str) -> bytes:
+    """Read a stream to its end, keeping a running total: refuse once it passes `cap` bytes."""
+    chunks, total = [], 0
+    while chunk := stream.read(_CHUNK):
+        total += len(chunk)
+        if total > cap:
+            raise ImportFileError(f"{what}: more than {cap:,} bytes uncompressed: too large for a CMS file "
+                                  "(a zip bomb?)")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _looks_binary(raw: bytes) -> bool:
@@ -83,18 +152,55 @@ def _looks_binary(raw: bytes) -> bool:
     return control > len(sample) // 100
 
 
+def _check_zip_directory(raw: bytes, name: str) -> None:
+    """Count a zip's members from its end record before zipfile parses them all."""
+    import struct
+
+    end = raw.rfind(b"PK\x05\x06", max(0, len(raw) - 22 - 0xFFFF))
+    if end < 0 or end + 22 > len(raw):
+        return  # not a zip zipfile can read either: it says so
+    members, directory = struct.unpack_from("<HI", raw, end + 10)
+    if members > MAX_ZIP_MEMBERS:
+        raise ImportFileError(f"{name} has {members:,} members, too many for a CMS release zip "
+                              f"(at most {MAX_ZIP_MEMBERS})")
+    if directory > _ZIP_DIRECTORY_BYTES:
+        raise ImportFileError(f"{name}: its list of members is {directory:,} bytes, too many members for "
+                              "a CMS release zip")
+
+
+def _check_zip_sizes(infos: list[Any], name: str) -> None:
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise ImportFileError(f"{name} has {len(infos):,} members, too many for a CMS release zip "
+                              f"(at most {MAX_ZIP_MEMBERS})")
+    for info in infos:
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise ImportFileError(f"{name}: {shown(info.filename)} declares {info.file_size:,} bytes, more than "
+                                  f"the {MAX_MEMBER_BYTES:,}-byte limit: too large for a CMS file (a zip bomb?)")
+    total = sum(info.file_size for info in infos)
+    if total > MAX_ZIP_TOTAL_BYTES:
+        raise ImportFileError(f"{name}: its members declare {total:,} bytes in all, more than the "
+                              f"{MAX_ZIP_TOTAL_BYTES:,}-byte limit: too large for a CMS release zip")
+
+
 def _from_zip(raw: bytes, name: str) -> tuple[bytes, str]:
-    """The PPRRVU CSV inside a CMS release zip: the non-QPP one when there are two."""
+    """The PPRRVU CSV inside a CMS release zip: the non-QPP one when there are two.
+
+    Sizes are checked three ways before anything is unzipped: the member count, each member's
+    declared size and their sum; the member is then read with a running total in case a size lies.
+    """
     import io
     import zipfile
 
+    _check_zip_directory(raw, name)
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
-        members = [m for m in archive.infolist()
+        infos = archive.infolist()
+        members = [m for m in infos
                    if not m.is_dir() and _PPRRVU_NAME.fullmatch(m.filename.rsplit("/", 1)[-1])]
     except (zipfile.BadZipFile, OSError, ValueError):
         raise ImportFileError(f"{name} is not a readable zip file (damaged or truncated?)") from None
-    if not members and any(m.filename == "[Content_Types].xml" for m in archive.infolist()):
+    _check_zip_sizes(infos, name)
+    if not members and any(m.filename == "[Content_Types].xml" for m in infos):
         raise ImportFileError(f"{name} is a spreadsheet (.xlsx); import the CMS zip or its PPRRVU .csv")
     if not members:
         raise ImportFileError(f"{name} holds no PPRRVU*.csv; is it a CMS RVU release zip "
@@ -106,16 +212,15 @@ def _from_zip(raw: bytes, name: str) -> tuple[bytes, str]:
         raise ImportFileError(f"{name} holds only the QPP file; rvutool needs the non-QPP PPRRVU file "
                               "(the master list)")
     if len(chosen) > 1:
-        listed = ", ".join(sorted(m.filename for m in chosen))
+        listed = shown(", ".join(sorted(m.filename for m in chosen)))
         raise ImportFileError(f"{name} holds several PPRRVU files ({listed}); unzip it and import one")
     member = chosen[0]
-    if member.file_size > MAX_MEMBER_BYTES:
-        raise ImportFileError(f"{name}: {member.filename} is {member.file_size:,} bytes, too large "
-                              "for a PPRRVU file")
+    what = f"{name}:{shown(member.filename)}"
     try:
-        return archive.read(member), member.filename
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise ImportFileError(f"{name}: cannot read {member.filename} ({exc})") from None
+        with archive.open(member) as stream:
+            return _read_capped(stream, MAX_MEMBER_BYTES, what), member.filename
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raise ImportFileError(f"{what}: cannot read it ({shown(str(exc))})") from None
 
 
 def _is_qpp_only(name: str) -> bool:
@@ -123,11 +228,11 @@ def _is_qpp_only(name: str) -> bool:
     return "QPP" in upper and "NONQPP" not in upper
 
 
-def _parse_csv(text: str, source: str, name: str) -> cmsfile.RvuFile:
+def _parse_csv(text: str, source: str, name: str, today: date) -> cmsfile.RvuFile:
     import csv
 
     try:
-        return cmsfile.parse_pprrvu(text, source, fallback_id=cmsfile.release_id_from_name(name))
+        return cmsfile.parse_pprrvu(text, source, fallback_id=cmsfile.release_id_from_name(name), today=today)
     except csv.Error as exc:
         raise ImportFileError(f"{source}: not a readable CSV ({exc})") from None
 
@@ -186,31 +291,47 @@ def import_file(path: Path, *, progress: Progress | None = None, folder: Path | 
     """Import a CMS RVU zip, a PPRRVU CSV or a HCPCS Level II annual file. Raises ImportFileError."""
     step = progress or _no_progress
     folder = folder if folder is not None else paths.imports_dir()
-    stamp = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    stamp = moment.isoformat(timespec="seconds").replace("+00:00", "Z")
     step("reading", 0.0)
     raw = _read(path)
     sha = hashlib.sha256(raw).hexdigest()
     name, member = path.name, ""
     if raw.startswith(_ZIP_MAGIC):
-        raw, member = _from_zip(raw, name)
+        raw, member = _from_zip(raw, shown(name))
     elif _is_qpp_only(name):
-        raise ImportFileError(f"{name} is the QPP file; import the non-QPP PPRRVU file (the master list)")
+        raise ImportFileError(f"{shown(name)} is the QPP file; import the non-QPP PPRRVU file (the master list)")
+    elif len(raw) > MAX_MEMBER_BYTES:
+        raise _too_large(shown(name), len(raw), MAX_MEMBER_BYTES)
     if _looks_binary(raw):
-        raise ImportFileError(f"{member or name} is not a text file: expected a CMS PPRRVU CSV, "
+        raise ImportFileError(f"{shown(member or name)} is not a text file: expected a CMS PPRRVU CSV, "
                               "an RVU release zip or the HCPCS annual file")
     text = cmsfile.decode(raw)
-    source = f"{name}:{member}" if member else name
+    source = shown(f"{name}:{member}" if member else name)
     # Check what is already imported before parsing anything: a damaged index stops here.
     _existing_releases(folder), load_descriptors(folder), _existing_sources(folder)
     step("checking", 0.1)
     if not member and cmsfile.looks_like_hcpcs(text):
         return _import_hcpcs(text, source, sha, folder, stamp, step)
-    return _import_release(text, source, name, member, sha, folder, stamp, step)
+    return _import_release(text, source, name, member, sha, folder, stamp, step, moment.date())
+
+
+@contextmanager
+def _writing(folder: Path) -> Iterator[None]:
+    """Create the imports folder, hold its lock, and turn a write failure (a full disk) into one line.
+    Every write inside is datafile.write_all_atomic, so a failure leaves the earlier imports as they were."""
+    try:
+        paths.ensure_private_dir(folder)
+        with datafile.locked(folder / LOCK_FILE):
+            yield
+    except OSError as exc:
+        raise RvuError(f"cannot write to {shown(str(folder))}: {exc.strerror or exc}; nothing was imported "
+                       "and the earlier imports are unchanged") from None
 
 
 def _import_release(text: str, source: str, name: str, member: str, sha: str, folder: Path,
-                    stamp: str, step: Progress) -> ImportReport:
-    parsed = _parse_csv(text, source, member or name)
+                    stamp: str, step: Progress, today: date) -> ImportReport:
+    parsed = _parse_csv(text, source, member or name, today)
     rel = parsed.release
     step("building", 0.4)
     by_code: dict[str, list[tuple[str, str, list[str]]]] = {}
@@ -243,8 +364,7 @@ def _import_release(text: str, source: str, name: str, member: str, sha: str, fo
     payload = datafile.encode_file(header, lines)
 
     step("writing", 0.85)
-    paths.ensure_private_dir(folder)
-    with datafile.locked(folder / LOCK_FILE):
+    with _writing(folder):
         # Another import may have finished since the first read: merge with what is there now.
         releases, descriptors, sources = (_existing_releases(folder), load_descriptors(folder),
                                           _existing_sources(folder))
@@ -256,9 +376,9 @@ def _import_release(text: str, source: str, name: str, member: str, sha: str, fo
         replaced = any(r.get("id") == rel.id for r in releases)
         kept = [r for r in releases if r.get("id") != rel.id]
         index = {"releases": sorted([*kept, meta], key=lambda r: (r["quarter_start"], r["id"]))}
-        datafile.write_atomic(folder / meta["file"], payload, mode=0o600)
-        datafile.write_atomic(folder / DESCRIPTORS_FILE, encode_descriptors(merged), mode=0o600)
-        datafile.write_atomic(folder / RELEASES_FILE, _json_bytes(index), mode=0o600)  # last
+        datafile.write_all_atomic([(folder / meta["file"], payload, 0o600),
+                                   (folder / DESCRIPTORS_FILE, encode_descriptors(merged), 0o600),
+                                   (folder / RELEASES_FILE, _json_bytes(index), 0o600)])  # the list last
     step("done", 1.0)
     return ImportReport(kind="release", source_file=name, source_sha256=sha, member=member, release=meta,
                         replaced=replaced, codes=len(by_code), rows=parsed.data_rows,
@@ -269,8 +389,7 @@ def _import_hcpcs(text: str, source: str, sha: str, folder: Path, stamp: str,
                   step: Progress) -> ImportReport:
     parsed = cmsfile.parse_hcpcs(text, source)
     step("writing", 0.7)
-    paths.ensure_private_dir(folder)
-    with datafile.locked(folder / LOCK_FILE):
+    with _writing(folder):
         descriptors, sources = load_descriptors(folder), _existing_sources(folder)  # as they are now
         merged = dict(descriptors)
         merged.update(parsed.descriptors)
@@ -279,8 +398,8 @@ def _import_hcpcs(text: str, source: str, sha: str, folder: Path, stamp: str,
         new_sources["hcpcs"] = {"source_file": source, "source_sha256": sha, "imported_at": stamp,
                                 "descriptors": len(parsed.descriptors),
                                 "codes": sorted(earlier | set(parsed.descriptors))}
-        datafile.write_atomic(folder / DESCRIPTORS_FILE, encode_descriptors(merged), mode=0o600)
-        datafile.write_atomic(folder / SOURCES_FILE, _json_bytes(new_sources), mode=0o600)
+        datafile.write_all_atomic([(folder / DESCRIPTORS_FILE, encode_descriptors(merged), 0o600),
+                                   (folder / SOURCES_FILE, _json_bytes(new_sources), 0o600)])
     step("done", 1.0)
     return ImportReport(kind="hcpcs", source_file=source, source_sha256=sha, codes=len(parsed.descriptors),
                         descriptors_from_file=len(parsed.descriptors), descriptors_total=len(merged))
