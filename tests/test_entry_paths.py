@@ -15,8 +15,8 @@ from rvutool import actions, cli, fastpath, log_actions
 
 # command -> (action it calls, a positional argument it needs)
 HOT = {"lookup": ("lookup", ["99213"]), "search": ("search", ["knee"]), "log": ("log", ["99213"]),
-       "summary": ("summary", [])}
-MODULES = {"lookup": actions, "search": actions, "log": log_actions, "summary": actions}
+       "summary": ("summary", []), "list": ("list_entries", [])}
+MODULES = {"lookup": actions, "search": actions, "log": log_actions, "summary": actions, "list": log_actions}
 SIGNATURES = {command: inspect.signature(getattr(MODULES[command], action)) for command, (action, _) in HOT.items()}
 
 

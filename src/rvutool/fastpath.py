@@ -49,8 +49,12 @@ _SUMMARY = ({"--month": "month", "--year": "year", "--from": "from_", "--to": "t
              "--rate": "rate", "--target": "target", "--locality": "locality_text", "--zip": "zip_text"},
             {"--week": "week", "--all": "all_", "--json": "as_json", "--csv": "as_csv", "--chart": "chart",
              "--qp": "qp"})
+_LIST = ({"--month": "month", "--year": "year", "--from": "from_", "--to": "to", "--code": "code",
+          "--encounter": "encounter"},
+         {"--week": "week", "--all": "all_", "--json": "as_json", "--csv": "as_csv", "--explain": "explain",
+          "--removed": "removed"})
 # The tables by command; tests/test_entry_paths.py checks them against the typer commands in cli.py.
-OPTIONS = {"lookup": _LOOKUP, "search": _SEARCH, "log": _LOG, "summary": _SUMMARY}
+OPTIONS = {"lookup": _LOOKUP, "search": _SEARCH, "log": _LOG, "summary": _SUMMARY, "list": _LIST}
 
 
 def run(argv: list[str]) -> int | None:
@@ -76,11 +80,15 @@ def run(argv: list[str]) -> int | None:
         from rvutool import log_actions
 
         return actions.guard(log_actions.log, parsed[0], **parsed[1])
-    if command == "summary":
+    if command in {"summary", "list"}:
         from rvutool.periods import normalize_argv
 
-        parsed = _parse(normalize_argv(argv)[1:], *_SUMMARY)
+        parsed = _parse(normalize_argv(argv)[1:], *OPTIONS[command])
         if parsed is None or parsed[0]:
             return None
-        return actions.guard(actions.summary, **parsed[1])
+        if command == "summary":
+            return actions.guard(actions.summary, **parsed[1])
+        from rvutool import log_actions
+
+        return actions.guard(log_actions.list_entries, **parsed[1])
     return None

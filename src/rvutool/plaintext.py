@@ -75,6 +75,9 @@ def columns(header: list[str], rows: list[list[str]], right: set[int], footer: l
     indent = " " * (widths[shown[0]] + 2)
 
     def fmt(row: list[str]) -> list[str]:
+        if not stacked and all(len(row[i]) <= widths[i] for i in wrap):  # the usual row: one line
+            return ["  ".join(row[i].rjust(widths[i]) if i in right else row[i].ljust(widths[i])
+                              for i in shown).rstrip()]
         cells = [(wrap_text(row[i], widths[i]) or [""]) if i in wrap else [row[i]] for i in shown]
         lines = []
         for k in range(max(len(c) for c in cells)):

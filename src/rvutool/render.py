@@ -416,12 +416,20 @@ def logged(encounter: Any, entries: list[Any], warnings: list[str], *, saved: bo
         warning(text)
 
 
+_WHY: dict[tuple[str, str, int], str] = {}
+
+
 def _why(entry: Any) -> str:
-    """The Flags cell: what changed the credit, then the flags those words do not already say."""
-    labels = entry.reduction_labels
-    flags = [f for f in _flag_text(entry.flag_list, bool(entry.voided)).split(", ") if f]
-    flags = [f for f in flags if not any(label.startswith(f.replace("-", " ")) for label in labels)]
-    return ", ".join(labels + flags)
+    """The Flags cell: what changed the credit, then the flags those words do not already say.
+    Worked out once per distinct (adjustments, flags): a month of a busy log repeats a few dozen."""
+    key = (entry.adjustments, entry.flags, entry.voided)
+    found = _WHY.get(key)
+    if found is None:
+        labels = entry.reduction_labels
+        flags = [f for f in _flag_text(entry.flag_list, bool(entry.voided)).split(", ") if f]
+        flags = [f for f in flags if not any(label.startswith(f.replace("-", " ")) for label in labels)]
+        found = _WHY[key] = ", ".join(labels + flags)
+    return found
 
 
 LIST_CHUNK = 5000
