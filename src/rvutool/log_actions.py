@@ -268,7 +268,7 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
             if target is not None:
                 store.filling()
             changes.apply_import(store, source.groups, outcome, allow_duplicates=allow_duplicates,
-                                 restore=restore, progress=step)
+                                 restore=restore, progress=step, new_log=target is not None)
             if target is not None:
                 store.filled()
             store.checkpoint()

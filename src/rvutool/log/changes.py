@@ -392,12 +392,14 @@ class ImportOutcome:
 
 def apply_import(store: LogStore | None, encounters: Iterable[list[dict[str, Any]]], outcome: ImportOutcome, *,
                  allow_duplicates: bool = False, restore: bool = False, dry_run: bool = False,
-                 progress: Callable[[int], None] | None = None, batch: int = 2000) -> ImportOutcome:
+                 progress: Callable[[int], None] | None = None, batch: int = 2000,
+                 new_log: bool = False) -> ImportOutcome:
     """Add the encounters a reader found, skipping services the log already holds as many times.
 
     A service is counted by its key (entries.service_keys): the k-th copy of a key in the file is
     skipped when the log holds k or more (removed entries count too, unless `restore`). Rows
     within one file are distinct services. All of it is written in one transaction, or nothing.
+    `new_log`: the store started empty, so it holds none of the file's services (nothing to look up).
     """
     seen: Counter[str] = Counter()
     held: dict[str, int] = {}
@@ -411,7 +413,7 @@ def apply_import(store: LogStore | None, encounters: Iterable[list[dict[str, Any
             fresh = {r["service_key"] for group in pending for r in group} - held.keys()
             if fresh:
                 source = tx if tx is not None else store
-                found = source.held(fresh, include_voided=not restore) if source is not None else {}
+                found = {} if source is None or new_log else source.held(fresh, include_voided=not restore)
                 held.update({k: found.get(k, 0) for k in fresh})
             rows: list[dict[str, Any]] = []
             groups: list[list[dict[str, Any]]] = []

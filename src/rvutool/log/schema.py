@@ -156,14 +156,21 @@ def _day_totals(conn: sqlite3.Connection) -> None:
             credited_wrvu_c INTEGER NOT NULL,
             PRIMARY KEY (service_date, code, no_wrvu_reason)
         ) WITHOUT ROWID""")
-    conn.execute("""
-        INSERT INTO day_totals SELECT service_date, code, COALESCE(no_wrvu_reason, ''), MIN(category), COUNT(*),
-            SUM(units), SUM(base_wrvu_c), SUM(credited_wrvu_c)
-        FROM entries WHERE voided = 0 GROUP BY service_date, code, COALESCE(no_wrvu_reason, '')""")
+    fill_day_totals(conn)
+    conn.execute("DROP INDEX entries_summary")  # summaries read day_totals now
     conn.execute(f"CREATE TRIGGER day_totals_insert AFTER INSERT ON entries WHEN NEW.voided = 0 BEGIN {_ADD} END")
     conn.execute(f"CREATE TRIGGER day_totals_delete AFTER DELETE ON entries WHEN OLD.voided = 0 BEGIN {_SUBTRACT} END")
     conn.execute(f"CREATE TRIGGER day_totals_update AFTER UPDATE OF {_SUMMED} ON entries "
                  f"WHEN OLD.voided = 0 OR NEW.voided = 0 BEGIN {_SUBTRACT} {_ADD} END")
+
+
+def fill_day_totals(conn: sqlite3.Connection) -> None:
+    """day_totals worked out afresh from the entries (a migration, or a new log filled in bulk)."""
+    conn.execute("DELETE FROM day_totals")
+    conn.execute("""
+        INSERT INTO day_totals SELECT service_date, code, COALESCE(no_wrvu_reason, ''), MIN(category), COUNT(*),
+            SUM(units), SUM(base_wrvu_c), SUM(credited_wrvu_c)
+        FROM entries WHERE voided = 0 GROUP BY service_date, code, COALESCE(no_wrvu_reason, '')""")
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_create, _m002_service_keys]

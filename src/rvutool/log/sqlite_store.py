@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rvutool.errors import NoSuchEntryError, RvuError
-from rvutool.log import connection
+from rvutool.log import connection, schema
 from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
 from rvutool.log.store import (
     REPRICED_SHOWN,
@@ -184,6 +184,7 @@ def _live(entry: Entry) -> int:
 
 class SQLiteStore(LogStore):
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._derived: list[tuple[str, str, str]] = []
         self.conn = conn
         self.path = path
         self.where = str(path)
@@ -198,17 +199,28 @@ class SQLiteStore(LogStore):
 
     def filling(self) -> None:
         """A new log no one else sees yet (thrown away if the command fails): no journal, no syncs,
-        a large page cache, until `filled`."""
+        a large page cache, and no indexes or summary triggers (made once at the end), until `filled`."""
         with connection.sql_errors(self.path):
             self.conn.execute("PRAGMA journal_mode = MEMORY")
             self.conn.execute("PRAGMA synchronous = OFF")
-            self.conn.execute("PRAGMA cache_size = -65536")
+            self.conn.execute("PRAGMA cache_size = -16384")
+            self._derived = self.conn.execute(
+                "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'entries' AND type IN "
+                "('index', 'trigger') AND sql IS NOT NULL ORDER BY type").fetchall()  # indexes, then triggers
+            for kind, name, _ in self._derived:
+                self.conn.execute(f'DROP {kind} "{name}"')
 
     def filled(self) -> None:
         """Back to the ordinary settings, the file synced to disk."""
         import os
 
         with connection.sql_errors(self.path):
+            for _, _, sql in (d for d in self._derived if d[0] == "index"):
+                self.conn.execute(sql)
+            schema.fill_day_totals(self.conn)  # once, before the triggers keep it in step
+            for _, _, sql in (d for d in self._derived if d[0] == "trigger"):
+                self.conn.execute(sql)
+            self._derived = []
             self.conn.execute("PRAGMA cache_size = -2000")
             self.conn.execute("PRAGMA synchronous = FULL")  # the next writer to open it turns WAL back on
         fd = os.open(self.path, os.O_RDONLY)
