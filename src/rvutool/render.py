@@ -474,9 +474,9 @@ def entries_table(entries: Iterable[Any], title: str, *, explain: bool = False) 
 
 
 def entries_csv(entries: Iterable[Any]) -> None:
-    import csv
+    from rvutool import spreadsheet
 
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = spreadsheet.Writer(sys.stdout)
     writer.writerow(["id", "date", "code", "modifiers", "units", "credited_wrvu", "flags", "note", "case"])
     for e in entries:
         writer.writerow([e.id, e.service_date, e.code, e.modifiers, e.units, rvu(e.credited_wrvu),
@@ -661,10 +661,10 @@ def _bar_chart(console: Any, s: Any) -> None:
 
 def summary_csv(s: Any) -> None:
     """Tidy rows: one per group of the chosen --by, with the period on every row."""
-    import csv
+    from rvutool import spreadsheet
 
     period = s.period.to_dict()
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = spreadsheet.Writer(sys.stdout)
     writer.writerow(["from", "to", "by", "key", "entries", "units", "base_wrvu", "wrvu"])
     for g in s.groups:
         writer.writerow([period["from"] or "", period["to"] or "", s.by, g.key, g.entries, g.units,

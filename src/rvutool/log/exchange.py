@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from rvutool import spreadsheet
 from rvutool.errors import ImportFileError, RvuError
 from rvutool.log import layouts
 from rvutool.log.entries import Entry, now_utc, snapshot
@@ -69,7 +70,7 @@ def _cells(entry: Entry, canonical: _Canonical) -> list[Any]:
 
 
 def write_csv(entries: Iterator[Entry], out: IO[str]) -> int:
-    writer = csv.writer(out, lineterminator="\n")
+    writer = spreadsheet.Writer(out)  # formula-safe; the own-CSV reader restores each cell exactly
     writer.writerow(EXPORT_CSV_COLUMNS)
     canonical, count, batch = _Canonical(), 0, []
     for entry in entries:
@@ -372,7 +373,7 @@ def read_own_csv(path: Path, head: bytes, ctx: ImportContext) -> Source | None:
                 ctx.problem(path, f"line {line}", f"has {len(cells)} cells, expected {len(header)} "
                                                   "(a truncated or damaged row)")
                 continue
-            yield f"line {line}", dict(zip(header, cells, strict=True))
+            yield f"line {line}", dict(zip(header, map(spreadsheet.restore, cells), strict=True))
 
     return Source(path, "rvutool CSV export", _own_groups(path, records(), ctx))
 
