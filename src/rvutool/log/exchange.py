@@ -180,15 +180,58 @@ def _json_cell(value: Any, name: str) -> str:
             parsed = json.loads(value) if value.strip() else kind()
         except ValueError:
             raise ValueError(f"{name} is not valid JSON") from None
-        if not isinstance(parsed, kind):
-            raise ValueError(f"{name} should be a JSON {kind.__name__}")
-        text = json.dumps(parsed, sort_keys=kind is dict)
+        text = json.dumps(_shaped(parsed, name), sort_keys=kind is dict)
         if len(_JSON_MEMO) < 10_000:
             _JSON_MEMO[(name, value)] = text
         return text
-    if not isinstance(value, kind):
-        raise ValueError(f"{name} should be a JSON {kind.__name__}")
-    return json.dumps(value, sort_keys=kind is dict)
+    return json.dumps(_shaped(value, name), sort_keys=kind is dict)
+
+
+def _shaped(value: Any, name: str) -> Any:
+    """The JSON cell if it has the shape rvutool writes; ValueError naming what is wrong otherwise, so a
+    crafted file can never be stored and break `list`, `edit` or `recalc` later."""
+    from rvutool import inputs, phi
+    from rvutool import policy as policies
+
+    def bad(what: str) -> ValueError:
+        return ValueError(f"{name} {what}")
+
+    if not isinstance(value, _JSON_FIELDS[name]):
+        raise bad(f"should be a JSON {_JSON_FIELDS[name].__name__}")
+    if name == "flags":
+        if not all(isinstance(f, str) and 0 < len(f) <= 40 and f.isascii() for f in value):
+            raise bad("should be a list of short words such as \"no-wrvu\"")
+    elif name == "adjustments":
+        for adj in value:
+            if not isinstance(adj, dict) or set(adj) - {"rule", "factor", "reason"} or \
+                    not isinstance(adj.get("rule"), str) or not isinstance(adj.get("reason", ""), str):
+                raise bad("should be a list of {rule, factor, reason} objects")
+            try:
+                factor = Decimal(str(adj.get("factor")))
+            except (InvalidOperation, ValueError):
+                raise bad(f"has a factor that is not a number: {str(adj.get('factor'))[:20]!r}") from None
+            if not factor.is_finite() or not 0 <= factor <= 10:
+                raise bad("has a factor outside 0 to 10")
+            if len(adj["rule"]) > 40 or len(adj.get("reason", "")) > 500:
+                raise bad("has a rule or reason that is too long")
+            phi.check_free_text(adj.get("reason", ""), field="an adjustment reason", allow=False)
+    elif name == "options":
+        if set(value) - {"fraction", "postop_days"}:
+            raise bad(f"has unknown keys: {', '.join(sorted(set(value) - {'fraction', 'postop_days'}))[:60]}")
+        try:
+            if "fraction" in value:
+                inputs.fraction(str(value["fraction"]))
+            if "postop_days" in value:
+                if isinstance(value["postop_days"], bool) or not isinstance(value["postop_days"], int):
+                    raise bad("postop_days should be a whole number")
+                inputs.postop_days(str(value["postop_days"]))
+        except RvuError as exc:
+            raise bad(exc.message) from None
+    elif name == "policy":
+        for key, chosen in value.items():
+            if key not in policies.CHOICES or chosen not in policies.CHOICES[key]:
+                raise bad(f"has an unknown setting {str(key)[:30]}={str(chosen)[:30]}")
+    return value
 
 
 _CHECKED: dict[tuple[str, str], Any] = {}
@@ -203,6 +246,38 @@ def _checked(kind: str, text: str, check: Callable[[str], Any]) -> Any:
         if len(_CHECKED) < 50_000:
             _CHECKED[key] = found
     return found
+
+
+def _check_known_code(text: str) -> str:
+    """A code of some CMS release rvutool has (bundled or imported): an unknown one could not be priced."""
+    from rvutool import items
+    from rvutool.codes import Catalog
+
+    code = items.check_code(text)
+    catalog = _CATALOG.get("catalog") or _CATALOG.setdefault("catalog", Catalog())
+    if not any(catalog.rows(code, release) for release in catalog.releases):
+        raise ValueError(f"{code} is not in any CMS release rvutool has")
+    return code
+
+
+_CATALOG: dict[str, Any] = {}
+
+
+def _check_category(text: str) -> str:
+    from rvutool import taxonomy
+
+    if text not in taxonomy.CATEGORIES:
+        raise ValueError(f"category {text[:40]!r} is not one of rvutool's categories")
+    return text
+
+
+def _check_reason(text: str) -> str:
+    from rvutool import phi
+
+    if len(text) > 500:
+        raise ValueError("no_wrvu_reason is too long")
+    phi.check_note(text, field="no_wrvu_reason", allow=False)
+    return text
 
 
 def _check_date(text: str) -> date:
@@ -254,7 +329,7 @@ def _check_stamp(text: str) -> str:
 
 def own_record(rec: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     """Validate one exported entry and turn it into stored values (its snapshot is kept)."""
-    from rvutool import items, taxonomy
+    from rvutool import taxonomy
 
     get = rec.get
 
@@ -265,7 +340,7 @@ def own_record(rec: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     on = _checked("date", text("date"), _check_date)
     if on > ctx.today:
         raise ValueError(f"{on} is in the future")
-    code = _checked("code", text("code"), items.check_code)
+    code = _checked("code", text("code"), _check_known_code)
     note, case = get("note") or None, get("case") or None
     for name, value in (("note", note), ("case", case)):
         if value is not None:
@@ -277,11 +352,12 @@ def own_record(rec: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
         "modifiers": _checked("modifiers", text("modifiers"), _check_modifiers),
         "units": _checked("units", text("units"), _check_units),
         "release": _checked("release", text("release"), _check_release),
-        "category": category or _checked("category", code, taxonomy.category_of),
+        "category": _checked("category", category, _check_category) if category else
+        _checked("category of", code, taxonomy.category_of),
         "work_rvu_c": _checked("work_rvu", text("work_rvu") or "0", lambda t: _amount(t, "work_rvu")),
         "base_wrvu_c": _checked("base_wrvu", text("base_wrvu"), lambda t: _amount(t, "base_wrvu")),
         "credited_wrvu_c": _checked("credited_wrvu", text("credited_wrvu"), lambda t: _amount(t, "credited_wrvu")),
-        "no_wrvu_reason": text("no_wrvu_reason") or None,
+        "no_wrvu_reason": _checked("reason", text("no_wrvu_reason"), _check_reason) or None,
         "flags": _json_cell(get("flags", "[]"), "flags"),
         "adjustments": _json_cell(get("adjustments", "[]"), "adjustments"),
         "policy": _json_cell(get("policy", "{}"), "policy"),
