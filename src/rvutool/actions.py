@@ -147,14 +147,22 @@ def search(text: str, *, limit: int | str = 20, as_json: bool = False, date_text
 
 # ---------------------------------------------------------------- data import / status
 def data_import(path_text: str) -> int:
-    from pathlib import Path
-
+    from rvutool import inputs
     from rvutool.importer import import_file
 
+    path = inputs.readable_path(path_text)
     with render.import_progress() as progress:
-        report = import_file(Path(path_text).expanduser(), progress=progress)
+        report = import_file(path, progress=progress)
     render.import_report(report)
     return 0
+
+
+def log_import(file: str, **options: Any) -> int:
+    """`rvutool import`: the file's name checked first (log_actions.import_file reads it)."""
+    from rvutool import inputs, log_actions
+
+    inputs.readable_path(file)
+    return log_actions.import_file(file, **options)
 
 
 def data_status(as_json: bool = False) -> int:

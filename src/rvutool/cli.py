@@ -349,7 +349,7 @@ def import_(
     allow_identifiers: AllowIdOpt = False,
 ) -> None:
     """Import entries; services the log already holds are skipped. Example: rvutool import old-log.csv --dry-run"""
-    _exit(actions.guard(log_actions.import_file, file, dry_run=dry_run, skip_bad=skip_bad, setting=setting,
+    _exit(actions.guard(actions.log_import, file, dry_run=dry_run, skip_bad=skip_bad, setting=setting,
                         allow_duplicates=allow_duplicates, restore=restore, group_by_date=group_by_date,
                         allow_identifiers=allow_identifiers))
 

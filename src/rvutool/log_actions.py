@@ -58,7 +58,9 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
 
 def confirm_duplicates(already: list[Any], yes: bool) -> bool:
     """Warn that these codes are already logged that day; in a terminal, ask whether to log them again."""
-    render.warning(render.duplicate_text(already))
+    from rvutool.plaintext import duplicate_text
+
+    render.warning(duplicate_text(already))
     if yes or not _interactive():
         return True
     if render.confirm("Log it again (a second, separate service)?"):

@@ -156,3 +156,11 @@ def summary_lines(s: Any) -> list[str]:
                        f"{use.description}")
         out.append("  `rvutool recalc` re-credits a period under the current settings.")
     return out
+
+
+def duplicate_text(already: list[Any]) -> str:
+    first = already[0]
+    codes = ", ".join(dict.fromkeys(e.code for e in already))
+    label = f" with case label {first.case_label!r}" if first.case_label else ""
+    ids = ", ".join(f"#{e.id}" for e in already[:5]) + (" ..." if len(already) > 5 else "")
+    return f"{codes} already logged on {first.service_date}{label} ({ids}); is this a second, separate service?"

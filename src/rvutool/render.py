@@ -27,16 +27,21 @@ def _console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
+def _to_stderr(kind: str, message: str) -> None:
+    # A lone surrogate (a non-UTF-8 byte in an argument, echoed back) is shown escaped, never fails.
+    sys.stderr.write(f"{kind}: {message}\n".encode("utf-8", "backslashreplace").decode("utf-8"))
+
+
 def error(message: str) -> None:
-    sys.stderr.write(f"Error: {message}\n")
+    _to_stderr("Error", message)
 
 
 def warning(message: str) -> None:
-    sys.stderr.write(f"Warning: {message}\n")
+    _to_stderr("Warning", message)
 
 
 def note(message: str) -> None:
-    sys.stderr.write(f"Note: {message}\n")
+    _to_stderr("Note", message)
 
 
 def _json_default(value: Any) -> Any:
@@ -516,14 +521,6 @@ def removed(change: Any) -> None:
 def undone(change: Any) -> None:
     line(f"Undid the {change.summary}.")
     _others(change)
-
-
-def duplicate_text(already: list[Any]) -> str:
-    first = already[0]
-    codes = ", ".join(dict.fromkeys(e.code for e in already))
-    label = f" with case label {first.case_label!r}" if first.case_label else ""
-    ids = ", ".join(f"#{e.id}" for e in already[:5]) + (" ..." if len(already) > 5 else "")
-    return f"{codes} already logged on {first.service_date}{label} ({ids}); is this a second, separate service?"
 
 
 def ask_split(entry: Any) -> bool:
