@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from rvutool import config
 
-# RVUTOOL_FUZZ_EXAMPLES=2000 hunts longer; the default keeps the suite quick
-FUZZ = settings(max_examples=int(os.environ.get("RVUTOOL_FUZZ_EXAMPLES", "150")), deadline=None, database=None,
+# 75 examples on each entry path (the fixture runs both): 150 per command. RVUTOOL_FUZZ_EXAMPLES=2000 hunts longer.
+FUZZ = settings(max_examples=int(os.environ.get("RVUTOOL_FUZZ_EXAMPLES", "75")), deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 _surrogates = st.integers(0xDC80, 0xDCFF).map(chr)
@@ -39,7 +39,8 @@ HOSTILE = st.one_of(
     st.sampled_from(["", " ", "-", "--", "-1", "0", "00", "1e9", "1E+3", "nan", "inf", "-inf", "1_0", "0x10",
                      "²", "٣", "٢٠٢٥", "٢٠٢٥-٠١", "٠١١٨٢-١٨", "99213x²", "99213x٣", "#²", "\udcff", "a\udc80b",
                      "\x1b[31m", "[bold]x[/]", "\r\n", "%s", "{0}", "x" * 300 + ".csv", "9" * 400,
-                     "99213-" + "26-" * 200, "today", "yesterday", "2026-02-30", "9999-12-31", "0001-01-01"]),
+                     "99213-" + "26-" * 200, "today", "yesterday", "2026-02-30", "9999-12-31", "0001-01-01",
+                     "a\nb", "99213\n-26", "2\n6", "--x\ny", "x\u2028y", "\x85", "ß", "ǅ", "ﬀ", "Ⅻ", "١e٢"]),
     st.text(st.sampled_from("x9-.#²٣"), min_size=250, max_size=600),
 )
 CODES = st.sampled_from(["99213", "99214x2", "47562-52", "71046-26", "27447-62-RT", "49505-50", "97110x4",

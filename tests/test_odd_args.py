@@ -43,6 +43,11 @@ CASES: list[tuple[list[str], int]] = [
     (["log", "99213", "--case", "\udcff"], 2),
     (["edit", "1", "--note", "\udcff"], 2),
     (["edit", "1", "--case", "a\udc80b"], 2),
+    # a newline in an argument echoed back by an error must not split its line
+    (["list", "--code", "a\nb"], 2),
+    (["edit", "1", "--modifiers", "2\n6"], 2),
+    (["log", "99213", "--bogus\nx"], 2),
+    (["export", "-o", "a\nb/out.csv"], 1),
     # a name longer than the system allows
     (["import", LONG_NAME], 1),
     (["import", LONG_NAME, "--dry-run"], 1),

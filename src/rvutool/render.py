@@ -28,8 +28,9 @@ def _console(stderr: bool = False) -> Console:
 
 
 def _to_stderr(kind: str, message: str) -> None:
-    # A lone surrogate (a non-UTF-8 byte in an argument, echoed back) is shown escaped, never fails.
-    sys.stderr.write(f"{kind}: {message}\n".encode("utf-8", "backslashreplace").decode("utf-8"))
+    # One line: a newline, terminal escape or lone surrogate (non-UTF-8 byte) echoed from an argument is escaped
+    text = message if message.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    sys.stderr.write(f"{kind}: {text}\n")
 
 
 def error(message: str) -> None:
@@ -306,8 +307,7 @@ def data_status(status: DataStatus) -> None:
         console.print(Text("No descriptors: `rvutool data import` your own CMS file to see them", style="dim"))
 # ---------------------------------------------------------------- calc
 def _factor(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return f"×{text}"
+    return f"×{value.normalize():f}"
 
 
 def calc(encounter: PricedEncounter) -> None:
