@@ -151,8 +151,9 @@ def data_import(path_text: str) -> int:
 
     from rvutool.importer import import_file
 
+    path = Path(path_text).expanduser()  # importer._read refuses names the system cannot take
     with render.import_progress() as progress:
-        report = import_file(Path(path_text).expanduser(), progress=progress)
+        report = import_file(path, progress=progress)
     render.import_report(report)
     return 0
 

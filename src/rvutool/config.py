@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december")
-_LOCALITY = re.compile(r"^\d{5}-\d{2}$")
-_ZIP = re.compile(r"^\d{5}$")
+_LOCALITY = re.compile(r"^[0-9]{5}-[0-9]{2}$")  # [0-9], not \d: \d takes Arabic-Indic and other digits
+_ZIP = re.compile(r"^[0-9]{5}$")
 _MAX_AMOUNT = Decimal("1000000")
 
 
@@ -43,7 +43,7 @@ class _BadValue(Exception):
 
 
 def _positive_decimal(raw: Any, what: str) -> Decimal:
-    if isinstance(raw, bool):
+    if isinstance(raw, bool) or (isinstance(raw, str) and not raw.isascii()):  # Decimal takes '٥٥' as 55
         raise _BadValue(f"expected {what}")
     text = str(raw).strip().lstrip("$").replace(",", "") if isinstance(raw, str) else raw
     try:
@@ -70,7 +70,7 @@ def _target(raw: Any) -> Decimal:
 def _month(raw: Any) -> int:
     if isinstance(raw, int) and not isinstance(raw, bool):
         number = raw
-    elif isinstance(raw, str) and raw.strip().isdigit():
+    elif isinstance(raw, str) and raw.strip().isdigit() and raw.isascii():
         number = int(raw.strip())
     elif isinstance(raw, str) and len(raw.strip()) >= 3:
         name = raw.strip().lower()
@@ -116,9 +116,9 @@ def _number(value: Any) -> str:
 
 
 def _quoted(value: Any) -> str:
-    import json
+    from rvutool import tomlout
 
-    return json.dumps(str(value), ensure_ascii=False)
+    return tomlout.string(str(value))
 
 
 KEYS: dict[str, Key] = {k.name: k for k in (
@@ -141,15 +141,23 @@ def check_key(key: str) -> Key:
     return spec
 
 
-def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for name, value in table.items():
-        dotted = f"{prefix}{name}"
-        if isinstance(value, dict):
-            flat.update(_flatten(value, dotted + "."))
-        else:
-            flat[dotted] = value
-    return flat
+def _leaves(table: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """(key path, value) of every value in a nested table, in file order; no recursion (a file may nest
+    tables thousands deep)."""
+    stack: list[tuple[tuple[str, ...], Any]] = [((), table)]
+    while stack:
+        path, current = stack.pop()
+        if isinstance(current, dict):
+            stack.extend(reversed([(path + (k,), v) for k, v in current.items()]))
+        elif path:
+            yield path, current
+
+
+def _display(path: tuple[str, ...]) -> str:
+    """A key path as the dotted name users type: target.month; parts that need it quoted."""
+    from rvutool import tomlout
+
+    return tomlout.dotted(path)
 
 
 @dataclass
@@ -159,6 +167,7 @@ class Config:
     path: Path
     values: dict[str, Any] = field(default_factory=dict)  # validated, keyed by dotted name
     unknown: dict[str, Any] = field(default_factory=dict)  # keys rvutool does not know; kept on write
+    table: dict[str, Any] = field(default_factory=dict)  # the file as read (nested): what a write starts from
 
     def is_set(self, key: str) -> bool:
         return check_key(key).name in self.values
@@ -188,36 +197,52 @@ class Config:
         """(key, value in force, whether it is set, help) for every known key."""
         return [(name, self.get(name), name in self.values, spec.help) for name, spec in KEYS.items()]
 
+    def document(self) -> dict[str, Any]:
+        """The table to write: the file as read with the known settings replaced by `values`.
+
+        A setting whose place in the file is taken (target = 5 where target.month needs a table, or a
+        [rate] table where rate is a value) raises ConfigError naming it; the file is left as it is.
+        """
+        from rvutool import tomlout
+
+        doc = dict(self.table)
+        for name, spec in KEYS.items():
+            *parents, leaf = name.split(".")
+            node, chain = doc, []
+            for depth, part in enumerate(parents):
+                child = node.get(part)
+                if child is not None and not isinstance(child, dict):
+                    if name in self.values:
+                        raise self._clash(name, f"{'.'.join(parents[:depth + 1])} is a value, not a table")
+                    break
+                if child is None and name not in self.values:
+                    break
+                child = dict(child or {})  # copied: the table as read stays as it was
+                node[part] = child
+                chain.append((node, part))
+                node = child
+            else:
+                if isinstance(node.get(leaf), dict):
+                    if name in self.values:
+                        raise self._clash(name, f"{name} is a table, not a value")
+                elif name in self.values:
+                    node[leaf] = tomlout.Verbatim(spec.toml(self.values[name]))
+                elif leaf in node:
+                    del node[leaf]
+                    for parent, part in reversed(chain):  # drop the tables the removal emptied
+                        if parent[part]:
+                            break
+                        del parent[part]
+        return doc
+
+    def _clash(self, name: str, what: str) -> ConfigError:
+        return ConfigError(f"cannot set {name}: in {self.path}, {what}; rename or remove it by hand "
+                           "(nothing was changed)")
+
     def to_toml(self) -> str:
-        top: list[str] = []
-        tables: dict[str, list[str]] = {}
-        merged = {**self.unknown, **self.values}
-        for name in sorted(merged, key=lambda n: (n.count("."), list(KEYS).index(n) if n in KEYS else 99, n)):
-            value = merged[name]
-            text = KEYS[name].toml(value) if name in KEYS else _unknown_toml(name, value, self.path)
-            table, _, leaf = name.rpartition(".")
-            (tables.setdefault(table, []) if table else top).append(f"{_bare(leaf, self.path)} = {text}")
-        out = ["# rvutool settings. Change them with `rvutool config set KEY VALUE`.", *top]
-        for table, lines in tables.items():
-            out += ["", f"[{'.'.join(_bare(p, self.path) for p in table.split('.'))}]", *lines]
-        return "\n".join(out) + "\n"
+        from rvutool import tomlout
 
-
-def _bare(name: str, path: Path) -> str:
-    if not re.match(r"^[A-Za-z0-9_-]+$", name):
-        raise ConfigError(f"{path}: key {name!r} cannot be rewritten by rvutool; edit the file by hand")
-    return name
-
-
-def _unknown_toml(name: str, value: Any, path: Path) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | Decimal):
-        return str(value)
-    if isinstance(value, str):
-        return _quoted(value)
-    raise ConfigError(f"{path}: setting {name!r} is not one rvutool knows and cannot be rewritten; "
-                      "remove it by hand")
+        return tomlout.dumps(self.document(), "# rvutool settings. Change them with `rvutool config set KEY VALUE`.")
 
 
 def load(path: Path | None = None) -> Config:
@@ -239,18 +264,29 @@ def load(path: Path | None = None) -> Config:
         raise ConfigError(f"settings file {path} is not UTF-8 text; fix or remove it") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"settings file {path} is not valid TOML ({exc}); fix or remove it") from None
-    config = Config(path)
-    for name, value in _flatten(table).items():
-        spec = KEYS.get(name)
+    except RecursionError:
+        raise ConfigError(f"settings file {path} nests arrays or tables too deeply to read; "
+                          "fix or remove it") from None
+    except ValueError as exc:  # tomllib lets Python's limit on the digits of an integer through
+        raise ConfigError(f"settings file {path} is not valid TOML ({exc}); fix or remove it") from None
+    config = Config(path, table=table)
+    for key_path, value in _leaves(table):
+        name = ".".join(key_path)
+        spec = KEYS.get(name) if _display(key_path) == name else None
         if spec is None:
-            config.unknown[name] = value
+            config.unknown[_display(key_path)] = value
             continue
         try:
             config.values[name] = spec.parse(value)
         except _BadValue as exc:
-            raise ConfigError(f"settings file {path}: {name} = {value!r} is not valid ({exc}); "
+            raise ConfigError(f"settings file {path}: {name} = {_shown(value)} is not valid ({exc}); "
                               f"fix it or run `rvutool config unset {name}`") from None
     return config
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def parse_value(key: str, value: str, *, option: str | None = None) -> Any:
@@ -268,17 +304,38 @@ def _locked(path: Path | None) -> Iterator[None]:
     from rvutool import datafile, paths
 
     target = path or paths.config_file()
-    paths.ensure_private_dir(target.parent)
-    with datafile.locked(target.with_name(f".{target.name}.lock")):
+    with ExitStack() as stack:
+        try:
+            paths.ensure_private_dir(target.parent)
+            stack.enter_context(datafile.locked(target.with_name(f".{target.name}.lock")))
+        except OSError as exc:
+            raise _cannot_save(target, exc) from None
         yield
+
+
+def _cannot_save(path: Path, exc: OSError) -> ConfigError:
+    folder = path.parent
+    if isinstance(exc, FileExistsError | NotADirectoryError) and (folder.is_file() or
+                                                                  any(p.is_file() for p in folder.parents)):
+        reason = f"{folder} is not a folder"
+    else:
+        reason = exc.strerror or str(exc)
+    return ConfigError(f"cannot save settings to {path}: {reason}; nothing was changed")
 
 
 def _save(config: Config) -> None:
     from rvutool import datafile, paths
 
-    payload = config.to_toml().encode("utf-8")
-    paths.ensure_private_dir(config.path.parent)
-    datafile.write_atomic(config.path, payload, mode=0o600)
+    try:
+        payload = config.to_toml().encode("utf-8")
+    except RecursionError:
+        raise ConfigError(f"settings file {config.path} nests values too deeply for rvutool to rewrite; "
+                          "edit it by hand") from None
+    try:
+        paths.ensure_private_dir(config.path.parent)
+        datafile.write_atomic(config.path, payload, mode=0o600)
+    except OSError as exc:
+        raise _cannot_save(config.path, exc) from None
 
 
 def set_value(key: str, value: str, *, path: Path | None = None) -> Config:

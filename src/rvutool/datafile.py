@@ -67,7 +67,8 @@ def encode_file(header: dict[str, Any], code_lines: list[str]) -> bytes:
 
 
 def write_atomic(path: Path, payload: bytes, mode: int = 0o644) -> None:
-    """Write beside the target, fsync, then rename: readers see the old file or the new one."""
+    """Write beside the target, fsync, then rename: readers see the old file or the new one.
+    A symbolic link stays one: the file it points to is the one replaced."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with _beside(path, mode, "wb") as fh:
         fh.write(payload)
@@ -126,6 +127,8 @@ def atomic_text(path: Path, mode: int = 0o644) -> Iterator[IO[str]]:
 def _beside(path: Path, mode: int, how: str) -> Iterator[Any]:
     import tempfile
 
+    if os.path.islink(path):  # write through a link (to a dotfiles checkout, say), never over it
+        path = Path(os.path.realpath(path))
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.chmod(tmp, mode)

@@ -13,6 +13,8 @@ def today() -> date:
 
 def parse_date(text: str, *, allow_future: bool = True) -> date:
     value = text.strip().lower()
+    if not value.isascii():  # digits other than 0-9, or a non-ASCII look-alike of a word
+        raise InvalidDateError(f"{text!r} is not a date: use YYYY-MM-DD, today or yesterday")
     if value == "today":
         parsed = today()
     elif value == "yesterday":
@@ -30,10 +32,10 @@ def parse_date(text: str, *, allow_future: bool = True) -> date:
 
 
 def parse_year(text: str) -> int:
-    try:
-        year = int(text.strip())
-    except ValueError:
-        raise InvalidDateError(f"{text!r} is not a year: use four digits, such as 2026") from None
+    value = text.strip()
+    if not (value.isascii() and value.isdigit()):  # int() would read '٢٠٢٦' as 2026
+        raise InvalidDateError(f"{text!r} is not a year: use four digits, such as 2026")
+    year = int(value)
     if not 1900 <= year <= 2999:
         raise InvalidDateError(f"{text!r} is not a year: use four digits, such as 2026")
     return year

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from rvutool.errors import UsageError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rvutool.periods import Period
     from rvutool.rules import Options
 
@@ -44,7 +46,7 @@ def fraction(text: str | None) -> Decimal | None:
     if text is None:
         return None
     try:
-        value = Decimal(text.strip())
+        value = Decimal(text.strip()) if text.isascii() else None  # Decimal reads '٠٫٥'-style digits too
     except (InvalidOperation, ValueError):
         value = None
     if value is None or not value.is_finite() or not Decimal(0) < value <= Decimal(1):
@@ -123,6 +125,39 @@ def limit(text: int | str) -> int:
     return int(number)
 
 
+def text(value: str, option: str) -> str:
+    """Typed text that can be stored: not bytes that are not UTF-8 (Python hands those over as lone
+    surrogates, '\\udcff', which no file or database can hold)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"{option} {value!r} holds bytes that are not UTF-8 text; retype it") from None
+    return value
+
+
+def readable_path(text: str) -> Path:
+    """A file named to be read (an import). A name the system refuses outright (too long, say) is one
+    line here; a file that is missing is left to the reader, which says so in its own words."""
+    import os
+    from pathlib import Path
+
+    from rvutool.errors import RvuError
+
+    path = Path(text).expanduser()
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError as exc:
+        import errno
+
+        why = "file name too long for this system" if exc.errno == errno.ENAMETOOLONG else exc.strerror or exc
+        raise RvuError(f"cannot read {text!r}: {why}") from None
+    except ValueError:  # a NUL byte: no file can have that name
+        raise UsageError(f"{text!r} is not a file name") from None
+    return path
+
+
 def free_text(note: str | None, case: str | None, allow: bool) -> tuple[str | None, str | None]:
     """--note and --case, stripped and checked by the privacy guard; '' means none."""
     from rvutool import phi
@@ -131,6 +166,7 @@ def free_text(note: str | None, case: str | None, allow: bool) -> tuple[str | No
     for field, value in (("--note", note), ("--case", case)):
         if value is not None:
             value = value.strip()
+            text(value, field)
             phi.check_note(value, field=field, allow=allow)
         out.append(value or None)
     return out[0], out[1]

@@ -77,13 +77,14 @@ def ask_date(ask: Ask) -> Any:
 
 
 def ask_note(ask: Ask, allow_identifiers: bool) -> str | None:
-    from rvutool import phi
+    from rvutool import inputs, phi
 
     while True:
         answer = _ask(ask, "note (optional; no patient identifiers): ").strip()
         if not answer:
             return None
         try:
+            inputs.text(answer, "note")
             phi.check_note(answer, field="note", allow=allow_identifiers)
             return answer
         except RvuError as exc:

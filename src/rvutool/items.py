@@ -29,11 +29,17 @@ class Item(FrozenRecord):
         return text + (f"x{self.units}" if self.units != 1 else "")
 
 
+def _shown(text: str) -> str:
+    """Text as an error shows it: quoted and escaped unless it is plain (a newline or a control
+    character would break the one-line message; a lone surrogate cannot be printed)."""
+    return text if text and text.isascii() and text.isprintable() else repr(text)
+
+
 def check_code(code: str) -> str:
     code = code.strip().upper()
     if not _CODE.match(code):
         raise InvalidCodeError(
-            f"{code or repr(code)} is not a code: expected 5 characters such as 99213, 0591T, G0121 or D1553"
+            f"{_shown(code)} is not a code: expected 5 characters such as 99213, 0591T, G0121 or D1553"
         )
     return code
 
@@ -41,7 +47,7 @@ def check_code(code: str) -> str:
 def check_modifier(mod: str) -> str:
     mod = mod.strip().upper()
     if len(mod) != 2 or not mod.isalnum():
-        raise UsageError(f"{mod or repr(mod)} is not a modifier: modifiers are 2 characters, such as 26, TC or 50")
+        raise UsageError(f"{_shown(mod)} is not a modifier: modifiers are 2 characters, such as 26, TC or 50")
     if modifiers.get(mod) is None:
         raise UsageError(f"unknown modifier {mod}: rvutool does not know what it does to a work RVU")
     return mod

@@ -248,7 +248,7 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
     from rvutool import dates, inputs, log, paths
     from rvutool.log import changes, exchange
 
-    path = Path(file).expanduser()
+    path = inputs.readable_path(file)
     ctx = exchange.ImportContext(today=dates.today(), allow_identifiers=allow_identifiers, skip_bad=skip_bad,
                                  options=inputs.encounter_options(setting, None, None), policy=_policy(),
                                  group_by_date=group_by_date)

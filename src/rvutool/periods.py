@@ -30,10 +30,11 @@ PERIOD_COMMANDS = frozenset({"list", "summary", "export", "recalc"})
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December")
 
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+# re.ASCII: a bare \d also takes '²' and Arabic-Indic digits, which int() then reads as numbers
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$", re.ASCII)
 # A month by name, this year's or with a year: nov, November, sept, nov-2025, nov 2025, 2025-nov.
-_MONTH_NAME_RE = re.compile(r"^(?:(?P<before>\d{4})[- ]?)?(?P<name>[a-z]{3,9})\.?(?:[- ]?(?P<after>\d{4}))?$")
-_YEAR_RE = re.compile(r"^\d{4}$")
+_MONTH_NAME_RE = re.compile(r"^(?:(?P<before>\d{4})[- ]?)?(?P<name>[a-z]{3,9})\.?(?:[- ]?(?P<after>\d{4}))?$", re.ASCII)
+_YEAR_RE = re.compile(r"^\d{4}$", re.ASCII)
 
 
 @dataclass(frozen=True)

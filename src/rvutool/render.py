@@ -38,16 +38,25 @@ def _console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False)
 
 
+def _to_stderr(kind: str, message: str) -> None:
+    # One line: a newline, terminal escape or lone surrogate (non-UTF-8 byte) echoed from an argument is escaped
+    # a lone surrogate (a non-UTF-8 byte of an argument) is shown escaped, terminal control sequences go,
+    # and other unprintable characters are shown escaped
+    message = clean("".join(repr(c)[1:-1] if "\ud800" <= c <= "\udfff" else c for c in message))
+    text = message if message.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    sys.stderr.write(f"{kind}: {text}\n")
+
+
 def error(message: str) -> None:
-    sys.stderr.write(f"Error: {clean(message)}\n")
+    _to_stderr("Error", message)
 
 
 def warning(message: str) -> None:
-    sys.stderr.write(f"Warning: {clean(message)}\n")
+    _to_stderr("Warning", message)
 
 
 def note(message: str) -> None:
-    sys.stderr.write(f"Note: {clean(message)}\n")
+    _to_stderr("Note", message)
 
 
 def _json_default(value: Any) -> Any:
@@ -312,8 +321,7 @@ def data_status(status: DataStatus) -> None:
         console.print(Text("No descriptors: `rvutool data import` your own CMS file to see them", style="dim"))
 # ---------------------------------------------------------------- calc
 def _factor(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return f"×{text}"
+    return f"×{value.normalize():f}"
 
 
 def calc(encounter: PricedEncounter) -> None:

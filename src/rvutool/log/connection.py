@@ -153,16 +153,16 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
 
 
 def _tune(conn: sqlite3.Connection, path: Path) -> None:
-    import sqlite3
-
     with sql_errors(path):
         conn.execute("PRAGMA synchronous = FULL")
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     if mode != "wal":
         try:
             conn.execute("PRAGMA journal_mode = WAL")
-        except sqlite3.OperationalError:
-            pass  # another process holds the file; the next writer switches it
+        except LogBusyError:
+            # Another process has the file open (the connection turns SQLite's error into ours, so that is
+            # what arrives here): keep the rollback journal for now; the next writer switches it.
+            pass
 
 
 def _not_a_directory(path: Path) -> None:
