@@ -294,6 +294,12 @@ def remove(
 
 
 @app.command(cls=_Command)
+def doctor(*, as_json: JsonOpt = False) -> None:
+    """Check the log thoroughly: pages, indexes and its own invariants. Example: rvutool doctor"""
+    _exit(actions.guard(log_actions.doctor, as_json=as_json))
+
+
+@app.command(cls=_Command)
 def undo() -> None:
     """Revert the last log, edit, remove, import or recalc; again goes further back. Example: rvutool undo"""
     _exit(actions.guard(log_actions.undo))

@@ -37,7 +37,9 @@ def _known(catalog: Any, code: str) -> bool:
     return any(catalog.rows(code, release) for release in catalog.releases)
 
 
-def ask_items(ask: Ask, catalog: Any) -> list[Any]:
+def ask_items(ask: Ask, catalog: Any, check: Callable[[list[Any]], Any] | None = None) -> list[Any]:
+    """Items until a blank line; `check(items)` (pricing them) refuses one that would fail at save, such as
+    45378-52 without a --fraction, at its own prompt."""
     from rvutool.items import parse_item
 
     chosen: list[Any] = []
@@ -59,6 +61,12 @@ def ask_items(ask: Ask, catalog: Any) -> list[Any]:
                 nearest = ", ".join(catalog.suggest(item.code))
                 render.line(f"  unknown code {item.code} (nearest: {nearest}); type it again")
                 continue
+            if check is not None:
+                try:
+                    check([*chosen, *accepted, item])
+                except RvuError as exc:
+                    render.line(f"  {exc.message}; type that one again")
+                    continue
             accepted.append(item)
         chosen.extend(accepted)
         if accepted:
@@ -93,7 +101,7 @@ def ask_note(ask: Ask, allow_identifiers: bool) -> str | None:
 
 def run(*, date_text: str | None, note: str | None, case: str | None, options: Any, allow_identifiers: bool,
         policy: Any, ask: Ask | None = None) -> int:
-    from rvutool import inputs, log, rules
+    from rvutool import dates, inputs, log, rules
     from rvutool.codes import Catalog
     from rvutool.log import changes
 
@@ -101,7 +109,9 @@ def run(*, date_text: str | None, note: str | None, case: str | None, options: A
     catalog = Catalog()
     try:
         render.line("Log one encounter. Items are CODE[-MOD...][xN], such as 99213 71046-26 97110x4.")
-        items = ask_items(ask, catalog)
+        on_guess = inputs.service_date(date_text) if date_text is not None else dates.today()
+        items = ask_items(ask, catalog, lambda chosen: rules.price_encounter(
+            chosen, on_guess, catalog=catalog, policy=policy, options=options))
         on = inputs.service_date(date_text) if date_text is not None else ask_date(ask)
         if note is None:
             note = ask_note(ask, allow_identifiers)

@@ -200,6 +200,7 @@ def recalc(*, month: str | None = None, week: bool = False, year: str | None = N
             render.line(f"Nothing logged in {period.label}; nothing to recalculate.")
             return 0
     with log.open_for_writing() as store:
+        store.check_before_big_write()
         plan = changes.plan_recalc(store, period.start, period.end, period.label, policy)
         render.recalc_plan(plan)
         if not plan.changed:
@@ -267,6 +268,8 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
                                                                     f"Importing from {path.name}") as step:
             if target is not None:
                 store.filling()
+            else:
+                store.check_before_big_write()
             changes.apply_import(store, source.groups, outcome, allow_duplicates=allow_duplicates,
                                  restore=restore, progress=step, new_log=target is not None)
             if target is not None:
@@ -300,3 +303,22 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
         render.columns_used(source.columns)
     render.import_result(outcome, dry_run=dry_run)
     return 0
+
+
+def doctor(*, as_json: bool = False) -> int:
+    """Check the log thoroughly; exit 1 when anything is wrong. It never changes the log."""
+    from rvutool import log, paths
+    from rvutool.errors import CorruptLogError, LogVersionError
+
+    where = str(paths.log_file())
+    try:
+        with log.reading() as store:
+            problems = [] if store is None else store.problems()
+            exists = store is not None
+    except (CorruptLogError, LogVersionError) as exc:
+        problems, exists = [exc.message], True
+    if as_json:
+        render.print_json({"log": where, "exists": exists, "ok": not problems, "problems": problems})
+    else:
+        render.doctor(where, exists, problems)
+    return 1 if problems else 0

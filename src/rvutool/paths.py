@@ -75,8 +75,21 @@ def bundled_zip_localities() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create a directory (0700) for writing; leave an existing one as it is."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Create a directory for writing, and each missing parent, at 0700 whatever the umask; leave an
+    existing one as it is."""
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:  # made by another rvutool a moment ago
+            continue
+        os.chmod(folder, 0o700)  # mkdir's mode is cut by the umask
+    if not path.is_dir():
+        raise FileExistsError(17, "a file is in the way of a folder", str(path))
     return path
 
 

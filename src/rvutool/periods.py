@@ -183,9 +183,12 @@ def _parse_day(option: str, text: str) -> date:
     from rvutool import dates
 
     try:
-        return dates.parse_date(text)
+        day = dates.parse_date(text)
     except InvalidDateError:
         raise InvalidDateError(f"{option} {text!r} is not a date: use YYYY-MM-DD, today or yesterday") from None
+    if not 1900 <= day.year <= 2999:  # the years --month and --year take; 0001 and 9999 mark open ends
+        raise InvalidDateError(f"{option} {text!r} is out of range: give a date from 1900 to 2999")
+    return day
 
 
 def from_options(month: str | None = None, week: bool = False, year: str | None = None,

@@ -208,3 +208,33 @@ def explanations(entries: list[Any], width: int) -> str:
             text, max(width, 40), initial_indent=indent, subsequent_indent=indent + "  ",
             break_on_hyphens=False, break_long_words=False))
     return "".join(out)
+
+
+def import_result_text(outcome: Any, *, dry_run: bool) -> str:
+    """What an import did (or a dry run would do), in one sentence."""
+    count, encounters = outcome.added, outcome.encounters
+    parts = [f"{outcome.duplicates} already in the log"] if outcome.duplicates else []
+    if outcome.skipped:
+        parts.append(f"{len(outcome.skipped)} bad {'row' if len(outcome.skipped) == 1 else 'rows'} skipped")
+    extra = f" ({'; '.join(parts)})" if parts else ""
+    noun = "entry" if count == 1 else "entries"
+    enc = f"{encounters} {'encounter' if encounters == 1 else 'encounters'}"
+    if dry_run:
+        return (f"Dry run: {outcome.source} ({outcome.fmt}) would add {count} {noun} in {enc}, "
+                f"{outcome.net:+.2f} wRVU{extra}; nothing was written.")
+    if not count:
+        return f"Nothing to import from {outcome.source}{extra}."
+    return (f"Imported {count} {noun} (#{outcome.first_id}-#{outcome.last_id}) in {enc} from "
+            f"{outcome.source}{extra}. Net change: {outcome.net:+.2f} wRVU. `rvutool undo` reverts it.")
+
+
+def doctor_text(where: str, exists: bool, problems: list[str]) -> str:
+    """`rvutool doctor`: the verdict, each problem, and what to do about them."""
+    if not exists:
+        return f"No log yet at {where}: nothing to check.\n"
+    if not problems:
+        return f"The log {where} is sound: every page, index and invariant checked.\n"
+    out = [f"The log {where} has problems:", *(f"  - {problem}" for problem in problems)]
+    out.append("Keep a copy of the file; move it aside, then `rvutool import` your latest export into a new log "
+               "(`--restore` brings back removed entries).")
+    return "".join(f"{text}\n" for text in out)

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 from rvutool.plaintext import (
     clean,
     columns,
+    doctor_text,
     explanations,
+    import_result_text,
     item_text,
     money,
     rvu,
@@ -520,6 +522,10 @@ def undone(change: Any) -> None:
     _others(change)
 
 
+def doctor(where: str, exists: bool, problems: list[str]) -> None:
+    sys.stdout.write(doctor_text(where, exists, problems))
+
+
 def ask_split(entry: Any) -> bool:
     """Ask whether a new date moves the whole encounter (False) or splits the line off (True)."""
     sys.stdout.write(f"Entry #{entry.id} is one line of encounter {entry.encounter_id}. Move the whole encounter "
@@ -576,21 +582,7 @@ def progress(total: int | None, label: str) -> _Progress:
 
 
 def import_result(outcome: Any, *, dry_run: bool) -> None:
-    count, encounters = outcome.added, outcome.encounters
-    parts = [f"{outcome.duplicates} already in the log"] if outcome.duplicates else []
-    if outcome.skipped:
-        parts.append(f"{len(outcome.skipped)} bad {'row' if len(outcome.skipped) == 1 else 'rows'} skipped")
-    extra = f" ({'; '.join(parts)})" if parts else ""
-    noun = "entry" if count == 1 else "entries"
-    enc = f"{encounters} {'encounter' if encounters == 1 else 'encounters'}"
-    if dry_run:
-        line(f"Dry run: {outcome.source} ({outcome.fmt}) would add {count} {noun} in {enc}, "
-             f"{outcome.net:+.2f} wRVU{extra}; nothing was written.")
-    elif not count:
-        line(f"Nothing to import from {outcome.source}{extra}.")
-    else:
-        line(f"Imported {count} {noun} (#{outcome.first_id}-#{outcome.last_id}) in {enc} from "
-             f"{outcome.source}{extra}. Net change: {outcome.net:+.2f} wRVU. `rvutool undo` reverts it.")
+    line(import_result_text(outcome, dry_run=dry_run))
 
 
 # ---------------------------------------------------------------- summary and config (helper C's section)

@@ -177,7 +177,11 @@ def open_writable(path: Path | None = None) -> sqlite3.Connection:
     paths.ensure_private_dir(path.parent)
     _not_a_directory(path)
     try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.fchmod(fd, 0o600)  # the umask may have taken the owner's own write bit
+        finally:
+            os.close(fd)
     except FileExistsError:
         pass
     except OSError as exc:

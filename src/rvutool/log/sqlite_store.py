@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rvutool.errors import NoSuchEntryError, RvuError
+from rvutool.errors import CorruptLogError, NoSuchEntryError, RvuError
 from rvutool.log import connection, schema
 from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
 from rvutool.log.store import (
@@ -143,6 +143,8 @@ class SQLiteTransaction(LogTransaction):
         if change is None:
             raise RvuError("nothing to undo: every change in the log has been undone")
         change_id, kind, summary, created_at = change
+        if kind in BIG_CHANGES:
+            sound_before_big_write(self.db)
         done = Undone(kind, summary, created_at, 0)
         # Entries the change inserted: counted and deleted in one statement each, however many.
         count, credit = self.db.execute(
@@ -178,8 +180,48 @@ class SQLiteTransaction(LogTransaction):
         return done
 
 
+_SUMMED = ("SELECT service_date, code, COALESCE(no_wrvu_reason, '') AS reason, COUNT(*) AS n, SUM(units) AS u, "
+           "SUM(base_wrvu_c) AS b, SUM(credited_wrvu_c) AS c FROM entries WHERE voided = 0 "
+           "GROUP BY service_date, code, COALESCE(no_wrvu_reason, '')")
+# (a query counting what breaks an invariant, the sentence for it)
+_INVARIANTS: tuple[tuple[str, str], ...] = (
+    ("SELECT COUNT(*) FROM entries WHERE voided NOT IN (0, 1) OR units NOT BETWEEN 1 AND 99 "
+     "OR work_rvu_c < 0 OR base_wrvu_c < 0 OR credited_wrvu_c < 0 OR setting NOT IN ('facility', 'nonfacility')",
+     "{count} entries hold values no rvutool writes (units, amounts, setting or removed flag)"),
+    ("SELECT COUNT(*) FROM entries WHERE service_date NOT GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' "
+     "OR date(service_date) IS NOT service_date", "{count} entries have a date of service that is not a date"),
+    ("SELECT COUNT(*) FROM entries WHERE NOT json_valid(flags) OR NOT json_valid(adjustments) "
+     "OR NOT json_valid(policy) OR NOT json_valid(options)", "{count} entries hold damaged JSON cells"),
+    ("SELECT COUNT(*) FROM entries WHERE service_key = ''", "{count} entries have no service key"),
+    ("SELECT COUNT(*) FROM meta WHERE key = 'next_encounter' AND CAST(value AS INTEGER) <= "
+     "(SELECT COALESCE(MAX(encounter_id), 0) FROM entries)", "the next encounter number would reuse one in the log"),
+    (f"SELECT COUNT(*) FROM (SELECT * FROM ({_SUMMED}) s LEFT JOIN day_totals d ON d.service_date = s.service_date "
+     "AND d.code = s.code AND d.no_wrvu_reason = s.reason WHERE d.entries IS NOT s.n OR d.units IS NOT s.u "
+     "OR d.base_wrvu_c IS NOT s.b OR d.credited_wrvu_c IS NOT s.c)",
+     "the day totals disagree with the entries on {count} days and codes (summaries would be wrong)"),
+    (f"SELECT COUNT(*) FROM day_totals d WHERE NOT EXISTS (SELECT 1 FROM ({_SUMMED}) s "
+     "WHERE s.service_date = d.service_date AND s.code = d.code AND s.reason = d.no_wrvu_reason)",
+     "the day totals count {count} days and codes with no entries"),
+    ("SELECT COUNT(*) FROM entries e JOIN entries f ON f.encounter_id = e.encounter_id AND f.id > e.id "
+     "AND f.service_date != e.service_date AND e.voided = 0 AND f.voided = 0",
+     "{count} encounters have lines on different dates"),
+)
+
+
 def _live(entry: Entry) -> int:
     return 0 if entry.voided else entry.credited_wrvu_c
+
+
+BIG_CHANGES = ("import", "recalc")
+
+
+def sound_before_big_write(db: sqlite3.Connection) -> None:
+    """SQLite's check of every page and index (about a second for 300,000 entries), before a change that
+    touches many entries: damage SQLite cannot see at open must not be written over."""
+    problems = [r[0] for r in db.execute("PRAGMA integrity_check(5)").fetchall() if r[0] != "ok"]
+    if problems:
+        raise CorruptLogError(f"the log {db.path} is damaged ({problems[0]}); nothing was changed. "  # type: ignore[attr-defined]
+                              "Run `rvutool doctor`, and restore from your latest export")
 
 
 class SQLiteStore(LogStore):
@@ -191,6 +233,24 @@ class SQLiteStore(LogStore):
 
     def close(self) -> None:
         self.conn.close()
+
+    def problems(self) -> list[str]:
+        """SQLite's own check (every page, every index against its table), then the log's invariants: each
+        problem found a sentence naming what is wrong."""
+        try:
+            found = [f"SQLite: {r[0]}" for r in self.conn.execute("PRAGMA integrity_check(20)").fetchall()
+                     if r[0] != "ok"]
+        except RvuError as exc:  # a page so damaged that SQLite cannot even walk it
+            return [exc.message]
+        if found:
+            return found
+        found += [f"a change record points at a change that is not there (change {r[2]})"
+                  for r in self.conn.execute("PRAGMA foreign_key_check").fetchall()[:5]]
+        for sql, message in _INVARIANTS:
+            count = self.conn.execute(sql).fetchone()[0]
+            if count:
+                found.append(message.format(count=count))
+        return found
 
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the file (before copying or moving it)."""
@@ -228,6 +288,9 @@ class SQLiteStore(LogStore):
             os.fsync(fd)
         finally:
             os.close(fd)
+
+    def check_before_big_write(self) -> None:
+        sound_before_big_write(self.conn)
 
     @contextmanager
     def transaction(self) -> Iterator[LogTransaction]:

@@ -134,6 +134,15 @@ class LogStore(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @abstractmethod
+    def check_before_big_write(self) -> None:
+        """Raise CorruptLogError when a quick check finds damage (before an import, recalc or its undo)."""
+
+    @abstractmethod
+    def problems(self) -> list[str]:
+        """What is wrong with the log, in sentences (empty when it is sound): every page, every index against
+        its table, and the log's own invariants (`rvutool doctor`)."""
+
     def __enter__(self) -> LogStore:
         return self
 

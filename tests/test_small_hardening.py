@@ -1,0 +1,40 @@
+"""Small hardening points from the adversarial review (issue 8, item 10)."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from rvutool import interactive, paths
+from rvutool.policy import Policy
+from rvutool.rules import Options
+
+
+def test_every_folder_rvutool_makes_is_0700_whatever_the_umask(rvutool, tmp_path, monkeypatch):
+    home = tmp_path / "a" / "b" / "c"
+    monkeypatch.setenv("RVUTOOL_HOME", str(home))
+    old = os.umask(0o277)  # would leave 0500 folders that even the user cannot write into
+    try:
+        assert rvutool("log", "99213", "--date", "2026-05-01").exit_code == 0
+    finally:
+        os.umask(old)
+    for folder in (tmp_path / "a", tmp_path / "a" / "b", home):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    assert stat.S_IMODE(paths.log_file().stat().st_mode) == 0o600
+
+
+def test_an_item_that_would_fail_at_save_is_refused_at_its_prompt(rvutool, capsys):
+    answers = iter(["45378-52", "45378", "", "2026-05-01", "", "y"])
+    status = interactive.run(date_text=None, note=None, case=None, options=Options(), allow_identifiers=False,
+                             policy=Policy(), ask=lambda prompt: next(answers))
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "45378-52" in out and "--fraction" in out and "type that one again" in out
+    assert [e["code"] + "".join("-" + m for m in e["modifiers"])
+            for e in rvutool("list", "--all", "--json").json()["entries"]] == ["45378"]
+
+
+def test_a_period_in_year_one_says_what_is_wrong(rvutool):
+    out = rvutool("summary", "--from", "0001-01-01", "--to", "0001-12-31", "--target", "10")
+    assert out.exit_code == 2
+    assert out.stderr == "Error: --from '0001-01-01' is out of range: give a date from 1900 to 2999\n"
