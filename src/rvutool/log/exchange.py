@@ -60,21 +60,40 @@ class _Canonical:
         return found
 
 
-def _cells(entry: Entry, canonical: _Canonical) -> list[Any]:
+_AMOUNTS: dict[int, str] = {}
+
+
+def _amount_text(hundredths: int) -> str:
+    found = _AMOUNTS.get(hundredths)
+    if found is None:
+        found = str(from_hundredths(hundredths))
+        if len(_AMOUNTS) < 100_000:
+            _AMOUNTS[hundredths] = found
+    return found
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _cells(entry: Entry, canonical: _Canonical, text: Callable[[str], str] = _same) -> list[Any]:
+    """One entry's cells. `text` is applied to the free-text cells (category, reason, note, case): the
+    others are numbers, codes, dates and canonical JSON, which never start like a formula."""
     return [entry.id, entry.encounter_id, entry.service_date, entry.code, entry.modifiers, entry.units,
-            entry.release, entry.category, str(from_hundredths(entry.work_rvu_c)),
-            str(from_hundredths(entry.base_wrvu_c)), str(from_hundredths(entry.credited_wrvu_c)),
-            entry.no_wrvu_reason or "", canonical(entry.flags, list), canonical(entry.adjustments, list),
-            canonical(entry.policy, dict), entry.setting, canonical(entry.options, dict), entry.note or "",
-            entry.case_label or "", entry.source, entry.created_at, entry.updated_at]
+            entry.release, text(entry.category), _amount_text(entry.work_rvu_c),
+            _amount_text(entry.base_wrvu_c), _amount_text(entry.credited_wrvu_c),
+            text(entry.no_wrvu_reason or ""), canonical(entry.flags, list), canonical(entry.adjustments, list),
+            canonical(entry.policy, dict), entry.setting, canonical(entry.options, dict), text(entry.note or ""),
+            text(entry.case_label or ""), entry.source, entry.created_at, entry.updated_at]
 
 
 def write_csv(entries: Iterator[Entry], out: IO[str]) -> int:
-    writer = spreadsheet.Writer(out)  # formula-safe; the own-CSV reader restores each cell exactly
+    """Formula-safe for spreadsheets (spreadsheet.py); the own-CSV reader restores each cell exactly."""
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_CSV_COLUMNS)
     canonical, count, batch = _Canonical(), 0, []
     for entry in entries:
-        batch.append(_cells(entry, canonical))
+        batch.append(_cells(entry, canonical, spreadsheet.neutralise))
         if len(batch) >= 2000:
             writer.writerows(batch)
             count += len(batch)
