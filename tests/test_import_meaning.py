@@ -107,3 +107,16 @@ def test_a_version_1_log_migrates_and_forgets_its_raw_cell_keys(rvutool):
         assert db.execute("SELECT value FROM meta WHERE key = 'next_encounter'").fetchone() == ("8",)
     number = rvutool("log", "99214", "--date", "2026-05-02", "--json").json()["encounter"]
     assert number == 8
+
+
+WALLET_HEADER = "Date,Encounter ID,Reference ID,Location,Codes,Total Work RVUs,Total Adjusted Work RVUs\n"
+
+
+def test_an_rvu_wallet_row_is_known_by_its_services_not_its_encounter_id(rvutool, tmp_path):
+    rvutool("import", str(write(tmp_path, "w1.csv", WALLET_HEADER + '05/01/2026,E-1,R-1,OR,"47562, 49505-51",,\n')))
+    # the same encounter id with other work is other work; the same work under another id is the same work
+    out = rvutool("import", str(write(tmp_path, "w2.csv", WALLET_HEADER + "05/01/2026,E-1,R-1,Clinic,99213,,\n"
+                                      + '05/01/2026,E-77,R-9,OR,"47562, 49505-51",,\n')))
+    assert out.exit_code == 0, out.stderr
+    assert "2 already in the log" in out.stdout  # 47562 and 49505-51 under E-77
+    assert sorted(e["code"] for e in rvutool("list", "--all", "--json").json()["entries"]) == ["47562", "49505", "99213"]

@@ -38,3 +38,23 @@ def test_a_period_in_year_one_says_what_is_wrong(rvutool):
     out = rvutool("summary", "--from", "0001-01-01", "--to", "0001-12-31", "--target", "10")
     assert out.exit_code == 2
     assert out.stderr == "Error: --from '0001-01-01' is out of range: give a date from 1900 to 2999\n"
+
+
+def test_calc_and_log_read_the_setting_alike(rvutool):
+    # one parser for --setting: both accept "non-facility", and both refuse "office" with exit 2
+    calc = rvutool("calc", "99213", "--setting", "non-facility", "--json", "--date", "2026-05-01")
+    logged = rvutool("log", "99213", "--setting", "non-facility", "--json", "--date", "2026-05-01")
+    assert (calc.exit_code, logged.exit_code) == (0, 0)
+    assert calc.json()["setting"] == logged.json()["lines"][0]["setting"] == "nonfacility"
+    assert rvutool("calc", "99213", "--setting", "office").exit_code == 2
+    assert rvutool("log", "99213", "--setting", "office").exit_code == 2
+
+
+def test_export_never_writes_over_rvutools_own_files(rvutool):
+    rvutool("log", "99213", "--date", "2026-05-01")
+    assert rvutool("config", "set", "rate", "55").exit_code == 0
+    before = paths.config_file().read_bytes()
+    for target in (paths.config_file(), paths.log_file(), paths.imports_dir() / "releases.json"):
+        out = rvutool("export", "-o", str(target))
+        assert out.exit_code == 2 and "rvutool's own files" in out.stderr, out.stderr
+    assert paths.config_file().read_bytes() == before
