@@ -119,4 +119,5 @@ def test_an_rvu_wallet_row_is_known_by_its_services_not_its_encounter_id(rvutool
                                       + '05/01/2026,E-77,R-9,OR,"47562, 49505-51",,\n')))
     assert out.exit_code == 0, out.stderr
     assert "2 already in the log" in out.stdout  # 47562 and 49505-51 under E-77
-    assert sorted(e["code"] for e in rvutool("list", "--all", "--json").json()["entries"]) == ["47562", "49505", "99213"]
+    codes = sorted(e["code"] for e in rvutool("list", "--all", "--json").json()["entries"])
+    assert codes == ["47562", "49505", "99213"]
