@@ -88,12 +88,19 @@ def choose_locality(locality_text: str | None, zip_text: str | None, qp: bool, y
 
 def add_locality_payments(results: list[Any], locality_text: str | None, zip_text: str | None,
                           qp: bool) -> None:
-    from rvutool import locality
-
     configured_locality = None
     if locality_text is None and zip_text is None:
+        if not qp:
+            from rvutool import paths
+
+            try:
+                os.stat(paths.config_file())
+            except FileNotFoundError:
+                return  # no locality asked for and no settings file: load neither config nor GPCIs
         value = _config().get("locality")  # the locality alone: lookup needs no payment policy
         configured_locality = str(value) if value else None
+    from rvutool import locality
+
     release = results[0].release
     loc = choose_locality(locality_text, zip_text, qp, release.year, configured_locality)
     if loc is None:

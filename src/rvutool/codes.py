@@ -6,7 +6,6 @@ No typer, no rich. Everything here reads; nothing writes.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
@@ -14,28 +13,28 @@ from pathlib import Path
 from typing import Any
 
 from rvutool import paths, taxonomy, vocab
-from rvutool.cmsfile import FIELD_NAMES
 from rvutool.datafile import DataFile
 from rvutool.errors import DatasetError, RvuError, UnknownCodeError
+from rvutool.fields import FIELD_NAMES
+from rvutool.records import FrozenRecord
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 PAID_STATUSES = frozenset("ART")  # the only statuses whose RVUs Medicare pays from
 
 
-@dataclass(frozen=True)
-class ReleaseInfo:
-    id: str
-    year: int
-    released: str
-    quarter_start: date
-    applies_from: date
-    applies_to: date
-    conversion_factor: Decimal
-    origin: str  # "bundled" or "imported"
-    file: Path
-    source_file: str = ""
-    rows: int = 0
+class ReleaseInfo(FrozenRecord):
+    _fields = ("id", "year", "released", "quarter_start", "applies_from", "applies_to", "conversion_factor",
+               "origin", "file", "source_file", "rows")
+
+    def __init__(self, id: str, year: int, released: str, quarter_start: date, applies_from: date,
+                 applies_to: date, conversion_factor: Decimal, origin: str, file: Path, source_file: str = "",
+                 rows: int = 0) -> None:
+        # origin is "bundled" or "imported"
+        self.__dict__.update(id=id, year=year, released=released, quarter_start=quarter_start,
+                             applies_from=applies_from, applies_to=applies_to,
+                             conversion_factor=conversion_factor, origin=origin, file=file,
+                             source_file=source_file, rows=rows)
 
     @classmethod
     def from_header(cls, meta: dict[str, Any], origin: str, file: Path) -> ReleaseInfo:
@@ -49,15 +48,15 @@ class ReleaseInfo:
         )
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(FrozenRecord):
     """One (code, modifier) row of one release."""
 
-    code: str
-    modifier: str
-    category: str
-    release: ReleaseInfo
-    values: dict[str, Any] = field(compare=False)
+    _fields = ("code", "modifier", "category", "release", "values")
+    _compare = ("code", "modifier", "category", "release")  # not the values
+
+    def __init__(self, code: str, modifier: str, category: str, release: ReleaseInfo,
+                 values: dict[str, Any]) -> None:
+        self.__dict__.update(code=code, modifier=modifier, category=category, release=release, values=values)
 
     def __getattr__(self, name: str) -> Any:
         try:

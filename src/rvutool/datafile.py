@@ -1,35 +1,41 @@
 """The on-disk layout of rvutool's code datasets (bundled data/codes.json and imported releases).
 
-The file is ordinary JSON, written one code per line so that a single code can be
-found with a byte search and parsed on its own: a lookup reads a few hundred bytes
-of JSON instead of the whole 19k-row dataset.
+The file is ordinary JSON, written one code per line and sorted by code:
 
     {"format": "rvutool-codes/1", ..., "releases": [...], "localities": {...},
-    "codes": [
+    "codes":[
+    ["0001F","category-ii",[["RVU25D","","M","",0.00,...],["RVU26C","",...]]],
+    ...
     ["99213","em",[["RVU25D","","A","",1.30,...],["RVU26C","",...]]],
     ...
     ]}
+
+The sorted code lines are the index. A lookup maps the file (mmap: the operating system
+reads only the pages touched), parses the small header at the top, and bisects the code
+lines by byte offset: a dozen or so probes of a few bytes each, then one line of JSON.
+Nothing reads or parses the whole multi-megabyte file except search, which ranks every
+code, and the suggestions for a mistyped code.
 """
 
 from __future__ import annotations
 
 import json
+import mmap
 import os
-import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rvutool.cmsfile import DECIMAL_FIELDS, FIELD_NAMES
 from rvutool.errors import DatasetError
+from rvutool.fields import DECIMAL_FIELDS, FIELD_NAMES
 
 FORMAT = "rvutool-codes/1"
 _CODES_OPEN = b'\n"codes":[\n'
-_CODE_LINE = re.compile(rb'\n\["([0-9A-Z]{5})",')
+_CODES_CLOSE = b"\n]}"
 _DECIMAL_POSITIONS = frozenset(i for i, name in enumerate(FIELD_NAMES) if name in DECIMAL_FIELDS)
+_SCAN = 2048  # below this many bytes the bisection hands over to one bounded search
 
 
 def _cell(index: int, value: str) -> str:
@@ -47,7 +53,10 @@ def encode_code_line(code: str, category: str, rows: Iterable[tuple[str, str, li
 
 
 def encode_file(header: dict[str, Any], code_lines: list[str]) -> bytes:
-    """The whole file; same inputs, same bytes."""
+    """The whole file; same inputs, same bytes. Code lines must be sorted by code (DataFile bisects them)."""
+    codes = [line[2:7] for line in code_lines]
+    if any(a >= b for a, b in zip(codes, codes[1:], strict=False)):
+        raise ValueError("code lines must be sorted by code, one line per code")
     # One top-level key per line keeps diffs of the committed file readable.
     keys = [f"{json.dumps(k)}:{json.dumps(header[k], sort_keys=True, separators=(',', ':'))}"
             for k in sorted(header)]
@@ -59,6 +68,8 @@ def encode_file(header: dict[str, Any], code_lines: list[str]) -> bytes:
 
 def write_atomic(path: Path, payload: bytes, mode: int = 0o644) -> None:
     """Write beside the target, fsync, then rename: readers see the old file or the new one."""
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -98,57 +109,99 @@ def locked(lock_path: Path) -> Iterator[None]:
 
 
 class DataFile:
-    """Read access to one dataset file without parsing all of it."""
+    """Read access to one dataset file without reading all of it.
+
+    The file is mapped once and read as a snapshot: replacing it (an import) is seen by the
+    next DataFile, as with any file read once.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            self._bytes = path.read_bytes()
+            with open(path, "rb") as fh:
+                self._map: Any = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         except OSError as exc:
             raise DatasetError(f"cannot read dataset {path}: {exc.strerror or exc}") from None
-        split = self._bytes.find(_CODES_OPEN)
+        except ValueError:  # mmap refuses an empty file
+            raise DatasetError(f"dataset {path} is empty: it is damaged or not an rvutool dataset") from None
+        mm = self._map
+        split = mm.find(_CODES_OPEN, 0, 1 << 20)  # the header is a few kB
         if split < 0:
             raise DatasetError(f"dataset {path} is damaged or not an rvutool dataset")
-        self._codes_from = split + len(_CODES_OPEN) - 1
+        self._codes_from = split + len(_CODES_OPEN) - 1  # the newline before the first code line
         try:
-            self.header: dict[str, Any] = json.loads(self._bytes[:split].rstrip().rstrip(b",") + b"}")
+            self.header: dict[str, Any] = json.loads(mm[:split].rstrip().rstrip(b",") + b"}")
         except ValueError:
             raise DatasetError(f"dataset {path} is damaged: its header is not JSON") from None
         if self.header.get("format") != FORMAT:
             raise DatasetError(f"dataset {path} has format {self.header.get('format')!r}, expected {FORMAT}")
+        # The code list ends with a line of its own, "]}"; a copy cut short does not.
+        end = mm.rfind(_CODES_CLOSE, max(self._codes_from, len(mm) - 64))
+        if end < 0 or mm[end + len(_CODES_CLOSE):].strip():
+            raise DatasetError(f"dataset {path} is damaged: it ends before its list of codes does "
+                               "(an interrupted copy?)")
+        self._end = end  # the newline after the last code line
+        self._last = mm.rfind(b"\n", self._codes_from, end) + 1  # where the last code line starts
+
+    # -- the index: sorted code lines, bisected by byte offset ---------------------------
+    def _code_at(self, start: int) -> bytes:
+        """The code of the line starting at `start`, checking the line's shape on the way."""
+        head = self._map[start:start + 9]
+        if head[:2] != b'["' or head[7:9] != b'",':
+            raise DatasetError(f"dataset {self.path} is damaged: its list of codes is out of shape "
+                               f"at byte {start}")
+        return head[2:7]
+
+    def _find(self, key: bytes) -> int:
+        """Where the line of `key` starts, or -1."""
+        mm, lo, hi = self._map, self._codes_from + 1, self._last
+        if lo >= self._end:
+            return -1  # no codes at all
+        # Invariant: if the line exists it starts in [lo, hi], and lo is a line start.
+        while hi - lo > _SCAN:
+            mid = (lo + hi) // 2
+            start = mm.find(b"\n", mid, hi) + 1  # the first line starting after mid
+            if start <= 0:
+                break
+            found = self._code_at(start)
+            if found == key:
+                return start
+            if found < key:
+                lo = start
+            else:
+                hi = mid  # the line, if any, starts before `start`, so at or before mid
+        needle = b'\n["' + key + b'",'
+        at = mm.find(needle, lo - 1, hi + len(needle))
+        return at + 1 if at >= 0 else -1
 
     def code_line(self, code: str) -> list[Any] | None:
         """[code, category, [[release, modifier, *values], ...]] or None."""
-        needle = b'\n["' + code.encode("ascii") + b'",'
-        start = self._bytes.find(needle, self._codes_from)
+        start = self._find(code.encode("ascii"))
         if start < 0:
             return None
-        end = self._bytes.find(b"\n", start + 1)
-        raw = self._bytes[start + 1: end if end > 0 else None].rstrip().rstrip(b",")
-        if raw.endswith(b"]}"):  # last line of the file closes the list and the object
-            raw = raw[:-2]
+        raw = self._map[start:self._map.find(b"\n", start)].rstrip().rstrip(b",")
         try:
             line: list[Any] = json.loads(raw, parse_float=Decimal)
         except ValueError:
             raise DatasetError(f"dataset {self.path} is damaged near code {code}") from None
         return line
 
+    # -- whole-file reads (search, suggestions, tests) -----------------------------------
+    def _code_lines(self) -> list[bytes]:
+        body = self._map[self._codes_from:self._end + 1]
+        return [raw for raw in body.split(b"\n") if raw.startswith(b'["')]
+
     def codes(self) -> list[str]:
-        return [m.group(1).decode("ascii") for m in _CODE_LINE.finditer(self._bytes, self._codes_from)]
+        return [raw[2:7].decode("ascii") for raw in self._code_lines()]
 
     def iter_lines(self) -> Iterator[list[Any]]:
-        """Every code line, parsed (search and tests; not for lookups)."""
-        body = self._bytes[self._codes_from:]
-        for raw in body.split(b"\n"):
-            raw = raw.strip().rstrip(b",")
-            if raw.endswith(b"]}"):
-                raw = raw[:-2]
-            if raw.startswith(b'["'):
-                yield json.loads(raw, parse_float=Decimal)
+        """Every code line, parsed (tests; not for lookups)."""
+        for raw in self._code_lines():
+            yield json.loads(raw.rstrip().rstrip(b","), parse_float=Decimal)
 
     def iter_index(self, release_id: str) -> Iterator[tuple[str, str]]:
         """(code, category) of every code with a row in one release, without parsing rows (search)."""
         row_start = b'["' + release_id.encode("ascii") + b'",'
-        for raw in self._bytes[self._codes_from:].split(b"\n"):
-            if raw.startswith(b'["') and row_start in raw:
+        for raw in self._code_lines():
+            if row_start in raw:
                 yield raw[2:7].decode("ascii"), raw.split(b'"', 5)[3].decode("ascii")

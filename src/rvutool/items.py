@@ -6,10 +6,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from rvutool import modifiers
 from rvutool.errors import InvalidCodeError, UsageError
+from rvutool.records import FrozenRecord
 
 MAX_UNITS = 99
 
@@ -18,11 +18,11 @@ _UNITS = re.compile(r"X(?P<units>[0-9+-]*)$")
 _BODY = re.compile(r"^[0-9A-Z]+(?:-[0-9A-Z]*)*$")
 
 
-@dataclass(frozen=True)
-class Item:
-    code: str
-    modifiers: tuple[str, ...] = ()
-    units: int = 1
+class Item(FrozenRecord):
+    _fields = ("code", "modifiers", "units")
+
+    def __init__(self, code: str, modifiers: tuple[str, ...] = (), units: int = 1) -> None:
+        self.__dict__.update(code=code, modifiers=modifiers, units=units)
 
     def __str__(self) -> str:
         text = self.code + "".join(f"-{m}" for m in self.modifiers)

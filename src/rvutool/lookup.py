@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from rvutool import dates, items, modifiers, taxonomy, vocab
 from rvutool.codes import Catalog, ReleaseInfo, Row
 from rvutool.errors import RvuError
+from rvutool.records import Record
 
 
-@dataclass
-class LookupResult:
-    item: items.Item
-    row: Row
-    release_note: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    description: str | None = None
-    locality: dict[str, Any] | None = None  # locality.payment(...) when --locality/--zip is given
+class LookupResult(Record):
+    _fields = ("item", "row", "release_note", "warnings", "description", "locality")
+
+    def __init__(self, item: items.Item, row: Row, release_note: str | None = None,
+                 warnings: list[str] | None = None, description: str | None = None,
+                 locality: dict[str, Any] | None = None) -> None:
+        self.item = item
+        self.row = row
+        self.release_note = release_note
+        self.warnings = [] if warnings is None else warnings
+        self.description = description
+        self.locality = locality  # locality.payment(...) when --locality/--zip is given
 
     @property
     def release(self) -> ReleaseInfo:

@@ -10,14 +10,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from rvutool.records import FrozenRecord
 
 
-@dataclass(frozen=True)
-class Modifier:
-    code: str
-    kind: str
-    meaning: str
+class Modifier(FrozenRecord):
+    _fields = ("code", "kind", "meaning")
+
+    def __init__(self, code: str, kind: str, meaning: str) -> None:
+        self.__dict__.update(code=code, kind=kind, meaning=meaning)
 
 
 _TABLE: tuple[tuple[str, str, str], ...] = (
