@@ -58,60 +58,94 @@ def rvu(value: Decimal | float | str) -> str:
 
 
 # ---------------------------------------------------------------- lookup
+class _Cell:
+    """A grid cell drawn exactly as rich draws it, but measured once and drawn once per width: rich
+    converts (markup, emoji) and measures a str cell on every pass, and values repeat across codes."""
+
+    def __init__(self, text: Any) -> None:
+        self.text, self._measured, self._drawn = text, None, {}
+
+    def __rich_measure__(self, console: Console, options: Any) -> Any:
+        if self._measured is None:  # Text measures the same at any width
+            self._measured = self.text.__rich_measure__(console, options)
+        return self._measured
+
+    def __rich_console__(self, console: Console, options: Any) -> Any:
+        key = (options.max_width, options.justify, options.overflow, options.no_wrap)
+        if key not in self._drawn:
+            self._drawn[key] = list(console.render(self.text, options))
+        return self._drawn[key]
+
+
+def _grid(console: Console, rows: list[tuple[Any, Any]], shared: dict[str, _Cell]) -> Any:
+    """Bold labels and values, 2 spaces apart, in a panel as wide as the console. Widths rich would
+    work out are given up front (labels never wrap; values when all fit) so it measures less."""
+    from rich.table import Table
+
+    for content in {c for row in rows for c in row if isinstance(c, str)} - shared.keys():
+        shared[content] = _Cell(console.render_str(content, highlight=False))
+    cells = [tuple(shared[c] if isinstance(c, str) else _Cell(c) for c in row) for row in rows]
+    label_width, value_width = (max(c[i].__rich_measure__(console, console.options).maximum for c in cells)
+                                for i in (0, 1))
+    room = console.width - 4  # panel border and padding
+    label_fixed = label_width + 2 < room
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True, width=label_width if label_fixed else None)
+    grid.add_column(width=value_width if label_fixed and label_width + 2 + value_width <= room else None)
+    for label, value in cells:
+        grid.add_row(label, value)
+    return grid
+
+
 def lookup(results: Iterable[LookupResult]) -> None:
     from rich.panel import Panel
-    from rich.table import Table
     from rich.text import Text
 
     from rvutool import taxonomy, vocab
 
     console = _console()
     notes_shown: set[str] = set()
+    shared: dict[str, _Cell] = {}
     for result in results:
         row, v = result.row, result.row.values
         if result.release_note and result.release_note not in notes_shown:
             notes_shown.add(result.release_note)
             console.print(Text(f"Note: {result.release_note}", style="yellow"))
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold", no_wrap=True)
-        grid.add_column()
+        rows: list[tuple[Any, Any]] = []
         if row.has_work_rvu:
             work = Text(rvu(row.work_rvu), style="bold green")
             if row.not_used_for_medicare_payment:
                 work.append("  published, but not used for Medicare payment (+)", style="yellow")
-            grid.add_row("Work RVU", work)
+            rows.append(("Work RVU", work))
         else:
             flag = Text("No CMS work RVU", style="bold white on red")
             flag.append(f"  {row.no_work_reason}", style="red")
-            grid.add_row("Work RVU", flag)
-        grid.add_row("Status", f"{v['status']}  {vocab.meaning(vocab.STATUS, v['status'])}")
-        grid.add_row("Category", taxonomy.label(row.category))
+            rows.append(("Work RVU", flag))
+        rows += [("Status", f"{v['status']}  {vocab.meaning(vocab.STATUS, v['status'])}"),
+                 ("Category", taxonomy.label(row.category))]
         if result.description:
-            grid.add_row("Descriptor", result.description)
-        grid.add_row("PE RVU", f"non-facility {_na(v['pe_nonfacility'], row.na('nonfacility'))}"
-                               f" · facility {_na(v['pe_facility'], row.na('facility'))}")
-        grid.add_row("MP RVU", rvu(v["mp"]))
-        grid.add_row("Total RVU", f"non-facility {rvu(v['total_nonfacility'])} · facility {rvu(v['total_facility'])}")
-        grid.add_row("Global", f"{v['global_days']}  {vocab.meaning(vocab.GLOBAL_DAYS, v['global_days'])}")
+            rows.append(("Descriptor", result.description))
+        rows.append(("PE RVU", f"non-facility {_na(v['pe_nonfacility'], row.na('nonfacility'))}"
+                               f" · facility {_na(v['pe_facility'], row.na('facility'))}"))
+        rows += [("MP RVU", rvu(v["mp"])),
+                 ("Total RVU", f"non-facility {rvu(v['total_nonfacility'])} · facility {rvu(v['total_facility'])}"),
+                 ("Global", f"{v['global_days']}  {vocab.meaning(vocab.GLOBAL_DAYS, v['global_days'])}")]
         if v["global_days"] in {"010", "090"}:
-            grid.add_row("Shares", f"pre-op {rvu(v['pre_op'])} · intra-op {rvu(v['intra_op'])}"
-                                   f" · post-op {rvu(v['post_op'])}")
-        for label, (value, text) in _indicator_rows(result):
-            grid.add_row(label, f"{value}  {text}")
+            rows.append(("Shares", f"pre-op {rvu(v['pre_op'])} · intra-op {rvu(v['intra_op'])}"
+                                   f" · post-op {rvu(v['post_op'])}"))
+        rows += [(label, f"{value}  {text}") for label, (value, text) in _indicator_rows(result)]
         if v["endo_base"]:
-            grid.add_row("Endo base", v["endo_base"])
+            rows.append(("Endo base", v["endo_base"]))
         cf = row.release.conversion_factor
-        grid.add_row("Medicare", f"national non-facility {money(row.national_payment('nonfacility'))}"
-                                 f" · facility {money(row.national_payment('facility'))}  (CF {cf})")
+        rows.append(("Medicare", f"national non-facility {money(row.national_payment('nonfacility'))}"
+                                 f" · facility {money(row.national_payment('facility'))}  (CF {cf})"))
         if result.locality is not None:
-            grid.add_row("Locality", _locality_text(result.locality))
-        for mod, meaning in result.modifier_notes:
-            grid.add_row(f"-{mod}", meaning)
-        for text in result.warnings:
-            grid.add_row(Text("Warning", style="yellow"), text)
+            rows.append(("Locality", _locality_text(result.locality)))
+        rows += [(f"-{mod}", meaning) for mod, meaning in result.modifier_notes]
+        rows += [(Text("Warning", style="yellow"), text) for text in result.warnings]
         title = f"[bold]{result.item.code}{''.join('-' + m for m in result.item.modifiers)}[/bold]"
         subtitle = f"{row.release.id} · CY{row.release.year}"
-        console.print(Panel(grid, title=title, title_align="left", subtitle=subtitle,
+        console.print(Panel(_grid(console, rows, shared), title=title, title_align="left", subtitle=subtitle,
                             subtitle_align="right", expand=False))
     if any(r.description for r in results):
         console.print(Text("CPT codes and descriptions are copyright the American Medical Association; "
