@@ -55,3 +55,11 @@ def test_lookup_with_a_config_file_does_not_load_the_payment_rules(home):
     modules = imported_modules("lookup", "99213", "--json", home=home)
     assert "rvutool.config" in modules and "rvutool.locality" in modules
     assert "rvutool.rules" not in modules
+
+
+def test_lookup_json_without_a_config_file_loads_only_what_it_prints(home):
+    modules = imported_modules("lookup", "99213", "--json", home=home)
+    assert "rvutool.lookup" in modules
+    unwanted = {"rich", "rvutool.config", "rvutool.locality", "tomllib", "dataclasses", "rvutool.cmsfile", "csv",
+                "tempfile"}
+    assert not {m for m in modules if m in unwanted or m.split(".")[0] == "rich"}

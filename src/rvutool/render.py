@@ -94,20 +94,20 @@ class _Cell:
 
 
 def _grid(console: Console, rows: list[tuple[Any, Any]], shared: dict[str, _Cell]) -> Any:
-    """Bold labels and values, 2 spaces apart, in a panel as wide as the console. Widths rich would
-    work out are given up front (labels never wrap; values when all fit) so it measures less."""
+    """Bold labels and values, 2 spaces apart, in a panel at most as wide as the console. The column
+    widths rich would work out are given up front, so it does not measure every cell again."""
     from rich.table import Table
 
     for content in {c for row in rows for c in row if isinstance(c, str)} - shared.keys():
         shared[content] = _Cell(console.render_str(content, highlight=False))
     cells = [tuple(shared[c] if isinstance(c, str) else _Cell(c) for c in row) for row in rows]
-    label_width, value_width = (max(c[i].__rich_measure__(console, console.options).maximum for c in cells)
-                                for i in (0, 1))
-    room = console.width - 4  # panel border and padding
-    label_fixed = label_width + 2 < room
+    options = console.options
+    label_width, value_width = (max(c[i].__rich_measure__(console, options).maximum for c in cells) for i in (0, 1))
+    room = options.max_width - 4  # panel border and padding
+    fixed = label_width + 2 < room  # else rich squeezes both columns: let it work that out
     grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True, width=label_width if label_fixed else None)
-    grid.add_column(width=value_width if label_fixed and label_width + 2 + value_width <= room else None)
+    grid.add_column(style="bold", no_wrap=True, width=label_width if fixed else None)
+    grid.add_column(width=min(value_width, room - label_width - 2) if fixed else None)  # values wrap to fit
     for label, value in cells:
         grid.add_row(label, value)
     return grid
