@@ -69,7 +69,7 @@ def test_defaults_shown_by_get_and_list(rvutool):
     ("fiscal_year_start", "ju", "a month"),  # june or july?
     ("locality", "1182", "locality id"),
     ("policy.bilateral", "sometimes", "medicare or none"),
-    ("policy.imaging_pc_reduction", "yes", "off or on"),
+    ("policy.imaging_pc_reduction", "yes", "on or off"),
 ])
 def test_bad_values_are_refused(rvutool, key, value, words):
     out = rvutool("config", "set", key, "--", value)  # "--" lets a value start with "-"
@@ -140,7 +140,7 @@ def test_concurrent_config_sets_all_land(home):
 
     keys = [("rate", "55"), ("target.month", "600"), ("target.year", "7200"), ("fiscal_year_start", "7"),
             ("policy.bilateral", "none"), ("policy.assistant", "none"), ("locality", "01182-18"),
-            ("policy.imaging_pc_reduction", "on")]
+            ("policy.imaging_pc_reduction", "off")]
     procs = [subprocess.Popen([sys.executable, "-m", "rvutool", "config", "set", key, value],
                               env=dict(os.environ, RVUTOOL_HOME=str(home)),
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for key, value in keys]

@@ -51,9 +51,12 @@ def test_localities_for_both_years(dataset):
     localities = dataset.header["localities"]
     assert len(localities["2025"]) == 109 and len(localities["2026"]) == 109
     la = next(row for row in localities["2026"] if row[:2] == ["01182", "18"])
-    assert la[4:] == ["1.041", "1.183", "0.664"]  # work (floored), PE and MP GPCI, 2026
+    # work (floored), PE and MP GPCI, 2026, then the work GPCI without the floor (the same in LA)
+    assert la[4:] == ["1.041", "1.183", "0.664", "1.041"]
     alabama = next(row for row in localities["2026"] if row[2] == "AL")
-    assert alabama[4] == "1.000"  # the 1.0 work floor (0.988 without it)
+    assert alabama[4] == "1.000" and alabama[7] == "0.988"  # the 1.0 work floor, and the value without it
+    # the CY2025 file publishes one work column (with the floor): nothing kept beside it
+    assert all(row[7] == "" for row in localities["2025"])
 
 
 @pytest.mark.parametrize("code, key", [

@@ -36,11 +36,11 @@ def run(ask, **kwargs):
 
 
 def test_scripted_entry_is_validated_as_typed_and_saved(rvutool, capsys):
-    ask, prompts = scripted(["99213 9921X 99999", "71046-26", "", "2999-01-01", "2026-03-02",
+    ask, prompts = scripted(["99213 9921 99999", "71046-26", "", "2999-01-01", "2026-03-02",
                              "MRN 1234567", "knee clinic", "y"])
     assert run(ask) == 0
     out = capsys.readouterr().out
-    assert "9921X" in out and "type that one again" in out          # malformed: asked again
+    assert "9921" in out and "type that one again" in out           # malformed: asked again
     assert "unknown code 99999 (nearest:" in out                     # unknown: suggestions
     assert "in the future" in out and "medical record number" in out
     assert "Saved encounter 1: #1 99213, #2 71046-26 (1.51 wRVU)" in out  # 1.30 + 0.21

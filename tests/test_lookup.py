@@ -87,10 +87,23 @@ def test_other_modifiers_are_explained_but_use_the_base_row(rvutool):
     assert row["modifier"] == "62" and row["work_rvu"] == 19.11 and row["row_modifier"] is None
 
 
-def test_a_component_modifier_without_a_row_warns(rvutool):
-    [row] = rvutool("lookup", "99213-26", "--json").json()
-    assert row["work_rvu"] == 1.30
-    assert any("no -26 row" in w for w in row["warnings"])
+@pytest.mark.parametrize("command", ["lookup", "calc", "log"])
+def test_a_component_modifier_the_pctc_indicator_forbids_is_refused(rvutool, command):
+    # 99213: PC/TC indicator 0, "modifiers 26 and TC cannot be used" (RVU25D.pdf Attachment A)
+    out = rvutool(command, "99213-26")
+    assert out.exit_code == 2 and out.stderr.count("\n") == 1
+    assert out.stderr.startswith("Error: 99213-26: -26 cannot be used with 99213: its PC/TC indicator is 0")
+    assert command != "log" or not rvutool("list", "--all", "--json").json()["entries"]
+
+
+def test_lab_interpretation_codes_take_26_not_tc(rvutool):
+    # 86153: PC/TC indicator 6 ("modifier TC cannot be used"), a -26 row with work 0.67;
+    # 85060: indicator 8 (no TC billing)
+    [row] = rvutool("lookup", "86153-26", "--json").json()
+    assert row["row_modifier"] == "26" and row["work_rvu"] == 0.67
+    for token, pctc in (("86153-TC", "6"), ("85060-TC", "8")):
+        out = rvutool("lookup", token)
+        assert out.exit_code == 2 and f"PC/TC indicator is {pctc}" in out.stderr
 
 
 def test_published_but_not_used_for_medicare_payment(rvutool):

@@ -53,11 +53,21 @@ def test_row_modifiers_select_their_own_rows(catalog):
     assert enc.lines[2].base_wrvu == D("1.59")
 
 
-def test_26_on_a_code_without_a_26_row_warns_and_uses_the_base_row(catalog):
-    enc = price(catalog, "99213-26")
-    # 99213 has PC/TC indicator 0: no -26 row; base row work 1.30
-    assert credited(enc) == [D("1.30")]
-    assert any("no -26 row" in w for w in enc.lines[0].warnings)
+@pytest.mark.parametrize("token, pctc", [
+    ("99213-26", "0"), ("99213-TC", "0"),  # physician service: "modifiers 26 and TC cannot be used"
+    ("93010-26", "2"), ("93005-TC", "3"), ("93000-26", "4"),  # PC-only, TC-only and global-test-only codes
+    ("85060-TC", "8"),  # abnormal smear interpretation: no TC billing
+])
+def test_a_component_modifier_the_pctc_indicator_forbids_is_refused(catalog, token, pctc):
+    with pytest.raises(UsageError, match=f"PC/TC indicator is {pctc}") as caught:
+        price(catalog, token)
+    assert "\n" not in caught.value.message and f"-{token.split('-')[1]} cannot be used" in caught.value.message
+
+
+def test_a_tc_row_never_carries_work(catalog):
+    rows = [row for code in catalog.all_codes() for row in catalog.rows(code, catalog.release_for(ON)[0]).values()
+            if row.modifier == "TC"]
+    assert len(rows) == 1119 and all(row.work_rvu == 0 for row in rows)  # RVU26C: 1,119 -TC rows, all 0.00
 
 
 def test_53_without_a_cms_row_needs_a_fraction(catalog):
@@ -286,10 +296,11 @@ def test_split_care_policy_none(catalog):
 
 # ------------------------------------------------------------------ informational and unknown
 def test_informational_modifiers_change_nothing(catalog):
-    enc = price(catalog, "99213-25", "27447-59-XS-GC", "49505-RT")
+    enc = price(catalog, "99213-57", "27447-59-XS-GC", "49505-RT")
     assert credited(enc) == [D("1.30"), D("19.11"), D("3.88")]
-    # 27447 facility total 34.71 > 49505 15.21: 27447 19.11; 49505-RT alone is informational: 7.76 x 0.5 = 3.88
-    assert enc.lines[0].item.modifiers == ("25",)
+    # 27447 facility total 34.71 > 49505 15.21: 27447 19.11; 49505-RT alone is informational: 7.76 x 0.5 = 3.88;
+    # 99213-57 (the decision for surgery) stays outside the 090 global packages: 1.30
+    assert enc.lines[0].item.modifiers == ("57",)
     assert enc.lines[1].item.modifiers == ("59", "XS", "GC")
 
 
@@ -299,14 +310,17 @@ def test_unknown_modifier_is_refused():
 
 
 # ------------------------------------------------------------------ imaging and not-payable
-def test_imaging_pc_reduction_is_off_by_default(catalog):
-    assert credited(price(catalog, "70450-26", "71250-26")) == [D("0.83"), D("1.05")]
+def test_imaging_pc_reduction_can_be_turned_off(catalog):
+    # 70450-26 work 0.83, 71250-26 work 1.05, each in full: 0.83 + 1.05 = 1.88
+    enc = price(catalog, "70450-26", "71250-26", policy=["imaging_pc_reduction=off"])
+    assert credited(enc) == [D("0.83"), D("1.05")] and enc.credited_wrvu == D("1.88")
 
 
-def test_imaging_pc_reduction_on(catalog):
-    enc = price(catalog, "70450-26", "71250-26", policy=["imaging_pc_reduction=on"])
-    # multiple procedure indicator 4; by work 71250 1.05 first (full), 70450: 0.83 x 0.95 = 0.7885 -> 0.79
-    assert credited(enc) == [D("0.79"), D("1.05")]
+def test_imaging_pc_reduction_is_on_by_default(catalog):
+    enc = price(catalog, "70450-26", "71250-26")
+    # multiple procedure indicator 4; by work 71250 1.05 first (full), 70450: 0.83 x 0.95 = 0.7885 -> 0.79;
+    # total 1.05 + 0.79 = 1.84 (issue 9.9)
+    assert credited(enc) == [D("0.79"), D("1.05")] and enc.credited_wrvu == D("1.84")
     assert enc.lines[0].adjustments[0].rule == "imaging-pc"
 
 
@@ -353,8 +367,8 @@ def test_rounding_happens_once_per_line(catalog):
 
 # ------------------------------------------------------------------ usage checks and policy parsing
 def test_policy_settings():
-    policy = rules.Policy().with_setting("policy.multiple_procedure=none").with_setting("imaging_pc_reduction=on")
-    assert policy.differences() == {"multiple_procedure": "none", "imaging_pc_reduction": "on"}
+    policy = rules.Policy().with_setting("policy.multiple_procedure=none").with_setting("imaging_pc_reduction=off")
+    assert policy.differences() == {"multiple_procedure": "none", "imaging_pc_reduction": "off"}
     with pytest.raises(UsageError, match="KEY=VALUE"):
         rules.Policy().with_setting("colour=blue")
     with pytest.raises(UsageError, match="medicare or none"):

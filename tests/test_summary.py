@@ -26,8 +26,9 @@ def fixed_today(monkeypatch):
 
 @pytest.fixture
 def logged(rvutool):
-    """Five entries in November 2026: 99213 + 47562 (one encounter), D1553, D6092 twice."""
-    for args in (["99213", "47562"], ["D1553"], ["D6092"], ["D6092"]):
+    """Five entries in November 2026: 99213-57 + 47562 (one encounter: the visit was the decision for
+    surgery, so it stays outside 47562's 090 global package), D1553, D6092 twice."""
+    for args in (["99213-57", "47562"], ["D1553"], ["D6092"], ["D6092"]):
         out = rvutool("log", *args, "--date", "2026-11-02")
         assert out.exit_code == 0, out.stderr
     return rvutool

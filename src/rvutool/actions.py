@@ -46,7 +46,7 @@ def lookup(tokens: list[str], *, as_json: bool = False, date_text: str | None = 
         raise UsageError("give at least one code, such as: rvutool lookup 99213")
     results, errors = lookup_many(tokens, on=on, year=year)
     if results:
-        add_locality_payments(results, locality_text, zip_text, qp)
+        add_locality_payments(results, locality_text, zip_text, qp, on)
     if as_json:
         render.print_json([r.to_dict() for r in results])
     elif results:
@@ -56,8 +56,9 @@ def lookup(tokens: list[str], *, as_json: bool = False, date_text: str | None = 
 
 # ---------------------------------------------------------------- calc and locality payment
 def add_locality_payments(results: list[Any], locality_text: str | None, zip_text: str | None,
-                          qp: bool) -> None:
+                          qp: bool, on: Any = None) -> None:
     configured_locality = None
+    floor = None  # policy.work_gpci_floor, read only when a settings file exists
     if locality_text is None and zip_text is None:
         if not qp:
             from rvutool import paths
@@ -66,14 +67,29 @@ def add_locality_payments(results: list[Any], locality_text: str | None, zip_tex
                 os.stat(paths.config_file())
             except FileNotFoundError:
                 return  # no locality asked for and no settings file: load neither config nor GPCIs
-        value = _config().get("locality")  # the locality alone: lookup needs no payment policy
-        configured_locality = str(value) if value else None
-    from rvutool import inputs, locality
+        cfg = _config()  # the locality and the GPCI floor alone: lookup needs no other payment policy
+        configured_locality = str(cfg.get("locality")) if cfg.get("locality") else None
+        floor = str(cfg.get("policy.work_gpci_floor"))
+    from datetime import date
+
+    from rvutool import dates, inputs, locality, policy
 
     release = results[0].release
     loc = inputs.locality(locality_text, zip_text, qp, release.year, configured_locality)
     if loc is None:
         return
+    if floor is None:
+        from rvutool import paths
+
+        try:
+            os.stat(paths.config_file())
+            floor = str(_config().get("policy.work_gpci_floor"))
+        except FileNotFoundError:
+            floor = policy.default("work_gpci_floor")
+    if on is None:  # a --year without a date: today if it falls in that year, else its last day
+        today = dates.today()
+        on = today if today.year == release.year else date(release.year, 12, 31)
+    loc = locality.dated(loc, on, floor)
     for result in results:
         cf = locality.conversion_factor(result.release, qp)
         result.locality = locality.payment(result.row, loc, cf)

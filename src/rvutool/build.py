@@ -65,7 +65,8 @@ def build(cms_dir: Path) -> tuple[bytes, bytes]:
                  "National Physician Fee Schedule Relative Value Files. Numbers and indicators only: "
                  "no CPT (AMA) or CDT (ADA) descriptor text. Built by rvutool.build.",
         "fields": list(cmsfile.FIELD_NAMES),
-        "locality_fields": ["mac", "locality", "state", "name", "work_gpci", "pe_gpci", "mp_gpci"],
+        "locality_fields": ["mac", "locality", "state", "name", "work_gpci", "pe_gpci", "mp_gpci",
+                            "work_gpci_unfloored"],
         "releases": releases,
         "localities": localities,
     }

@@ -290,9 +290,11 @@ class Locality:
     work_gpci: str
     pe_gpci: str
     mp_gpci: str
+    work_gpci_unfloored: str = ""  # only when the file has both work GPCI columns
 
     def as_row(self) -> list[str]:
-        return [self.mac, self.number, self.state, self.name, self.work_gpci, self.pe_gpci, self.mp_gpci]
+        return [self.mac, self.number, self.state, self.name, self.work_gpci, self.pe_gpci, self.mp_gpci,
+                self.work_gpci_unfloored]
 
 
 def parse_gpci(text: str, source: str) -> list[Locality]:
@@ -311,9 +313,12 @@ def parse_gpci(text: str, source: str) -> list[Locality]:
                 return j
         raise ImportFileError(f"{source}: no column matching {' '.join(needles)}")
 
-    # Medicare pays on the floored work GPCI whenever the file offers both.
+    # The floored work GPCI is the main column whenever the file offers both; the unfloored one is
+    # kept too, for dates after the floor ends (locality.dated).
+    both = any("WITH 1.0" in h and "WITHOUT" not in h for h in header) and any("WITHOUT 1.0" in h for h in header)
     work = col("PW GPCI", "WITH 1.0 FLOOR", avoid="WITHOUT") if any(
         "WITH 1.0" in h and "WITHOUT" not in h for h in header) else col("PW GPCI")
+    unfloored = col("PW GPCI", "WITHOUT 1.0 FLOOR") if both else None
     mac, state, number, name = col("CONTRACTOR"), col("STATE"), col("LOCALITY NUMBER"), col("LOCALITY NAME")
     pe, mp = col("PE GPCI"), col("MP GPCI")
     found = []
@@ -326,6 +331,8 @@ def parse_gpci(text: str, source: str) -> list[Locality]:
             state=row[state].strip(), name=row[name].strip().rstrip("*").strip(),
             work_gpci=f"{_decimal(row[work], where, 'work GPCI'):.3f}",
             pe_gpci=f"{_decimal(row[pe], where, 'PE GPCI'):.3f}", mp_gpci=f"{_decimal(row[mp], where, 'MP GPCI'):.3f}",
+            work_gpci_unfloored="" if unfloored is None else
+            f"{_decimal(row[unfloored], where, 'work GPCI without the floor'):.3f}",
         ))
     if not found:
         raise ImportFileError(f"{source}: no localities")

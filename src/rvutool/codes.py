@@ -69,7 +69,9 @@ class Row(FrozenRecord):
 
     @property
     def work_rvu(self) -> Decimal:
-        return Decimal(self.values["work"])
+        # A technical component is equipment, staff and supplies: never physician work (domain-rules
+        # §1.5), whatever an imported file prints.
+        return Decimal(0) if self.modifier == "TC" else Decimal(self.values["work"])
 
     @property
     def has_work_rvu(self) -> bool:

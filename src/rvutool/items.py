@@ -13,7 +13,9 @@ from rvutool.records import FrozenRecord
 
 MAX_UNITS = 99
 
-_CODE = re.compile(r"^(?:[0-9]{4}[0-9FTUM]|[A-Z][0-9]{4})$")
+# Any 5 letters and digits: CMS files also hold placeholder codes such as GXXX1, and whether a
+# code exists is the release's question (an unknown code is refused by the catalog).
+_CODE = re.compile(r"^[0-9A-Z]{5}$")
 _UNITS = re.compile(r"X(?P<units>[0-9+-]*)$")
 _BODY = re.compile(r"^[0-9A-Z]+(?:-[0-9A-Z]*)*$")
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,12 @@ SETTINGS = ("nonfacility", "facility")
 QP_CONVERSION_FACTORS: dict[int, Decimal] = {2026: Decimal("33.5675")}
 FIRST_QP_YEAR = 2026
 
+# The last date of service on which the 1.0 work GPCI floor applies, by GPCI year. CMS's CY2026
+# GPCI file publishes the work GPCI both with and without the floor; the floor was extended
+# through 31 January 2026, so later dates use the unfloored value (domain-rules §3.3; issue 9.6).
+# A year absent here keeps the floored column whenever its file has one.
+WORK_GPCI_FLOOR_THROUGH: dict[int, date] = {2026: date(2026, 1, 31)}
+
 _ID = re.compile(r"^(?P<mac>[0-9]{5})-(?P<number>[0-9]{2})$")
 _ZIP = re.compile(r"^(?P<zip>[0-9]{5})(?:-?[0-9]{4})?$")
 
@@ -45,6 +52,8 @@ class Locality:
     pe_gpci: Decimal
     mp_gpci: Decimal
     year: int
+    work_gpci_unfloored: Decimal | None = None  # when the GPCI file publishes both work columns
+    gpci_note: str = ""  # which work GPCI applied, once dated() has chosen
 
     @property
     def id(self) -> str:
@@ -59,7 +68,24 @@ class Locality:
             "id": self.id, "mac": self.mac, "locality": self.number, "state": self.state,
             "name": self.name, "gpci_year": self.year,
             "gpcis": {"work": float(self.work_gpci), "pe": float(self.pe_gpci), "mp": float(self.mp_gpci)},
+            **({"work_gpci_floor": self.gpci_note} if self.gpci_note else {}),
         }
+
+
+def dated(loc: Locality, on: date, mode: str = "by-date") -> Locality:
+    """The locality with the work GPCI that applies on a date of service: the 1.0-floored value
+    through the floor's last date, the unfloored one after it (policy work_gpci_floor: by-date,
+    always or never). Localities whose file has one work column, or whose two agree, are kept."""
+    floored, unfloored = loc.work_gpci, loc.work_gpci_unfloored
+    if unfloored is None or unfloored == floored:
+        return loc
+    through = WORK_GPCI_FLOOR_THROUGH.get(loc.year)
+    if mode == "always" or (mode == "by-date" and (through is None or on <= through)):
+        why = "policy work_gpci_floor=always" if mode == "always" else f"floor in force through {through}"
+        return replace(loc, gpci_note=f"work GPCI {floored} with the 1.0 floor ({why}; without it {unfloored})")
+    why = "policy work_gpci_floor=never" if mode == "never" else f"the floor ended {through}"
+    return replace(loc, work_gpci=unfloored,
+                   gpci_note=f"work GPCI {unfloored} without the 1.0 floor ({why}; with it {floored})")
 
 
 @dataclass(frozen=True)
@@ -83,7 +109,8 @@ def localities(year: int, catalog: Catalog | None = None) -> list[Locality]:
         raise DatasetError("the bundled dataset has no GPCI table: rebuild it with python -m rvutool.build")
     gpci_year = year if str(year) in table else int(min(table, key=lambda y: abs(int(y) - year)))
     return [Locality(mac=r[0], number=r[1], state=r[2], name=r[3], work_gpci=Decimal(r[4]),
-                     pe_gpci=Decimal(r[5]), mp_gpci=Decimal(r[6]), year=gpci_year)
+                     pe_gpci=Decimal(r[5]), mp_gpci=Decimal(r[6]), year=gpci_year,
+                     work_gpci_unfloored=Decimal(r[7]) if len(r) > 7 and r[7] else None)
             for r in table[str(gpci_year)]]
 
 
@@ -182,7 +209,7 @@ def fee(row: Row, loc: Locality, cf: Decimal, setting: str) -> Decimal | None:
         return None
     v = row.values
     pe = Decimal(v[f"pe_{setting}"])
-    return (Decimal(v["work"]) * loc.work_gpci + pe * loc.pe_gpci + Decimal(v["mp"]) * loc.mp_gpci) * cf
+    return (row.work_rvu * loc.work_gpci + pe * loc.pe_gpci + Decimal(v["mp"]) * loc.mp_gpci) * cf
 
 
 def why_unpriced(row: Row, setting: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from rvutool import dates, items, modifiers, taxonomy, vocab
 from rvutool.codes import Catalog, ReleaseInfo, Row
-from rvutool.errors import RvuError
+from rvutool.errors import RvuError, UsageError
 from rvutool.records import Record
 
 
@@ -86,9 +86,26 @@ class LookupResult(Record):
         }
 
 
+# The PC/TC indicators under which CMS allows each component modifier (RVU25D.pdf Attachment A,
+# domain-rules §1.5): -26 and -TC on 1; -26 alone on 6 ("modifier TC cannot be used"). The
+# others (0, 2, 3, 4, 5: "modifiers 26 and TC cannot be used"; 7, 8, 9) allow neither.
+COMPONENT_INDICATORS = {"26": frozenset("16"), "TC": frozenset("1")}
+
+
+def check_components(rows: dict[str, Row], item: items.Item) -> None:
+    """Refuse -26 or -TC on a code whose PC/TC indicator does not allow it (a UsageError, one line)."""
+    base = rows.get("") or rows[sorted(rows)[0]]
+    pctc = base.values["pctc"]
+    for mod in item.modifiers:
+        if mod in COMPONENT_INDICATORS and mod not in rows and pctc not in COMPONENT_INDICATORS[mod]:
+            raise UsageError(f"{item}: -{mod} cannot be used with {item.code}: its PC/TC indicator is {pctc} "
+                             f"({vocab.meaning(vocab.PCTC, pctc)}), so CMS has no -{mod} component")
+
+
 def select_row(rows: dict[str, Row], item: items.Item) -> tuple[Row, list[str]]:
     """The CMS row for an item: its -26/-TC/-53 row when one exists, else the base row."""
     warnings: list[str] = []
+    check_components(rows, item)
     for mod in item.modifiers:
         if mod in modifiers.ROW_MODIFIERS:
             if mod in rows:

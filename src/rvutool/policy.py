@@ -21,11 +21,18 @@ KEYS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "assistant": (("medicare", "none"), "assistant at surgery (-80/-81/-82/-AS)", "assistant"),
     "cosurgeon": (("medicare", "none"), "co-surgeons (-62)", "co-surgeon"),
     "split_care": (("medicare", "none"), "split surgical care (-54/-55/-56)", "split care"),
-    "imaging_pc_reduction": (("off", "on"), "reduce the professional component of multiple imaging studies",
+    "global_package": (("medicare", "none"),
+                       "an E/M visit in the same encounter as a procedure's global package (-25, -57)",
+                       "global package"),
+    "status_t": (("medicare", "none"), "status T codes (injections) billed with another service", "status T"),
+    "imaging_pc_reduction": (("on", "off"), "reduce the professional component of multiple imaging studies",
                              "imaging PC reduction"),
     "published_not_payable": (("include", "exclude"),
                               "codes whose work RVU is published but not used for Medicare payment",
                               "published-not-payable codes"),
+    "work_gpci_floor": (("by-date", "always", "never"),
+                        "the 1.0 work GPCI floor in dollar estimates (by-date: while the law keeps it)",
+                        "work GPCI floor"),
 }
 CHOICES: dict[str, tuple[str, ...]] = {key: spec[0] for key, spec in KEYS.items()}
 
@@ -52,8 +59,11 @@ class Policy:
     assistant: str = default("assistant")
     cosurgeon: str = default("cosurgeon")
     split_care: str = default("split_care")
+    global_package: str = default("global_package")
+    status_t: str = default("status_t")
     imaging_pc_reduction: str = default("imaging_pc_reduction")
     published_not_payable: str = default("published_not_payable")
+    work_gpci_floor: str = default("work_gpci_floor")
 
     def to_dict(self) -> dict[str, str]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -179,7 +179,8 @@ def _locality_text(loc: dict[str, Any]) -> str:
     g = loc["gpcis"]
     return (f"{loc['name'].title()}, {loc['state']} ({loc['id']}): non-facility {amount('nonfacility')}"
             f" · facility {amount('facility')}  (GPCIs work {g['work']:.3f}, PE {g['pe']:.3f}, "
-            f"MP {g['mp']:.3f}; CF {loc['conversion_factor']}{' QP' if loc.get('qp') else ''})")
+            f"MP {g['mp']:.3f}; CF {loc['conversion_factor']}{' QP' if loc.get('qp') else ''})"
+            + (f"; {loc['work_gpci_floor']}" if loc.get("work_gpci_floor") else ""))
 
 
 def _na(value: Any, is_na: bool) -> str:
@@ -368,7 +369,8 @@ def calc(encounter: PricedEncounter) -> None:
         loc, cf = encounter.options.locality, encounter.conversion_factor
         console.print(Text.assemble(f"Estimated Medicare allowed, {loc.label}, {setting}, CF {cf.label}: ",
                                     (money(encounter.payment), "bold"),
-                                    f" (before the same-encounter rules {money(encounter.base_payment)})"))
+                                    f" (before the same-encounter rules {money(encounter.base_payment)})"
+                                    + (f"; {loc.gpci_note}" if loc.gpci_note else "")))
     changed = encounter.policy.differences()
     policy = ("Medicare defaults" if not changed
               else "Medicare defaults except " + ", ".join(f"{k}={v}" for k, v in changed.items()))

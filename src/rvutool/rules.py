@@ -6,19 +6,23 @@ point the log and calc use; it never writes anything.
 The same-encounter rules run in Medicare's order (domain-rules §2.2), each one a policy
 switch (§2.3) whose Medicare default can be turned off:
 
-1. rows: -26, -TC and -53 select their own CMS rows (§1.5);
+1. rows: -26, -TC and -53 select their own CMS rows (§1.5); then (samedayrules.py) a status T
+   line billed with another fee-schedule service, and an E/M visit inside a procedure's global
+   package (no -25 with a 000/010 procedure, no -57 with a 090 one), are bundled: credited 0;
 2. bilateral, by the bilateral indicator: -50, an RT+LT pair, or 2 units of an
    indicator-1 code (§1.9) that is not an add-on (an add-on's units count further levels,
    such as 64484x2 for two more epidural levels, so they are never folded into one);
 3. endoscopy families: multiple-procedure indicator 3 grouped by endoscopic base (§1.8);
-4. standard multiple procedures: indicator 1/2 lines and families ranked by the setting's
-   total RVU, 100% then 50%, the 6th and later "by report" (§1.8);
+4. standard multiple procedures: indicator 1/2 lines and families ranked, as Medicare does, by
+   the locality's fee schedule amount when a locality is given (else by the setting's total
+   RVU), 100% then 50%, the 6th and later "by report" (§1.8);
 5. surgeon roles (62, 66, 80, 81, 82, AS), split care (54, 55, 56, 78) and -52, on the
    already-reduced line (§2.1);
-6. optionally, 5% off the professional component of the 2nd and later imaging studies;
+6. 5% off the professional component of the 2nd and later imaging studies (policy, on by default);
 7. published-not-payable rows (status N, I, B, X with a '+'), credited or not by policy.
 
-All arithmetic is Decimal; each line is rounded half up to the cent once, at the end. When a
+All arithmetic is Decimal; each line is rounded half up to the cent once, at the end (an RT+LT
+pair is one procedure: rounded once, and the cents split between its two lines). When a
 locality is given the same rules are applied to the line's Medicare fee schedule amount, which
 gives an estimate of the Medicare allowed amount.
 """
@@ -30,6 +34,7 @@ from datetime import date
 from decimal import Decimal
 
 from rvutool import items as items_mod
+from rvutool import pairs, samedayrules
 from rvutool.codes import Catalog, ReleaseInfo, Row
 from rvutool.errors import UsageError
 from rvutool.lookup import select_row
@@ -151,9 +156,6 @@ class _Proc:
             total = replace(total, pay=None)
         return total
 
-    def rank_key(self) -> tuple:
-        amt = self.amount
-        return (-amt.rank, -amt.work, self.code, self.sort_label)
 
 
 class _Encounter:
@@ -165,6 +167,13 @@ class _Encounter:
         self.policy, self.options, self.cf = policy, options, cf
         # Process lines in a canonical order so the order items were typed never matters.
         self.order = sorted(range(len(lines)), key=lambda i: self._line_key(i))
+        self.pairs: list[tuple[int, int]] = []  # RT+LT lines priced as one procedure
+        self.by_fee = False  # multiple procedures ranked by the locality's fee schedule amount
+
+    def rank_key(self, proc: _Proc) -> tuple:
+        amt = proc.amount
+        value = amt.pay if self.by_fee and amt.pay is not None else amt.rank
+        return (-value, -amt.rank, -amt.work, proc.code, proc.sort_label)
 
     def _line_key(self, i: int) -> tuple:
         item = self.lines[i].item
@@ -282,6 +291,7 @@ def _rt_lt_pairs(enc: _Encounter, procs: list[_Proc]) -> set[int]:
         if mate is None:
             continue
         paired.update({i, mate})
+        enc.pairs.append((i, mate))
         share = BILATERAL_FACTORS[ind] / 2
         code = line.item.code
         pair = f"{code}-RT with {code}-LT"
@@ -379,7 +389,7 @@ def _endoscopy(enc: _Encounter, procs: list[_Proc]) -> list[_Proc]:
         base_work = base_row.work_rvu if base_row is not None else ZERO
         bases = [p for p in out if p.code == base_code and p.mult_proc in {"1", "2"}]
         out = [p for p in out if p not in bases]
-        members.sort(key=_Proc.rank_key)
+        members.sort(key=enc.rank_key)
         first = members[0]
         first_code = first.code
         for part in first.parts:
@@ -412,18 +422,24 @@ def _endoscopy(enc: _Encounter, procs: list[_Proc]) -> list[_Proc]:
 
 def _multiple_procedures(enc: _Encounter, procs: list[_Proc]) -> None:
     """Step 4: rank indicator 1/2 procedures and families; 100% first, 50% after (domain-rules §1.8)."""
-    ranked = sorted((p for p in procs if p.mult_proc in {"1", "2"}), key=_Proc.rank_key)
-    if len(ranked) < 2:
+    subject = [p for p in procs if p.mult_proc in {"1", "2"}]
+    if len(subject) < 2:
         return
     setting = enc.options.setting.replace("nonf", "non-f")
+    loc = enc.options.locality
+    ranked = sorted(subject, key=enc.rank_key)
     for n, proc in enumerate(ranked, start=1):
         what = f"endoscopy family {proc.family}" if proc.family else proc.code
-        total = proc.amount.rank
+        if enc.by_fee:
+            by = f"{loc.name.title()} ({loc.id}) {setting} fee schedule amount (${to_cents(proc.amount.pay)}"
+        else:
+            why = "" if loc is None else ", as a line here has no fee schedule amount in this setting"
+            by = f"{setting} total RVU ({to_cents(proc.amount.rank)}{why}"
         factor = MPPR_FIRST if n == 1 else MPPR_OTHERS
         for part in proc.parts:
             ind = enc.lines[part.line].row.values["mult_proc"]
-            basis = (f"{what} ranked {_ordinal(n)} of {len(ranked)} by {setting} total RVU "
-                     f"({to_cents(total)}; multiple procedure indicator {ind})")
+            basis = (f"{what} ranked {_ordinal(n)} of {len(ranked)} by {by}; "
+                     f"multiple procedure indicator {ind})")
             if n == 1:
                 reason = f"{part.unit_label}{basis}: 100%"
             elif n <= MPPR_FULL_RANKS:
@@ -605,8 +621,18 @@ def price_encounter(items: list[items_mod.Item], on: date, *, catalog: Catalog |
         from rvutool import locality
 
         cf = locality.conversion_factor(release, options.qp)
+    if options.locality is not None:
+        from rvutool import locality
+
+        options = replace(options, locality=locality.dated(options.locality, on, policy.work_gpci_floor))
     enc = _Encounter(lines, catalog, release, policy, options, cf.value if cf is not None else None)
+    bundled = samedayrules.bundle(enc, enc.order)
+    enc.order = [i for i in enc.order if i not in bundled]
     procs = _bilateral(enc)
+    # Medicare ranks by fee schedule amount; without a locality (or when a procedure has no amount
+    # in this setting) the setting's total RVU stands in for it.
+    enc.by_fee = options.locality is not None and all(
+        p.amount.pay is not None for p in procs if p.mult_proc in {"1", "2", "3"})
     if policy.multiple_procedure == "medicare":
         procs = _endoscopy(enc, procs)
         _multiple_procedures(enc, procs)
@@ -627,8 +653,9 @@ def price_encounter(items: list[items_mod.Item], on: date, *, catalog: Catalog |
             if part.amount.pay is None:
                 unpriced.add(part.line)
             totals[part.line] = totals[part.line] + part.amount if part.line in totals else part.amount
+    amounts = [_line_rules(enc, i, totals.get(i, NOTHING)) for i in range(len(lines))]
     for i, line in enumerate(lines):
-        amount = _line_rules(enc, i, totals.get(i, NOTHING))
+        amount = amounts[i]
         line.credited_wrvu = to_cents(amount.work)
         if cf is not None:
             line.priced = True
@@ -640,5 +667,7 @@ def price_encounter(items: list[items_mod.Item], on: date, *, catalog: Catalog |
 
                 why = locality.why_unpriced(line.row, options.setting)
                 enc.warn(i, f"{line.item.code}: no Medicare amount ({why})")
+    for pair in enc.pairs:
+        pairs.round_pair(enc, pair, amounts)
     return PricedEncounter(date=on, release=release, release_note=note, policy=policy,
                            options=options, lines=lines, conversion_factor=cf)
