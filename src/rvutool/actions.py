@@ -229,7 +229,8 @@ def summary(*, month: str | None = None, week: bool = False, year: str | None = 
             from rvutool import locality
 
             result.medicare = summaries.medicare_estimate(
-                store, period, lambda year: locality.resolve(place[0], place[1], year), qp=qp)
+                store, period, lambda year: locality.resolve(place[0], place[1], year), qp=qp,
+                gpci_floor=settings.policy().work_gpci_floor)
         elif qp:
             raise UsageError("--qp prices a locality's payment: give --locality or --zip "
                              "(or set one with: rvutool config set locality 01182-18)")

@@ -354,11 +354,12 @@ class SQLiteStore(LogStore):
     def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
         return SQLiteTransaction(self.conn).held(keys, include_voided=include_voided)
 
-    def payment_groups(self, start: date, end: date) -> list[PaymentGroup]:
+    def payment_groups(self, start: date, end: date, cuts: tuple[date, ...] = ()) -> list[PaymentGroup]:
+        side = " + ".join(["0", *("(service_date > ?)" for _ in cuts)])  # how many cut dates lie before
         rows = self.conn.execute(
-            f"SELECT code, modifiers, release, setting, COUNT(*), units, base_wrvu_c, credited_wrvu_c FROM entries "
-            f"WHERE {_LIVE} GROUP BY code, modifiers, release, setting, units, base_wrvu_c, credited_wrvu_c",
-            _bounds(start, end)).fetchall()
+            f"SELECT code, modifiers, release, setting, COUNT(*), units, base_wrvu_c, credited_wrvu_c, "
+            f"MIN(service_date) FROM entries WHERE {_LIVE} GROUP BY code, modifiers, release, setting, units, "
+            f"base_wrvu_c, credited_wrvu_c, {side}", (*_bounds(start, end), *(c.isoformat() for c in cuts))).fetchall()
         return [PaymentGroup(*r) for r in rows]
 
 

@@ -49,6 +49,7 @@ class PaymentGroup(NamedTuple):
     units: int
     base_c: int
     credited_c: int
+    first_date: str  # the group's earliest date of service (all its dates lie between the same cut dates)
 
 
 @dataclass
@@ -180,4 +181,6 @@ class LogStore(ABC):
         """How many entries carry each service key (live ones, or removed ones too)."""
 
     @abstractmethod
-    def payment_groups(self, start: date, end: date) -> list[PaymentGroup]: ...
+    def payment_groups(self, start: date, end: date, cuts: tuple[date, ...] = ()) -> list[PaymentGroup]:
+        """Live entries grouped as a locality prices them alike; `cuts` are dates after which prices change
+        (a GPCI floor ending): no group spans one."""

@@ -327,12 +327,13 @@ def target_for(period: Period, targets: dict[str, Decimal | None]) -> tuple[Deci
 
 # ---------------------------------------------------------------- estimated Medicare allowed
 def medicare_estimate(store: LogStore | None, period: Period, locate: Any, qp: bool = False,
-                      catalog: Any = None) -> MedicareEstimate | None:
+                      catalog: Any = None, gpci_floor: str = "by-date") -> MedicareEstimate | None:
     """Estimated Medicare allowed for the period's entries, in the locality `locate(year)` returns.
 
     Identical entries (same code, modifiers, release, setting, units and credit) are grouped by
     the store; each entry's amount is rounded to the cent as `calc` rounds a line
-    (locality.logged_line_estimate), then multiplied by the group's count.
+    (locality.logged_line_estimate), then multiplied by the group's count. The work GPCI is the one in
+    force on the entries' dates (`gpci_floor`: policy work_gpci_floor), so groups never span the floor's end.
     """
     from rvutool import locality
     from rvutool.codes import Catalog
@@ -342,12 +343,12 @@ def medicare_estimate(store: LogStore | None, period: Period, locate: Any, qp: b
     if store is None:
         return None
     catalog = catalog or Catalog()
-    groups = store.payment_groups(period.start, period.end)
+    groups = store.payment_groups(period.start, period.end, tuple(locality.WORK_GPCI_FLOOR_THROUGH.values()))
     estimate: MedicareEstimate | None = None
     labels: list[str] = []
-    for code, modifiers, release_id, setting, n, units, base_c, credited_c in groups:
+    for code, modifiers, release_id, setting, n, units, base_c, credited_c, first in groups:
         release = catalog.release(release_id)
-        loc = locate(release.year)
+        loc = locality.dated(locate(release.year), date.fromisoformat(first), gpci_floor)
         cf = locality.conversion_factor(release, qp)
         if estimate is None:
             estimate = MedicareEstimate(locality=loc.label, conversion_factors=[])
