@@ -55,17 +55,26 @@ def _status_t(enc: Any, order: list[int]) -> set[int]:
                                            "billed in the encounter); alone here, credited in full")
             continue
         with_codes = ", ".join(sorted({lines[j].item.code for j in others}))
-        if enc.policy.status_t != "medicare":
-            enc.adjust(i, "status-t", ONE, f"{code}: status T billed with {with_codes}; credited in full "
-                                           "(policy status_t=none)")
-            continue
-        enc.adjust(i, "status-t", ZERO, f"{code}: status T, paid only when no other fee-schedule service is "
-                                        f"billed; bundled into {with_codes}, credited 0")
-        enc.flag(i, "status-t-bundled")
-        enc.warn(i, f"{code}: status T service billed with {with_codes}: bundled, credited 0 "
-                    "(Medicare pays it only when it is the encounter's only fee-schedule service)")
-        bundled.add(i)
+        if _zero_or_full(enc, i, "status-t", enc.policy.status_t == "medicare",
+                         f"{code}: status T billed with {with_codes}; credited in full (policy status_t=none)",
+                         f"{code}: status T, paid only when no other fee-schedule service is billed; bundled into "
+                         f"{with_codes}, credited 0", "status-t-bundled",
+                         f"{code}: status T service billed with {with_codes}: bundled, credited 0 (Medicare pays "
+                         "it only when it is the encounter's only fee-schedule service)"):
+            bundled.add(i)
     return bundled
+
+
+def _zero_or_full(enc: Any, i: int, rule: str, medicare: bool, full_reason: str, zero_reason: str, flag: str,
+                  warning: str) -> bool:
+    """Credit line i 0 under Medicare's rule (flagged and warned), or in full when the policy says none."""
+    if not medicare:
+        enc.adjust(i, rule, ONE, full_reason)
+        return False
+    enc.adjust(i, rule, ZERO, zero_reason)
+    enc.flag(i, flag)
+    enc.warn(i, warning)
+    return True
 
 
 def _procedure_text(enc: Any, procs: list[int]) -> str:
@@ -102,15 +111,13 @@ def _global_package(enc: Any, order: list[int], bundled: set[int]) -> set[int]:
             continue
         with_text = _procedure_text(enc, [j for group, _, _ in missing for j in group])
         advice = "; ".join(f"add {mod} {why}" for _, mod, why in missing)
-        if enc.policy.global_package != "medicare":
-            enc.adjust(i, "global-package", ONE, f"{code}: E/M visit with a procedure ({with_text}); credited as "
-                                                 "entered (policy global_package=none)")
-            continue
-        enc.adjust(i, "global-package", ZERO, f"{code}: E/M visit included in the procedure's global package "
-                                              f"({with_text}); credited 0; {advice}")
-        enc.flag(i, "global-package")
-        enc.warn(i, f"{code}: included in the procedure's global package; {advice} (procedure: {with_text})")
-        out.add(i)
+        if _zero_or_full(enc, i, "global-package", enc.policy.global_package == "medicare",
+                         f"{code}: E/M visit with a procedure ({with_text}); credited as entered "
+                         "(policy global_package=none)",
+                         f"{code}: E/M visit included in the procedure's global package ({with_text}); credited 0; "
+                         f"{advice}", "global-package",
+                         f"{code}: included in the procedure's global package; {advice} (procedure: {with_text})"):
+            out.add(i)
     return out
 
 
