@@ -25,7 +25,7 @@ def _interactive() -> bool:
 
 def log(tokens: list[str], *, date_text: str | None = None, note: str | None = None, case: str | None = None,
         as_json: bool = False, setting: str | None = None, fraction: str | None = None,
-        postop_days: str | None = None, allow_identifiers: bool = False, yes: bool = False) -> int:
+        postop_days: str | None = None, allow_identifiers: bool = False) -> int:
     from rvutool import inputs, log, rules
     from rvutool.items import parse_item
     from rvutool.log import changes
@@ -44,7 +44,7 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
     encounter = rules.price_encounter(items, inputs.service_date(date_text), policy=_policy(), options=options)
     with log.open_for_writing() as store:
         already = changes.same_day_duplicates(store, encounter, case)
-        if already and not confirm_duplicates(already, yes):
+        if already and not confirm_duplicates(already):
             return 1
         change = changes.add_encounter(store, encounter, note=note, case_label=case)
     warnings = [w for line in encounter.lines for w in line.warnings]
@@ -57,12 +57,12 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
     return 0
 
 
-def confirm_duplicates(already: list[Any], yes: bool) -> bool:
+def confirm_duplicates(already: list[Any]) -> bool:
     """Warn that these codes are already logged that day; in a terminal, ask whether to log them again."""
     from rvutool.plaintext import duplicate_text
 
     render.warning(duplicate_text(already))
-    if yes or not _interactive():
+    if not _interactive():
         return True
     if render.confirm("Log it again (a second, separate service)?"):
         return True
