@@ -163,3 +163,23 @@ def test_recalc_asks_before_saving_in_a_terminal(rvutool):
     assert status == 0 and "Recalculated 1 entry" in out
     # saved 1.00 (changed by hand), priced again: 1.30 (99213, RVU26C)
     assert rvutool("list", "--all", "--json").json()["total_wrvu"] == 1.30
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_in_a_terminal_edit_asks_whether_to_move_the_encounter_or_split_the_line(rvutool):
+    rvutool("log", "47562", "49505", "--date", "2026-11-01")
+    status, out = pty_run(["edit", "2", "--date", "2026-11-02"], [(b"[M/s] ", b"s\r")])
+    assert status == 0, out
+    # split: 49505 alone on 2026-11-02 is credited in full (7.76); 47562 stays 10.21 on 2026-11-01
+    entries = rvutool("list", "--all", "--json").json()["entries"]
+    assert [(e["date"], e["credited_wrvu"]) for e in entries] == [("2026-11-01", 10.21), ("2026-11-02", 7.76)]
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_in_a_terminal_logging_a_code_again_that_day_asks_first(rvutool):
+    rvutool("log", "99213", "--date", "2026-11-01")
+    status, out = pty_run(["log", "99213", "--date", "2026-11-01"], [(b"separate service)? [y/N] ", b"n\r")])
+    assert status == 1 and "Nothing was saved" in out
+    status, out = pty_run(["log", "99213", "--date", "2026-11-01"], [(b"separate service)? [y/N] ", b"y\r")])
+    assert status == 0, out
+    assert len(rvutool("list", "--all", "--json").json()["entries"]) == 2
