@@ -143,7 +143,7 @@ def bar_chart(title: str, bars: list[tuple[str, Decimal]], ident: str) -> str:
     if not bars:
         return f'<p class="sub">{escape(title)}: nothing logged in this period.</p>'
     longest = max(len(label) for label, _ in bars)
-    label_w = min(330, max(60, int(longest * 6.2) + 10))
+    label_w = min(360, max(60, int(longest * 6.2) + 10))
     width, value_w, row = 680, 64, 18
     room = width - label_w - value_w
     biggest = max(value for _, value in bars) or Decimal(1)
