@@ -198,19 +198,32 @@ def summary(*, month: str | None = None, week: bool = False, year: str | None = 
             as_csv: bool = False, chart: bool = False, locality_text: str | None = None,
             zip_text: str | None = None, qp: bool = False) -> int:
     """`rvutool summary`: totals for a period, with the arithmetic behind them."""
+    if as_json and as_csv:
+        raise UsageError("give --json or --csv, not both")
+    result = summary_result(month=month, week=week, year=year, from_=from_, to=to, all_=all_, by=by, rate=rate,
+                            target=target, locality_text=locality_text, zip_text=zip_text, qp=qp)
+    if as_json:
+        render.print_json(result.to_dict())
+    elif as_csv:
+        render.summary_csv(result)
+    else:
+        render.summary(result, show_groups=by is not None, chart=chart)
+    return 0
+
+
+def summary_result(*, month: str | None = None, week: bool = False, year: str | None = None,
+                   from_: str | None = None, to: str | None = None, all_: bool = False, by: str | None = None,
+                   rate: str | None = None, target: str | None = None, locality_text: str | None = None,
+                   zip_text: str | None = None, qp: bool = False) -> Any:
+    """The Summary `summary` shows (and `report` prints): period, totals, groups, rate, target, Medicare."""
     from rvutool import config, dates, inputs, log
     from rvutool.log import summary as summaries
 
-    if as_json and as_csv:
-        raise UsageError("give --json or --csv, not both")
     settings = config.load()
     today = dates.today()
     period = inputs.period(month, week, year, from_, to, all_, today=today,
                            fiscal_year_start=settings.fiscal_year_start)
-    if by is not None:
-        by = by.strip().lower()
-        if by not in summaries.BY_CHOICES:
-            raise UsageError(f"--by {by!r}: choose one of {', '.join(summaries.BY_CHOICES)}")
+    first, then = summaries.parse_by(by) if by is not None else (None, None)
     rate_value, rate_source = settings.rate, ("config" if settings.rate is not None else None)
     if rate is not None:
         rate_value, rate_source = config.parse_value("rate", rate, option="--rate"), "--rate"
@@ -222,8 +235,8 @@ def summary(*, month: str | None = None, week: bool = False, year: str | None = 
         target_value, target_source = summaries.target_for(
             period, {"month": settings.target("month"), "year": settings.target("year")})
     with log.reading() as store:
-        result = summaries.summarize(store, period, today=today, by=by, rate=rate_value, rate_source=rate_source,
-                                     target=target_value, target_source=target_source)
+        result = summaries.summarize(store, period, today=today, by=first, then=then, rate=rate_value,
+                                     rate_source=rate_source, target=target_value, target_source=target_source)
         place = (locality_text, zip_text) if locality_text or zip_text else (settings.get("locality"), None)
         if place != (None, None):
             from rvutool import locality
@@ -234,12 +247,56 @@ def summary(*, month: str | None = None, week: bool = False, year: str | None = 
         elif qp:
             raise UsageError("--qp prices a locality's payment: give --locality or --zip "
                              "(or set one with: rvutool config set locality 01182-18)")
-    if as_json:
-        render.print_json(result.to_dict())
-    elif as_csv:
-        render.summary_csv(result)
-    else:
-        render.summary(result, show_groups=by is not None, chart=chart)
+    return result
+
+
+def report(*, output: str | None = None, month: str | None = None, week: bool = False, year: str | None = None,
+           from_: str | None = None, to: str | None = None, all_: bool = False, rate: str | None = None,
+           target: str | None = None, locality_text: str | None = None, zip_text: str | None = None,
+           qp: bool = False) -> int:
+    """`rvutool report -o FILE`: the period's summary as a printable HTML page, or that page printed to PDF."""
+    from pathlib import Path
+
+    from rvutool import __version__, browser, datafile, log, paths, report_html
+    from rvutool.codes import Catalog
+    from rvutool.log import summary as summaries
+
+    if not output:
+        raise UsageError("give the file to write: -o report.html, or -o report.pdf")
+    target_path = Path(output).expanduser()
+    kind = target_path.suffix.lower()
+    if kind not in {".html", ".htm", ".pdf"}:
+        raise UsageError(f"-o {output}: the file name must end in .html or .pdf")
+    paths.check_export_target(target_path, output)
+    chromium = browser.find() if kind == ".pdf" else None
+    if kind == ".pdf" and chromium is None:
+        raise RvuError(browser.HOW_TO_GET)
+    s = summary_result(month=month, week=week, year=year, from_=from_, to=to, all_=all_, rate=rate, target=target,
+                       locality_text=locality_text, zip_text=zip_text, qp=qp)
+    period, today = s.period, s.today
+    with log.reading() as store:
+        chart = summaries.summarize(store, period, today=today, by=report_html.chart_by(period))
+        table = summaries.summarize(store, period, today=today, by="month", then="code")
+        counts = store.release_counts(period.start, period.end) if store is not None else []
+    catalog = Catalog() if counts else None
+    releases = []
+    for count in counts:
+        try:
+            released = catalog.release(count.release).released if catalog else ""
+        except RvuError:  # a release imported once and since removed: its id is still right
+            released = ""
+        releases.append(report_html.ReleaseUse(count.release, released or "", count.entries, count.first,
+                                               count.last))
+    page = report_html.page(report_html.ReportData(
+        summary=s, chart=chart, table=table, categories=summaries.category_groups(table.codes),
+        releases=releases, made=today, version=__version__))
+    payload = browser.print_pdf(page, chromium=chromium) if kind == ".pdf" else page.encode("utf-8")
+    try:
+        datafile.write_atomic(target_path, payload)
+    except OSError as exc:
+        raise RvuError(f"cannot write {target_path}: {exc.strerror or exc}") from None
+    render.note(f"report for {period.label} ({s.totals.entries:,} entries, {s.totals.wrvu:.2f} wRVU) "
+                f"written to {target_path}")
     return 0
 
 

@@ -375,8 +375,9 @@ def summary(
     to: ToOpt = None,
     all_: AllOpt = False,
     by: Annotated[str | None, typer.Option(
-        "--by", metavar="day|week|month|code|category",
-        help="Group totals (default: day for a month or shorter, month otherwise).")] = None,
+        "--by", metavar="KEY[,KEY]",
+        help="Group totals by day, week, month, code or category (default: day for a month or shorter, month "
+             "otherwise); two keys, such as month,code, group within groups.")] = None,
     rate: Annotated[str | None, typer.Option("--rate", metavar="DOLLARS",
                                              help="$ per wRVU for the estimate (overrides config rate).")] = None,
     target: Annotated[str | None, typer.Option(
@@ -392,6 +393,32 @@ def summary(
     _exit(actions.guard(actions.summary, month=month, week=week, year=year, from_=from_, to=to, all_=all_,
                         by=by, rate=rate, target=target, as_json=as_json, as_csv=as_csv, chart=chart,
                         locality_text=locality, zip_text=zip_code, qp=qp))
+
+
+@app.command(cls=_Command)
+def report(
+    *,
+    output: Annotated[str | None, typer.Option(
+        "-o", "--output", metavar="FILE",
+        help="The report to write: FILE.html (always), or FILE.pdf (printed with headless Chromium).")] = None,
+    month: MonthOpt = None,
+    week: WeekOpt = False,
+    year: YearPeriodOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    all_: AllOpt = False,
+    rate: Annotated[str | None, typer.Option("--rate", metavar="DOLLARS",
+                                             help="$ per wRVU for the estimate (overrides config rate).")] = None,
+    target: Annotated[str | None, typer.Option(
+        "--target", metavar="WRVU", help="wRVU goal for this period (overrides target.month / target.year).")] = None,
+    locality: LocalityOpt = None,
+    zip_code: ZipOpt = None,
+    qp: QpOpt = False,
+) -> None:
+    """A printable productivity report for a period (default: this month), with charts; no patient data.
+    Example: rvutool report --year -o 2026.pdf"""
+    _exit(actions.guard(actions.report, output=output, month=month, week=week, year=year, from_=from_, to=to,
+                        all_=all_, rate=rate, target=target, locality_text=locality, zip_text=zip_code, qp=qp))
 
 
 KeyArg = Annotated[str, typer.Argument(

@@ -161,6 +161,29 @@ def summary_lines(s: Any) -> list[str]:
     return out
 
 
+def grouped_text(s: Any, width: int) -> str:
+    """A two-level --by as a grouped list: each first key on its own row with its subtotal, its second
+    keys indented under it. Reads in 60 columns whatever the number of codes (a pivot with a column per
+    code would not); codes and numbers never shrink, only category names wrap."""
+    from rvutool import taxonomy
+
+    def name(kind: str, key: str) -> str:
+        return taxonomy.label(key) if kind == "category" else key
+
+    rows: list[list[str]] = []
+    inner: dict[str, list[Any]] = {}
+    for g in s.groups:
+        inner.setdefault(g.key, []).append(g)
+    for sub in s.outer:
+        rows.append([name(s.by, sub.key), "", f"{sub.entries:,}", f"{sub.units:,}", rvu(sub.wrvu)])
+        rows.extend(["", name(s.then, g.key2), f"{g.entries:,}", f"{g.units:,}", rvu(g.wrvu)]
+                    for g in inner[sub.key])
+    wrap = frozenset(i for i, kind in enumerate((s.by, s.then)) if kind == "category")
+    table = columns([s.by.capitalize(), s.then.capitalize(), "Entries", "Units", "wRVU"], rows, {2, 3, 4},
+                    width=width, wrap=wrap)
+    return f"By {s.by}, then {s.then}\n{table}"
+
+
 _CONTROL = None
 
 

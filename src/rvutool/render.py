@@ -15,6 +15,7 @@ from rvutool.plaintext import (
     columns,
     doctor_text,
     explanations,
+    grouped_text,
     import_result_text,
     item_text,
     money,
@@ -620,7 +621,9 @@ def summary(s: Any, *, show_groups: bool = False, chart: bool = False) -> None:
                           f"{c.entries:,}", f"{c.units:,}", rvu(c.base_wrvu),
                           rvu(c.wrvu) if not _is_flagged(s, c.code) else f"{rvu(c.wrvu)} *")
         console.print(table)
-    if show_groups and s.groups and s.by != "code":  # by code: the table above already is the grouping
+    if s.then and s.groups:  # two keys: a grouped list (first key with its subtotal, then its second keys)
+        console.print(grouped_text(s, console.width), markup=False, highlight=False, soft_wrap=True)
+    elif show_groups and s.groups and s.by != "code":  # by code: the table above already is the grouping
         table = Table(box=None, pad_edge=False, title=f"By {s.by}", title_justify="left")
         table.add_column(s.by.capitalize(), no_wrap=s.by != "category")
         for header in ("Entries", "Units", "wRVU"):
@@ -643,18 +646,19 @@ def _bar_chart(console: Any, s: Any) -> None:
     """One bar per group, scaled to the largest and to the terminal; eighth blocks give the bar ends."""
     from rvutool import taxonomy
 
-    biggest = max(g.credited_c for g in s.groups)
-    values = [rvu(g.wrvu) for g in s.groups]
+    groups = s.first_level
+    biggest = max(g.credited_c for g in groups)
+    values = [rvu(g.wrvu) for g in groups]
     room = console.width - max(len(v) for v in values) - 2
     label_width = min(28, max(8, room // 3))
-    labels = [taxonomy.label(g.key) if s.by == "category" else g.key for g in s.groups]
+    labels = [taxonomy.label(g.key) if s.by == "category" else g.key for g in groups]
     labels = [label if len(label) <= label_width or s.by != "category" else label[: label_width - 1] + "…"
               for label in labels]
     pad = max(len(label) for label in labels)
     width = max(10, min(40, room - pad))
     console.print(f"wRVU by {s.by}", style="bold")
     blocks = " ▏▎▍▌▋▊▉█"
-    for label, g, value in zip(labels, s.groups, values, strict=True):
+    for label, g, value in zip(labels, groups, values, strict=True):
         eighths = 0 if biggest <= 0 else round(g.credited_c * width * 8 / biggest)
         bar = "█" * (eighths // 8) + (blocks[eighths % 8] if eighths % 8 else "")
         console.print(f"{label:<{pad}} {bar:<{width}} {value}", markup=False, highlight=False,
@@ -662,15 +666,12 @@ def _bar_chart(console: Any, s: Any) -> None:
 
 
 def summary_csv(s: Any) -> None:
-    """Tidy rows: one per group of the chosen --by, with the period on every row."""
+    """Tidy rows: one per group of the chosen --by (or pair of keys), with the period on every row."""
     from rvutool import spreadsheet
 
-    period = s.period.to_dict()
     writer = spreadsheet.Writer(sys.stdout)
-    writer.writerow(["from", "to", "by", "key", "entries", "units", "base_wrvu", "wrvu"])
-    for g in s.groups:
-        writer.writerow([period["from"] or "", period["to"] or "", s.by, g.key, g.entries, g.units,
-                         rvu(g.base_wrvu), rvu(g.wrvu)])
+    for row in s.csv_rows():
+        writer.writerow(row)
 
 
 def config_rows(rows: list[tuple[str, Any, bool, str]], path: str, unknown: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ from rvutool.log.store import (
     LogTransaction,
     PaymentGroup,
     PolicyCount,
+    ReleaseCount,
     Undone,
 )
 
@@ -353,6 +354,12 @@ class SQLiteStore(LogStore):
 
     def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
         return SQLiteTransaction(self.conn).held(keys, include_voided=include_voided)
+
+    def release_counts(self, start: date, end: date) -> list[ReleaseCount]:
+        rows = self.conn.execute(f"SELECT release, COUNT(*), MIN(service_date), MAX(service_date) FROM entries "
+                                 f"WHERE {_LIVE} GROUP BY release ORDER BY MIN(service_date), release",
+                                 _bounds(start, end)).fetchall()
+        return [ReleaseCount(*r) for r in rows]
 
     def payment_groups(self, start: date, end: date, cuts: tuple[date, ...] = ()) -> list[PaymentGroup]:
         side = " + ".join(["0", *("(service_date > ?)" for _ in cuts)])  # how many cut dates lie before

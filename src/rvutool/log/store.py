@@ -38,6 +38,13 @@ class PolicyCount(NamedTuple):
     last: str
 
 
+class ReleaseCount(NamedTuple):
+    release: str  # the CMS release an entry was priced from, such as RVU26C
+    entries: int
+    first: str
+    last: str
+
+
 class PaymentGroup(NamedTuple):
     """Live entries that would be priced alike in a locality (same code, row, setting and credit)."""
 
@@ -179,6 +186,10 @@ class LogStore(ABC):
     @abstractmethod
     def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
         """How many entries carry each service key (live ones, or removed ones too)."""
+
+    @abstractmethod
+    def release_counts(self, start: date, end: date) -> list[ReleaseCount]:
+        """The CMS releases a period's live entries were priced from, with how many and their first and last date."""
 
     @abstractmethod
     def payment_groups(self, start: date, end: date, cuts: tuple[date, ...] = ()) -> list[PaymentGroup]:

@@ -69,6 +69,7 @@ class CodeLine(Totals):
 @dataclass
 class Group(Totals):
     key: str = ""
+    key2: str = ""  # the second key of a two-level --by (month,code); "" with one
 
 
 @dataclass
@@ -166,6 +167,13 @@ class Summary:
     progress: Progress | None = None
     log_exists: bool = True
     medicare: MedicareEstimate | None = None
+    then: str | None = None  # the second key of a two-level --by
+    outer: list[Group] = field(default_factory=list)  # with `then`: subtotals per first key
+
+    @property
+    def first_level(self) -> list[Group]:
+        """One group per first key: the groups, or with two keys their subtotals."""
+        return self.outer if self.then else self.groups
 
     @property
     def no_wrvu_entries(self) -> int:
@@ -197,9 +205,7 @@ class Summary:
             "no_wrvu_entries": self.no_wrvu_entries,
             "codes": [{"code": c.code, "category": c.category, "entries": c.entries, "units": c.units,
                        "base_wrvu": c.base_wrvu, "wrvu": c.wrvu} for c in self.codes],
-            "by": self.by,
-            "groups": [{"key": g.key, "entries": g.entries, "units": g.units,
-                        "base_wrvu": g.base_wrvu, "wrvu": g.wrvu} for g in self.groups],
+            **self._groups_dict(),
             "flagged": [{"code": f.code, "count": f.count, "units": f.units, "reason": f.reason}
                         for f in self.flagged],
             "policy": self.policies[0].policy if len(self.policies) == 1 else None,
@@ -210,6 +216,45 @@ class Summary:
             "progress": self.progress.to_dict() if self.progress else None,
             "estimated_medicare_allowed": self.medicare.to_dict() if self.medicare else None,
         }
+
+
+    def _groups_dict(self) -> dict[str, Any]:
+        def numbers(g: Group) -> dict[str, Any]:
+            return {"entries": g.entries, "units": g.units, "base_wrvu": g.base_wrvu, "wrvu": g.wrvu}
+
+        if self.then is None:
+            return {"by": self.by, "groups": [{"key": g.key, **numbers(g)} for g in self.groups]}
+        return {"by": [self.by, self.then],
+                "groups": [{self.by: g.key, self.then: g.key2, **numbers(g)} for g in self.groups],
+                "subtotals": [{self.by: g.key, **numbers(g)} for g in self.outer]}
+
+    def csv_rows(self) -> list[list[Any]]:
+        """Tidy rows: one per group (with two keys, one per pair), the period on every row."""
+        from rvutool.plaintext import rvu
+
+        period = self.period.to_dict()
+        start, end = period["from"] or "", period["to"] or ""
+        if self.then is None:
+            return [["from", "to", "by", "key", "entries", "units", "base_wrvu", "wrvu"],
+                    *([start, end, self.by, g.key, g.entries, g.units, rvu(g.base_wrvu), rvu(g.wrvu)]
+                      for g in self.groups)]
+        return [["from", "to", "by", self.by, self.then, "entries", "units", "base_wrvu", "wrvu"],
+                *([start, end, f"{self.by},{self.then}", g.key, g.key2, g.entries, g.units, rvu(g.base_wrvu),
+                   rvu(g.wrvu)] for g in self.groups)]
+
+
+def parse_by(text: str) -> tuple[str, str | None]:
+    """--by day | week | month | code | category, or two of them: month,code."""
+    parts = [part.strip().lower() for part in text.split(",")]
+    for part in parts:
+        if part not in BY_CHOICES:
+            shown = part if len(parts) > 1 else text.strip().lower()
+            raise UsageError(f"--by {shown!r}: choose one of {', '.join(BY_CHOICES)} (or two, such as month,code)")
+    if len(parts) > 2:
+        raise UsageError(f"--by {text.strip()!r}: give one key or two, such as --by month,code")
+    if len(parts) == 2 and parts[0] == parts[1]:
+        raise UsageError(f"--by {text.strip()!r}: give two different keys, such as --by month,code")
+    return parts[0], (parts[1] if len(parts) == 2 else None)
 
 
 def default_by(period: Period) -> str:
@@ -223,13 +268,16 @@ def _week_key(day: str) -> str:
 
 def summarize(store: LogStore | None, period: Period, *, today: date, by: str | None = None,
               rate: Decimal | None = None, rate_source: str | None = None,
-              target: Decimal | None = None, target_source: str | None = None) -> Summary:
-    """Totals, per-code lines, groups, flagged codes and the policies used, for one period."""
+              target: Decimal | None = None, target_source: str | None = None,
+              then: str | None = None) -> Summary:
+    """Totals, per-code lines, groups (by one key, or by `by` then `then`), flagged codes and the
+    policies used, for one period."""
     by = by or default_by(period)
-    if by not in BY_CHOICES:
-        raise UsageError(f"--by {by!r}: choose one of {', '.join(BY_CHOICES)}")
+    for key in (by, then):
+        if key is not None and key not in BY_CHOICES:
+            raise UsageError(f"--by {key!r}: choose one of {', '.join(BY_CHOICES)}")
     result = Summary(period=period, today=today, by=by, rate=rate, rate_source=rate_source,
-                     log_exists=store is not None)
+                     log_exists=store is not None, then=then)
     if store is not None:
         _aggregate(store, period, result)
     if target is not None and period.bounded:
@@ -241,30 +289,38 @@ def _aggregate(store: LogStore, period: Period, result: Summary) -> None:
     # One pass over the period: one row per (day, code, no-wRVU reason); everything else folds from it.
     rows = store.day_code_totals(period.start, period.end)
     codes: dict[str, CodeLine] = {}
-    groups: dict[str, Group] = {}
+    groups: dict[tuple[str, str], Group] = {}
+    outer: dict[str, Group] = {}
     flagged: dict[tuple[str, str], Flagged] = {}
     week_of: dict[str, str] = {}
-    by = result.by
+    by, then = result.by, result.then
+
+    def key_of(kind: str, day: str, code: str, category: str) -> str:
+        if kind == "day":
+            return day
+        if kind == "week":
+            return week_of.get(day) or week_of.setdefault(day, _week_key(day))
+        if kind == "month":
+            return day[:7]
+        return code if kind == "code" else category
+
     for day, code, reason, category, n, units, base_c, credited_c in rows:
         result.totals.add(n, units, base_c, credited_c)
         line = codes.get(code)
         if line is None:
             line = codes[code] = CodeLine(code=code, category=category)
         line.add(n, units, base_c, credited_c)
-        if by == "day":
-            key = day
-        elif by == "week":
-            key = week_of.get(day) or week_of.setdefault(day, _week_key(day))
-        elif by == "month":
-            key = day[:7]
-        elif by == "code":
-            key = code
-        else:
-            key = category
-        group = groups.get(key)
+        key = key_of(by, day, code, category)
+        key2 = key_of(then, day, code, category) if then else ""
+        group = groups.get((key, key2))
         if group is None:
-            group = groups[key] = Group(key=key)
+            group = groups[(key, key2)] = Group(key=key, key2=key2)
         group.add(n, units, base_c, credited_c)
+        if then:
+            sub = outer.get(key)
+            if sub is None:
+                sub = outer[key] = Group(key=key)
+            sub.add(n, units, base_c, credited_c)
         if reason is not None:
             found = flagged.get((code, reason))
             if found is None:
@@ -272,14 +328,32 @@ def _aggregate(store: LogStore, period: Period, result: Summary) -> None:
             found.count += n
             found.units += units
     result.codes = sorted(codes.values(), key=lambda c: (-c.credited_c, -c.entries, c.code))
-    if by in {"code", "category"}:
-        result.groups = sorted(groups.values(), key=lambda g: (-g.credited_c, -g.entries, g.key))
+    if then is None:
+        result.groups = _ordered(by, groups.values(), lambda g: g.key)
     else:
-        result.groups = sorted(groups.values(), key=lambda g: g.key)
+        result.outer = _ordered(by, outer.values(), lambda g: g.key)
+        place = {g.key: i for i, g in enumerate(result.outer)}
+        inner = _ordered(then, groups.values(), lambda g: g.key2)
+        result.groups = sorted(inner, key=lambda g: place[g.key])  # stable: each first key's inner order kept
     result.flagged = sorted(flagged.values(), key=lambda f: (-f.count, f.code, f.reason))
     if rows:
         days = [row[0] for row in rows]
         result.policies = _policies(store, period, (result.totals.entries, min(days), max(days)))
+
+
+def _ordered(kind: str, groups: Any, key: Any) -> list[Group]:
+    """Codes and categories by wRVU, largest first; days, weeks and months in time order."""
+    if kind in {"code", "category"}:
+        return sorted(groups, key=lambda g: (-g.credited_c, -g.entries, key(g)))
+    return sorted(groups, key=key)
+
+
+def category_groups(codes: list[CodeLine]) -> list[Group]:
+    """Per-category totals folded from the per-code lines, largest first."""
+    found: dict[str, Group] = {}
+    for c in codes:
+        found.setdefault(c.category, Group(key=c.category)).add(c.entries, c.units, c.base_c, c.credited_c)
+    return _ordered("category", found.values(), lambda g: g.key)
 
 
 def _policies(store: LogStore, period: Period, only: tuple[int, str, str]) -> list[PolicyUse]:
