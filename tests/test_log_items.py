@@ -84,3 +84,9 @@ def test_codes_of_the_wrong_length_are_usage_errors(code):
         return
     # A 6+ character token can only parse when its tail is a units suffix such as "x2".
     assert len(item.code) == 5 and code.upper().startswith(item.code)
+
+
+def test_a_code_that_starts_with_x_is_not_read_as_units():
+    # the units suffix comes after the five characters of the code: X0000-22 is code X0000 with -22
+    assert parse_item("X0000-22") == Item("X0000", ("22",))
+    assert parse_item("X0000x2") == Item("X0000", (), 2)

@@ -57,7 +57,7 @@ def check_modifier(mod: str) -> str:
 
 def parse_item(token: str, *, allow_units: bool = True) -> Item:
     text = token.strip().upper()
-    units_match = _UNITS.search(text) if len(text) > 5 else None
+    units_match = _UNITS.search(text, 5) if len(text) > 5 else None  # after the code: X0000 is a code
     body = text[: units_match.start()] if units_match else text
     if not _BODY.match(body):
         raise InvalidCodeError(f"{token!r} is not an item: expected CODE[-MOD...][xN], such as 99213 or 71046-26")
