@@ -266,10 +266,6 @@ def explain(entry: Entry, row: ReportRow, catalog: Catalog | None) -> str | None
     if factors and base == report:
         names = ", ".join(dict.fromkeys(_RULE_NAMES.get(r, r) for r, _, _ in factors))
         return f"the report credits the full {_f(base)}: it did not apply the {names} rule the log applied"
-    # a reduction the report applied that the log did not
-    for factor, name in KNOWN_FACTORS:
-        if to_cents(log * factor) == report:
-            return f"the report applied {name} that the log did not: {_f(log)} x {factor.normalize():f} = {_f(report)}"
     # other units
     if entry.units and log:
         per_unit = log / entry.units
@@ -280,6 +276,10 @@ def explain(entry: Entry, row: ReportRow, catalog: Catalog | None) -> str | None
         if counted == counted.to_integral_value() and counted > 0 and int(counted) != entry.units:
             return (f"the report credits {int(counted)} units' worth, the log {entry.units}: "
                     f"{_f(per_unit)} x {int(counted)} = {_f(report)}")
+    # a reduction the report applied that the log did not
+    for factor, name in KNOWN_FACTORS:
+        if to_cents(log * factor) == report:
+            return f"the report applied {name} that the log did not: {_f(log)} x {factor.normalize():f} = {_f(report)}"
     return UNEXPLAINED
 
 
