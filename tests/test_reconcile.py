@@ -318,3 +318,20 @@ def test_every_entry_and_row_is_in_exactly_one_line(log_side, report_side):
     assert result.difference == result.log_total - result.report_total
     assert sum(result.counts.values()) == len(lines)
     assert json.dumps(result.to_dict(), default=str)
+
+
+def test_the_readme_example(rvutool):
+    """examples/employer-october-2026.csv gives the numbers the README shows."""
+    from conftest import REPO
+
+    log_october(rvutool)
+    assert rvutool("log", "20610-RT", "--date", "2026-10-14").exit_code == 0  # 0.77
+    out = rvutool("reconcile", str(REPO / "examples" / "employer-october-2026.csv"), "--month", "2026-10",
+                  "--rate", "55", "--json")
+    assert out.exit_code == 0, out.stderr
+    got = out.json()
+    # log 36.42 + 0.77 = 37.19; report 10.21 + 7.76 + 19.60 + 1.30 + 0.77 + 2.80 = 42.44 (the Total row skipped)
+    assert (got["log_total_wrvu"], got["report_total_wrvu"], got["difference_wrvu"]) == (37.19, 42.44, -5.25)
+    assert got["estimated_dollars"] == -288.75  # -5.25 x $55
+    assert got["columns"]["ignored"] == ["Patient Name", "MRN", "Account #"]
+    assert "Sample Patient" not in out.stdout + out.stderr
