@@ -348,3 +348,46 @@ def config_unset(key: str) -> int:
     else:
         render.line(f"{spec.name} was not set; nothing changed")
     return 0
+
+
+def reconcile(file: str, *, month: str | None = None, week: bool = False, year: str | None = None,
+              from_: str | None = None, to: str | None = None, as_json: bool = False, csv_out: str | None = None,
+              html_out: str | None = None, mapping: list[str] | None = None, rate: str | None = None) -> int:
+    """`rvutool reconcile FILE`: the log against an employer's report. Reads the log; never changes it."""
+    from pathlib import Path
+
+    from rvutool import __version__, config, datafile, dates, employer, inputs, log, paths, reconcile_view
+    from rvutool import reconcile as reconciling
+    from rvutool.codes import Catalog
+
+    settings = config.load()
+    today = dates.today()
+    period = None
+    if any((month, week, year, from_, to)):
+        period = inputs.period(month, week, year, from_, to, today=today,
+                               fiscal_year_start=settings.fiscal_year_start)
+    rate_value = settings.rate if rate is None else config.parse_value("rate", rate, option="--rate")
+    columns_map = employer.parse_map(mapping)
+    targets = {}
+    for option, typed in (("--csv", csv_out), ("--html", html_out)):
+        if typed is not None:
+            targets[option] = Path(typed).expanduser()
+            paths.check_export_target(targets[option], typed)
+    report = employer.read(inputs.readable_path(file), columns_map)
+    with log.reading() as store:
+        result = reconciling.reconcile(store, report, period, catalog=Catalog(), rate=rate_value, today=today)
+    for option, target in targets.items():
+        try:
+            with datafile.atomic_text(target, mode=0o600) as out:
+                if option == "--csv":
+                    reconcile_view.write_csv(result, out)
+                else:
+                    out.write(reconcile_view.html(result, report_name=report.path.name, version=__version__))
+        except OSError as exc:
+            raise RvuError(f"cannot write {target}: {exc.strerror or exc}") from None
+        render.note(f"wrote {target}")
+    if as_json:
+        render.print_json(result.to_dict())
+    else:
+        reconcile_view.table(result)
+    return 0

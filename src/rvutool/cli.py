@@ -360,6 +360,34 @@ def import_(
                         allow_identifiers=allow_identifiers))
 
 
+# ---------------------------------------------------------------- reconcile (issue 11)
+@app.command(cls=_Command)
+def reconcile(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="The employer's productivity report: CSV (comma, "
+                                                             "semicolon or tab) or Excel .xlsx.")],
+    *,
+    month: MonthOpt = None,
+    week: WeekOpt = False,
+    year: YearPeriodOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    as_json: JsonOpt = False,
+    csv_out: Annotated[str | None, typer.Option(
+        "--csv", metavar="OUT", help="Also write every line to a CSV file.")] = None,
+    html_out: Annotated[str | None, typer.Option(
+        "--html", metavar="OUT", help="Also write a printable dispute summary (HTML).")] = None,
+    mapping: Annotated[list[str] | None, typer.Option(
+        "--map", metavar="ROLE=HEADER,...",
+        help="Name the report's columns: date=DOS,code=CPT,wrvu=Work RVUs,units=Qty,modifiers=Mod1+Mod2.")] = None,
+    rate: Annotated[str | None, typer.Option(
+        "--rate", metavar="DOLLARS", help="$ per wRVU for the difference in dollars (overrides config rate).")] = None,
+) -> None:
+    """Compare the log with an employer's report (the report's dates by default); changes nothing.
+    Example: rvutool reconcile october.xlsx --month 2026-10"""
+    _exit(actions.guard(actions.reconcile, file, month=month, week=week, year=year, from_=from_, to=to,
+                        as_json=as_json, csv_out=csv_out, html_out=html_out, mapping=mapping, rate=rate))
+
+
 # ---------------------------------------------------------------- summary and config (helper C)
 config_app = typer.Typer(cls=_Group, help="Settings: rate, targets, fiscal year, payment policy.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
