@@ -266,3 +266,22 @@ def test_report_in_a_real_browser(logged, tmp_path):
     assert out.exit_code == 0, out.stderr
     payload = pdf.read_bytes()
     assert payload.startswith(b"%PDF") and len(payload) > 1024
+
+
+def test_the_dispute_summary_in_a_real_browser(logged, tmp_path):
+    """reconcile --html: loaded in headless Chromium, drawn (screenshot not blank) and printed to PDF."""
+    chromium = chromium_or_skip()
+    employer = tmp_path / "employer.csv"
+    # the employer counts 47562 on 10-20 as 7.76 (a wrong value) and misses the 10-06 visit
+    employer.write_text("DOS,CPT,Modifier,Units,Work RVUs,Patient Name\n"
+                        "2026-10-06,20610,,1,0.77,Jane Roe\n2026-10-20,47562,,1,7.76,John Doe\n", encoding="utf-8")
+    page = tmp_path / "dispute.html"
+    out = logged("reconcile", str(employer), "--month", "2026-10", "--html", str(page))
+    assert out.exit_code == 0, out.stderr
+    assert "Roe" not in page.read_text(encoding="utf-8")
+    shot = tmp_path / "dispute.png"
+    browser.run(page, f"--screenshot={shot}", "--window-size=900,1200", chromium=chromium)
+    _, _, rows = png_pixels(shot.read_bytes())
+    assert sum(1 for row in rows[::7] for i in range(0, len(row), 15) if sum(row[i:i + 3]) < 200) > 50
+    pdf = browser.print_pdf(page.read_text(encoding="utf-8"), chromium=chromium)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1024
