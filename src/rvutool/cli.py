@@ -92,6 +92,8 @@ FromOpt = Annotated[str | None, typer.Option(
 ToOpt = Annotated[str | None, typer.Option(
     "--to", metavar="DATE", help="Last day (YYYY-MM-DD); may be used alone.")]
 AllOpt = Annotated[bool, typer.Option("--all", help="Everything in the log.")]
+RateOpt = Annotated[str | None, typer.Option("--rate", metavar="DOLLARS",
+                                             help="$ per wRVU for dollar figures (overrides config rate).")]
 
 
 def _exit(status: int) -> None:
@@ -379,8 +381,7 @@ def reconcile(
     mapping: Annotated[list[str] | None, typer.Option(
         "--map", metavar="ROLE=HEADER,...",
         help="Name the report's columns: date=DOS,code=CPT,wrvu=Work RVUs,units=Qty,modifiers=Mod1+Mod2.")] = None,
-    rate: Annotated[str | None, typer.Option(
-        "--rate", metavar="DOLLARS", help="$ per wRVU for the difference in dollars (overrides config rate).")] = None,
+    rate: RateOpt = None,
 ) -> None:
     """Compare the log with an employer's report (the report's dates by default); changes nothing.
     Example: rvutool reconcile october.xlsx --month 2026-10"""
@@ -406,8 +407,7 @@ def summary(
         "--by", metavar="KEY[,KEY]",
         help="Group totals by day, week, month, code or category (default: day for a month or shorter, month "
              "otherwise); two keys, such as month,code, group within groups.")] = None,
-    rate: Annotated[str | None, typer.Option("--rate", metavar="DOLLARS",
-                                             help="$ per wRVU for the estimate (overrides config rate).")] = None,
+    rate: RateOpt = None,
     target: Annotated[str | None, typer.Option(
         "--target", metavar="WRVU", help="wRVU goal for this period (overrides target.month / target.year).")] = None,
     chart: Annotated[bool, typer.Option("--chart", help="Draw a bar chart of wRVU per group.")] = False,
@@ -435,8 +435,7 @@ def report(
     from_: FromOpt = None,
     to: ToOpt = None,
     all_: AllOpt = False,
-    rate: Annotated[str | None, typer.Option("--rate", metavar="DOLLARS",
-                                             help="$ per wRVU for the estimate (overrides config rate).")] = None,
+    rate: RateOpt = None,
     target: Annotated[str | None, typer.Option(
         "--target", metavar="WRVU", help="wRVU goal for this period (overrides target.month / target.year).")] = None,
     locality: LocalityOpt = None,
