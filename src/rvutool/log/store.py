@@ -132,6 +132,10 @@ class LogStore(ABC):
         """Back to the ordinary, safe settings."""
         return None
 
+    def checkpoint(self) -> None:
+        """Make everything written durable in the log's own storage (before it is copied or moved)."""
+        return None
+
     @abstractmethod
     def close(self) -> None: ...
 
