@@ -375,7 +375,7 @@ def summary(
     to: ToOpt = None,
     all_: AllOpt = False,
     by: Annotated[str | None, typer.Option(
-        "--by", metavar="day|week|month|code|category",
+        "--by", metavar="day|week|month|code|category|provider",
         help="Group totals (default: day for a month or shorter, month otherwise).")] = None,
     rate: Annotated[str | None, typer.Option("--rate", metavar="DOLLARS",
                                              help="$ per wRVU for the estimate (overrides config rate).")] = None,

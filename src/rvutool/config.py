@@ -308,7 +308,9 @@ def parse_value(key: str, value: str, *, option: str | None = None) -> Any:
     try:
         return spec.parse(value)
     except _BadValue as exc:
-        raise UsageError(f"{option or spec.name} {value!r} is not valid: {exc}") from None
+        from rvutool.conninfo import masked
+
+        raise UsageError(f"{option or spec.name} {masked(value)!r} is not valid: {exc}") from None
 
 
 @contextmanager

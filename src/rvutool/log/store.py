@@ -184,6 +184,13 @@ class LogStore(ABC):
     def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
         """How many entries carry each service key (live ones, or removed ones too)."""
 
+    def provider_totals(self, start: date, end: date) -> list[tuple[str, int, int, int, int]]:
+        """(provider, entries, units, base, credited) of a period's live entries, per provider: a shared log
+        only (a one-person log has no providers)."""
+        from rvutool.errors import UsageError
+
+        raise UsageError("--by provider needs a practice's shared log (set RVUTOOL_LOG_URL or log.url)")
+
     @abstractmethod
     def payment_groups(self, start: date, end: date, cuts: tuple[date, ...] = ()) -> list[PaymentGroup]:
         """Live entries grouped as a locality prices them alike; `cuts` are dates after which prices change

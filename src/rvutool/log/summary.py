@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from rvutool.log.store import LogStore
     from rvutool.periods import Period
 
-BY_CHOICES = ("day", "week", "month", "code", "category")
+BY_CHOICES = ("day", "week", "month", "code", "category", "provider")  # provider: a shared log only
 
 
 @dataclass
@@ -272,7 +272,12 @@ def _aggregate(store: LogStore, period: Period, result: Summary) -> None:
             found.count += n
             found.units += units
     result.codes = sorted(codes.values(), key=lambda c: (-c.credited_c, -c.entries, c.code))
-    if by in {"code", "category"}:
+    if by == "provider":
+        groups = {}
+        for provider, n, units, base_c, credited_c in store.provider_totals(period.start, period.end):
+            groups[provider] = Group(key=provider)
+            groups[provider].add(n, units, base_c, credited_c)
+    if by in {"code", "category", "provider"}:
         result.groups = sorted(groups.values(), key=lambda g: (-g.credited_c, -g.entries, g.key))
     else:
         result.groups = sorted(groups.values(), key=lambda g: g.key)
