@@ -139,6 +139,11 @@ def show_paths(as_json: bool = False) -> int:
     from rvutool import paths
 
     found = {name: str(path) for name, path in paths.all_paths().items()}
+    from rvutool.log import location
+
+    shared = location.url()
+    if shared:
+        found["log"] = location.masked(shared)
     if as_json:
         render.print_json(found)
     else:

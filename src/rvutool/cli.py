@@ -406,7 +406,8 @@ def summary(
     by: Annotated[str | None, typer.Option(
         "--by", metavar="KEY[,KEY]",
         help="Group totals by day, week, month, code or category (default: day for a month or shorter, month "
-             "otherwise); two keys, such as month,code, group within groups.")] = None,
+             "otherwise); two keys, such as month,code, group within groups; provider (alone) on a shared "
+             "log.")] = None,
     rate: RateOpt = None,
     target: Annotated[str | None, typer.Option(
         "--target", metavar="WRVU", help="wRVU goal for this period (overrides target.month / target.year).")] = None,
@@ -474,6 +475,40 @@ def config_set(key: KeyArg, value: Annotated[str, typer.Argument(metavar="VALUE"
 def config_unset(key: KeyArg) -> None:
     """Remove one setting (its default applies again). Example: rvutool config unset rate"""
     _exit(actions.guard(actions.config_unset, key))
+
+
+# ---------------------------------------------------------------- db: a practice's shared log (PostgreSQL)
+db_app = typer.Typer(cls=_Group, help="A practice's shared log on PostgreSQL: create it, add users.",
+                     no_args_is_help=True)
+app.add_typer(db_app, name="db")
+UrlOpt = Annotated[str | None, typer.Option(
+    "--url", metavar="URL", help="The database (default: RVUTOOL_LOG_URL or the log.url setting).")]
+
+
+@db_app.command("init", cls=_Command)
+def db_init(url_arg: Annotated[str | None, typer.Argument(
+        metavar="URL", help="postgresql://owner@host/database (default: RVUTOOL_LOG_URL or log.url).")] = None,
+            *, url: UrlOpt = None) -> None:
+    """Create the log's tables and roles in a database you own (safe to run again). Example: rvutool db init"""
+    from rvutool import db_actions
+
+    _exit(actions.guard(db_actions.init, url or url_arg))
+
+
+@db_app.command("add-user", cls=_Command)
+def db_add_user(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The new login, such as drsmith.")],
+    *,
+    manager: Annotated[bool, typer.Option(
+        "--manager", help="Reads every provider's entries (changes only their own).")] = False,
+    password_file: Annotated[str | None, typer.Option(
+        "--password-file", metavar="FILE", help="The password is this file's first line (else it is asked).")] = None,
+    url: UrlOpt = None,
+) -> None:
+    """Add a clinician (or --manager) to the practice's log. Example: rvutool db add-user drsmith"""
+    from rvutool import db_actions
+
+    _exit(actions.guard(db_actions.add_user, name, manager=manager, password_file=password_file, url=url))
 
 
 # typer 0.29 vendors click; older releases use click itself. Find the base class either way.

@@ -102,6 +102,18 @@ def _locality(raw: Any) -> str:
     return value
 
 
+def _log_url(raw: Any) -> str:
+    value = raw.strip() if isinstance(raw, str) else ""
+    if not value.lower().startswith(("postgresql://", "postgres://")):
+        raise _BadValue("expected a postgresql:// connection string, such as postgresql://alice@db.example/practice")
+    from rvutool.conninfo import has_password
+
+    if has_password(value):
+        raise _BadValue("a connection string without its password: keep the password in ~/.pgpass "
+                        "(or PGPASSWORD), never in the settings file")
+    return value
+
+
 @dataclass(frozen=True)
 class Key:
     name: str
@@ -129,6 +141,7 @@ KEYS: dict[str, Key] = {k.name: k for k in (
         "first month of the fiscal year (1-12 or a name); FY2026 is the one ending in 2026"),
     Key("locality", _locality, None, "Medicare payment locality (such as 01182-18) or a 5-digit ZIP",
         _quoted),
+    Key("log.url", _log_url, None, "a practice's shared log on PostgreSQL (postgresql://user@host/db)", _quoted),
     *(Key(f"policy.{name}", _choice(*policy.CHOICES[name]), policy.default(name), policy.help_text(name), _quoted)
       for name in policy.CHOICES),
 )}
@@ -295,7 +308,9 @@ def parse_value(key: str, value: str, *, option: str | None = None) -> Any:
     try:
         return spec.parse(value)
     except _BadValue as exc:
-        raise UsageError(f"{option or spec.name} {value!r} is not valid: {exc}") from None
+        from rvutool.conninfo import masked
+
+        raise UsageError(f"{option or spec.name} {masked(value)!r} is not valid: {exc}") from None
 
 
 @contextmanager

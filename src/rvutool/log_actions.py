@@ -313,6 +313,7 @@ def doctor(*, as_json: bool = False) -> int:
     where = str(paths.log_file())
     try:
         with log.reading() as store:
+            where = where if store is None else store.where
             problems = [] if store is None else store.problems()
             exists = store is not None
     except (CorruptLogError, LogVersionError) as exc:

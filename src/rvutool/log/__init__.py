@@ -5,6 +5,9 @@
     entries      the entry model, the snapshot a priced line is saved as, and service keys
     store        the interface every log backend implements (plain data in and out)
     sqlite_store the SQLite backend: the only code that speaks SQL to the log
+    location     where the log is: the SQLite file, or a practice's database (RVUTOOL_LOG_URL, log.url)
+    pg_schema    a practice's shared log on PostgreSQL: tables, roles, row-level security, migrations
+    pg_store     the PostgreSQL backend (psycopg is imported only when a postgresql:// log is used)
     changes      log, edit, remove, undo, recalc and import as changes that keep encounters whole
     exchange     export, and import of rvutool's own files and of other layouts (a registry of readers)
     layouts      readers for other programs' CSV files
@@ -25,8 +28,25 @@ if TYPE_CHECKING:
     from rvutool.log.store import LogStore
 
 
+def _shared() -> str | None:
+    """The practice's database when one is set (RVUTOOL_LOG_URL or log.url), else None."""
+    from rvutool.errors import UsageError
+    from rvutool.log import location
+
+    url = location.url()
+    if url is not None and not location.is_postgres(url):
+        raise UsageError(f"{location.URL_ENV} must be a postgresql:// connection string, not "
+                         f"{location.masked(url)!r}")
+    return url
+
+
 def open_for_reading() -> LogStore | None:
     """The log, for reading; None when there is none yet (nothing is created)."""
+    url = _shared()
+    if url is not None:
+        from rvutool.log import pg_store
+
+        return pg_store.open_store(url)
     from rvutool.log import sqlite_store
 
     return sqlite_store.open_for_reading()
@@ -35,6 +55,11 @@ def open_for_reading() -> LogStore | None:
 def open_for_writing(path: Path | None = None) -> LogStore:
     """The log, for changing: created (private to the user) when absent, migrated when older.
     `path`: a log file elsewhere (an import builds a new log beside the real one, then links it)."""
+    url = _shared() if path is None else None
+    if url is not None:
+        from rvutool.log import pg_store
+
+        return pg_store.open_store(url)
     from rvutool.log import sqlite_store
 
     return sqlite_store.open_for_writing(path)

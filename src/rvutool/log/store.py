@@ -139,6 +139,10 @@ class LogStore(ABC):
         """Back to the ordinary, safe settings."""
         return None
 
+    def checkpoint(self) -> None:
+        """Make everything written durable in the log's own storage (before it is copied or moved)."""
+        return None
+
     @abstractmethod
     def close(self) -> None: ...
 
@@ -186,6 +190,13 @@ class LogStore(ABC):
     @abstractmethod
     def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
         """How many entries carry each service key (live ones, or removed ones too)."""
+
+    def provider_totals(self, start: date, end: date) -> list[tuple[str, int, int, int, int]]:
+        """(provider, entries, units, base, credited) of a period's live entries, per provider: a shared log
+        only (a one-person log has no providers)."""
+        from rvutool.errors import UsageError
+
+        raise UsageError("--by provider needs a practice's shared log (set RVUTOOL_LOG_URL or log.url)")
 
     @abstractmethod
     def release_counts(self, start: date, end: date) -> list[ReleaseCount]:

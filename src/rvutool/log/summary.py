@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from rvutool.log.store import LogStore
     from rvutool.periods import Period
 
-BY_CHOICES = ("day", "week", "month", "code", "category")
+BY_CHOICES = ("day", "week", "month", "code", "category", "provider")  # provider: a shared log only
 
 
 @dataclass
@@ -254,6 +254,8 @@ def parse_by(text: str) -> tuple[str, str | None]:
         raise UsageError(f"--by {text.strip()!r}: give one key or two, such as --by month,code")
     if len(parts) == 2 and parts[0] == parts[1]:
         raise UsageError(f"--by {text.strip()!r}: give two different keys, such as --by month,code")
+    if len(parts) == 2 and "provider" in parts:
+        raise UsageError("--by provider stands alone: it takes no second key")
     return parts[0], (parts[1] if len(parts) == 2 else None)
 
 
@@ -328,6 +330,11 @@ def _aggregate(store: LogStore, period: Period, result: Summary) -> None:
             found.count += n
             found.units += units
     result.codes = sorted(codes.values(), key=lambda c: (-c.credited_c, -c.entries, c.code))
+    if by == "provider":  # a shared log: the store adds up each provider's entries
+        groups = {}
+        for provider, n, units, base_c, credited_c in store.provider_totals(period.start, period.end):
+            groups[provider] = Group(key=provider)
+            groups[provider].add(n, units, base_c, credited_c)
     if then is None:
         result.groups = _ordered(by, groups.values(), lambda g: g.key)
     else:
@@ -343,7 +350,7 @@ def _aggregate(store: LogStore, period: Period, result: Summary) -> None:
 
 def _ordered(kind: str, groups: Any, key: Any) -> list[Group]:
     """Codes and categories by wRVU, largest first; days, weeks and months in time order."""
-    if kind in {"code", "category"}:
+    if kind in {"code", "category", "provider"}:
         return sorted(groups, key=lambda g: (-g.credited_c, -g.entries, key(g)))
     return sorted(groups, key=key)
 

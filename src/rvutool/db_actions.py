@@ -1,0 +1,82 @@
+"""`rvutool db`: set up a practice's shared log on PostgreSQL (init, add-user). The SQL lives in
+log/pg_schema.py; this reads the arguments, the password, and says what was done."""
+
+from __future__ import annotations
+
+import sys
+
+from rvutool import render
+from rvutool.errors import RvuError, UsageError
+
+
+def _url(given: str | None) -> str:
+    from rvutool.log import location
+
+    url = (given or "").strip() or location.url()
+    if not url:
+        raise UsageError(f"give --url postgresql://... or set {location.URL_ENV} (or `rvutool config set log.url`)")
+    if not location.is_postgres(url):
+        raise UsageError(f"the log database must be a postgresql:// connection string, not {location.masked(url)!r}")
+    return url
+
+
+def init(url: str | None) -> int:
+    from rvutool.log import location, pg_schema, pg_store
+
+    url = _url(url)
+    conn = pg_store.connect(url)
+    try:
+        with pg_store.sql_errors(url):
+            before, after = pg_schema.init(conn)
+    finally:
+        conn.close()
+    where = location.masked(url)
+    if before == after:
+        render.line(f"the log in {where} is up to date (schema version {after}); nothing was changed")
+    elif before == 0:
+        render.line(f"created the practice's log in {where} (schema {pg_schema.SCHEMA}, version {after}); "
+                    "add users with `rvutool db add-user NAME`")
+    else:
+        render.line(f"brought the log in {where} from schema version {before} to {after}")
+    return 0
+
+
+def _password(password_file: str | None) -> str:
+    if password_file is not None:
+        from rvutool import inputs
+
+        path = inputs.readable_path(password_file)
+        try:
+            text = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RvuError(f"cannot read the password file {password_file}: {exc}") from None
+        password = text[0] if text else ""
+    else:
+        if not sys.stdin.isatty():
+            raise UsageError("give --password-file FILE (the password is asked for only in a terminal)")
+        import getpass
+
+        password = getpass.getpass("Password for the new user: ")
+        if getpass.getpass("Again: ") != password:
+            raise UsageError("the passwords differ; nothing was changed")
+    if len(password) < 8:
+        raise UsageError("the password must have at least 8 characters")
+    return password
+
+
+def add_user(name: str, *, manager: bool, password_file: str | None, url: str | None) -> int:
+    from rvutool.log import location, pg_schema, pg_store
+
+    url = _url(url)
+    pg_schema.check_role_name(name)
+    password = _password(password_file)
+    conn = pg_store.connect(url)
+    try:
+        with pg_store.sql_errors(url):
+            pg_schema.add_user(conn, name, password, manager=manager)
+    finally:
+        conn.close()
+    role = "manager (reads every provider's entries, changes only their own)" if manager else \
+        "clinician (reads and changes only their own entries)"
+    render.line(f"added {name} to the log in {location.masked(url)} as a {role}")
+    return 0

@@ -1,0 +1,164 @@
+"""A practice's shared log on PostgreSQL: its tables, roles, row-level security and migrations.
+
+    rvutool.entries      one row per logged line (as in SQLite), plus `provider`: the login role that
+                         logged it, current_user by default and never typed
+    rvutool.changes      the undo journal, one row per change, per provider
+    rvutool.change_rows  before-images of the entries a change touched (NULL before = inserted)
+    rvutool.meta         facts about this log (its random id)
+    rvutool.migrations   the schema versions applied
+    rvutool.encounter_numbers  a sequence: a number handed out is never handed out again
+
+Group roles: rvutool_clinician reads and writes only rows whose provider is themselves;
+rvutool_manager reads every provider's rows and writes only their own. The owner (who ran
+`rvutool db init`) is not bound by the policies. PG_MIGRATIONS[n] takes the schema from
+version n to n + 1 inside one transaction; append, never edit a released step.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import TYPE_CHECKING
+
+from rvutool.errors import RvuError, UsageError
+
+if TYPE_CHECKING:
+    import psycopg
+
+SCHEMA = "rvutool"
+CLINICIAN = "rvutool_clinician"
+MANAGER = "rvutool_manager"
+TABLES = ("entries", "changes", "change_rows", "meta", "migrations")
+
+_M001 = f"""
+CREATE TABLE {SCHEMA}.entries (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    provider TEXT NOT NULL DEFAULT current_user,
+    encounter_id BIGINT NOT NULL,
+    service_date TEXT NOT NULL,
+    code TEXT NOT NULL,
+    modifiers TEXT NOT NULL DEFAULT '',
+    units INTEGER NOT NULL,
+    release TEXT NOT NULL,
+    category TEXT NOT NULL,
+    work_rvu_c BIGINT NOT NULL,
+    base_wrvu_c BIGINT NOT NULL,
+    credited_wrvu_c BIGINT NOT NULL,
+    no_wrvu_reason TEXT,
+    flags TEXT NOT NULL DEFAULT '[]',
+    adjustments TEXT NOT NULL DEFAULT '[]',
+    policy TEXT NOT NULL DEFAULT '{{}}',
+    setting TEXT NOT NULL DEFAULT 'facility',
+    options TEXT NOT NULL DEFAULT '{{}}',
+    note TEXT,
+    case_label TEXT,
+    voided INTEGER NOT NULL DEFAULT 0,
+    source TEXT NOT NULL,
+    service_key TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX entries_order ON {SCHEMA}.entries (provider, voided, service_date, encounter_id);
+CREATE INDEX entries_date ON {SCHEMA}.entries (voided, service_date);
+CREATE INDEX entries_encounter ON {SCHEMA}.entries (encounter_id);
+CREATE INDEX entries_service_key ON {SCHEMA}.entries (service_key);
+CREATE TABLE {SCHEMA}.changes (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    provider TEXT NOT NULL DEFAULT current_user,
+    kind TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    undone_at TEXT
+);
+CREATE INDEX changes_provider ON {SCHEMA}.changes (provider, id);
+CREATE TABLE {SCHEMA}.change_rows (
+    change_id BIGINT NOT NULL REFERENCES {SCHEMA}.changes (id),
+    entry_id BIGINT NOT NULL,
+    provider TEXT NOT NULL DEFAULT current_user,
+    before TEXT,
+    PRIMARY KEY (change_id, entry_id)
+);
+CREATE TABLE {SCHEMA}.meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE SEQUENCE {SCHEMA}.encounter_numbers;
+GRANT USAGE ON SCHEMA {SCHEMA} TO {CLINICIAN}, {MANAGER};
+GRANT SELECT ON {SCHEMA}.meta, {SCHEMA}.migrations TO {CLINICIAN}, {MANAGER};
+GRANT SELECT, INSERT, UPDATE, DELETE ON {SCHEMA}.entries, {SCHEMA}.changes, {SCHEMA}.change_rows
+    TO {CLINICIAN}, {MANAGER};
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA {SCHEMA} TO {CLINICIAN}, {MANAGER};
+"""
+# Row-level security: each table's own rows for everyone; every row, for reading, for a manager.
+_RLS = "".join(f"""
+ALTER TABLE {SCHEMA}.{table} ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON {SCHEMA}.{table} FOR ALL TO {CLINICIAN}, {MANAGER}
+    USING (provider = current_user) WITH CHECK (provider = current_user);
+CREATE POLICY manager_reads ON {SCHEMA}.{table} FOR SELECT TO {MANAGER} USING (true);
+""" for table in ("entries", "changes", "change_rows"))
+
+PG_MIGRATIONS: list[str] = [_M001 + _RLS]
+PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
+
+_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def version(conn: psycopg.Connection) -> int | None:
+    """The schema version of this database's log; None when it holds no rvutool log."""
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{SCHEMA}.migrations",)).fetchone()
+    if not row or not row[0]:
+        return None
+    found = conn.execute(f"SELECT COALESCE(MAX(version), 0) FROM {SCHEMA}.migrations").fetchone()
+    return int(found[0]) if found else 0
+
+
+def init(conn: psycopg.Connection) -> tuple[int, int]:
+    """Create (or bring up to date) the log's schema, tables and group roles; (version before, after).
+    Refuses a database whose `rvutool` schema holds tables that are not a log's."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('rvutool db init'))")
+        before = version(conn)
+        if before is None:
+            taken = [r[0] for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s ORDER BY 1",
+                (SCHEMA,)).fetchall()]
+            if taken:
+                raise RvuError(f"this database already has a schema {SCHEMA} with other tables "
+                               f"({', '.join(taken[:5])}); nothing was changed. Use another database")
+        for role in (CLINICIAN, MANAGER):
+            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                conn.execute(f"CREATE ROLE {role} NOLOGIN")
+        if before is None:
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+            conn.execute(f"CREATE TABLE {SCHEMA}.migrations (version INTEGER PRIMARY KEY, "
+                         "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            before = 0
+        if before > PG_SCHEMA_VERSION:
+            raise RvuError(f"this log's schema (version {before}) is newer than this rvutool knows "
+                           f"({PG_SCHEMA_VERSION}); upgrade rvutool")
+        for step in range(before, PG_SCHEMA_VERSION):
+            conn.execute(PG_MIGRATIONS[step])  # type: ignore[arg-type]
+            conn.execute(f"INSERT INTO {SCHEMA}.migrations (version) VALUES (%s)", (step + 1,))
+        if not before:
+            conn.execute(f"INSERT INTO {SCHEMA}.meta (key, value) VALUES ('log_id', %s)", (uuid.uuid4().hex[:16],))
+    return before, PG_SCHEMA_VERSION
+
+
+def check_role_name(name: str) -> str:
+    if not _ROLE_NAME.match(name):
+        raise UsageError(f"user name {name!r}: use lower-case letters, digits and _ (starting with a letter)")
+    if name.startswith("rvutool_") or name.startswith("pg_"):
+        raise UsageError(f"user name {name!r} is reserved; choose another")
+    return name
+
+
+def add_user(conn: psycopg.Connection, name: str, password: str, *, manager: bool) -> None:
+    """A login role in the clinician (or manager) group."""
+    from psycopg import sql
+
+    check_role_name(name)
+    group = MANAGER if manager else CLINICIAN
+    with conn.transaction():
+        if version(conn) is None:
+            raise RvuError("this database holds no rvutool log; run `rvutool db init` first")
+        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():
+            raise RvuError(f"a user {name} already exists in this database server; nothing was changed")
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
+            sql.Identifier(name), sql.Literal(password), sql.Identifier(group)))

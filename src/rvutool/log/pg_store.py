@@ -1,0 +1,368 @@
+"""A practice's shared log on PostgreSQL (pg_schema.py holds its tables, roles and policies).
+
+Every entry carries its `provider`, the login role that wrote it (current_user, never typed).
+Row-level security decides what each role sees; on top of it, a transaction reads and changes
+only the connected user's own rows (so a manager's edit, undo or recalc never reaches another
+provider's entries), and undo takes the newest change of that user. Writers of one provider queue
+one at a time (an advisory lock); providers never wait on each other. Encounter numbers come from
+a sequence, so a number handed out is never handed out again, whatever is rolled back or undone.
+psycopg is imported only here, only when a postgresql:// log is used.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from rvutool.errors import NoSuchEntryError, RvuError
+from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
+from rvutool.log.location import masked
+from rvutool.log.pg_schema import PG_SCHEMA_VERSION, SCHEMA, version
+from rvutool.log.store import (
+    REPRICED_SHOWN,
+    DayCodeTotal,
+    LogStore,
+    LogTransaction,
+    PaymentGroup,
+    PolicyCount,
+    ReleaseCount,
+    Undone,
+)
+
+if TYPE_CHECKING:
+    import psycopg
+
+BATCH = 2000
+_ENTRIES = f"{SCHEMA}.entries"
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM {_ENTRIES}"
+_INSERT = f"INSERT INTO {_ENTRIES} ({', '.join(MUTABLE)}) VALUES ({', '.join(['%s'] * len(MUTABLE))}) RETURNING id"
+_LIVE = "voided = 0 AND service_date BETWEEN %s AND %s"
+_OWN = "provider = current_user"
+
+
+def _bounds(start: date | None, end: date | None) -> tuple[str, str]:
+    return (start or date(1, 1, 1)).isoformat(), (end or date(9999, 12, 31)).isoformat()
+
+
+def _no_such(entry_id: int) -> NoSuchEntryError:
+    return NoSuchEntryError(f"no entry #{entry_id} in the log (see `rvutool list --all`)")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return masked(text[0]) if text else type(exc).__name__
+
+
+@contextmanager
+def sql_errors(where: str) -> Iterator[None]:
+    """PostgreSQL's errors as rvutool's: one line, the connection string masked."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise RvuError(f"the log database refused: {_first_line(exc)} (ask whoever runs the practice's "
+                       "log to add you with `rvutool db add-user`)") from None
+    except psycopg.OperationalError as exc:
+        raise RvuError(f"cannot use the log database {masked(where)}: {_first_line(exc)}") from None
+    except psycopg.Error as exc:
+        raise RvuError(f"the log database {masked(where)} failed: {_first_line(exc)}") from None
+
+
+def _page(conn: psycopg.Connection, where: str, args: tuple[Any, ...]) -> Iterator[Entry]:
+    """Entries in (date, encounter, id) order, page by page, each page a statement of its own (a million
+    never sit in memory, and the caller may change entries between pages)."""
+    after: tuple[str, int, int] = ("", -1, -1)
+    while True:
+        page = conn.execute(f"{_SELECT} WHERE {where} AND (service_date, encounter_id, id) > (%s, %s, %s) "
+                            "ORDER BY service_date, encounter_id, id LIMIT %s", (*args, *after, BATCH)).fetchall()
+        for row in page:
+            yield Entry(*row)
+        if len(page) < BATCH:
+            return
+        last = Entry(*page[-1])
+        after = (last.service_date, last.encounter_id, last.id)
+
+
+def _held(conn: psycopg.Connection, keys: Iterable[str], include_voided: bool) -> dict[str, int]:
+    wanted = list(dict.fromkeys(keys))
+    live = "" if include_voided else " AND voided = 0"
+    out: dict[str, int] = {}
+    for i in range(0, len(wanted), 5000):
+        rows = conn.execute(f"SELECT service_key, COUNT(*) FROM {_ENTRIES} WHERE {_OWN} AND service_key = ANY(%s)"
+                            f"{live} GROUP BY service_key", (wanted[i:i + 5000],)).fetchall()
+        out.update({key: int(n) for key, n in rows})
+    return out
+
+
+def _live(entry: Entry) -> int:
+    return 0 if entry.voided else entry.credited_wrvu_c
+
+
+class PostgresTransaction(LogTransaction):
+    """Reads and writes the connected user's own rows only."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def entry(self, entry_id: int) -> Entry:
+        row = self.conn.execute(f"{_SELECT} WHERE id = %s AND {_OWN}", (entry_id,)).fetchone()
+        if row is None:
+            other = self.conn.execute(f"SELECT provider FROM {_ENTRIES} WHERE id = %s", (entry_id,)).fetchone()
+            if other is not None:
+                raise RvuError(f"entry #{entry_id} was logged by {other[0]}; only they can change it")
+            raise _no_such(entry_id)
+        return Entry(*row)
+
+    def encounter(self, encounter_id: int, *, include_voided: bool = False) -> list[Entry]:
+        live = "" if include_voided else " AND voided = 0"
+        rows = self.conn.execute(f"{_SELECT} WHERE encounter_id = %s AND {_OWN}{live} ORDER BY id", (encounter_id,))
+        return [Entry(*r) for r in rows.fetchall()]
+
+    def entries(self, start: date | None = None, end: date | None = None) -> Iterator[Entry]:
+        return _page(self.conn, f"{_OWN} AND {_LIVE}", _bounds(start, end))
+
+    def new_encounter(self) -> int:
+        return self.new_encounters(1)[0]
+
+    def new_encounters(self, count: int) -> list[int]:
+        rows = self.conn.execute(f"SELECT nextval('{SCHEMA}.encounter_numbers') FROM generate_series(1, %s)",
+                                 (count,)).fetchall()
+        return sorted(int(r[0]) for r in rows)
+
+    def insert(self, values: dict[str, Any]) -> int:
+        row = self.conn.execute(_INSERT, [values[c] for c in MUTABLE]).fetchone()
+        return int(row[0]) if row else 0
+
+    def insert_many(self, rows: Iterable[dict[str, Any]]) -> list[int]:
+        ids: list[int] = []
+        with self.conn.cursor() as cur:
+            cur.executemany(_INSERT, ([row[c] for c in MUTABLE] for row in rows), returning=True)
+            while True:
+                found = cur.fetchone()
+                if found is not None:
+                    ids.append(int(found[0]))
+                if not cur.nextset():
+                    break
+        return ids
+
+    def update(self, entry_id: int, values: dict[str, Any]) -> None:
+        names = [c for c in values if c in MUTABLE]
+        if names:
+            cur = self.conn.execute(f"UPDATE {_ENTRIES} SET {', '.join(f'{c} = %s' for c in names)} "
+                                    f"WHERE id = %s AND {_OWN}", [values[c] for c in names] + [entry_id])
+            if cur.rowcount != 1:
+                self.entry(entry_id)  # names why (another's entry, or none)
+                raise _no_such(entry_id)
+
+    def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
+        return _held(self.conn, keys, include_voided)
+
+    def journal(self, kind: str, summary: str, before: Iterable[tuple[int, Entry | None]]) -> int:
+        row = self.conn.execute(f"INSERT INTO {SCHEMA}.changes (kind, summary, created_at) VALUES (%s, %s, %s) "
+                                "RETURNING id", (kind, summary, now_utc())).fetchone()
+        change_id = int(row[0]) if row else 0
+        self.journal_rows(change_id, before)
+        return change_id
+
+    def journal_rows(self, change_id: int, before: Iterable[tuple[int, Entry | None]]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {SCHEMA}.change_rows (change_id, entry_id, before) VALUES (%s, %s, %s)",
+                [(change_id, entry_id, None if old is None else json.dumps(old.values())) for entry_id, old in before])
+
+    def undo_last(self) -> Undone:
+        change = self.conn.execute(f"SELECT id, kind, summary, created_at FROM {SCHEMA}.changes WHERE {_OWN} AND "
+                                   "undone_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()
+        if change is None:
+            raise RvuError("nothing to undo: every change you made in the log has been undone")
+        change_id, kind, summary, created_at = change
+        done = Undone(kind, summary, created_at, 0)
+        count, credit = self.conn.execute(
+            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN e.voided = 0 THEN e.credited_wrvu_c ELSE 0 END), 0) "
+            f"FROM {SCHEMA}.change_rows r JOIN {_ENTRIES} e ON e.id = r.entry_id "
+            "WHERE r.change_id = %s AND r.before IS NULL AND e.provider = current_user", (change_id,)).fetchone()
+        done.entries, done.net_c = int(count), -int(credit)
+        self.conn.execute(f"DELETE FROM {_ENTRIES} WHERE {_OWN} AND id IN (SELECT entry_id FROM {SCHEMA}.change_rows "
+                          "WHERE change_id = %s AND before IS NULL)", (change_id,))
+        last = -1
+        while True:
+            page = self.conn.execute(f"SELECT entry_id, before FROM {SCHEMA}.change_rows WHERE change_id = %s AND "
+                                     "before IS NOT NULL AND entry_id > %s ORDER BY entry_id LIMIT %s",
+                                     (change_id, last, BATCH)).fetchall()
+            for entry_id, before in page:
+                current = self.entry(entry_id)
+                old = json.loads(before)
+                restored = Entry(**{**{k: old[k] for k in MUTABLE if k in old}, "id": entry_id,
+                                    **{k: getattr(current, k) for k in MUTABLE if k not in old}})
+                self.update(entry_id, {k: old[k] for k in MUTABLE if k in old})
+                done.entries += 1
+                done.net_c += _live(restored) - _live(current)
+                if not current.voided and not restored.voided and current.credited_wrvu_c != restored.credited_wrvu_c:
+                    if len(done.repriced) < REPRICED_SHOWN:
+                        done.repriced.append((current, restored))
+                    else:
+                        done.repriced_more += 1
+            if len(page) < BATCH:
+                break
+            last = page[-1][0]
+        self.conn.execute(f"UPDATE {SCHEMA}.changes SET undone_at = %s WHERE id = %s", (now_utc(), change_id))
+        return done
+
+
+# (a query counting what breaks an invariant, the sentence for it): the rows the user can see
+_INVARIANTS: tuple[tuple[str, str], ...] = (
+    (f"SELECT COUNT(*) FROM {_ENTRIES} WHERE voided NOT IN (0, 1) OR units NOT BETWEEN 1 AND 99 OR work_rvu_c < 0 "
+     "OR base_wrvu_c < 0 OR credited_wrvu_c < 0 OR setting NOT IN ('facility', 'nonfacility')",
+     "{count} entries hold values no rvutool writes (units, amounts, setting or removed flag)"),
+    (f"SELECT COUNT(*) FROM {_ENTRIES} WHERE service_date !~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'",
+     "{count} entries have a date of service that is not a date"),
+    (f"SELECT COUNT(*) FROM {_ENTRIES} WHERE service_key = ''", "{count} entries have no service key"),
+    (f"SELECT COUNT(*) FROM {_ENTRIES} e JOIN {_ENTRIES} f ON f.encounter_id = e.encounter_id AND f.id > e.id "
+     "AND f.service_date != e.service_date AND e.voided = 0 AND f.voided = 0",
+     "{count} encounters have lines on different dates"),
+)
+
+
+class PostgresStore(LogStore):
+    def __init__(self, conn: psycopg.Connection, url: str) -> None:
+        self.conn = conn
+        self.url = url
+        self.where = masked(url)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def check_before_big_write(self) -> None:
+        """PostgreSQL checks its own pages; nothing cheap to add here."""
+        return None
+
+    def problems(self) -> list[str]:
+        found: list[str] = []
+        with sql_errors(self.url):
+            for query, message in _INVARIANTS:
+                row = self.conn.execute(query).fetchone()
+                if row and row[0]:
+                    found.append(message.format(count=row[0]))
+        return found
+
+    @contextmanager
+    def transaction(self) -> Iterator[LogTransaction]:
+        with sql_errors(self.url), self.conn.transaction():
+            # one writer per provider at a time; providers never wait on each other
+            self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('rvutool:' || current_user))")
+            yield PostgresTransaction(self.conn)
+
+    # -- reading -----------------------------------------------------------------
+    def log_id(self) -> str:
+        with sql_errors(self.url):
+            row = self.conn.execute(f"SELECT value FROM {SCHEMA}.meta WHERE key = 'log_id'").fetchone()
+        return row[0] if row else ""
+
+    def entries(self, start: date | None = None, end: date | None = None, *, code: str | None = None,
+                encounter: int | None = None, include_voided: bool = False) -> Iterator[Entry]:
+        where = "service_date BETWEEN %s AND %s"
+        args: list[Any] = list(_bounds(start, end))
+        if not include_voided:
+            where += " AND voided = 0"
+        if code:
+            where += " AND code = %s"
+            args.append(code)
+        if encounter is not None:
+            where += " AND encounter_id = %s"
+            args.append(encounter)
+
+        def stream() -> Iterator[Entry]:
+            with sql_errors(self.url):
+                yield from _page(self.conn, where, tuple(args))
+
+        return stream()
+
+    def get(self, entry_id: int) -> Entry:
+        with sql_errors(self.url):
+            row = self.conn.execute(f"{_SELECT} WHERE id = %s", (entry_id,)).fetchone()
+        if row is None:
+            raise _no_such(entry_id)
+        return Entry(*row)
+
+    def day_code_totals(self, start: date, end: date) -> list[DayCodeTotal]:
+        with sql_errors(self.url):
+            rows = self.conn.execute(
+                f"SELECT service_date, code, NULLIF(no_wrvu_reason, ''), MIN(category), COUNT(*), SUM(units), "
+                f"SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM {_ENTRIES} WHERE {_LIVE} "
+                "GROUP BY service_date, code, NULLIF(no_wrvu_reason, '')",
+                _bounds(start, end)).fetchall()
+        return [DayCodeTotal(d, c, r, cat, int(n), int(u), int(b), int(cr)) for d, c, r, cat, n, u, b, cr in rows]
+
+    def provider_totals(self, start: date, end: date) -> list[tuple[str, int, int, int, int]]:
+        """(provider, entries, units, base, credited) of the period's live entries the user can see."""
+        with sql_errors(self.url):
+            rows = self.conn.execute(
+                f"SELECT provider, COUNT(*), SUM(units), SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM {_ENTRIES} "
+                f"WHERE {_LIVE} GROUP BY provider ORDER BY provider", _bounds(start, end)).fetchall()
+        return [(p, int(n), int(u), int(b), int(c)) for p, n, u, b, c in rows]
+
+    def distinct_policies(self, start: date, end: date, *, most: int = 2) -> list[str]:
+        with sql_errors(self.url):
+            rows = self.conn.execute(f"SELECT DISTINCT policy FROM {_ENTRIES} WHERE {_LIVE} ORDER BY policy LIMIT %s",
+                                     (*_bounds(start, end), most)).fetchall()
+        return [r[0] for r in rows]
+
+    def policy_counts(self, start: date, end: date) -> list[PolicyCount]:
+        with sql_errors(self.url):
+            rows = self.conn.execute(f"SELECT policy, COUNT(*), MIN(service_date), MAX(service_date) FROM {_ENTRIES} "
+                                     f"WHERE {_LIVE} GROUP BY policy", _bounds(start, end)).fetchall()
+        return [PolicyCount(p, int(n), first, last) for p, n, first, last in rows]
+
+    def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
+        with sql_errors(self.url):
+            return _held(self.conn, keys, include_voided)
+
+    def release_counts(self, start: date, end: date) -> list[ReleaseCount]:
+        with sql_errors(self.url):
+            rows = self.conn.execute(
+                f"SELECT release, COUNT(*), MIN(service_date), MAX(service_date) FROM {_ENTRIES} WHERE {_LIVE} "
+                "GROUP BY release ORDER BY MIN(service_date), release", _bounds(start, end)).fetchall()
+        return [ReleaseCount(r, int(n), first, last) for r, n, first, last in rows]
+
+    def payment_groups(self, start: date, end: date, cuts: tuple[date, ...] = ()) -> list[PaymentGroup]:
+        side = " + ".join(["0", *("(service_date > %s)::int" for _ in cuts)])  # how many cut dates lie before
+        with sql_errors(self.url):
+            rows = self.conn.execute(
+                f"SELECT code, modifiers, release, setting, COUNT(*), units, base_wrvu_c, credited_wrvu_c, "
+                f"MIN(service_date) FROM {_ENTRIES} WHERE {_LIVE} GROUP BY code, modifiers, release, setting, units, "
+                f"base_wrvu_c, credited_wrvu_c, {side}",
+                (*_bounds(start, end), *(c.isoformat() for c in cuts))).fetchall()
+        return [PaymentGroup(c, m, r, s, int(n), int(u), int(b), int(cr), first)
+                for c, m, r, s, n, u, b, cr, first in rows]
+
+
+def connect(url: str) -> psycopg.Connection:
+    """A connection in autocommit (each change in an explicit transaction); one line when it fails."""
+    try:
+        import psycopg
+    except ImportError:
+        raise RvuError("a postgresql:// log needs psycopg: pip install 'rvutool[postgres]'") from None
+    with sql_errors(url):
+        return psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="rvutool")
+
+
+def open_store(url: str) -> PostgresStore:
+    conn = connect(url)
+    try:
+        with sql_errors(url):
+            found = version(conn)
+    except BaseException:
+        conn.close()
+        raise
+    if found is None or found < PG_SCHEMA_VERSION:
+        conn.close()
+        what = "holds no rvutool log" if found is None else "holds an older rvutool log"
+        raise RvuError(f"the database {masked(url)} {what}; its owner runs `rvutool db init` first")
+    if found > PG_SCHEMA_VERSION:
+        conn.close()
+        raise RvuError(f"the log in {masked(url)} was made by a newer rvutool; upgrade rvutool")
+    return PostgresStore(conn, url)
