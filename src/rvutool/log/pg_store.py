@@ -22,7 +22,6 @@ from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
 from rvutool.log.location import masked
 from rvutool.log.pg_schema import PG_SCHEMA_VERSION, SCHEMA, version
 from rvutool.log.store import (
-    REPRICED_SHOWN,
     DayCodeTotal,
     LogStore,
     LogTransaction,
@@ -30,6 +29,7 @@ from rvutool.log.store import (
     PolicyCount,
     ReleaseCount,
     Undone,
+    restore_images,
 )
 
 if TYPE_CHECKING:
@@ -96,10 +96,6 @@ def _held(conn: psycopg.Connection, keys: Iterable[str], include_voided: bool) -
                             f"{live} GROUP BY service_key", (wanted[i:i + 5000],)).fetchall()
         out.update({key: int(n) for key, n in rows})
     return out
-
-
-def _live(entry: Entry) -> int:
-    return 0 if entry.voided else entry.credited_wrvu_c
 
 
 class PostgresTransaction(LogTransaction):
@@ -193,19 +189,7 @@ class PostgresTransaction(LogTransaction):
             page = self.conn.execute(f"SELECT entry_id, before FROM {SCHEMA}.change_rows WHERE change_id = %s AND "
                                      "before IS NOT NULL AND entry_id > %s ORDER BY entry_id LIMIT %s",
                                      (change_id, last, BATCH)).fetchall()
-            for entry_id, before in page:
-                current = self.entry(entry_id)
-                old = json.loads(before)
-                restored = Entry(**{**{k: old[k] for k in MUTABLE if k in old}, "id": entry_id,
-                                    **{k: getattr(current, k) for k in MUTABLE if k not in old}})
-                self.update(entry_id, {k: old[k] for k in MUTABLE if k in old})
-                done.entries += 1
-                done.net_c += _live(restored) - _live(current)
-                if not current.voided and not restored.voided and current.credited_wrvu_c != restored.credited_wrvu_c:
-                    if len(done.repriced) < REPRICED_SHOWN:
-                        done.repriced.append((current, restored))
-                    else:
-                        done.repriced_more += 1
+            restore_images(self, page, done)
             if len(page) < BATCH:
                 break
             last = page[-1][0]

@@ -17,7 +17,6 @@ from rvutool.errors import CorruptLogError, NoSuchEntryError, RvuError
 from rvutool.log import connection, schema
 from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
 from rvutool.log.store import (
-    REPRICED_SHOWN,
     DayCodeTotal,
     LogStore,
     LogTransaction,
@@ -25,6 +24,7 @@ from rvutool.log.store import (
     PolicyCount,
     ReleaseCount,
     Undone,
+    restore_images,
 )
 
 if TYPE_CHECKING:
@@ -161,19 +161,7 @@ class SQLiteTransaction(LogTransaction):
             page = self.db.execute("SELECT entry_id, before FROM change_rows WHERE change_id = ? AND before IS NOT "
                                    "NULL AND entry_id > ? ORDER BY entry_id LIMIT ?",
                                    (change_id, last, BATCH)).fetchall()
-            for entry_id, before in page:
-                current = self.entry(entry_id)
-                old = json.loads(before)
-                restored = Entry(**{**{k: old[k] for k in MUTABLE if k in old}, "id": entry_id,
-                                    **{k: getattr(current, k) for k in MUTABLE if k not in old}})
-                self.update(entry_id, {k: old[k] for k in MUTABLE if k in old})
-                done.entries += 1
-                done.net_c += _live(restored) - _live(current)
-                if not current.voided and not restored.voided and current.credited_wrvu_c != restored.credited_wrvu_c:
-                    if len(done.repriced) < REPRICED_SHOWN:
-                        done.repriced.append((current, restored))
-                    else:
-                        done.repriced_more += 1
+            restore_images(self, page, done)
             if len(page) < BATCH:
                 break
             last = page[-1][0]
@@ -207,10 +195,6 @@ _INVARIANTS: tuple[tuple[str, str], ...] = (
      "AND f.service_date != e.service_date AND e.voided = 0 AND f.voided = 0",
      "{count} encounters have lines on different dates"),
 )
-
-
-def _live(entry: Entry) -> int:
-    return 0 if entry.voided else entry.credited_wrvu_c
 
 
 BIG_CHANGES = ("import", "recalc")

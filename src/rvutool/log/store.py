@@ -74,6 +74,29 @@ class Undone:
 REPRICED_SHOWN = 50
 
 
+def restore_images(tx: LogTransaction, page: list[tuple[int, str]], done: Undone) -> None:
+    """Undo, for any backend: put back each entry's before-image (JSON of its values), and count what the
+    undo changes (entries, net credit, the live entries whose credit moved)."""
+    import json
+
+    from rvutool.log.entries import MUTABLE
+
+    for entry_id, before in page:
+        current = tx.entry(entry_id)
+        old = json.loads(before)
+        values = {k: old[k] for k in MUTABLE if k in old}
+        restored = Entry(**{**{k: getattr(current, k) for k in MUTABLE}, **values, "id": entry_id})
+        tx.update(entry_id, values)
+        done.entries += 1
+        done.net_c += (0 if restored.voided else restored.credited_wrvu_c) - \
+            (0 if current.voided else current.credited_wrvu_c)
+        if not current.voided and not restored.voided and current.credited_wrvu_c != restored.credited_wrvu_c:
+            if len(done.repriced) < REPRICED_SHOWN:
+                done.repriced.append((current, restored))
+            else:
+                done.repriced_more += 1
+
+
 class LogTransaction(ABC):
     """One write transaction on the log."""
 
