@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pg_practice import pg_server, practice_template, shared_log  # noqa: F401  (fixtures)
 
 REPO = Path(__file__).resolve().parents[1]
 CMS = REPO.parent / "shared" / "data" / "cms"
@@ -42,13 +43,39 @@ def typer_main(argv: list[str]) -> None:
     raise SystemExit(status)
 
 
-@pytest.fixture(params=["fast", "typer"])
-def rvutool(request, capsys):
+@pytest.fixture
+def entry_path(request) -> str:
+    return getattr(request, "param", "fast")
+
+
+@pytest.fixture
+def log_backend(request) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+def pytest_generate_tests(metafunc):
+    """Every test of the command line runs through the fast path and through typer alone; in a module
+    marked both_stores it runs a third time on a practice's shared log (PostgreSQL, as a clinician)."""
+    if "rvutool" not in metafunc.fixturenames:
+        return
+    runs = [("fast", "sqlite"), ("typer", "sqlite")]
+    node = metafunc.definition
+    if node.get_closest_marker("both_stores") and not node.get_closest_marker("sqlite_only"):
+        runs.append(("fast", "postgres"))
+    metafunc.parametrize(("entry_path", "log_backend"), runs, indirect=True,
+                         ids=["fast", "typer", "postgres"][:len(runs)])
+
+
+@pytest.fixture
+def rvutool(request, capsys, entry_path, log_backend, monkeypatch):
     """Run the command line in-process, as a user would type it; every test runs twice, through the
     start-up fast path (entry.main) and through the typer CLI alone, so the two cannot drift apart."""
     from rvutool.entry import main as fast_main
 
-    main = fast_main if request.param == "fast" else typer_main
+    main = fast_main if entry_path == "fast" else typer_main
+    if log_backend == "postgres":
+        practice = request.getfixturevalue("shared_log")
+        monkeypatch.setenv("RVUTOOL_LOG_URL", practice.url("alice"))
 
     def run(*args: str) -> Result:
         capsys.readouterr()

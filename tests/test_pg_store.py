@@ -1,102 +1,26 @@
-"""A practice's shared log on PostgreSQL: the same flows as on SQLite, and row-level security.
+"""A practice's shared log on PostgreSQL: set-up, row-level security, managers, pushing a personal log
+in, many writers, and a server that stops mid-import.
 
-A throwaway server runs for the session (initdb + pg_ctl, a Unix socket in a temporary folder,
-no network; as `nobody` when the tests run as root). Each test gets a database of its own with
-`rvutool db init`, two clinicians and a manager. Skipped when the PostgreSQL binaries or psycopg
-are missing (.ci/run installs both).
+The throwaway server is tests/pg_practice.py's. Each test here gets a database of its own made with
+`rvutool db init` and `db add-user`, two clinicians and a manager, as a practice would. (The log,
+summary, import, undo, recalc and reconcile tests also run on a shared log: modules marked both_stores.)
 """
 
 from __future__ import annotations
 
-import glob
 import itertools
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
+from pg_practice import PASSWORD, SUPER_PASSWORD, Practice
 
 psycopg = pytest.importorskip("psycopg")
 
-SUPER_PASSWORD = "owner-secret-1"
-PASSWORD = "clinic-secret-1"
-
-
-def _bin_dir() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if found:
-        return Path(found[-1]).parent
-    which = shutil.which("initdb")
-    return Path(which).resolve().parent if which else None
-
-
-@dataclass
-class Server:
-    socket_dir: str
-    port: int = 5432
-
-    def url(self, user: str, password: str, db: str) -> str:
-        return f"postgresql://{user}:{password}@/{db}?host={self.socket_dir}&port={self.port}"
-
-    def admin(self, db: str = "postgres"):
-        return psycopg.connect(self.url("postgres", SUPER_PASSWORD, db), autocommit=True)
-
-
-@pytest.fixture(scope="session")
-def pg_server():
-    bindir = _bin_dir()
-    if bindir is None:
-        pytest.skip("PostgreSQL's initdb and pg_ctl are not installed")
-    root = Path(tempfile.mkdtemp(prefix="rvupg-"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: the server runs as nobody
-        runuser = shutil.which("runuser")
-        if runuser is None:
-            pytest.skip("running as root without runuser: cannot start PostgreSQL as an unprivileged user")
-        as_user = [runuser, "-u", "nobody", "--"]
-        shutil.chown(root, "nobody")
-    os.chmod(root, 0o755)
-    pwfile = root / "pw"
-    pwfile.write_text(SUPER_PASSWORD + "\n")
-    if as_user:
-        shutil.chown(pwfile, "nobody")
-    data = root / "data"
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "check": True, "cwd": root}
-    subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--pwfile", str(pwfile),
-                    "--auth=scram-sha-256", "-E", "UTF8", "--no-sync"], **quiet)
-    pwfile.unlink()
-    options = f"-c listen_addresses='' -k {root} -c fsync=off -c max_connections=60"
-    subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w",
-                    "-o", options, "start"], **quiet)
-    try:
-        yield Server(str(root))
-    finally:
-        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root)
-        shutil.rmtree(root, ignore_errors=True)
-
-
 _numbers = itertools.count(1)
-
-
-@dataclass
-class Practice:
-    server: Server
-    db: str
-    users: dict[str, str]  # short name -> role name
-
-    def url(self, who: str) -> str:
-        if who == "owner":
-            return self.server.url("postgres", SUPER_PASSWORD, self.db)
-        return self.server.url(self.users[who], PASSWORD, self.db)
-
-    def connect(self, who: str):
-        return psycopg.connect(self.url(who), autocommit=True)
 
 
 @pytest.fixture
@@ -284,16 +208,176 @@ def test_eight_clinicians_logging_at_once_keep_every_entry(pg_server, practice, 
         subprocess.run([sys.executable, "-m", "rvutool", "db", "add-user", name, "--password-file", str(pw),
                         "--url", owner], env=env, check=True, capture_output=True)
 
-    def clinician(name: str) -> list[int]:
+    # each clinician is a process of their own typing `rvutool log` 100 times (each a command with its own
+    # connection and transaction, run in-process so the test takes seconds, not minutes)
+    script = ("import sys\nfrom rvutool.entry import main\nbad = 0\nfor i in range(100):\n"
+              "    try:\n        main(['log', '99213', '--date', f'2026-03-{1 + i % 28:02d}'])\n"
+              "    except SystemExit as exc:\n        bad += exc.code != 0\nprint('failed', bad, file=sys.stderr)\n")
+
+    def clinician(name: str) -> subprocess.CompletedProcess:
         mine = {**env, "RVUTOOL_LOG_URL": pg_server.url(name, PASSWORD, practice.db)}
-        return [subprocess.run([sys.executable, "-m", "rvutool", "log", "99213", "--date", f"2026-03-{1 + i % 28:02d}"],
-                               env=mine, capture_output=True).returncode for i in range(25)]
+        return subprocess.run([sys.executable, "-c", script], env=mine, capture_output=True, text=True)
 
     with ThreadPoolExecutor(8) as pool:
-        codes = list(pool.map(clinician, names))
-    assert all(code == 0 for run in codes for code in run)
+        runs = list(pool.map(clinician, names))
+    assert all(run.returncode == 0 and "failed 0" in run.stderr for run in runs), [r.stderr[-300:] for r in runs]
     with practice.connect("owner") as conn:
         per = conn.execute("SELECT provider, COUNT(*), COUNT(DISTINCT encounter_id) FROM rvutool.entries "
                            "GROUP BY provider").fetchall()
-        assert sorted(per) == sorted((name, 25, 25) for name in names)
-        assert conn.execute("SELECT COUNT(DISTINCT encounter_id) FROM rvutool.entries").fetchone()[0] == 200
+        assert sorted(per) == sorted((name, 100, 100) for name in names)
+        assert conn.execute("SELECT COUNT(DISTINCT encounter_id) FROM rvutool.entries").fetchone()[0] == 800
+
+
+# ---------------------------------------------------------------- a manager's view of one provider
+def test_a_manager_narrows_every_view_to_one_provider(practice, rvutool, monkeypatch, tmp_path):
+    alice, bob = practice.users["alice"], practice.users["bob"]
+    rvutool("log", "99213", "--date", "2026-03-02")
+    as_user(monkeypatch, practice, "bob")
+    rvutool("log", "99214", "99215", "--date", "2026-03-03")
+    as_user(monkeypatch, practice, "boss")
+    out = rvutool("summary", "--month", "2026-03", "--provider", bob, "--json")
+    assert out.exit_code == 0, out.stderr
+    assert out.json()["total_wrvu"] == 4.72 and out.json()["provider"] == bob  # 1.92 + 2.80
+    assert f"Summary: March 2026 (2026-03-01 to 2026-03-31), {bob}" in rvutool(
+        "summary", "--month", "2026-03", "--provider", bob).stdout
+    listed = rvutool("list", "--all", "--provider", alice, "--json").json()
+    assert [e["code"] for e in listed["entries"]] == ["99213"]
+    target = tmp_path / "bob.csv"
+    assert rvutool("export", "--provider", bob, "-o", str(target)).exit_code == 0
+    assert [line.split(",")[3] for line in target.read_text().splitlines()[1:]] == ["99214", "99215"]
+    report = tmp_path / "alice.html"
+    assert rvutool("report", "--month", "2026-03", "--provider", alice, "-o", str(report)).exit_code == 0
+    assert f"provider {alice}" in report.read_text()
+    employer = tmp_path / "employer.csv"
+    employer.write_text("Date,CPT,wRVU\n2026-03-03,99214,1.92\n")
+    out = rvutool("reconcile", str(employer), "--month", "2026-03", "--provider", bob, "--json")
+    assert out.exit_code == 0, out.stderr
+    assert out.json()["provider"] == bob and out.json()["log_total_wrvu"] == 4.72
+    # a clinician sees only their own work, whatever they ask for
+    as_user(monkeypatch, practice, "alice")
+    out = rvutool("summary", "--month", "2026-03", "--provider", bob)
+    assert out.exit_code == 1 and "only their own" in out.stderr
+    assert rvutool("summary", "--month", "2026-03", "--provider", alice, "--json").json()["total_wrvu"] == 1.30
+    out = rvutool("list", "--provider", "nobody_here")
+    assert out.exit_code == 1 and "no such user" in out.stderr
+    assert rvutool("list", "--provider", "Bob; drop").exit_code == 2
+
+
+def test_provider_needs_a_shared_log(rvutool, monkeypatch):
+    monkeypatch.delenv("RVUTOOL_LOG_URL", raising=False)
+    rvutool("log", "99213", "--date", "2026-03-02")
+    for command in (["summary"], ["list"], ["export"]):
+        out = rvutool(*command, "--provider", "alice")
+        assert out.exit_code == 2 and "shared log" in out.stderr
+
+
+def test_a_managers_own_logging_is_not_warned_about_others_entries(practice, rvutool, monkeypatch):
+    rvutool("log", "99213", "--date", "2026-03-02")
+    as_user(monkeypatch, practice, "boss")
+    out = rvutool("log", "99213", "--date", "2026-03-02")
+    assert out.exit_code == 0 and "already logged" not in out.stdout + out.stderr
+    out = rvutool("log", "99213", "--date", "2026-03-02")  # the manager's own second 99213 that day
+    assert out.exit_code == 0 and "already logged" in out.stdout + out.stderr
+
+
+# ---------------------------------------------------------------- add-user: the password stays on the client
+def test_add_user_sends_only_a_scram_verifier(practice, rvutool, monkeypatch, tmp_path):
+    sent: list[str] = []
+    real = psycopg.Connection.execute
+
+    def spy(self, query, params=None, **kw):
+        sent.append(query if isinstance(query, str) else query.as_string(self))
+        sent.append(repr(params))
+        return real(self, query, params, **kw)
+
+    monkeypatch.setattr(psycopg.Connection, "execute", spy)
+    pw = tmp_path / "carol-pw"
+    pw.write_text("carol-very-secret\n")
+    name = f"carol_{practice.db}"
+    out = rvutool("db", "add-user", name, "--password-file", str(pw), "--url", practice.url("owner"))
+    assert out.exit_code == 0, out.stderr
+    assert sent and not any("carol-very-secret" in text for text in sent)
+    monkeypatch.setattr(psycopg.Connection, "execute", real)
+    with practice.connect("owner") as conn:
+        stored = conn.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (name,)).fetchone()[0]
+    assert stored.startswith("SCRAM-SHA-256$")
+    with psycopg.connect(practice.server.url(name, "carol-very-secret", practice.db)) as conn:
+        assert conn.execute("SELECT current_user").fetchone()[0] == name
+
+
+# ---------------------------------------------------------------- db push: a personal log moves in
+def test_db_push_copies_a_personal_log_once(practice, rvutool, monkeypatch, tmp_path):
+    monkeypatch.delenv("RVUTOOL_LOG_URL", raising=False)  # the personal SQLite log
+    assert rvutool("log", "47562", "49505", "--date", "2026-03-02").exit_code == 0
+    assert rvutool("log", "99213", "--date", "2026-03-03").exit_code == 0
+    assert rvutool("log", "99213", "--date", "2026-03-03").exit_code == 0  # a second visit the same day
+    assert rvutool("log", "99214", "--date", "2026-03-04").exit_code == 0
+    assert rvutool("remove", "5").exit_code == 0  # removed work does not move
+    personal = rvutool("list", "--all", "--json").json()
+    # 14.09 (47562 with 49505 under the multiple-procedure rule, as `calc` prices them) + 1.30 + 1.30
+    assert personal["total_wrvu"] == 16.69
+    out = rvutool("db", "push", "--url", practice.url("alice"))
+    assert out.exit_code == 0, out.stderr
+    assert "pushed 4 entries (3 encounters)" in out.stdout and "0 already there" in out.stdout
+    out = rvutool("db", "push", "--url", practice.url("alice"))
+    assert out.exit_code == 0 and "pushed 0 entries" in out.stdout and "4 already there" in out.stdout
+    as_user(monkeypatch, practice, "alice")
+    shared = rvutool("list", "--all", "--json").json()
+    assert shared["total_wrvu"] == personal["total_wrvu"]
+    assert [(e["date"], e["code"], e["credited_wrvu"]) for e in shared["entries"]] == \
+        [(e["date"], e["code"], e["credited_wrvu"]) for e in personal["entries"]]
+    assert len({e["encounter"] for e in shared["entries"]}) == 3  # encounters stay whole
+    assert rvutool("undo").exit_code == 0  # the push comes back out as one change
+    assert rvutool("list", "--all", "--json").json()["entries"] == []
+
+
+def test_db_push_refuses_what_is_not_a_log(practice, rvutool, tmp_path):
+    out = rvutool("db", "push", "--from", str(tmp_path / "absent.sqlite3"), "--url", practice.url("alice"))
+    assert out.exit_code == 1 and "nothing to push" in out.stderr
+    junk = tmp_path / "notes.txt"
+    junk.write_text("not a database\n" * 100)
+    out = rvutool("db", "push", "--from", str(junk), "--url", practice.url("alice"))
+    assert out.exit_code == 1 and len(out.stderr.strip().splitlines()) == 1
+    with practice.connect("alice") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM rvutool.entries").fetchone()[0] == 0
+
+
+# ---------------------------------------------------------------- the server stops mid-import
+def test_a_server_stopped_mid_import_leaves_nothing_partial(pg_server, practice, tmp_path):
+    rows = ["date,code"] + [f"2026-0{1 + i % 9}-{1 + i % 28:02d},{('99213', '99214', '71046')[i % 3]}"
+                            for i in range(60000)]
+    big = tmp_path / "big.csv"
+    big.write_text("\n".join(rows) + "\n")
+    env = {**os.environ, "RVUTOOL_HOME": str(tmp_path / "home"), "RVUTOOL_LOG_URL": practice.url("alice")}
+    importing = subprocess.Popen([sys.executable, "-m", "rvutool", "import", str(big)], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        with practice.connect("owner") as watch:  # wait until the import is writing rows
+            while time.monotonic() < deadline and importing.poll() is None:
+                busy = watch.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE usename = %s AND "
+                                     "state IN ('active', 'idle in transaction') AND xact_start IS NOT NULL",
+                                     (practice.users["alice"],)).fetchone()[0]
+                if busy:
+                    break
+                time.sleep(0.02)
+        assert importing.poll() is None, "the import finished before the server could be stopped"
+        pg_server.stop()
+        _, err = importing.communicate(timeout=60)
+        assert importing.returncode == 1
+        errors = [line for line in err.splitlines() if not line.startswith("Note:")]  # a progress note may come first
+        assert len(errors) == 1 and "Traceback" not in err and PASSWORD not in err
+        # the next command: the database is unreachable, in one line
+        after = subprocess.run([sys.executable, "-m", "rvutool", "list"], env=env, capture_output=True, text=True)
+        assert after.returncode == 1 and len(after.stderr.strip().splitlines()) == 1
+        assert "cannot use the log database" in after.stderr and PASSWORD not in after.stderr
+    finally:
+        if importing.poll() is None:
+            importing.kill()
+        try:
+            pg_server.start()
+        except subprocess.CalledProcessError:
+            pass  # still running: the import ended before the stop
+    with practice.connect("owner") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM rvutool.entries").fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM rvutool.changes").fetchone()[0] == 0

@@ -201,12 +201,12 @@ def summary(*, month: str | None = None, week: bool = False, year: str | None = 
             from_: str | None = None, to: str | None = None, all_: bool = False, by: str | None = None,
             rate: str | None = None, target: str | None = None, as_json: bool = False,
             as_csv: bool = False, chart: bool = False, locality_text: str | None = None,
-            zip_text: str | None = None, qp: bool = False) -> int:
+            zip_text: str | None = None, qp: bool = False, provider: str | None = None) -> int:
     """`rvutool summary`: totals for a period, with the arithmetic behind them."""
     if as_json and as_csv:
         raise UsageError("give --json or --csv, not both")
     result = summary_result(month=month, week=week, year=year, from_=from_, to=to, all_=all_, by=by, rate=rate,
-                            target=target, locality_text=locality_text, zip_text=zip_text, qp=qp)
+                            target=target, locality_text=locality_text, zip_text=zip_text, qp=qp, provider=provider)
     if as_json:
         render.print_json(result.to_dict())
     elif as_csv:
@@ -219,7 +219,7 @@ def summary(*, month: str | None = None, week: bool = False, year: str | None = 
 def summary_result(*, month: str | None = None, week: bool = False, year: str | None = None,
                    from_: str | None = None, to: str | None = None, all_: bool = False, by: str | None = None,
                    rate: str | None = None, target: str | None = None, locality_text: str | None = None,
-                   zip_text: str | None = None, qp: bool = False) -> Any:
+                   zip_text: str | None = None, qp: bool = False, provider: str | None = None) -> Any:
     """The Summary `summary` shows (and `report` prints): period, totals, groups, rate, target, Medicare."""
     from rvutool import config, dates, inputs, log
     from rvutool.log import summary as summaries
@@ -239,9 +239,11 @@ def summary_result(*, month: str | None = None, week: bool = False, year: str | 
     else:
         target_value, target_source = summaries.target_for(
             period, {"month": settings.target("month"), "year": settings.target("year")})
-    with log.reading() as store:
+    who = inputs.provider(provider)
+    with log.reading(who) as store:
         result = summaries.summarize(store, period, today=today, by=first, then=then, rate=rate_value,
                                      rate_source=rate_source, target=target_value, target_source=target_source)
+        result.provider = who
         place = (locality_text, zip_text) if locality_text or zip_text else (settings.get("locality"), None)
         if place != (None, None):
             from rvutool import locality
@@ -258,7 +260,7 @@ def summary_result(*, month: str | None = None, week: bool = False, year: str | 
 def report(*, output: str | None = None, month: str | None = None, week: bool = False, year: str | None = None,
            from_: str | None = None, to: str | None = None, all_: bool = False, rate: str | None = None,
            target: str | None = None, locality_text: str | None = None, zip_text: str | None = None,
-           qp: bool = False) -> int:
+           qp: bool = False, provider: str | None = None) -> int:
     """`rvutool report -o FILE`: the period's summary as a printable HTML page, or that page printed to PDF."""
     from pathlib import Path
 
@@ -277,9 +279,9 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
     if kind == ".pdf" and chromium is None:
         raise RvuError(browser.HOW_TO_GET)
     s = summary_result(month=month, week=week, year=year, from_=from_, to=to, all_=all_, rate=rate, target=target,
-                       locality_text=locality_text, zip_text=zip_text, qp=qp)
+                       locality_text=locality_text, zip_text=zip_text, qp=qp, provider=provider)
     period, today = s.period, s.today
-    with log.reading() as store:
+    with log.reading(s.provider) as store:
         chart = summaries.summarize(store, period, today=today, by=report_html.chart_by(period))
         table = summaries.summarize(store, period, today=today, by="month", then="code")
         counts = store.release_counts(period.start, period.end) if store is not None else []
@@ -357,7 +359,8 @@ def config_unset(key: str) -> int:
 
 def reconcile(file: str, *, month: str | None = None, week: bool = False, year: str | None = None,
               from_: str | None = None, to: str | None = None, as_json: bool = False, csv_out: str | None = None,
-              html_out: str | None = None, mapping: list[str] | None = None, rate: str | None = None) -> int:
+              html_out: str | None = None, mapping: list[str] | None = None, rate: str | None = None,
+              provider: str | None = None) -> int:
     """`rvutool reconcile FILE`: the log against an employer's report. Reads the log; never changes it."""
     from pathlib import Path
 
@@ -378,9 +381,11 @@ def reconcile(file: str, *, month: str | None = None, week: bool = False, year: 
         if typed is not None:
             targets[option] = Path(typed).expanduser()
             paths.check_export_target(targets[option], typed)
+    who = inputs.provider(provider)
     report = employer.read(inputs.readable_path(file), columns_map)
-    with log.reading() as store:
+    with log.reading(who) as store:
         result = reconciling.reconcile(store, report, period, catalog=Catalog(), rate=rate_value, today=today)
+    result.provider = who
     for option, target in targets.items():
         try:
             with datafile.atomic_text(target, mode=0o600) as out:

@@ -94,6 +94,9 @@ ToOpt = Annotated[str | None, typer.Option(
 AllOpt = Annotated[bool, typer.Option("--all", help="Everything in the log.")]
 RateOpt = Annotated[str | None, typer.Option("--rate", metavar="DOLLARS",
                                              help="$ per wRVU for dollar figures (overrides config rate).")]
+ProviderOpt = Annotated[str | None, typer.Option(
+    "--provider", metavar="NAME",
+    help="A shared log only: this provider's entries (a manager may name anyone; a clinician only themselves).")]
 
 
 def _exit(status: int) -> None:
@@ -247,11 +250,12 @@ def list_(
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Show each entry's adjustments.")] = False,
     removed: Annotated[bool, typer.Option("--removed", help="Include removed entries.")] = False,
+    provider: ProviderOpt = None,
 ) -> None:
     """List logged entries (this month by default). Example: rvutool list --month 2026-02"""
     _exit(actions.guard(log_actions.list_entries, month=month, week=week, year=year, from_=from_, to=to, all_=all_,
                         code=code, encounter=encounter, as_json=as_json, as_csv=as_csv, explain=explain,
-                        removed=removed))
+                        removed=removed, provider=provider))
 
 
 @app.command(cls=_Command)
@@ -334,10 +338,11 @@ def export(
     fmt: Annotated[str, typer.Option("--format", metavar="csv|json", help="File format.")] = "csv",
     output: Annotated[str | None, typer.Option("-o", "--output", metavar="FILE",
                                                help="Write to FILE instead of the screen.")] = None,
+    provider: ProviderOpt = None,
 ) -> None:
     """Export entries (everything by default) to re-import or keep. Example: rvutool export -o log.csv"""
     _exit(actions.guard(log_actions.export, month=month, week=week, year=year, from_=from_, to=to, all_=all_,
-                        fmt=fmt, output=output))
+                        fmt=fmt, output=output, provider=provider))
 
 
 @app.command("import", cls=_Command)
@@ -382,11 +387,13 @@ def reconcile(
         "--map", metavar="ROLE=HEADER,...",
         help="Name the report's columns: date=DOS,code=CPT,wrvu=Work RVUs,units=Qty,modifiers=Mod1+Mod2.")] = None,
     rate: RateOpt = None,
+    provider: ProviderOpt = None,
 ) -> None:
     """Compare the log with an employer's report (the report's dates by default); changes nothing.
     Example: rvutool reconcile october.xlsx --month 2026-10"""
     _exit(actions.guard(actions.reconcile, file, month=month, week=week, year=year, from_=from_, to=to,
-                        as_json=as_json, csv_out=csv_out, html_out=html_out, mapping=mapping, rate=rate))
+                        as_json=as_json, csv_out=csv_out, html_out=html_out, mapping=mapping, rate=rate,
+                        provider=provider))
 
 
 # ---------------------------------------------------------------- summary and config (helper C)
@@ -417,11 +424,12 @@ def summary(
     locality: LocalityOpt = None,
     zip_code: ZipOpt = None,
     qp: QpOpt = False,
+    provider: ProviderOpt = None,
 ) -> None:
     """Total wRVU for a period (default: this month), with estimate and pace. Example: rvutool summary --year"""
     _exit(actions.guard(actions.summary, month=month, week=week, year=year, from_=from_, to=to, all_=all_,
                         by=by, rate=rate, target=target, as_json=as_json, as_csv=as_csv, chart=chart,
-                        locality_text=locality, zip_text=zip_code, qp=qp))
+                        locality_text=locality, zip_text=zip_code, qp=qp, provider=provider))
 
 
 @app.command(cls=_Command)
@@ -442,11 +450,13 @@ def report(
     locality: LocalityOpt = None,
     zip_code: ZipOpt = None,
     qp: QpOpt = False,
+    provider: ProviderOpt = None,
 ) -> None:
     """A printable productivity report for a period (default: this month), with charts; no patient data.
     Example: rvutool report --year -o 2026.pdf"""
     _exit(actions.guard(actions.report, output=output, month=month, week=week, year=year, from_=from_, to=to,
-                        all_=all_, rate=rate, target=target, locality_text=locality, zip_text=zip_code, qp=qp))
+                        all_=all_, rate=rate, target=target, locality_text=locality, zip_text=zip_code, qp=qp,
+                        provider=provider))
 
 
 KeyArg = Annotated[str, typer.Argument(
@@ -478,8 +488,8 @@ def config_unset(key: KeyArg) -> None:
 
 
 # ---------------------------------------------------------------- db: a practice's shared log (PostgreSQL)
-db_app = typer.Typer(cls=_Group, help="A practice's shared log on PostgreSQL: create it, add users.",
-                     no_args_is_help=True)
+db_app = typer.Typer(cls=_Group, no_args_is_help=True,
+                     help="A practice's shared log on PostgreSQL: create it, add users, push a personal log in.")
 app.add_typer(db_app, name="db")
 UrlOpt = Annotated[str | None, typer.Option(
     "--url", metavar="URL", help="The database (default: RVUTOOL_LOG_URL or the log.url setting).")]
@@ -509,6 +519,22 @@ def db_add_user(
     from rvutool import db_actions
 
     _exit(actions.guard(db_actions.add_user, name, manager=manager, password_file=password_file, url=url))
+
+
+@db_app.command("push", cls=_Command)
+def db_push(
+    *,
+    from_: Annotated[str | None, typer.Option(
+        "--from", metavar="PATH",
+        help="The personal log file to copy (default: your own, as `rvutool paths` shows).")] = None,
+    url: UrlOpt = None,
+    allow_identifiers: AllowIdOpt = False,
+) -> None:
+    """Copy your personal log into the practice's log, as you; services already there are not added again.
+    Example: rvutool db push"""
+    from rvutool import db_actions
+
+    _exit(actions.guard(db_actions.push, from_, url=url, allow_identifiers=allow_identifiers))
 
 
 # typer 0.29 vendors click; older releases use click itself. Find the base class either way.

@@ -80,3 +80,32 @@ def add_user(name: str, *, manager: bool, password_file: str | None, url: str | 
         "clinician (reads and changes only their own entries)"
     render.line(f"added {name} to the log in {location.masked(url)} as a {role}")
     return 0
+
+
+def push(from_path: str | None, *, url: str | None, allow_identifiers: bool = False) -> int:
+    """Copy a personal SQLite log's live entries into the shared log as the connected user, by meaning:
+    a service the shared log already holds (as many times) is not added again, so a second push adds nothing."""
+    from rvutool import config, dates, inputs, paths
+    from rvutool.log import changes, exchange, location, pg_store, sqlite_store
+
+    url = _url(url)
+    source_path = inputs.readable_path(from_path) if from_path else paths.log_file()
+    source = sqlite_store.open_for_reading(source_path)
+    if source is None:
+        raise RvuError(f"no personal log at {source_path}: nothing to push")
+    ctx = exchange.ImportContext(today=dates.today(), allow_identifiers=allow_identifiers, skip_bad=False,
+                                 options=inputs.encounter_options(None, None, None), policy=config.load().policy())
+    outcome = changes.ImportOutcome(source=source_path.name, fmt="rvutool log")
+    try:
+        with pg_store.open_store(url) as target:
+            user = target.user()
+            target.check_before_big_write()
+            changes.apply_import(target, exchange.log_groups(source, source_path, ctx), outcome)
+    finally:
+        source.close()
+    render.line(f"pushed {outcome.added} {'entry' if outcome.added == 1 else 'entries'} "
+                f"({outcome.encounters} {'encounter' if outcome.encounters == 1 else 'encounters'}) from {source_path} "
+                f"into {location.masked(url)} as {user}; {outcome.duplicates} already there")
+    if outcome.added:
+        render.line("`rvutool undo` (with the shared log set) takes the push back out")
+    return 0

@@ -46,11 +46,12 @@ _LOG = ({"--date": "date_text", "--note": "note", "--case": "case", "--setting":
          "--fraction": "fraction", "--postop-days": "postop_days"},
         {"--json": "as_json", "--allow-identifiers": "allow_identifiers"})
 _SUMMARY = ({"--month": "month", "--year": "year", "--from": "from_", "--to": "to", "--by": "by",
-             "--rate": "rate", "--target": "target", "--locality": "locality_text", "--zip": "zip_text"},
+             "--rate": "rate", "--target": "target", "--locality": "locality_text", "--zip": "zip_text",
+             "--provider": "provider"},
             {"--week": "week", "--all": "all_", "--json": "as_json", "--csv": "as_csv", "--chart": "chart",
              "--qp": "qp"})
 _LIST = ({"--month": "month", "--year": "year", "--from": "from_", "--to": "to", "--code": "code",
-          "--encounter": "encounter"},
+          "--encounter": "encounter", "--provider": "provider"},
          {"--week": "week", "--all": "all_", "--json": "as_json", "--csv": "as_csv", "--explain": "explain",
           "--removed": "removed"})
 # The tables by command; tests/test_entry_paths.py checks them against the typer commands in cli.py.

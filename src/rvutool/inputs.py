@@ -125,6 +125,17 @@ def limit(text: int | str) -> int:
     return int(number)
 
 
+def provider(text: str | None) -> str | None:
+    """`--provider NAME`: a user of a practice's shared log, as `rvutool db add-user` made it."""
+    if text is None:
+        return None
+    name = text.strip()
+    if not name or len(name) > 63 or not all(c.isascii() and (c.islower() or c.isdigit() or c == "_") for c in name) \
+            or name[0].isdigit():
+        raise UsageError(f"--provider {text!r}: give a user name of the practice's log (lower-case letters, digits, _)")
+    return name
+
+
 def text(value: str, option: str) -> str:
     """Typed text that can be stored: not bytes that are not UTF-8 (Python hands those over as lone
     surrogates, '\\udcff', which no file or database can hold)."""

@@ -85,7 +85,7 @@ def logged_json(encounter: Any, entries: list[Any]) -> dict[str, Any]:
 def list_entries(*, month: str | None = None, week: bool = False, year: str | None = None,
                  from_: str | None = None, to: str | None = None, all_: bool = False, code: str | None = None,
                  encounter: str | None = None, as_json: bool = False, as_csv: bool = False, explain: bool = False,
-                 removed: bool = False) -> int:
+                 removed: bool = False, provider: str | None = None) -> int:
     from rvutool import inputs, log
     from rvutool.items import check_code
     from rvutool.money import from_hundredths
@@ -95,7 +95,7 @@ def list_entries(*, month: str | None = None, week: bool = False, year: str | No
     number = inputs.encounter_number(encounter) if encounter is not None else None
     period = inputs.period(month, week, year, from_, to, all_, default_all=number is not None)
     code = check_code(code) if code is not None else None
-    with log.reading() as store:
+    with log.reading(inputs.provider(provider)) as store:
         entries = iter(()) if store is None else store.entries(period.start, period.end, code=code,
                                                                encounter=number, include_voided=removed)
         title = period.label if number is None else f"encounter {number}"
@@ -215,7 +215,8 @@ def recalc(*, month: str | None = None, week: bool = False, year: str | None = N
 
 
 def export(*, month: str | None = None, week: bool = False, year: str | None = None, from_: str | None = None,
-           to: str | None = None, all_: bool = False, fmt: str = "csv", output: str | None = None) -> int:
+           to: str | None = None, all_: bool = False, fmt: str = "csv", output: str | None = None,
+           provider: str | None = None) -> int:
     from pathlib import Path
 
     from rvutool import datafile, inputs, log, paths
@@ -228,7 +229,7 @@ def export(*, month: str | None = None, week: bool = False, year: str | None = N
     target = Path(output).expanduser() if output else None
     if target is not None:
         paths.check_export_target(target, output or "")
-    with log.reading() as store:
+    with log.reading(inputs.provider(provider)) as store:
         if target is None:
             exchange.export(store, period.start, period.end, fmt, sys.stdout, period.to_dict())
             return 0

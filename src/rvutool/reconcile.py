@@ -128,6 +128,7 @@ class Reconciliation:
     releases: list[str] = field(default_factory=list)  # the log's releases in the period
     policies: list[str] = field(default_factory=list)  # the log's stored policies in the period (JSON)
     made: date | None = None
+    provider: str | None = None  # --provider: one provider's entries of a shared log
 
     @property
     def log_total(self) -> Decimal:
@@ -155,6 +156,7 @@ class Reconciliation:
     def to_dict(self) -> dict[str, Any]:
         return {
             "period": self.period.to_dict(),
+            "provider": self.provider,
             "log_total_wrvu": self.log_total,
             "report_total_wrvu": self.report_total,
             "difference_wrvu": self.difference,

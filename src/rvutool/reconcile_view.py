@@ -125,6 +125,8 @@ def html(result: Any, *, report_name: str, version: str) -> str:
     rows = [("Period", result.period.label), ("Employer report", report_name),
             ("Log total", f"{rvu(result.log_total)} wRVU"), ("Report total", f"{rvu(result.report_total)} wRVU"),
             ("Difference (log minus report)", f"{_signed(result.difference)} wRVU")]
+    if result.provider:
+        rows.insert(1, ("Provider", result.provider))
     if result.dollars is not None:
         rows.append((f"Estimated at ${result.rate:,.2f} per wRVU", _dollars(result.dollars)))
     counts = ", ".join(f"{n} {STATUS_TEXT[s]}" for s, n in result.counts.items())

@@ -599,7 +599,8 @@ def summary(s: Any, *, show_groups: bool = False, chart: bool = False) -> None:
     console = _console()
     period = s.period
     span = "" if period.kind in {"all", "range", "week", "fiscal-year"} else f" ({period.start} to {period.end})"
-    console.print(Text(f"Summary: {period.label}{span}", style="bold"))
+    whose = f", {s.provider}" if s.provider else ""
+    console.print(Text(f"Summary: {period.label}{span}{whose}", style="bold"))
     if not s.log_exists:
         console.print("Nothing logged yet: there is no log file. `rvutool log 99213` starts one.")
     elif not s.totals.entries:

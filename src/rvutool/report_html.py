@@ -256,6 +256,7 @@ def page(data: ReportData) -> str:
                       "</tr>" for key, label, value in headline(s))
     by = data.chart.by
     category_bars = [(taxonomy.label(g.key), g.wrvu) for g in data.categories]
+    whose = f" · provider {escape(s.provider)}" if s.provider else ""
     empty = "" if s.totals.entries else f"<p><strong>No entries in {escape(period.label)}.</strong></p>"
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -269,7 +270,7 @@ def page(data: ReportData) -> str:
 <main>
 <header>
 <h1>Work RVU report: {escape(period.label)}</h1>
-<p class="sub">{escape(span)} · made {escape(made)}</p>
+<p class="sub">{escape(span)}{whose} · made {escape(made)}</p>
 </header>
 {empty}
 <section id="headline">

@@ -40,13 +40,19 @@ def _shared() -> str | None:
     return url
 
 
-def open_for_reading() -> LogStore | None:
-    """The log, for reading; None when there is none yet (nothing is created)."""
+def open_for_reading(provider: str | None = None) -> LogStore | None:
+    """The log, for reading; None when there is none yet (nothing is created). `provider`: on a shared log,
+    only that provider's entries (a manager's view of one clinician)."""
     url = _shared()
     if url is not None:
         from rvutool.log import pg_store
 
-        return pg_store.open_store(url)
+        return pg_store.open_store(url, provider=provider)
+    if provider is not None:
+        from rvutool.errors import UsageError
+
+        raise UsageError("--provider needs a practice's shared log (set RVUTOOL_LOG_URL or log.url); "
+                         "a personal log holds one clinician's work")
     from rvutool.log import sqlite_store
 
     return sqlite_store.open_for_reading()
@@ -66,9 +72,9 @@ def open_for_writing(path: Path | None = None) -> LogStore:
 
 
 @contextmanager
-def reading() -> Iterator[LogStore | None]:
+def reading(provider: str | None = None) -> Iterator[LogStore | None]:
     """`with reading() as store:` the log for reading (None when absent), closed however the block ends."""
-    store = open_for_reading()
+    store = open_for_reading(provider)
     try:
         yield store
     finally:

@@ -149,7 +149,7 @@ def same_day_duplicates(store: LogStore | None, encounter: PricedEncounter, case
     if store is None:
         return []
     codes = {line.item.code for line in encounter.lines}
-    return [e for e in store.entries(encounter.date, encounter.date)
+    return [e for e in store.own_entries(encounter.date, encounter.date)
             if e.code in codes and (e.case_label or None) == (case_label or None)]
 
 

@@ -220,10 +220,11 @@ def inspect_read_only(path: Path) -> int:
         conn.close()
 
 
-def open_readable() -> sqlite3.Connection | None:
-    """A query-only connection to the log; None when there is none (nothing is created). The file is
-    inspected read-only first; a log nobody may write (a read-only folder or file) is read as it stands."""
-    path = paths.log_file()
+def open_readable(path: Path | None = None) -> sqlite3.Connection | None:
+    """A query-only connection to the log (or the log file `path`); None when there is none (nothing is
+    created). The file is inspected read-only first; a log nobody may write (a read-only folder or file)
+    is read as it stands."""
+    path = paths.log_file() if path is None else path
     if not path.exists():
         return None
     _not_a_directory(path)
@@ -231,7 +232,7 @@ def open_readable() -> sqlite3.Connection | None:
     if version == 0:
         return None  # an empty file: nothing logged yet
     if version < schema.SCHEMA_VERSION:
-        conn = open_writable()  # an older schema: migrate once, then read
+        conn = open_writable(path)  # an older schema: migrate once, then read
     elif os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
         conn = connect(path)  # so SQLite tidies its -wal and -shm files away when done
     else:

@@ -418,6 +418,15 @@ def _own_groups(path: Path, records: Iterator[tuple[str, dict[str, Any]]],
     yield from open_groups.values()
 
 
+def log_groups(store: LogStore, where: Path, ctx: ImportContext) -> Iterator[list[dict[str, Any]]]:
+    """Another log's live entries as an import's encounters (`rvutool db push`): each entry is checked as
+    a row of an export would be, so a damaged personal log cannot carry bad values into a shared one."""
+    canonical = _Canonical()
+    records = ((f"entry #{e.id}", dict(zip(EXPORT_CSV_COLUMNS, _cells(e, canonical), strict=True)))
+               for e in store.entries())
+    return _own_groups(where, records, ctx)
+
+
 def _decoded(path: Path, raw_lines: Iterator[bytes]) -> Iterator[str]:
     for number, raw in enumerate(raw_lines, 1):
         try:

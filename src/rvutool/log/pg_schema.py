@@ -160,5 +160,8 @@ def add_user(conn: psycopg.Connection, name: str, password: str, *, manager: boo
             raise RvuError("this database holds no rvutool log; run `rvutool db init` first")
         if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():
             raise RvuError(f"a user {name} already exists in this database server; nothing was changed")
+        # libpq hashes the password here (SCRAM-SHA-256): only the verifier reaches the server, so the
+        # password never appears in a statement, the server's log or pg_stat_statements
+        verifier = conn.pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256").decode()
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
-            sql.Identifier(name), sql.Literal(password), sql.Identifier(group)))
+            sql.Identifier(name), sql.Literal(verifier), sql.Identifier(group)))

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from rvutool.errors import NoSuchEntryError, RvuError
 from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
 from rvutool.log.location import masked
-from rvutool.log.pg_schema import PG_SCHEMA_VERSION, SCHEMA, version
+from rvutool.log.pg_schema import CLINICIAN, MANAGER, PG_SCHEMA_VERSION, SCHEMA, version
 from rvutool.log.store import (
     DayCodeTotal,
     LogStore,
@@ -212,10 +212,17 @@ _INVARIANTS: tuple[tuple[str, str], ...] = (
 
 
 class PostgresStore(LogStore):
-    def __init__(self, conn: psycopg.Connection, url: str) -> None:
+    def __init__(self, conn: psycopg.Connection, url: str, provider: str | None = None) -> None:
         self.conn = conn
         self.url = url
         self.where = masked(url)
+        self.provider = provider  # reading only this provider's entries (None: all the user may see)
+
+    def _live(self, start: date | None, end: date | None) -> tuple[str, tuple[str, ...]]:
+        """The WHERE clause (and its arguments) of a period's live entries in this store's view."""
+        if self.provider is None:
+            return _LIVE, _bounds(start, end)
+        return f"{_LIVE} AND provider = %s", (*_bounds(start, end), self.provider)
 
     def close(self) -> None:
         self.conn.close()
@@ -241,6 +248,12 @@ class PostgresStore(LogStore):
             yield PostgresTransaction(self.conn)
 
     # -- reading -----------------------------------------------------------------
+    def user(self) -> str:
+        """The login role this store reads and writes as (the provider of what it adds)."""
+        with sql_errors(self.url):
+            row = self.conn.execute("SELECT current_user").fetchone()
+        return str(row[0]) if row else ""
+
     def log_id(self) -> str:
         with sql_errors(self.url):
             row = self.conn.execute(f"SELECT value FROM {SCHEMA}.meta WHERE key = 'log_id'").fetchone()
@@ -250,6 +263,9 @@ class PostgresStore(LogStore):
                 encounter: int | None = None, include_voided: bool = False) -> Iterator[Entry]:
         where = "service_date BETWEEN %s AND %s"
         args: list[Any] = list(_bounds(start, end))
+        if self.provider is not None:
+            where += " AND provider = %s"
+            args.append(self.provider)
         if not include_voided:
             where += " AND voided = 0"
         if code:
@@ -265,6 +281,13 @@ class PostgresStore(LogStore):
 
         return stream()
 
+    def own_entries(self, start: date, end: date) -> Iterator[Entry]:
+        def stream() -> Iterator[Entry]:
+            with sql_errors(self.url):
+                yield from _page(self.conn, f"{_OWN} AND {_LIVE}", _bounds(start, end))
+
+        return stream()
+
     def get(self, entry_id: int) -> Entry:
         with sql_errors(self.url):
             row = self.conn.execute(f"{_SELECT} WHERE id = %s", (entry_id,)).fetchone()
@@ -273,32 +296,35 @@ class PostgresStore(LogStore):
         return Entry(*row)
 
     def day_code_totals(self, start: date, end: date) -> list[DayCodeTotal]:
+        live, args = self._live(start, end)
         with sql_errors(self.url):
             rows = self.conn.execute(
                 f"SELECT service_date, code, NULLIF(no_wrvu_reason, ''), MIN(category), COUNT(*), SUM(units), "
-                f"SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM {_ENTRIES} WHERE {_LIVE} "
-                "GROUP BY service_date, code, NULLIF(no_wrvu_reason, '')",
-                _bounds(start, end)).fetchall()
+                f"SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM {_ENTRIES} WHERE {live} "
+                "GROUP BY service_date, code, NULLIF(no_wrvu_reason, '')", args).fetchall()
         return [DayCodeTotal(d, c, r, cat, int(n), int(u), int(b), int(cr)) for d, c, r, cat, n, u, b, cr in rows]
 
     def provider_totals(self, start: date, end: date) -> list[tuple[str, int, int, int, int]]:
         """(provider, entries, units, base, credited) of the period's live entries the user can see."""
+        live, args = self._live(start, end)
         with sql_errors(self.url):
             rows = self.conn.execute(
                 f"SELECT provider, COUNT(*), SUM(units), SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM {_ENTRIES} "
-                f"WHERE {_LIVE} GROUP BY provider ORDER BY provider", _bounds(start, end)).fetchall()
+                f"WHERE {live} GROUP BY provider ORDER BY provider", args).fetchall()
         return [(p, int(n), int(u), int(b), int(c)) for p, n, u, b, c in rows]
 
     def distinct_policies(self, start: date, end: date, *, most: int = 2) -> list[str]:
+        live, args = self._live(start, end)
         with sql_errors(self.url):
-            rows = self.conn.execute(f"SELECT DISTINCT policy FROM {_ENTRIES} WHERE {_LIVE} ORDER BY policy LIMIT %s",
-                                     (*_bounds(start, end), most)).fetchall()
+            rows = self.conn.execute(f"SELECT DISTINCT policy FROM {_ENTRIES} WHERE {live} ORDER BY policy LIMIT %s",
+                                     (*args, most)).fetchall()
         return [r[0] for r in rows]
 
     def policy_counts(self, start: date, end: date) -> list[PolicyCount]:
+        live, args = self._live(start, end)
         with sql_errors(self.url):
             rows = self.conn.execute(f"SELECT policy, COUNT(*), MIN(service_date), MAX(service_date) FROM {_ENTRIES} "
-                                     f"WHERE {_LIVE} GROUP BY policy", _bounds(start, end)).fetchall()
+                                     f"WHERE {live} GROUP BY policy", args).fetchall()
         return [PolicyCount(p, int(n), first, last) for p, n, first, last in rows]
 
     def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
@@ -306,20 +332,22 @@ class PostgresStore(LogStore):
             return _held(self.conn, keys, include_voided)
 
     def release_counts(self, start: date, end: date) -> list[ReleaseCount]:
+        live, args = self._live(start, end)
         with sql_errors(self.url):
             rows = self.conn.execute(
-                f"SELECT release, COUNT(*), MIN(service_date), MAX(service_date) FROM {_ENTRIES} WHERE {_LIVE} "
-                "GROUP BY release ORDER BY MIN(service_date), release", _bounds(start, end)).fetchall()
+                f"SELECT release, COUNT(*), MIN(service_date), MAX(service_date) FROM {_ENTRIES} WHERE {live} "
+                "GROUP BY release ORDER BY MIN(service_date), release", args).fetchall()
         return [ReleaseCount(r, int(n), first, last) for r, n, first, last in rows]
 
     def payment_groups(self, start: date, end: date, cuts: tuple[date, ...] = ()) -> list[PaymentGroup]:
         side = " + ".join(["0", *("(service_date > %s)::int" for _ in cuts)])  # how many cut dates lie before
+        live, args = self._live(start, end)
         with sql_errors(self.url):
             rows = self.conn.execute(
                 f"SELECT code, modifiers, release, setting, COUNT(*), units, base_wrvu_c, credited_wrvu_c, "
-                f"MIN(service_date) FROM {_ENTRIES} WHERE {_LIVE} GROUP BY code, modifiers, release, setting, units, "
+                f"MIN(service_date) FROM {_ENTRIES} WHERE {live} GROUP BY code, modifiers, release, setting, units, "
                 f"base_wrvu_c, credited_wrvu_c, {side}",
-                (*_bounds(start, end), *(c.isoformat() for c in cuts))).fetchall()
+                (*args, *(c.isoformat() for c in cuts))).fetchall()
         return [PaymentGroup(c, m, r, s, int(n), int(u), int(b), int(cr), first)
                 for c, m, r, s, n, u, b, cr, first in rows]
 
@@ -334,11 +362,29 @@ def connect(url: str) -> psycopg.Connection:
         return psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="rvutool")
 
 
-def open_store(url: str) -> PostgresStore:
+def _check_provider(conn: psycopg.Connection, provider: str) -> None:
+    """`--provider NAME`: a user of this practice's log whose entries the connected user may read."""
+    row = conn.execute(
+        "SELECT current_user, pg_has_role(current_user, %s, 'MEMBER'), "
+        "EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = %s AND (pg_has_role(r.oid, %s, 'MEMBER') "
+        "OR pg_has_role(r.oid, %s, 'MEMBER')))", (MANAGER, provider, CLINICIAN, MANAGER)).fetchone()
+    me, manager, known = row if row else ("", False, False)
+    if provider == me:
+        return
+    if not known:
+        raise RvuError(f"--provider {provider}: no such user of the practice's log")
+    if not manager:
+        raise RvuError(f"--provider {provider}: a clinician sees only their own entries (the manager role reads "
+                       "everyone's)")
+
+
+def open_store(url: str, provider: str | None = None) -> PostgresStore:
     conn = connect(url)
     try:
         with sql_errors(url):
             found = version(conn)
+            if provider is not None and found == PG_SCHEMA_VERSION:
+                _check_provider(conn, provider)
     except BaseException:
         conn.close()
         raise
@@ -349,4 +395,4 @@ def open_store(url: str) -> PostgresStore:
     if found > PG_SCHEMA_VERSION:
         conn.close()
         raise RvuError(f"the log in {masked(url)} was made by a newer rvutool; upgrade rvutool")
-    return PostgresStore(conn, url)
+    return PostgresStore(conn, url, provider)

@@ -354,8 +354,8 @@ class SQLiteStore(LogStore):
         return [PaymentGroup(*r) for r in rows]
 
 
-def open_for_reading() -> SQLiteStore | None:
-    conn = connection.open_readable()
+def open_for_reading(path: Path | None = None) -> SQLiteStore | None:
+    conn = connection.open_readable(path)
     return None if conn is None else SQLiteStore(conn, conn.path)  # type: ignore[attr-defined]
 
 

@@ -196,6 +196,10 @@ class LogStore(ABC):
                 encounter: int | None = None, include_voided: bool = False) -> Iterator[Entry]:
         """Entries by date, encounter and id, streamed in batches (a million never sit in memory)."""
 
+    def own_entries(self, start: date, end: date) -> Iterator[Entry]:
+        """Live entries of the connected user only (on a shared log a manager also sees others')."""
+        return self.entries(start, end)
+
     @abstractmethod
     def get(self, entry_id: int) -> Entry: ...
 

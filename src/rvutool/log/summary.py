@@ -169,6 +169,7 @@ class Summary:
     medicare: MedicareEstimate | None = None
     then: str | None = None  # the second key of a two-level --by
     outer: list[Group] = field(default_factory=list)  # with `then`: subtotals per first key
+    provider: str | None = None  # --provider: one provider's entries of a shared log
 
     @property
     def first_level(self) -> list[Group]:
@@ -199,7 +200,7 @@ class Summary:
         period = self.period.to_dict()
         return {
             "from": period["from"], "to": period["to"], "period": self.period.label,
-            "kind": self.period.kind, "today": self.today.isoformat(),
+            "kind": self.period.kind, "today": self.today.isoformat(), "provider": self.provider,
             "entries": t.entries, "units": t.units,
             "total_wrvu": t.wrvu, "base_wrvu": t.base_wrvu, "policy_difference": t.wrvu - t.base_wrvu,
             "no_wrvu_entries": self.no_wrvu_entries,
