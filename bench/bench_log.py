@@ -111,3 +111,57 @@ CASES += [
     Case("import FILE, new log (1M entries)", ["import", "{FILE}"], [], 0, _with_export(1_000_000),
          limit_s=40, before_each=_empty_home(1_000_000), runs=1),
 ]
+
+
+# ---------------------------------------------------------------- the same summary on a practice's shared log
+# `summary --year` over 1M entries in PostgreSQL, as the clinician who logged them, beside the SQLite figure
+# above. A throwaway server (scripts/throwaway_pg.py) is started for the run and filled once (about a minute);
+# skipped, with a note, where PostgreSQL or psycopg is missing. It comes last: it points the bench's
+# environment at the shared log.
+def _shared_log(n: int):
+    import atexit
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+
+    def setup(env: dict[str, str]) -> None:
+        sys.path.insert(0, str(repo / "scripts"))
+        import throwaway_pg
+
+        from rvutool.log import pg_schema
+
+        server = throwaway_pg.start()
+        atexit.register(server.remove)
+        with server.admin() as admin:
+            admin.execute("CREATE DATABASE bench")
+        with server.admin("bench") as conn:
+            pg_schema.init(conn)
+            pg_schema.add_user(conn, "bench_clinician", "bench-secret-1", manager=False)
+        url = server.url("bench_clinician", "bench-secret-1", "bench")
+        subprocess.run([sys.executable, str(repo / "scripts" / "make_big_log.py"), str(n), url], check=True)
+        with server.admin("bench") as conn:
+            conn.execute("VACUUM ANALYZE rvutool.entries")
+        env["RVUTOOL_LOG_URL"] = url
+
+    return setup
+
+
+def _postgres_here() -> bool:
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import throwaway_pg
+
+    found = throwaway_pg.bin_dir() is not None and importlib.util.find_spec("psycopg") is not None
+    if not found:
+        print("summary --year on PostgreSQL: skipped (no PostgreSQL binaries or no psycopg here)", file=sys.stderr)
+    return found
+
+
+if _postgres_here():
+    CASES.append(Case("summary --year (1M entries, PostgreSQL)", ["summary", "--year", "2026"], ["summary"], 1.5,
+                      _shared_log(1_000_000)))

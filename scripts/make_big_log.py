@@ -5,7 +5,8 @@
 Each entry is one of a few dozen common codes, priced once through rvutool.rules
 against the bundled CMS data (so every wRVU is the real one), with a date of
 service on a weekday of 2026. Rows go in through rvutool's log store in one transaction.
-PATH must not exist (the script never overwrites a log).
+PATH must not exist (the script never overwrites a log). PATH may instead be the postgresql:// URL of a
+practice's shared log: the entries are added there as the URL's user (bench/bench_pg.py).
 """
 
 from __future__ import annotations
@@ -52,17 +53,30 @@ def templates() -> list[tuple[tuple, int]]:
     return out
 
 
-def make(n: int, path: Path, seed: int = 2026) -> float:
-    """Write the log through rvutool's own store (in a scratch RVUTOOL_HOME beside PATH), then move it."""
+def make_shared(n: int, url: str, seed: int = 2026) -> float:
+    """Write N entries into a practice's shared log (PostgreSQL) through rvutool's store, as the URL's user."""
     import os
-    import tempfile
 
     from rvutool import log
+
+    start = time.perf_counter()
+    saved = os.environ.get("RVUTOOL_LOG_URL")
+    os.environ["RVUTOOL_LOG_URL"] = url
+    try:
+        with log.open_for_writing() as store, store.transaction() as tx:
+            tx.insert_many(_rows(tx, n, seed))
+    finally:
+        if saved is None:
+            os.environ.pop("RVUTOOL_LOG_URL", None)
+        else:
+            os.environ["RVUTOOL_LOG_URL"] = saved
+    return time.perf_counter() - start
+
+
+def _rows(tx, n: int, seed: int):
+    """N entries in encounters of 1 to 3 lines on weekdays of 2026 (about 1% of them removed)."""
     from rvutool.log.entries import service_keys
 
-    if path.exists():
-        raise SystemExit(f"{path} exists; this script never overwrites a log")
-    path.parent.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     pool = templates()
     rows_by_weight = [row for row, _ in pool]
@@ -72,32 +86,41 @@ def make(n: int, path: Path, seed: int = 2026) -> float:
     stamp = "2026-12-31T23:59:59+00:00"
     names = ("code", "modifiers", "units", "release", "category", "work_rvu_c", "base_wrvu_c", "credited_wrvu_c",
              "no_wrvu_reason", "flags", "adjustments", "policy")
+    made = 0
+    while made < n:
+        number = tx.new_encounter()
+        day = rng.choice(weekdays)
+        group = []
+        for template in rng.choices(rows_by_weight, weights, k=min(rng.choice((1, 1, 1, 2, 3)), n - made)):
+            made += 1
+            values = dict(zip(names, template, strict=True))
+            values.update(encounter_id=number, service_date=day, setting="facility", options="{}", note=None,
+                          case_label=None, voided=1 if rng.random() < 0.01 else 0, source="cli",
+                          created_at=stamp, updated_at=stamp)
+            group.append(values)
+        for values, key in zip(group, service_keys(group), strict=True):
+            values["service_key"] = key
+        yield from group
+
+
+def make(n: int, path: Path, seed: int = 2026) -> float:
+    """Write the log through rvutool's own store (in a scratch RVUTOOL_HOME beside PATH), then move it."""
+    import os
+    import tempfile
+
+    from rvutool import log
+
+    if path.exists():
+        raise SystemExit(f"{path} exists; this script never overwrites a log")
+    path.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-
-    def rows(tx):
-        made = 0
-        while made < n:
-            number = tx.new_encounter()
-            day = rng.choice(weekdays)
-            group = []
-            for template in rng.choices(rows_by_weight, weights, k=min(rng.choice((1, 1, 1, 2, 3)), n - made)):
-                made += 1
-                values = dict(zip(names, template, strict=True))
-                values.update(encounter_id=number, service_date=day, setting="facility", options="{}", note=None,
-                              case_label=None, voided=1 if rng.random() < 0.01 else 0, source="cli",
-                              created_at=stamp, updated_at=stamp)
-                group.append(values)
-            for values, key in zip(group, service_keys(group), strict=True):
-                values["service_key"] = key
-            yield from group
-
     with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
         saved = os.environ.get("RVUTOOL_HOME")
         os.environ["RVUTOOL_HOME"] = scratch
         try:
             with log.open_for_writing() as store:
                 with store.transaction() as tx:
-                    tx.insert_many(rows(tx))
+                    tx.insert_many(_rows(tx, n, seed))
                 store.checkpoint()
             os.replace(Path(scratch) / "log.sqlite3", path)
         finally:
@@ -111,11 +134,16 @@ def make(n: int, path: Path, seed: int = 2026) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int)
-    parser.add_argument("path", type=Path)
+    parser.add_argument("path", help="a new log file, or a postgresql:// URL of a shared log (as its clinician)")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args(argv)
-    elapsed = make(args.n, args.path, args.seed)
-    print(f"wrote {args.n:,} entries to {args.path} in {elapsed:.1f}s", file=sys.stderr)
+    if args.path.startswith("postgresql://"):
+        elapsed = make_shared(args.n, args.path, args.seed)
+        where = "the shared log"
+    else:
+        elapsed = make(args.n, Path(args.path), args.seed)
+        where = args.path
+    print(f"wrote {args.n:,} entries to {where} in {elapsed:.1f}s", file=sys.stderr)
     return 0
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pg_practice import pg_server, practice_template, shared_log  # noqa: F401  (fixtures)
+from pg_practice import pg_server, practice_template, shared_log, the_log  # noqa: F401  (fixtures)
 
 REPO = Path(__file__).resolve().parents[1]
 CMS = REPO.parent / "shared" / "data" / "cms"

@@ -1,100 +1,42 @@
-"""A throwaway PostgreSQL server for the tests, and practices (databases) on it.
+"""A throwaway PostgreSQL server for the tests (scripts/throwaway_pg.py), and practices (databases) on it.
 
-The server runs for the session (initdb + pg_ctl, a Unix socket in a temporary folder, no network;
-as `nobody` when the tests run as root). Skipped when the PostgreSQL binaries or psycopg are missing
+The server runs for the session. Skipped when the PostgreSQL binaries or psycopg are missing
 (.ci/run installs both). `shared_log` copies a database set up once (db init, two clinicians and a
 manager) for each test, so tests of both stores stay quick.
 """
 
 from __future__ import annotations
 
-import glob
 import itertools
-import os
-import shutil
-import subprocess
-import tempfile
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-SUPER_PASSWORD = "owner-secret-1"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+import throwaway_pg  # noqa: E402
+from throwaway_pg import SUPER_PASSWORD, Server  # noqa: E402
+
 PASSWORD = "clinic-secret-1"
-
-
-def _bin_dir() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if found:
-        return Path(found[-1]).parent
-    which = shutil.which("initdb")
-    return Path(which).resolve().parent if which else None
+__all__ = ["PASSWORD", "SUPER_PASSWORD", "Practice", "Server"]
 
 
 def _psycopg():
     return pytest.importorskip("psycopg")
 
 
-@dataclass
-class Server:
-    socket_dir: str
-    data_dir: str = ""
-    as_user: tuple[str, ...] = ()
-    bindir: str = ""
-    port: int = 5432
-
-    def url(self, user: str, password: str, db: str) -> str:
-        return f"postgresql://{user}:{password}@/{db}?host={self.socket_dir}&port={self.port}"
-
-    def admin(self, db: str = "postgres"):
-        return _psycopg().connect(self.url("postgres", SUPER_PASSWORD, db), autocommit=True)
-
-    def pg_ctl(self, *args: str) -> None:
-        subprocess.run([*self.as_user, str(Path(self.bindir) / "pg_ctl"), "-D", self.data_dir, *args],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.socket_dir, check=True)
-
-    def start(self) -> None:
-        options = f"-c listen_addresses='' -k {self.socket_dir} -c fsync=off -c max_connections=60"
-        self.pg_ctl("-l", str(Path(self.socket_dir) / "log"), "-w", "-o", options, "start")
-
-    def stop(self) -> None:
-        self.pg_ctl("-m", "immediate", "-w", "stop")
-
-
 @pytest.fixture(scope="session")
 def pg_server():
     _psycopg()
-    bindir = _bin_dir()
-    if bindir is None:
-        pytest.skip("PostgreSQL's initdb and pg_ctl are not installed")
-    root = Path(tempfile.mkdtemp(prefix="rvupg-"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: the server runs as nobody
-        runuser = shutil.which("runuser")
-        if runuser is None:
-            pytest.skip("running as root without runuser: cannot start PostgreSQL as an unprivileged user")
-        as_user = [runuser, "-u", "nobody", "--"]
-        shutil.chown(root, "nobody")
-    os.chmod(root, 0o755)
-    pwfile = root / "pw"
-    pwfile.write_text(SUPER_PASSWORD + "\n")
-    if as_user:
-        shutil.chown(pwfile, "nobody")
-    data = root / "data"
-    subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--pwfile", str(pwfile),
-                    "--auth=scram-sha-256", "-E", "UTF8", "--no-sync"],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True, cwd=root)
-    pwfile.unlink()
-    server = Server(str(root), str(data), tuple(as_user), str(bindir))
-    server.start()
+    try:
+        server = throwaway_pg.start()
+    except throwaway_pg.Unavailable as why:
+        pytest.skip(str(why))
     try:
         yield server
     finally:
-        try:
-            server.stop()
-        except subprocess.CalledProcessError:
-            pass  # a test stopped it already
-        shutil.rmtree(root, ignore_errors=True)
+        server.remove()
 
 
 _numbers = itertools.count(1)
@@ -132,10 +74,52 @@ def practice_template(pg_server):
     return "practice_template"
 
 
+def copy_practice(server: Server, template: str) -> Practice:
+    db = f"shared{next(_numbers)}"
+    with server.admin() as admin:
+        admin.execute(f"CREATE DATABASE {db} TEMPLATE {template}")
+    return Practice(server, db, dict(TEMPLATE_USERS))
+
+
 @pytest.fixture
 def shared_log(pg_server, practice_template):
     """A fresh practice database (a copy of the template) with alice, bob and boss."""
-    db = f"shared{next(_numbers)}"
-    with pg_server.admin() as admin:
-        admin.execute(f"CREATE DATABASE {db} TEMPLATE {practice_template}")
-    return Practice(pg_server, db, dict(TEMPLATE_USERS))
+    return copy_practice(pg_server, practice_template)
+
+
+@dataclass
+class TheLog:
+    """The log a test's commands use, whichever store it is: SQL on it as its owner, and a fresh one."""
+
+    backend: str
+    monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path
+    request: pytest.FixtureRequest
+
+    def execute(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Run SQL on the log's entries table (`?` placeholders), bypassing rvutool; rows if any."""
+        if self.backend == "sqlite":
+            import sqlite3
+
+            from rvutool import paths
+
+            with sqlite3.connect(paths.log_file()) as db:
+                return db.execute(sql, params).fetchall()
+        practice = self.request.getfixturevalue("shared_log")
+        with practice.connect("owner") as conn:
+            conn.execute("SET search_path TO rvutool")
+            cur = conn.execute(sql.replace("?", "%s"), params)
+            return cur.fetchall() if cur.description else []
+
+    def fresh(self) -> None:
+        """Point the commands at a new, empty log (another machine, say)."""
+        self.monkeypatch.setenv("RVUTOOL_HOME", str(self.tmp_path / f"home-{next(_numbers)}"))
+        if self.backend == "postgres":
+            practice = copy_practice(self.request.getfixturevalue("pg_server"),
+                                     self.request.getfixturevalue("practice_template"))
+            self.monkeypatch.setenv("RVUTOOL_LOG_URL", practice.url("alice"))
+
+
+@pytest.fixture
+def the_log(log_backend, monkeypatch, tmp_path, request) -> TheLog:
+    return TheLog(log_backend, monkeypatch, tmp_path, request)

@@ -7,6 +7,11 @@ procedure indicator 2), ranked by the facility total RVU.
 
 from __future__ import annotations
 
+import pytest
+
+# the same tests on a practice's shared log (PostgreSQL), as a clinician: tests/conftest.py
+pytestmark = pytest.mark.both_stores
+
 
 def entries(rvutool, *args):
     return rvutool("list", "--all", "--json", *args).json()["entries"]

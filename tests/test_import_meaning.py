@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from rvutool import paths
+
+# the same tests on a practice's shared log (PostgreSQL), as a clinician: tests/conftest.py
+pytestmark = pytest.mark.both_stores
 
 
 def write(tmp_path, name: str, text: str):
@@ -22,7 +27,7 @@ def count(rvutool) -> int:
     return len(rvutool("list", "--all", "--json").json()["entries"])
 
 
-def test_the_same_service_in_four_layouts_is_one_entry(rvutool, tmp_path):
+def test_the_same_service_in_four_layouts_is_one_entry(rvutool, tmp_path, the_log):
     layouts = [
         ("plain.csv", "date,code\n2026-05-01,99213\n"),
         ("extra-column.csv", "date,code,\n2026-05-01,99213,\n"),
@@ -35,6 +40,10 @@ def test_the_same_service_in_four_layouts_is_one_entry(rvutool, tmp_path):
     assert count(rvutool) == 1
     assert "Patient Name" in out.stderr and "never read or stored" in out.stderr
     # nothing derived from the ignored column is stored anywhere in the log
+    stored = the_log.execute("SELECT * FROM entries")
+    assert stored and "Roe" not in repr(stored)
+    if the_log.backend != "sqlite":
+        return
     raw = paths.log_file().read_bytes()
     with sqlite3.connect(paths.log_file()) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -88,6 +97,7 @@ def test_a_removed_entry_is_restored_from_a_backup_only_when_asked(rvutool, tmp_
     assert "1 already in the log" in rvutool("import", str(backup), "--restore").stdout
 
 
+@pytest.mark.sqlite_only  # a version-1 SQLite file
 def test_a_version_1_log_migrates_and_forgets_its_raw_cell_keys(rvutool):
     from rvutool.log import schema
 

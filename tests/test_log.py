@@ -16,6 +16,9 @@ import pytest
 from rvutool import paths
 from rvutool.log import exchange, schema
 
+# the same tests on a practice's shared log (PostgreSQL), as a clinician: tests/conftest.py
+pytestmark = pytest.mark.both_stores
+
 
 def log_file():
     return paths.log_file()
@@ -114,12 +117,14 @@ def test_yesterday_and_today(rvutool):
     assert rvutool("log", "99213", "--json").json()["date"] == date.today().isoformat()
 
 
+@pytest.mark.sqlite_only
 def test_the_log_is_private(rvutool, home):
     assert rvutool("log", "99213").exit_code == 0
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
     assert stat.S_IMODE(log_file().stat().st_mode) == 0o600
 
 
+@pytest.mark.sqlite_only
 def test_the_database_is_wal_with_a_schema_version(rvutool):
     rvutool("log", "99213")
     with sqlite3.connect(log_file()) as db:
@@ -148,7 +153,7 @@ def test_note_and_case_refuse_identifiers(rvutool):
     assert ok.exit_code == 0 and ok.json()["lines"][0]["note"] == "order 1234567"
 
 
-def test_setting_fraction_and_postop_days_are_validated_and_stored(rvutool):
+def test_setting_fraction_and_postop_days_are_validated_and_stored(rvutool, the_log):
     assert rvutool("log", "99213", "--fraction", "0").exit_code == 2
     assert rvutool("log", "99213", "--fraction", "1.5").exit_code == 2
     assert rvutool("log", "99213", "--postop-days", "0").exit_code == 2
@@ -157,8 +162,7 @@ def test_setting_fraction_and_postop_days_are_validated_and_stored(rvutool):
     out = rvutool("log", "27447-55", "--postop-days", "30", "--setting", "nonfacility", "--json")
     assert out.exit_code == 0, out.stderr
     assert out.json()["lines"][0]["setting"] == "nonfacility"
-    with sqlite3.connect(log_file()) as db:
-        stored = db.execute("SELECT options, policy FROM entries").fetchone()
+    stored = the_log.execute("SELECT options, policy FROM entries")[0]
     assert json.loads(stored[0]) == {"postop_days": 30}
     assert json.loads(stored[1])["multiple_procedure"] == "medicare"
 
@@ -268,14 +272,9 @@ def test_undo_after_new_work_goes_back_past_what_was_already_undone(rvutool):
 
 
 # ---------------------------------------------------------------- recalc
-def tamper(sql: str) -> None:
-    with sqlite3.connect(log_file()) as db:
-        db.execute(sql)
-
-
-def test_recalc_reprices_a_period_and_undo_reverts_it(rvutool):
+def test_recalc_reprices_a_period_and_undo_reverts_it(rvutool, the_log):
     seed(rvutool)
-    tamper("UPDATE entries SET credited_wrvu_c = 100, base_wrvu_c = 100, work_rvu_c = 100 WHERE id = 1")
+    the_log.execute("UPDATE entries SET credited_wrvu_c = 100, base_wrvu_c = 100, work_rvu_c = 100 WHERE id = 1")
     piped = rvutool("recalc", "--year", "2026")
     assert piped.exit_code == 2 and "--yes" in piped.stderr  # no terminal to ask in
     out = rvutool("recalc", "--year", "2026", "--yes")
@@ -300,13 +299,13 @@ def strip_ids(records):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
-def test_export_round_trips_losslessly(rvutool, tmp_path, monkeypatch, fmt):
+def test_export_round_trips_losslessly(rvutool, tmp_path, the_log, fmt):
     seed(rvutool)
     rvutool("log", "D6092", "97110x3", "--date", "2026-03-05", "--setting", "nonfacility")
     first = tmp_path / f"first.{fmt}"
     assert rvutool("export", "--format", fmt, "-o", str(first)).exit_code == 0
     assert stat.S_IMODE(first.stat().st_mode) == 0o600
-    monkeypatch.setenv("RVUTOOL_HOME", str(tmp_path / "other-home"))
+    the_log.fresh()
     out = rvutool("import", str(first))
     assert out.exit_code == 0 and "Imported 6 entries" in out.stdout, out
     second = tmp_path / f"second.{fmt}"
@@ -342,19 +341,21 @@ def test_export_to_stdout_defaults_to_everything(rvutool):
     assert data["format"] == "rvutool-log/1" and [e["code"] for e in data["entries"]] == ["99213"]
 
 
-def test_import_dry_run_and_undo(rvutool, tmp_path, monkeypatch):
+def test_import_dry_run_and_undo(rvutool, tmp_path, the_log):
     seed(rvutool)
     target = tmp_path / "all.json"
     rvutool("export", "--format", "json", "-o", str(target))
-    monkeypatch.setenv("RVUTOOL_HOME", str(tmp_path / "fresh"))
+    the_log.fresh()
     dry = rvutool("import", str(target), "--dry-run")
     assert dry.exit_code == 0 and "would add 4 entries in 3 encounters" in dry.stdout
-    assert not paths.log_file().exists()
+    assert rvutool("list", "--all", "--json").json()["entries"] == []
+    assert the_log.backend != "sqlite" or not paths.log_file().exists()  # a dry run creates no log file
     rvutool("import", str(target))
     assert "import of 4 entries from all.json" in rvutool("undo").stdout
     assert rvutool("list", "--all", "--json").json()["entries"] == []
 
 
+@pytest.mark.sqlite_only  # compares the log file's bytes
 def test_a_bad_row_aborts_the_import_with_its_line_number(rvutool, tmp_path):
     seed(rvutool)
     target = tmp_path / "edited.csv"

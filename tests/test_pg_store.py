@@ -381,3 +381,45 @@ def test_a_server_stopped_mid_import_leaves_nothing_partial(pg_server, practice,
     with practice.connect("owner") as conn:
         assert conn.execute("SELECT COUNT(*) FROM rvutool.entries").fetchone()[0] == 0
         assert conn.execute("SELECT COUNT(*) FROM rvutool.changes").fetchone()[0] == 0
+
+
+# ---------------------------------------------------------------- the README's practice, step by step
+def test_the_readme_practice_two_clinicians_and_a_manager(pg_server, rvutool, monkeypatch, tmp_path):
+    """README "Setting up a practice": init, three users, one config line each with the password in a
+    pgpass file, then each clinician sees only their own work and the manager sees both."""
+    db = f"readme{next(_numbers)}"
+    with pg_server.admin() as admin:
+        admin.execute(f"CREATE DATABASE {db}")
+    owner = pg_server.url("postgres", SUPER_PASSWORD, db)
+    assert rvutool("db", "init", owner).exit_code == 0
+    people = {"smith": f"drsmith{db}", "jones": f"drjones{db}", "office": f"office{db}"}
+    pgpass = tmp_path / "pgpass"
+    for short, role in people.items():
+        pw = tmp_path / f"{short}.pw"
+        pw.write_text(f"{short}-password-1\n")
+        extra = ["--manager"] if short == "office" else []
+        assert rvutool("db", "add-user", role, *extra, "--password-file", str(pw), "--url", owner).exit_code == 0
+    pgpass.write_text("".join(f"*:*:{db}:{role}:{short}-password-1\n" for short, role in people.items()))
+    pgpass.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    monkeypatch.delenv("RVUTOOL_LOG_URL", raising=False)
+
+    def as_person(short: str) -> None:  # each person's machine: their own home, one config line
+        monkeypatch.setenv("RVUTOOL_HOME", str(tmp_path / f"home-{short}"))
+        url = f"postgresql://{people[short]}@/{db}?host={pg_server.socket_dir}&port={pg_server.port}"
+        out = rvutool("config", "set", "log.url", url)
+        assert out.exit_code == 0, out.stderr
+
+    as_person("smith")
+    assert rvutool("log", "27447", "--date", "2026-03-02").exit_code == 0
+    as_person("jones")
+    assert rvutool("log", "99213", "99214", "--date", "2026-03-03").exit_code == 0
+    as_person("smith")
+    # 27447 alone: its CY2026 work RVU
+    assert rvutool("summary", "--month", "2026-03", "--json").json()["total_wrvu"] == 19.11
+    as_person("jones")
+    assert rvutool("summary", "--month", "2026-03", "--json").json()["total_wrvu"] == 3.22  # 1.30 + 1.92
+    as_person("office")
+    mine = rvutool("summary", "--month", "2026-03", "--by", "provider", "--json").json()
+    assert {g["key"]: g["wrvu"] for g in mine["groups"]} == {people["jones"]: 3.22, people["smith"]: 19.11}
+    assert mine["total_wrvu"] == 22.33  # 19.11 + 3.22

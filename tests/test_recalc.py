@@ -15,6 +15,9 @@ from rvutool.errors import RvuError
 from rvutool.log import changes
 from rvutool.policy import Policy
 
+# the same tests on a practice's shared log (PostgreSQL), as a clinician: tests/conftest.py
+pytestmark = pytest.mark.both_stores
+
 NONE = Policy(multiple_procedure="none")
 
 

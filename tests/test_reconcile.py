@@ -19,6 +19,9 @@ from rvutool import reconcile as rec
 from rvutool.employer import ReportRow, is_identifier
 from rvutool.log.entries import Entry
 
+# the same tests on a practice's shared log (PostgreSQL), as a clinician: tests/conftest.py
+pytestmark = pytest.mark.both_stores
+
 SECRETS = ("Jane Roe", "John Doe", "Ann Poe", "Bo Loe", "Cy Xoe", "A100", "A101", "A102", "A103", "A104",
            "1961-04-02")
 HEADER = ["Service Date", "Patient Name", "MRN", "CPT", "Modifier", "Units", "wRVU"]

@@ -16,6 +16,9 @@ from hypothesis import strategies as st
 
 from rvutool import dates, paths
 
+# the same tests on a practice's shared log (PostgreSQL), as a clinician: tests/conftest.py
+pytestmark = pytest.mark.both_stores
+
 TODAY = date(2026, 11, 23)  # a Monday
 
 
@@ -200,6 +203,7 @@ def test_bad_options(logged, args, code, words):
     assert out.stderr.startswith("Error: ") and out.stderr.count("\n") == 1 and words in out.stderr
 
 
+@pytest.mark.sqlite_only
 def test_damaged_log_is_reported_not_touched(rvutool, home):
     home.mkdir()
     log = paths.log_file()
@@ -232,6 +236,7 @@ entry_rows = st.lists(st.tuples(
     st.integers(0, 5000), st.sampled_from([0, 0, 0, 1])), max_size=25)
 
 
+@pytest.mark.sqlite_only  # SQLite's day_totals table against its entries
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=entry_rows, by=st.sampled_from(["day", "week", "month", "code", "category"]))
 def test_sql_totals_match_the_entries(rvutool, rows, by):
@@ -246,6 +251,7 @@ def test_sql_totals_match_the_entries(rvutool, rows, by):
     assert sum(round(g["wrvu"] * 100) for g in data["groups"]) == sum(r[4] for r in live)
 
 
+@pytest.mark.sqlite_only  # rows written straight into the SQLite file
 def test_base_and_credited_both_shown(rvutool):
     # a -50 line credited at 150% by a plan's rule: 7.76 as entered, 11.64 credited (7.76 x 1.5)
     _insert([("2026-11-02", "49505", 1, 776, 1164, 0)])
@@ -284,6 +290,7 @@ def test_bare_period_options_for_list_and_export(logged):
     assert logged("list", "--month", "--json").json()["period"]["from"] == "2026-11-01"
 
 
+@pytest.mark.sqlite_only
 def test_big_log_generator_makes_a_real_log(tmp_path, rvutool, home):
     import runpy
     from pathlib import Path
@@ -372,6 +379,7 @@ log_steps = st.lists(st.one_of(
 ), min_size=1, max_size=12)
 
 
+@pytest.mark.sqlite_only  # SQLite's day_totals triggers
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=log_steps)
 def test_day_totals_follow_every_change(rvutool, home, tmp_path_factory, steps):
