@@ -442,9 +442,9 @@ def test_an_export_restored_after_undo_is_still_imported_only_once(rvutool, tmp_
 
 
 def test_a_long_list_is_written_in_chunks_with_one_header_and_the_whole_total(rvutool, monkeypatch):
-    from rvutool import render
+    from rvutool import plaintext
 
-    monkeypatch.setattr(render, "LIST_CHUNK", 3)  # as if the period held more than a chunk
+    monkeypatch.setattr(plaintext, "LIST_CHUNK", 3)  # as if the period held more than a chunk
     for day in range(1, 8):
         rvutool("log", "99213", "--date", f"2026-03-{day:02d}")
     out = rvutool("list", "--month", "2026-03")

@@ -139,6 +139,22 @@ def family(code: str) -> tuple[str, str, str, str, str] | None:
     return first, last, name, specialties, note
 
 
+_SHORT: dict[str, str | None] = {}
+
+
+def short_name(code: str) -> str | None:
+    """The name shown beside a code in tables (list, summary, export): its own, CMS's, or its family's.
+    Kept once per code: a month of a busy log repeats a few hundred codes."""
+    if code not in _SHORT:
+        found = entry(code)
+        if found is not None and found[1]:
+            _SHORT[code] = found[1]
+        else:
+            fam = family(code)
+            _SHORT[code] = fam[2] if fam is not None else None
+    return _SHORT[code]
+
+
 def described(code: str) -> dict[str, Any]:
     """The name fields of `lookup --json`: name, name_source, aliases, family."""
     found = entry(code)

@@ -5,6 +5,7 @@ Strings only: no rich and no printing (render.py decides what is printed, and wh
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -197,6 +198,91 @@ def clean(text: str) -> str:
         _CONTROL = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-_])?"
                               r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]|[\ud800-\udfff]")
     return _CONTROL.sub("", text)
+
+
+def flag_text(flags: list[str], voided: bool = False) -> str:
+    words = {"no-wrvu": "no wRVU", "not-used-for-medicare": "not used by Medicare"}
+    out = [words.get(f, f) for f in flags]
+    if voided:
+        out.insert(0, "REMOVED")
+    return ", ".join(out)
+
+
+_WHY: dict[tuple[str, str, int], str] = {}
+
+
+def _why(entry: Any) -> str:
+    """The Flags cell: what changed the credit, then the flags those words do not already say.
+    Worked out once per distinct (adjustments, flags): a month of a busy log repeats a few dozen."""
+    key = (entry.adjustments, entry.flags, entry.voided)
+    found = _WHY.get(key)
+    if found is None:
+        labels = entry.reduction_labels
+        flags = [f for f in flag_text(entry.flag_list, bool(entry.voided)).split(", ") if f]
+        flags = [f for f in flags if not any(label.startswith(f.replace("-", " ")) for label in labels)]
+        found = _WHY[key] = ", ".join(labels + flags)
+    return found
+
+
+LIST_CHUNK = 5000
+NAME_MIN = 12  # a name cut shorter than this says too little
+
+
+def fit(text: str, width: int) -> str:
+    """Text cut to `width` characters, ending in "…" when it was cut."""
+    return text if len(text) <= width else text[: max(width - 1, 0)].rstrip() + "…"
+
+
+def _least_wrap(header: list[str], rows: list[list[str]], i: int) -> int:
+    """How narrow a wrapping column of `columns` may become (as columns() works it out)."""
+    widest = max([len(header[i]), *(len(r[i]) for r in rows)])
+    return max(len(header[i]), min(12, widest), min(20, max((len(p) for r in rows for p in _pieces(r[i])),
+                                                             default=0)))
+
+
+def listing(entries: Iterable[Any], title: str, width: int, *, explain: bool = False) -> Iterator[str]:
+    """The `list` table, chunk by chunk (a million entries never sit in memory), each chunk at least as
+    wide as the first, so the columns stay aligned. Names shrink and wrap; codes and numbers never do."""
+    import itertools
+
+    from rvutool.nametable import short_name
+
+    stream = iter(entries)
+    chunk = list(itertools.islice(stream, LIST_CHUNK))
+    if not chunk:
+        yield f"No entries in {title}.\n"
+        return
+    header = ["#", "Date", "Item", "Units", "wRVU", "Name", "Flags", "Note"]
+    yield f"Log: {title}\n"
+    total, count, least, first = Decimal("0.00"), 0, None, True
+    explained: list[Any] = []
+    while chunk:
+        following = list(itertools.islice(stream, LIST_CHUNK))
+        active = [e for e in chunk if not e.voided]
+        total += sum((e.credited_wrvu for e in active), Decimal("0.00"))
+        count += len(active)
+        rows = [[str(e.id), e.service_date, e.item_text, str(e.units), rvu(e.credited_wrvu),
+                 clean(short_name(e.code) or ""), _why(e), " · ".join(t for t in (e.case_label, e.note) if t)]
+                for e in chunk]
+        if least is None:
+            least = [max([len(header[i]), *(len(r[i]) for r in rows)]) for i in range(len(header))]
+            if following:  # a long listing: room for the larger ids and the total to come
+                least[0], least[4] = max(least[0], 7), max(least[4], 9)
+            # the name takes the room the other columns leave (flags and notes may still wrap), 12 at least
+            others = sum(least[:5]) + sum(_least_wrap(header, rows, i) for i in (6, 7)) + 2 * (len(header) - 1)
+            least[5] = max(len(header[5]), min(least[5], max(NAME_MIN, width - others)))
+        for r in rows:
+            r[5] = fit(r[5], least[5])
+        footer = None if following else ["", "Total", "", "", rvu(total), "", "", ""]
+        yield columns(header, rows, {0, 3, 4}, footer, width=width, wrap=frozenset({6, 7}), at_least=least,
+                      show_header=first)
+        first = False
+        if explain:
+            explained.extend(chunk)
+        chunk = following
+    yield f"{count} {'entry' if count == 1 else 'entries'}, {rvu(total)} wRVU credited.\n"
+    if explain:
+        yield explanations(explained, width)
 
 
 def item_text(entry: Any) -> str:

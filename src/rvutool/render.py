@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from rvutool.plaintext import (
     clean,
-    columns,
     doctor_text,
-    explanations,
+    flag_text,
     grouped_text,
     import_result_text,
     item_text,
+    listing,
     money,
     rvu,
     summary_lines,
@@ -128,7 +128,7 @@ def lookup(results: Iterable[LookupResult]) -> None:
         if result.release_note and result.release_note not in notes_shown:
             notes_shown.add(result.release_note)
             console.print(Text(f"Note: {result.release_note}", style="yellow"))
-        rows: list[tuple[Any, Any]] = []
+        rows: list[tuple[Any, Any]] = _name_rows(result.naming)
         if row.has_work_rvu:
             work = Text(rvu(row.work_rvu), style="bold green")
             if row.not_used_for_medicare_payment:
@@ -158,6 +158,7 @@ def lookup(results: Iterable[LookupResult]) -> None:
                                  f" · facility {money(row.national_payment('facility'))}  (CF {cf})"))
         if result.locality is not None:
             rows.append(("Locality", _locality_text(result.locality)))
+        rows += _family_rows(result.naming)
         rows += [(f"-{mod}", meaning) for mod, meaning in result.modifier_notes]
         rows += [(Text("Warning", style="yellow"), text) for text in result.warnings]
         title = Text(f"{result.item.code}{''.join('-' + m for m in result.item.modifiers)}", style="bold")
@@ -168,6 +169,39 @@ def lookup(results: Iterable[LookupResult]) -> None:
         console.print(Text("CPT codes and descriptions are copyright the American Medical Association; "
                            "CDT (D codes) copyright the American Dental Association. From your own CMS file.",
                            style="dim"))
+
+
+_NAME_SOURCES = {"hcpcs": "  (CMS's HCPCS Level II description)", "family": "  (no name of its own: its family's)"}
+
+
+def _name_rows(naming: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """The name first and in bold, then what clinicians also call the code."""
+    from rich.text import Text
+
+    if not naming["name"]:
+        return []
+    name = Text(clean(naming["name"]), style="bold")
+    if naming["name_source"] in _NAME_SOURCES:
+        name.append(_NAME_SOURCES[naming["name_source"]], style="dim")
+    rows: list[tuple[Any, Any]] = [("Name", name)]
+    if naming["aliases"]:
+        rows.append(("Also known as", clean(", ".join(naming["aliases"]))))
+    return rows
+
+
+def _family_rows(naming: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """Under the numbers: the code's family, who usually bills it, and a tip."""
+    family = naming["family"]
+    if family is None:
+        return []
+    rows: list[tuple[Any, Any]] = []
+    if naming["name_source"] != "family":
+        rows.append(("Family", clean(family["name"])))
+    if family["specialties"]:
+        rows.append(("Billed by", clean(family["specialties"])))
+    if family["note"]:
+        rows.append(("Tip", clean(family["note"])))
+    return rows
 
 
 def _locality_text(loc: dict[str, Any]) -> str:
@@ -391,14 +425,6 @@ def confirm(question: str) -> bool:
     return answer.strip().lower() in {"y", "yes"}
 
 
-def _flag_text(flags: list[str], voided: bool = False) -> str:
-    words = {"no-wrvu": "no wRVU", "not-used-for-medicare": "not used by Medicare"}
-    out = [words.get(f, f) for f in flags]
-    if voided:
-        out.insert(0, "REMOVED")
-    return ", ".join(out)
-
-
 def logged(encounter: Any, entries: list[Any], warnings: list[str], *, saved: bool = True) -> None:
     """The encounter just logged (or about to be): one row per line and the total."""
     from rich.table import Table
@@ -418,7 +444,7 @@ def logged(encounter: Any, entries: list[Any], warnings: list[str], *, saved: bo
         item = priced.item
         table.add_row("" if entry is None else str(entry.id),
                       item.code + "".join(f"-{m}" for m in item.modifiers), str(item.units),
-                      rvu(priced.base_wrvu), rvu(priced.credited_wrvu), _flag_text(list(priced.flags)))
+                      rvu(priced.base_wrvu), rvu(priced.credited_wrvu), flag_text(list(priced.flags)))
     console.print(table)
     where = f"{encounter.date.isoformat()}, {encounter.release.id}, {encounter.options.setting}"
     if saved and entries:
@@ -429,61 +455,10 @@ def logged(encounter: Any, entries: list[Any], warnings: list[str], *, saved: bo
         warning(text)
 
 
-_WHY: dict[tuple[str, str, int], str] = {}
-
-
-def _why(entry: Any) -> str:
-    """The Flags cell: what changed the credit, then the flags those words do not already say.
-    Worked out once per distinct (adjustments, flags): a month of a busy log repeats a few dozen."""
-    key = (entry.adjustments, entry.flags, entry.voided)
-    found = _WHY.get(key)
-    if found is None:
-        labels = entry.reduction_labels
-        flags = [f for f in _flag_text(entry.flag_list, bool(entry.voided)).split(", ") if f]
-        flags = [f for f in flags if not any(label.startswith(f.replace("-", " ")) for label in labels)]
-        found = _WHY[key] = ", ".join(labels + flags)
-    return found
-
-
-LIST_CHUNK = 5000
-
-
 def entries_table(entries: Iterable[Any], title: str, *, explain: bool = False) -> None:
-    """The `list` table. A long listing is written chunk by chunk (a million entries never sit in memory),
-    each chunk at least as wide as the first, so the columns stay aligned."""
-    import itertools
-
-    stream = iter(entries)
-    chunk = list(itertools.islice(stream, LIST_CHUNK))
-    if not chunk:
-        line(f"No entries in {title}.")
-        return
-    width = terminal_width()
-    header = ["#", "Date", "Item", "Units", "wRVU", "Flags", "Note"]
-    sys.stdout.write(f"Log: {title}\n")
-    total, count, least, first = Decimal("0.00"), 0, None, True
-    explained: list[Any] = []
-    while chunk:
-        following = list(itertools.islice(stream, LIST_CHUNK))
-        active = [e for e in chunk if not e.voided]
-        total += sum((e.credited_wrvu for e in active), Decimal("0.00"))
-        count += len(active)
-        rows = [[str(e.id), e.service_date, e.item_text, str(e.units), rvu(e.credited_wrvu), _why(e),
-                 " · ".join(t for t in (e.case_label, e.note) if t)] for e in chunk]
-        if least is None:
-            least = [max([len(header[i]), *(len(r[i]) for r in rows)]) for i in range(len(header))]
-            if following:  # a long listing: room for the larger ids and the total to come
-                least[0], least[4] = max(least[0], 7), max(least[4], 9)
-        footer = None if following else ["", "Total", "", "", rvu(total), "", ""]
-        sys.stdout.write(columns(header, rows, {0, 3, 4}, footer, width=width, wrap=frozenset({5, 6}),
-                                 at_least=least, show_header=first))
-        first = False
-        if explain:
-            explained.extend(chunk)
-        chunk = following
-    sys.stdout.write(f"{count} {'entry' if count == 1 else 'entries'}, {rvu(total)} wRVU credited.\n")
-    if explain:
-        sys.stdout.write(explanations(explained, width))
+    """The `list` table (plaintext.listing: a long listing is written chunk by chunk)."""
+    for text in listing(entries, title, terminal_width(), explain=explain):
+        sys.stdout.write(text)
 
 
 def entries_csv(entries: Iterable[Any]) -> None:
