@@ -10,6 +10,10 @@ from decimal import Decimal
 from typing import Any
 
 
+def na(value: Any, is_na: bool) -> str:
+    return f"{rvu(value)} (NA)" if is_na else rvu(value)
+
+
 def money(value: Decimal | None) -> str:
     return "—" if value is None else f"${value:,.2f}"
 
@@ -347,3 +351,33 @@ def doctor_text(where: str, exists: bool, problems: list[str]) -> str:
     out.append("Keep a copy of the file; move it aside, then `rvutool import` your latest export into a new log "
                "(`--restore` brings back removed entries).")
     return "".join(f"{text}\n" for text in out)
+
+
+# ---------------------------------------------------------------- lookup's lines under the numbers
+def family_rows(naming: dict[str, Any]) -> list[tuple[str, str]]:
+    """Under the numbers: the code's family, who usually bills it, and a tip."""
+    family = naming["family"]
+    if family is None:
+        return []
+    rows: list[tuple[str, str]] = []
+    if naming["name_source"] != "family":
+        rows.append(("Family", clean(family["name"])))
+    if family["specialties"]:
+        rows.append(("Billed by", clean(family["specialties"])))
+    if family["note"]:
+        rows.append(("Tip", clean(family["note"])))
+    return rows
+
+
+def locality_text(loc: dict[str, Any]) -> str:
+    def amount(setting: str) -> str:
+        value = loc[f"payment_{setting}"]
+        if value is None:
+            return f"— ({loc.get(setting + '_note', 'not priced')})"
+        return money(Decimal(str(value)))
+
+    g = loc["gpcis"]
+    return (f"{loc['name'].title()}, {loc['state']} ({loc['id']}): non-facility {amount('nonfacility')}"
+            f" · facility {amount('facility')}  (GPCIs work {g['work']:.3f}, PE {g['pe']:.3f}, "
+            f"MP {g['mp']:.3f}; CF {loc['conversion_factor']}{' QP' if loc.get('qp') else ''})"
+            + (f"; {loc['work_gpci_floor']}" if loc.get("work_gpci_floor") else ""))

@@ -13,12 +13,15 @@ from typing import TYPE_CHECKING, Any
 from rvutool.plaintext import (
     clean,
     doctor_text,
+    family_rows,
     flag_text,
     grouped_text,
     import_result_text,
     item_text,
     listing,
+    locality_text,
     money,
+    na,
     rvu,
     summary_lines,
     terminal_width,
@@ -142,8 +145,8 @@ def lookup(results: Iterable[LookupResult]) -> None:
                  ("Category", taxonomy.label(row.category))]
         if result.description:
             rows.append(("Descriptor", clean(result.description)))
-        rows.append(("PE RVU", f"non-facility {_na(v['pe_nonfacility'], row.na('nonfacility'))}"
-                               f" · facility {_na(v['pe_facility'], row.na('facility'))}"))
+        rows.append(("PE RVU", f"non-facility {na(v['pe_nonfacility'], row.na('nonfacility'))}"
+                               f" · facility {na(v['pe_facility'], row.na('facility'))}"))
         rows += [("MP RVU", rvu(v["mp"])),
                  ("Total RVU", f"non-facility {rvu(v['total_nonfacility'])} · facility {rvu(v['total_facility'])}"),
                  ("Global", f"{v['global_days']}  {vocab.meaning(vocab.GLOBAL_DAYS, v['global_days'])}")]
@@ -157,8 +160,8 @@ def lookup(results: Iterable[LookupResult]) -> None:
         rows.append(("Medicare", f"national non-facility {money(row.national_payment('nonfacility'))}"
                                  f" · facility {money(row.national_payment('facility'))}  (CF {cf})"))
         if result.locality is not None:
-            rows.append(("Locality", _locality_text(result.locality)))
-        rows += _family_rows(result.naming)
+            rows.append(("Locality", locality_text(result.locality)))
+        rows += family_rows(result.naming)
         rows += [(f"-{mod}", meaning) for mod, meaning in result.modifier_notes]
         rows += [(Text("Warning", style="yellow"), text) for text in result.warnings]
         title = Text(f"{result.item.code}{''.join('-' + m for m in result.item.modifiers)}", style="bold")
@@ -187,39 +190,6 @@ def _name_rows(naming: dict[str, Any]) -> list[tuple[Any, Any]]:
     if naming["aliases"]:
         rows.append(("Also known as", clean(", ".join(naming["aliases"]))))
     return rows
-
-
-def _family_rows(naming: dict[str, Any]) -> list[tuple[Any, Any]]:
-    """Under the numbers: the code's family, who usually bills it, and a tip."""
-    family = naming["family"]
-    if family is None:
-        return []
-    rows: list[tuple[Any, Any]] = []
-    if naming["name_source"] != "family":
-        rows.append(("Family", clean(family["name"])))
-    if family["specialties"]:
-        rows.append(("Billed by", clean(family["specialties"])))
-    if family["note"]:
-        rows.append(("Tip", clean(family["note"])))
-    return rows
-
-
-def _locality_text(loc: dict[str, Any]) -> str:
-    def amount(setting: str) -> str:
-        value = loc[f"payment_{setting}"]
-        if value is None:
-            return f"— ({loc.get(setting + '_note', 'not priced')})"
-        return money(Decimal(str(value)))
-
-    g = loc["gpcis"]
-    return (f"{loc['name'].title()}, {loc['state']} ({loc['id']}): non-facility {amount('nonfacility')}"
-            f" · facility {amount('facility')}  (GPCIs work {g['work']:.3f}, PE {g['pe']:.3f}, "
-            f"MP {g['mp']:.3f}; CF {loc['conversion_factor']}{' QP' if loc.get('qp') else ''})"
-            + (f"; {loc['work_gpci_floor']}" if loc.get("work_gpci_floor") else ""))
-
-
-def _na(value: Any, is_na: bool) -> str:
-    return f"{rvu(value)} (NA)" if is_na else rvu(value)
 
 
 def _indicator_rows(result: LookupResult) -> list[tuple[str, tuple[str, str]]]:
@@ -261,12 +231,8 @@ def search(result: SearchResult) -> None:
     if result.release_note:
         console.print(Text(f"Note: {result.release_note}", style="yellow"))
     described = any(hit.description for hit in result.hits)
-    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
-    table.add_column("Code", no_wrap=True, style="bold")
-    table.add_column("Work RVU", no_wrap=True, justify="right")
-    table.add_column("Category", overflow="fold")
-    if described:
-        table.add_column("Descriptor", overflow="fold")
+    narrow = console.width < 80  # the category goes, "No CMS work RVU" gets shorter; codes and numbers stay
+    rows = []
     for hit in result.hits:
         row = hit.row
         if row.has_work_rvu:
@@ -274,13 +240,32 @@ def search(result: SearchResult) -> None:
             if row.not_used_for_medicare_payment:
                 work.append(" +", style="yellow")
         else:
-            work = Text("No CMS work RVU", style="bold red")
+            work = Text("no wRVU" if narrow else "No CMS work RVU", style="bold red")
             work.append(f" · {row.no_work_reason_key}", style="red")
+        name = Text(clean(hit.name.text) if hit.name else "")
+        if hit.match == "alias" and hit.aliases:
+            name.append(f" ({clean(', '.join(hit.aliases))})", style="dim")
         where = taxonomy.label(row.category) + (f" · {hit.topic}" if hit.topic else "")
-        cells: list[Any] = [hit.code, work, where]
-        if described:
-            cells.append(clean(hit.description or ""))
-        table.add_row(*cells)
+        if hit.match == "descriptor":
+            where = "found in its CMS descriptor · " + where
+        rows.append([hit.code, work, name, where, clean(hit.description or "")])
+    # Codes and numbers keep their width; the name wraps and the category is cut short, in what is left.
+    shown = [0, 1, 2] + ([] if narrow else [3]) + ([4] if described else [])
+    fixed = max(len("Work RVU"), *(len(r[1]) for r in rows)) + 5 + 4 * len(shown)
+    room = max(console.width - fixed, 16)
+    wanted = [max(len(r[i]) for r in rows) for i in (2, 3, 4)]
+    category = 0 if narrow else min(wanted[1], max(12, room // (4 if described else 3)))
+    descriptor = min(wanted[2], max(16, (room - category) // 2)) if described else 0
+    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
+    table.add_column("Code", no_wrap=True, style="bold")
+    table.add_column("Work RVU", no_wrap=True, justify="right")
+    table.add_column("Name", overflow="fold", width=max(12, min(wanted[0], room - category - descriptor)))
+    if not narrow:
+        table.add_column("Category", no_wrap=True, overflow="ellipsis", width=category)
+    if described:
+        table.add_column("Descriptor", overflow="fold", width=descriptor)
+    for cells in rows:
+        table.add_row(*(cells[i] for i in shown))
     console.print(table)
     shown, total = len(result.hits), result.total
     plural = "hit" if total == 1 else "hits"
@@ -383,8 +368,12 @@ def calc(encounter: PricedEncounter) -> None:
                      no_wrap=True)
     if priced:
         table.add_column("Medicare", justify="right", footer=money(encounter.payment), no_wrap=True)
+    from rvutool.nametable import short_name
+
     for line in encounter.lines:
-        parts: list[Any] = [Text(line.item.code, style="bold")]
+        head = Text(line.item.code, style="bold")
+        head.append(f"  {clean(short_name(line.item.code) or '')}".rstrip())
+        parts: list[Any] = [head]
         for adj in line.adjustments:
             text = Text(f"{_factor(adj.factor)} {adj.rule}: ", style="cyan")
             text.append(adj.reason, style="dim")
@@ -438,13 +427,17 @@ def logged(encounter: Any, entries: list[Any], warnings: list[str], *, saved: bo
     table.add_column("Units", justify="right")
     table.add_column("Base wRVU", justify="right", footer=rvu(encounter.base_wrvu))
     table.add_column("Credited", justify="right", footer=rvu(encounter.credited_wrvu))
+    table.add_column("Name", ratio=1, overflow="fold")  # gives way first: items and numbers keep their width
     table.add_column("Flags")
     rows = entries if entries else [None] * len(encounter.lines)
+    from rvutool.nametable import short_name
+
     for entry, priced in zip(rows, encounter.lines, strict=True):
         item = priced.item
         table.add_row("" if entry is None else str(entry.id),
                       item.code + "".join(f"-{m}" for m in item.modifiers), str(item.units),
-                      rvu(priced.base_wrvu), rvu(priced.credited_wrvu), flag_text(list(priced.flags)))
+                      rvu(priced.base_wrvu), rvu(priced.credited_wrvu), clean(short_name(item.code) or ""),
+                      flag_text(list(priced.flags)))
     console.print(table)
     where = f"{encounter.date.isoformat()}, {encounter.release.id}, {encounter.options.setting}"
     if saved and entries:
@@ -584,17 +577,30 @@ def summary(s: Any, *, show_groups: bool = False, chart: bool = False) -> None:
         table.add_column(header, justify="right", no_wrap=True, footer=footer)
 
     if s.codes:
+        from rvutool.nametable import short_name
+
+        footers = ["Total", "", "", f"{s.totals.entries:,}", f"{s.totals.units:,}", rvu(s.totals.base_wrvu),
+                   rvu(s.totals.wrvu)]
+        headers = ["Code", "Name", "Category", "Entries", "Units", "As entered", "wRVU"]
+        rows = [[c.code, clean(short_name(c.code) or ""), taxonomy.label(c.category), f"{c.entries:,}",
+                 f"{c.units:,}", rvu(c.base_wrvu), rvu(c.wrvu) if not _is_flagged(s, c.code) else f"{rvu(c.wrvu)} *"]
+                for c in s.codes]
+        widths = [max(len(r[i]) for r in [headers, footers, *rows]) for i in range(len(headers))]
+        # Codes and numbers keep their width; the name, then the category, give way (ending in "…").
+        room = console.width - sum(widths[i] for i in (0, 3, 4, 5, 6)) - 2 * (len(headers) - 1)
+        category = min(widths[2], 34, max(0, room - min(widths[1], 40)))
+        if category < 8:  # too narrow for both: the name stays, the category goes
+            category = 0
+        name = max(6, min(widths[1], room - (category + 2 if category else 0)))
         table = Table(box=None, pad_edge=False, show_footer=True)
         table.add_column("Code", footer="Total", no_wrap=True)
-        table.add_column("Category", max_width=34, min_width=8)  # the one column that gives way
-        number(table, "Entries", f"{s.totals.entries:,}")
-        number(table, "Units", f"{s.totals.units:,}")
-        number(table, "As entered", rvu(s.totals.base_wrvu))
-        number(table, "wRVU", rvu(s.totals.wrvu))
-        for c in s.codes:
-            table.add_row(c.code, Text(taxonomy.label(c.category), no_wrap=True, overflow="ellipsis"),
-                          f"{c.entries:,}", f"{c.units:,}", rvu(c.base_wrvu),
-                          rvu(c.wrvu) if not _is_flagged(s, c.code) else f"{rvu(c.wrvu)} *")
+        table.add_column("Name", width=name, no_wrap=True, overflow="ellipsis")
+        if category:
+            table.add_column("Category", width=category, no_wrap=True, overflow="ellipsis")
+        for header, footer in zip(headers[3:], footers[3:], strict=True):
+            number(table, header, footer)
+        for r in rows:
+            table.add_row(*(r if category else r[:2] + r[3:]))
         console.print(table)
     if s.then and s.groups:  # two keys: a grouped list (first key with its subtotal, then its second keys)
         console.print(grouped_text(s, console.width), markup=False, highlight=False, soft_wrap=True)

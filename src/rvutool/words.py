@@ -72,6 +72,8 @@ def matches(query_word: str, word: str) -> int | None:
     start of a longer word), None not at all."""
     if query_word == word:
         return 0
+    if not query_word.isalpha():  # a number or a code is meant as typed
+        return None
     if len(query_word) >= PREFIX_MIN and word.startswith(query_word):
         return 1
     if len(query_word) >= TYPO_MIN and len(word) >= TYPO_MIN - 1 and near(query_word, word):
