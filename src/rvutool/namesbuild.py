@@ -164,12 +164,14 @@ def _covering(ranges: list[tuple[str, tuple[str, ...]]], code: str) -> tuple[str
     return family if shape(family[0]) == shape(code) and family[0] <= code <= family[1] else None
 
 
-def read_aliases(folder: Path, scope: Scope) -> dict[str, list[str]]:
-    """alias (as first written) -> its codes in the order written, ranges opened out to the codes releases hold."""
+def read_aliases(folder: Path, scope: Scope) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """alias (as first written) -> its codes in the order written, ranges opened out to the codes releases hold;
+    and alias -> its codes as written (search opens the ranges out again, in the release it searches)."""
     by_shape: dict[str, list[str]] = {}
     for code in sorted(scope.work):
         by_shape.setdefault(shape(code), []).append(code)
     aliases: dict[str, list[str]] = {}
+    written: dict[str, list[str]] = {}
     spelled: dict[str, str] = {}
     for number, (alias, targets) in _rows(folder / ALIAS_FILE, "aliases"):
         where = f"data/names/{ALIAS_FILE} line {number}"
@@ -179,6 +181,7 @@ def read_aliases(folder: Path, scope: Scope) -> dict[str, list[str]]:
         if not targets.split():
             raise NamesError(f"{where}: alias {alias!r} names no codes")
         codes = aliases.setdefault(spelled.setdefault(alias.lower(), alias), [])
+        written.setdefault(spelled[alias.lower()], []).extend(targets.upper().replace(",", " ").split())
         for target in targets.replace(",", " ").split():
             first, _, last = target.upper().partition("-")
             if not last:
@@ -190,7 +193,8 @@ def read_aliases(folder: Path, scope: Scope) -> dict[str, list[str]]:
             if not inside:
                 raise NamesError(f"{where}: no bundled release has a code in {target}")
             codes.extend(inside)
-    return {alias: list(dict.fromkeys(codes)) for alias, codes in aliases.items()}
+    return ({alias: list(dict.fromkeys(codes)) for alias, codes in aliases.items()},
+            {alias: " ".join(dict.fromkeys(targets)) for alias, targets in written.items()})
 
 
 def _lines(header: dict[str, object], rows: Iterable[list[str]]) -> bytes:
@@ -207,7 +211,7 @@ def build(folder: Path, scope: Scope, hcpcs: dict[str, str], hcpcs_source: Path)
     """The three runtime files (file name -> bytes) from the names folder, the releases and the HCPCS file."""
     names = read_names(folder, scope)
     families = read_families(folder, scope)
-    aliases = read_aliases(folder, scope)
+    aliases, written = read_aliases(folder, scope)
     level_ii = {code: " ".join(hcpcs[code].split()) for code in scope.work if is_level_ii(code) and code in hcpcs}
     per_code: dict[str, list[str]] = {}
     for alias in sorted(aliases, key=str.lower):
@@ -231,10 +235,11 @@ def build(folder: Path, scope: Scope, hcpcs: dict[str, str], hcpcs_source: Path)
 
     index: dict[str, set[str]] = {}
     for code, _, text, *also in rows:
-        for stem in {*words.stems(text), *(s for a in also for s in words.stems(a))}:
-            index.setdefault(stem, set()).add(code)
+        for phrase in (text, *also):
+            for stem in {*words.stems(phrase), *words.compounds(phrase)}:
+                index.setdefault(stem, set()).add(code)
     index_rows = [[stem, " ".join(sorted(codes))] for stem, codes in index.items()]
-    index_rows += [["=" + alias, " ".join(aliases[alias])] for alias in aliases]
+    index_rows += [["=" + alias, written[alias]] for alias in aliases]
     index_rows.sort(key=lambda row: row[0])
     index_txt = _lines({**header, "stems": len(index), "aliases": len(aliases)}, index_rows)
     return {NAMES_FILE: names_txt, FAMILIES_FILE: families_txt, INDEX_FILE: index_txt}

@@ -166,6 +166,28 @@ def summary_lines(s: Any) -> list[str]:
     return out
 
 
+def code_table(s: Any, width: int) -> tuple[list[str], list[list[str]], list[str], int, int]:
+    """The summary's table of codes: headers, rows, footers, and the widths of the name and category
+    columns in `width`. Codes and numbers keep their width; the name, then the category, give way (ending
+    in "…"); a category narrower than 8 is left out (width 0)."""
+    from rvutool import taxonomy
+    from rvutool.nametable import short_name
+
+    flagged = {f.code for f in s.flagged}
+    headers = ["Code", "Name", "Category", "Entries", "Units", "As entered", "wRVU"]
+    footers = ["Total", "", "", f"{s.totals.entries:,}", f"{s.totals.units:,}", rvu(s.totals.base_wrvu),
+               rvu(s.totals.wrvu)]
+    rows = [[c.code, clean(short_name(c.code) or ""), taxonomy.label(c.category), f"{c.entries:,}", f"{c.units:,}",
+             rvu(c.base_wrvu), f"{rvu(c.wrvu)} *" if c.code in flagged else rvu(c.wrvu)] for c in s.codes]
+    widths = [max(len(r[i]) for r in [headers, footers, *rows]) for i in range(len(headers))]
+    room = width - sum(widths[i] for i in (0, 3, 4, 5, 6)) - 2 * (len(headers) - 1)
+    category = min(widths[2], 34, max(0, room - min(widths[1], 40)))
+    if category < 8:  # too narrow for both: the name stays, the category goes
+        category = 0
+    name = max(6, min(widths[1], room - (category + 2 if category else 0)))
+    return headers, rows, footers, name, category
+
+
 def grouped_text(s: Any, width: int) -> str:
     """A two-level --by as a grouped list: each first key on its own row with its subtotal, its second
     keys indented under it. Reads in 60 columns whatever the number of codes (a pivot with a column per
@@ -354,14 +376,19 @@ def doctor_text(where: str, exists: bool, problems: list[str]) -> str:
 
 
 # ---------------------------------------------------------------- lookup's lines under the numbers
-def family_rows(naming: dict[str, Any]) -> list[tuple[str, str]]:
-    """Under the numbers: the code's family, who usually bills it, and a tip."""
+def family_rows(naming: dict[str, Any], code: str, shown: dict[str, str]) -> list[tuple[str, str]]:
+    """Under the numbers: the code's family, who usually bills it, and a tip. A family already shown for an
+    earlier code of the same lookup is named once more, not described again (`shown`: family -> that code)."""
     family = naming["family"]
     if family is None:
         return []
+    name = clean(family["name"])
+    if name in shown:
+        return [("Family", f"{name} (as {shown[name]} above)")]
+    shown[name] = code
     rows: list[tuple[str, str]] = []
     if naming["name_source"] != "family":
-        rows.append(("Family", clean(family["name"])))
+        rows.append(("Family", name))
     if family["specialties"]:
         rows.append(("Billed by", clean(family["specialties"])))
     if family["note"]:

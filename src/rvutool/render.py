@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rvutool.plaintext import (
     clean,
+    code_table,
     doctor_text,
     family_rows,
     flag_text,
@@ -97,6 +98,39 @@ class _Cell:
         return self._drawn[key]
 
 
+class _Rows:
+    """The lookup grid drawn line by line, as Table.grid(padding=(0, 2)) draws it with a bold label column
+    of a fixed width and a value column that wraps: without a table's per-cell machinery, which costs more
+    than the rest of a 50-code lookup."""
+
+    def __init__(self, cells: list[tuple[_Cell, _Cell]], label_width: int, value_width: int) -> None:
+        self.cells, self.label_width, self.value_width = cells, label_width, value_width
+
+    def __rich_measure__(self, console: Console, options: Any) -> Any:
+        from rich.measure import Measurement
+
+        width = self.label_width + 2 + self.value_width
+        return Measurement(width, width)
+
+    def __rich_console__(self, console: Console, options: Any) -> Any:
+        from rich.segment import Segment
+        from rich.style import Style
+
+        bold = Style(bold=True)
+        gap = Segment("  ")
+        label_options = options.update(width=self.label_width, no_wrap=True, overflow="ellipsis")
+        value_options = options.update(width=self.value_width, overflow="ellipsis")
+        blank = Segment(" " * self.label_width)
+        for label, value in self.cells:
+            labels = console.render_lines(label, label_options, style=bold, pad=True)
+            values = console.render_lines(value, value_options, pad=True)
+            for i, line in enumerate(values):
+                yield from labels[i] if i < len(labels) else [blank]
+                yield gap
+                yield from line
+                yield Segment.line()
+
+
 def _grid(console: Console, rows: list[tuple[Any, Any]], shared: dict[str, _Cell]) -> Any:
     """Bold labels and values, 2 spaces apart, in a panel at most as wide as the console. The column
     widths rich would work out are given up front, so it does not measure every cell again."""
@@ -109,6 +143,8 @@ def _grid(console: Console, rows: list[tuple[Any, Any]], shared: dict[str, _Cell
     label_width, value_width = (max(c[i].__rich_measure__(console, options).maximum for c in cells) for i in (0, 1))
     room = options.max_width - 4  # panel border and padding
     fixed = label_width + 2 < room  # else rich squeezes both columns: let it work that out
+    if fixed:
+        return _Rows(cells, label_width, min(value_width, room - label_width - 2))
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True, width=label_width if fixed else None)
     grid.add_column(width=min(value_width, room - label_width - 2) if fixed else None)  # values wrap to fit
@@ -125,6 +161,7 @@ def lookup(results: Iterable[LookupResult]) -> None:
 
     console = _console()
     notes_shown: set[str] = set()
+    families_shown: dict[str, str] = {}
     shared: dict[str, _Cell] = {}
     for result in results:
         row, v = result.row, result.row.values
@@ -161,7 +198,7 @@ def lookup(results: Iterable[LookupResult]) -> None:
                                  f" · facility {money(row.national_payment('facility'))}  (CF {cf})"))
         if result.locality is not None:
             rows.append(("Locality", locality_text(result.locality)))
-        rows += family_rows(result.naming)
+        rows += family_rows(result.naming, result.row.code, families_shown)
         rows += [(f"-{mod}", meaning) for mod, meaning in result.modifier_notes]
         rows += [(Text("Warning", style="yellow"), text) for text in result.warnings]
         title = Text(f"{result.item.code}{''.join('-' + m for m in result.item.modifiers)}", style="bold")
@@ -187,8 +224,9 @@ def _name_rows(naming: dict[str, Any]) -> list[tuple[Any, Any]]:
     if naming["name_source"] in _NAME_SOURCES:
         name.append(_NAME_SOURCES[naming["name_source"]], style="dim")
     rows: list[tuple[Any, Any]] = [("Name", name)]
-    if naming["aliases"]:
-        rows.append(("Also known as", clean(", ".join(naming["aliases"]))))
+    also = [a for a in naming["aliases"] if a.lower() != naming["name"].lower()]
+    if also:
+        rows.append(("Also known as", clean(", ".join(also))))
     return rows
 
 
@@ -243,8 +281,8 @@ def search(result: SearchResult) -> None:
             work = Text("no wRVU" if narrow else "No CMS work RVU", style="bold red")
             work.append(f" · {row.no_work_reason_key}", style="red")
         name = Text(clean(hit.name.text) if hit.name else "")
-        if hit.match == "alias" and hit.aliases:
-            name.append(f" ({clean(', '.join(hit.aliases))})", style="dim")
+        if hit.alias and (not hit.name or hit.alias.lower() not in hit.name.text.lower()):
+            name.append(f" (aka {clean(hit.alias)})", style="dim")
         where = taxonomy.label(row.category) + (f" · {hit.topic}" if hit.topic else "")
         if hit.match == "descriptor":
             where = "found in its CMS descriptor · " + where
@@ -577,21 +615,7 @@ def summary(s: Any, *, show_groups: bool = False, chart: bool = False) -> None:
         table.add_column(header, justify="right", no_wrap=True, footer=footer)
 
     if s.codes:
-        from rvutool.nametable import short_name
-
-        footers = ["Total", "", "", f"{s.totals.entries:,}", f"{s.totals.units:,}", rvu(s.totals.base_wrvu),
-                   rvu(s.totals.wrvu)]
-        headers = ["Code", "Name", "Category", "Entries", "Units", "As entered", "wRVU"]
-        rows = [[c.code, clean(short_name(c.code) or ""), taxonomy.label(c.category), f"{c.entries:,}",
-                 f"{c.units:,}", rvu(c.base_wrvu), rvu(c.wrvu) if not _is_flagged(s, c.code) else f"{rvu(c.wrvu)} *"]
-                for c in s.codes]
-        widths = [max(len(r[i]) for r in [headers, footers, *rows]) for i in range(len(headers))]
-        # Codes and numbers keep their width; the name, then the category, give way (ending in "…").
-        room = console.width - sum(widths[i] for i in (0, 3, 4, 5, 6)) - 2 * (len(headers) - 1)
-        category = min(widths[2], 34, max(0, room - min(widths[1], 40)))
-        if category < 8:  # too narrow for both: the name stays, the category goes
-            category = 0
-        name = max(6, min(widths[1], room - (category + 2 if category else 0)))
+        headers, rows, footers, name, category = code_table(s, console.width)
         table = Table(box=None, pad_edge=False, show_footer=True)
         table.add_column("Code", footer="Total", no_wrap=True)
         table.add_column("Name", width=name, no_wrap=True, overflow="ellipsis")
@@ -617,10 +641,6 @@ def summary(s: Any, *, show_groups: bool = False, chart: bool = False) -> None:
         _bar_chart(console, s)
     for text in summary_lines(s):
         console.print(text, markup=False, highlight=False)  # wraps between words, never inside a number
-
-
-def _is_flagged(s: Any, code: str) -> bool:
-    return any(f.code == code for f in s.flagged)
 
 
 def _bar_chart(console: Any, s: Any) -> None:

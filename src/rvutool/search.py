@@ -1,11 +1,11 @@
 """`rvutool search`: find codes by code, clinical words, names, imported descriptors, topic and category.
 
 Ranking, best first: the exact code; codes starting with the query; codes one of whose aliases the query is
-("TKA", "lap chole", "c-section"); codes whose name (with its aliases) holds every query word, in any order,
-plurals and one-letter slips forgiven (fewest slips, then fewest words only in aliases, then the shortest
-name); codes whose imported CMS descriptor holds every word; codes of a family whose name holds every word;
-codes in a plain-language topic (topics.py); codes of a matching category. Ties by code. Only codes with a
-row in the chosen release are found.
+("TKA", "lap chole", "c-section"); codes whose name and aliases hold every query word, in any order, plurals
+and one-letter slips forgiven (namesearch.name_hits says which first); codes whose imported CMS descriptor
+holds every word; codes of a family whose name holds every word; codes in a plain-language topic (topics.py);
+codes whose name and aliases hold all query words but one; codes of a matching category. Ties by code. Only
+codes with a row in the chosen release are found.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ _CODE_QUERY = re.compile(r"[A-Z0-9]{1,5}")
 _WORD = re.compile(r"[a-z0-9]+")
 _MIN_PREFIX = 4  # a category word this long may be the start of a longer word ("musculo")
 
-MATCH_ORDER = ("code", "prefix", "alias", "name", "descriptor", "family", "topic", "category")
+MATCH_ORDER = ("code", "prefix", "alias", "name", "descriptor", "family", "topic", "partial", "category")
 
 
 @dataclass
@@ -39,6 +39,7 @@ class Hit:
     topic: str | None = None  # the topic's label, or the family's name, that found the code
     name: names.Name | None = None
     aliases: tuple[str, ...] = ()
+    alias: str | None = None  # the alias the query is, for a match by alias
 
     def to_dict(self) -> dict[str, Any]:
         row = self.row
@@ -125,6 +126,7 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT, on: date | None = None, ye
     codes = list(category_of)  # sorted, as the dataset is
     best: dict[str, tuple[tuple[Any, ...], str]] = {}  # code -> (rank, match); the first tier to find a code keeps it
     topic_of: dict[str, str] = {}
+    via: dict[str, str] = {}  # the alias that found a code
 
     def found(code: str, rank: tuple[Any, ...], match: str) -> None:
         if code not in best:
@@ -139,8 +141,9 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT, on: date | None = None, ye
             found(code, (1,), "prefix")
     if stems:
         allowed = set(codes)
-        for code, (slips, place) in namesearch.alias_hits(text, allowed).items():
-            found(code, (2, slips, place), "alias")
+        for code, (rank, alias) in sorted(namesearch.alias_hits(text, codes).items(), key=lambda hit: hit[1]):
+            found(code, (2, *rank), "alias")
+            via.setdefault(code, alias)
         for code, rank in sorted(namesearch.name_hits(stems, allowed).items(), key=lambda hit: hit[1]):
             found(code, (3, *rank), "name")
     descriptors = _descriptors(catalog)
@@ -154,24 +157,29 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT, on: date | None = None, ye
                 if code not in best:
                     topic_of[code] = family
                 found(code, (5, slips, order), "family")
+    partial = namesearch.partial_hits(stems, set(codes)) if stems and not code_query else {}
     if found_words and not code_query:
         for code, (order, topic) in topics.codes_in(codes, topics.matching(text.lower().split())).items():
             if code not in best:
                 topic_of[code] = topic.label
-            found(code, (6, order), "topic")
+            # within a topic, codes whose names hold all the query's words but one come first
+            found(code, (6, order, *partial.get(code, (9,))), "topic")
+    for code, rank in sorted(partial.items(), key=lambda hit: hit[1]):
+        found(code, (7, *rank), "partial")
     categories = matching_categories(found_words) if found_words else set()
     for code, category in index:
         if category in categories:
-            found(code, (7,), "category")
+            found(code, (8,), "category")
     if not best:
         raise RvuError(f"nothing in {release.id} matches {text!r}; try other words, a shorter code prefix, "
                        "or a category such as implant, preventive or radiology")
-    ranked = sorted(best.items(), key=lambda item: (item[1][0], item[0]))
+    ranked = sorted(best.items(), key=lambda item: (item[1][0], item[0]))  # rank, then code
     hits = []
     for code, (rank, match) in ranked[:limit]:
         row = _base_row(catalog.rows(code, release))
         hits.append(Hit(code=code, match=match, rank=rank, row=row, description=descriptors.get(code),
-                        topic=topic_of.get(code), name=names.name_of(code), aliases=names.aliases_of(code)))
+                        topic=topic_of.get(code), name=names.name_of(code), aliases=names.aliases_of(code),
+                        alias=via.get(code)))
     return SearchResult(query=text, release=release, release_note=note, hits=hits, total=len(ranked))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 _WORD = re.compile(r"[a-z0-9]+")
+_JOINED = re.compile(r"[a-z0-9]+(?:[-/&][a-z0-9]+)+")
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
 
 # Words too common to tell one procedure from another; a query of nothing else keeps them.
@@ -42,6 +43,16 @@ def stems(text: str) -> list[str]:
     found = [stem(w) for w in tokens(text)]
     kept = [w for w in found if w not in STOP]
     return kept or found
+
+
+def compounds(text: str) -> dict[str, list[str]]:
+    """Words written with a hyphen, slash or ampersand, run together, with their parts' stems:
+    "re-cement" -> {"recement": ["re", "cement"]}, "x-rays" -> {"xray": ["x", "ray"]}, "I&D" -> {"id": ...}."""
+    out = {}
+    for joined in _JOINED.findall(_POSSESSIVE.sub("", text.lower())):
+        parts = _WORD.findall(joined)
+        out[stem("".join(parts))] = [stem(p) for p in parts]
+    return out
 
 
 def compact(text: str) -> str:
