@@ -283,16 +283,16 @@ def search(result: SearchResult) -> None:
         name = Text(clean(hit.name.text) if hit.name else "")
         if hit.alias and (not hit.name or hit.alias.lower() not in hit.name.text.lower()):
             name.append(f" (aka {clean(hit.alias)})", style="dim")
-        where = taxonomy.label(row.category) + (f" · {hit.topic}" if hit.topic else "")
         if hit.match == "descriptor":
-            where = "found in its CMS descriptor · " + where
+            name.append(" (found in its CMS descriptor)", style="dim")
+        where = taxonomy.label(row.category) + (f" · {hit.topic}" if hit.topic else "")
         rows.append([hit.code, work, name, where, clean(hit.description or "")])
     # Codes and numbers keep their width; the name wraps and the category is cut short, in what is left.
     shown = [0, 1, 2] + ([] if narrow else [3]) + ([4] if described else [])
     fixed = max(len("Work RVU"), *(len(r[1]) for r in rows)) + 5 + 4 * len(shown)
     room = max(console.width - fixed, 16)
     wanted = [max(len(r[i]) for r in rows) for i in (2, 3, 4)]
-    category = 0 if narrow else min(wanted[1], max(12, room // (4 if described else 3)))
+    category = 0 if narrow else min(wanted[1], max(12, room // (5 if described else 4)))
     descriptor = min(wanted[2], max(16, (room - category) // 2)) if described else 0
     table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
     table.add_column("Code", no_wrap=True, style="bold")
