@@ -494,11 +494,13 @@ def entries_table(entries: Iterable[Any], title: str, *, explain: bool = False) 
 
 def entries_csv(entries: Iterable[Any]) -> None:
     from rvutool import spreadsheet
+    from rvutool.nametable import short_name
 
     writer = spreadsheet.Writer(sys.stdout)
-    writer.writerow(["id", "date", "code", "modifiers", "units", "credited_wrvu", "flags", "note", "case"])
+    writer.writerow(["id", "date", "code", "name", "modifiers", "units", "credited_wrvu", "flags", "note", "case"])
     for e in entries:
-        writer.writerow([e.id, e.service_date, e.code, e.modifiers, e.units, rvu(e.credited_wrvu),
+        writer.writerow([e.id, e.service_date, e.code, short_name(e.code) or "", e.modifiers, e.units,
+                         rvu(e.credited_wrvu),
                          " ".join(e.flag_list + (["removed"] if e.voided else [])), e.note or "",
                          e.case_label or ""])
 
