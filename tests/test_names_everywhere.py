@@ -60,6 +60,7 @@ def test_summary_by_code_names_each_code_and_cuts_only_names(logged, monkeypatch
     out = logged("summary", "--month", "2026-11", "--by", "code").stdout
     lines = out.splitlines()
     assert max(len(line) for line in lines) <= columns, out
+    assert all(c["name"] == name(c["code"]) for c in data["codes"])
     header = next(line for line in lines if line.startswith("Code"))
     assert header.split()[:2] == ["Code", "Name"]
     for c in data["codes"]:
