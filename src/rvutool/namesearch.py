@@ -21,11 +21,12 @@ MAX_NAME = 70  # a name longer than this is CMS's description, not a name: its m
 class _Index:
     def __init__(self) -> None:
         self.postings: dict[str, bytes] = {}
-        self.aliases: list[tuple[str, list[str]]] = []
+        self.aliases: list[tuple[str, list[str], str, list[str]]] = []  # alias, targets, compact, stems
         for line in nametable.table(nametable.INDEX_FILE).body().decode("utf-8").split("\n"):
             key, _, codes = line.partition("\t")
             if key.startswith("="):
-                self.aliases.append((key[1:], codes.split()))
+                targets, squeezed, stems = codes.split("\t")
+                self.aliases.append((key[1:], targets.split(), squeezed, stems.split()))
             elif key:
                 self.postings[key] = codes.encode("ascii")
         self.vocabulary = sorted(self.postings)
@@ -116,8 +117,8 @@ def alias_hits(text: str, sorted_codes: list[str]) -> dict[str, tuple[tuple[int,
     them; within a range, a code clinicians have more names for first. Each code comes with the alias."""
     query, squeezed = words.stems(text), words.compact(text)
     out: dict[str, tuple[tuple[int, int, int, int], str]] = {}
-    for alias, targets in index().aliases:
-        slips = 0 if words.compact(alias) == squeezed else _pair(query, words.stems(alias))
+    for alias, targets, alias_squeezed, alias_stems in index().aliases:
+        slips = 0 if alias_squeezed == squeezed else _pair(query, alias_stems)
         if slips is None:
             continue
         for place, target in enumerate(targets):
@@ -203,8 +204,8 @@ def _families() -> list[tuple[str, str, str, list[str]]]:
     out = []
     for line in nametable.table(nametable.FAMILIES_FILE).body().decode("utf-8").split("\n"):
         fields = line.split("\t")
-        if len(fields) >= 4:
-            out.append((fields[1], fields[2], fields[3], words.stems(fields[3])))
+        if len(fields) >= 7:
+            out.append((fields[1], fields[2], fields[3], fields[6].split()))
     return out
 
 
