@@ -230,7 +230,8 @@ def build(folder: Path, scope: Scope, hcpcs: dict[str, str], hcpcs_source: Path)
         rows.append([code, source, text, *per_code.get(code, [])])
     names_txt = _lines({**header, "codes": len(rows), "own": len(names), "hcpcs": len(level_ii)}, rows)
 
-    family_rows = [[shape_key(f[0]), *f, " ".join(words.stems(f[2]))] for f in families]  # stems: for search
+    # Stems are joined by "|", not spaces: run together they could spell a phrase the sources never wrote.
+    family_rows = [[shape_key(f[0]), *f, "|".join(words.stems(f[2]))] for f in families]
     families_txt = _lines({**header, "families": len(family_rows)}, family_rows)
 
     index: dict[str, set[str]] = {}
@@ -239,7 +240,7 @@ def build(folder: Path, scope: Scope, hcpcs: dict[str, str], hcpcs_source: Path)
             for stem in {*words.stems(phrase), *words.compounds(phrase)}:
                 index.setdefault(stem, set()).add(code)
     index_rows = [[stem, " ".join(sorted(codes))] for stem, codes in index.items()]
-    index_rows += [["=" + alias, written[alias], words.compact(alias), " ".join(words.stems(alias))]
+    index_rows += [["=" + alias, written[alias], words.compact(alias), "|".join(words.stems(alias))]
                    for alias in aliases]
     index_rows.sort(key=lambda row: row[0])
     index_txt = _lines({**header, "stems": len(index), "aliases": len(aliases)}, index_rows)

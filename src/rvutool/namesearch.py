@@ -26,7 +26,7 @@ class _Index:
             key, _, codes = line.partition("\t")
             if key.startswith("="):
                 targets, squeezed, stems = codes.split("\t")
-                self.aliases.append((key[1:], targets.split(), squeezed, stems.split()))
+                self.aliases.append((key[1:], targets.split(), squeezed, stems.split("|")))
             elif key:
                 self.postings[key] = codes.encode("ascii")
         self.vocabulary = sorted(self.postings)
@@ -205,7 +205,7 @@ def _families() -> list[tuple[str, str, str, list[str]]]:
     for line in nametable.table(nametable.FAMILIES_FILE).body().decode("utf-8").split("\n"):
         fields = line.split("\t")
         if len(fields) >= 7:
-            out.append((fields[1], fields[2], fields[3], fields[6].split()))
+            out.append((fields[1], fields[2], fields[3], fields[6].split("|")))
     return out
 
 

@@ -4,10 +4,10 @@
 and then tab-separated lines sorted by their first field:
 
     names.txt        CODE  SOURCE  NAME  [ALIAS ...]      SOURCE: rvutool, hcpcs, or empty (aliases only)
-    families.txt     KEY   FIRST   LAST  NAME  SPECIALTIES  NOTE  STEMS
+    families.txt     KEY   FIRST   LAST  NAME  SPECIALTIES  NOTE  STEM|STEM
     name_index.txt   STEM  CODE CODE ...                   (search: words.py stems of names and aliases)
-                     =ALIAS  TARGET TARGET ...  COMPACT  STEMS   (search: each alias, its codes and ranges
-                                                           as written, and its words as search compares them)
+                     =ALIAS  TARGET TARGET ...  COMPACT  STEM|STEM  (search: each alias, its codes and
+                                                           ranges as written, and its words as search compares them)
 
 A family's KEY is its first code behind the code's shape (shape_key), so that 2101F is never taken for a
 code between 21010 and 21499. A lookup maps a file (mmap) and bisects its lines by byte offset, as
