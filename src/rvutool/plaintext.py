@@ -259,13 +259,6 @@ def fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)].rstrip() + "…"
 
 
-def _least_wrap(header: list[str], rows: list[list[str]], i: int) -> int:
-    """How narrow a wrapping column of `columns` may become (as columns() works it out)."""
-    widest = max([len(header[i]), *(len(r[i]) for r in rows)])
-    return max(len(header[i]), min(12, widest), min(20, max((len(p) for r in rows for p in _pieces(r[i])),
-                                                             default=0)))
-
-
 def listing(entries: Iterable[Any], title: str, width: int, *, explain: bool = False) -> Iterator[str]:
     """The `list` table, chunk by chunk (a million entries never sit in memory), each chunk at least as
     wide as the first, so the columns stay aligned. Names shrink and wrap; codes and numbers never do."""
@@ -294,8 +287,8 @@ def listing(entries: Iterable[Any], title: str, width: int, *, explain: bool = F
             least = [max([len(header[i]), *(len(r[i]) for r in rows)]) for i in range(len(header))]
             if following:  # a long listing: room for the larger ids and the total to come
                 least[0], least[4] = max(least[0], 7), max(least[4], 9)
-            # the name takes the room the other columns leave (flags and notes may still wrap), 12 at least
-            others = sum(least[:5]) + sum(_least_wrap(header, rows, i) for i in (6, 7)) + 2 * (len(header) - 1)
+            # the name takes the room the other columns leave, 12 at least; only then do flags and notes wrap
+            others = sum(least[:5]) + least[6] + least[7] + 2 * (len(header) - 1)
             least[5] = max(len(header[5]), min(least[5], max(NAME_MIN, width - others)))
         for r in rows:
             r[5] = fit(r[5], least[5])
