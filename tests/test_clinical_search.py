@@ -11,13 +11,17 @@ from conftest import REPO
 
 from rvutool import names
 
-PHRASES = [line.split("\t") for line in
-           (REPO / "tests" / "data" / "clinical_phrases.tsv").read_text(encoding="utf-8").splitlines()[1:]
-           if line.strip()]
+ROWS = [line.split("\t") for line in
+        (REPO / "tests" / "data" / "clinical_phrases.tsv").read_text(encoding="utf-8").splitlines()[1:]
+        if line.strip()]
+PHRASES = [(phrase, code, area) for phrase, code, area, *_ in ROWS]
+# A phrase the names data cannot serve yet says why in the file's `gap` column: its test is expected to fail
+# (strictly: once the data owner fixes the names or aliases it passes, and the gap must be removed).
+GAPS = {phrase: gap[0] for phrase, _, _, *gap in ROWS if gap and gap[0]}
 
 
 def test_the_phrase_list_covers_the_specialties():
-    assert len(PHRASES) >= 70
+    assert len(PHRASES) - len(GAPS) >= 70  # phrases that pass, not counting the known gaps
     areas = {area.split(" (")[0] for _, _, area in PHRASES}
     for area in ("E/M", "orthopaedics", "general surgery", "GI", "cardiology", "imaging", "obstetrics",
                  "gynecology", "urology", "ophthalmology", "ENT", "psychiatry", "physical therapy", "dental"):
@@ -25,7 +29,9 @@ def test_the_phrase_list_covers_the_specialties():
     assert any(code[0].isalpha() and code[0] != "D" for _, code, _ in PHRASES)  # HCPCS Level II
 
 
-@pytest.mark.parametrize(("phrase", "code"), [(p, c) for p, c, _ in PHRASES], ids=[p for p, _, _ in PHRASES])
+@pytest.mark.parametrize(("phrase", "code"), [
+    pytest.param(p, c, id=p, marks=[pytest.mark.xfail(reason=GAPS[p], strict=True)] if p in GAPS else [])
+    for p, c, _ in PHRASES])
 def test_a_clinical_phrase_finds_its_code_in_the_first_five(rvutool, phrase, code):
     result = rvutool("search", *phrase.split(), "--year", "2026", "--limit", "5", "--json")
     assert result.exit_code == 0, result.stderr
