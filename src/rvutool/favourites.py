@@ -48,7 +48,7 @@ def check_name(text: str, *, allow_identifiers: bool = False) -> str:
 
     name = text.strip().removeprefix(SIGIL).lower()
     if not NAME.match(name):
-        raise UsageError(f"favourite name {_shown(text)}: use 1 to {MAX_NAME} lower-case letters, digits, "
+        raise UsageError(f"favourite name {text!r}: use 1 to {MAX_NAME} lower-case letters, digits, "
                          "'-' or '_', such as tka or knee-scope")
     phi.check_note(name, field="the favourite name", allow=allow_identifiers)
     return name
