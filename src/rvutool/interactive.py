@@ -255,7 +255,7 @@ def ask_items(session: Session, ask: Ask, remember: Callable[[str], None]) -> No
         else:
             remember(answer)
             tokens = answer.replace(",", " ").split()
-            if all(t.startswith("@") or _looks_like_item(t) for t in tokens):
+            if any(t.startswith("@") or _looks_like_item(t) for t in tokens):  # else: words to search
                 if add(session, tokens, ask):
                     _show(session)
             else:
