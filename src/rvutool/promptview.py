@@ -79,9 +79,11 @@ def encounter_lines(encounter: Any) -> str:
         if line.credited_wrvu != line.base_wrvu:
             credited = f"{rvu(line.base_wrvu)} -> {credited}"
         rows.append([str(n), str(line.item), named.get(line.item.code, ""), credited, ", ".join(why)])
-    footer = ["", "Total", "", rvu(encounter.credited_wrvu), ""]
-    table = columns(["#", "Item", "Name", "wRVU", ""], rows, {0, 3}, footer, width=terminal_width() - 2,
-                    wrap=frozenset({2, 4}))
+    header, footer = ["#", "Item", "Name", "wRVU", ""], ["", "Total", "", rvu(encounter.credited_wrvu), ""]
+    if not named:  # no names to show: no empty column
+        header, footer, rows = header[:2] + header[3:], footer[:2] + footer[3:], [r[:2] + r[3:] for r in rows]
+    table = columns(header, rows, {0, len(header) - 2}, footer, width=terminal_width() - 2,
+                    wrap=frozenset({2, 4} if named else {3}))
     return "\n".join("  " + line for line in table.splitlines())
 
 
