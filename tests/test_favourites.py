@@ -233,3 +233,20 @@ def test_a_bad_favourite_in_a_file_stops_the_import(rvutool, tmp_path):
     assert rvutool("list", "--all", "--json").json()["entries"] == []
     skipped = rvutool("import", str(target), "--skip-bad")
     assert skipped.exit_code == 0 and "1 bad row skipped" in skipped.stdout
+
+
+@pytest.mark.parametrize(("answer", "status", "items"), [("y", 0, ["27447-RT"]), ("n", 1, ["27447"])])
+def test_in_a_terminal_adding_an_existing_name_asks_first(rvutool, answer, status, items):
+    import os
+    import sys
+
+    pexpect = pytest.importorskip("pexpect")
+    rvutool("fav", "add", "tka", "27447")
+    child = pexpect.spawn(sys.executable, ["-m", "rvutool", "fav", "add", "tka", "27447-RT"],
+                          env={**os.environ, "TERM": "xterm"}, encoding="utf-8", timeout=30)
+    child.expect_exact("Favourite tka is 27447. Make it 27447-RT? [y/N] ")
+    child.send(answer + "\r")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == status
+    assert rvutool("fav", "list", "--json").json()[0]["items"] == items

@@ -233,11 +233,12 @@ def test_arrow_keys_edit_the_line_and_recall_history_without_escape_codes(rvutoo
     shown = prompt.type(UP, item_prompt(3))  # the line before, recalled
     assert shown.count("99213") >= 2 and "[A" not in shown.replace("\x1b[A", "")
     prompt.type("drop 2", item_prompt(2))
+    prompt.type("mrn 12345678", item_prompt(2))  # searched (and not found), but never kept in the history
     prompt.type("")
     assert prompt.finish() == 0
     assert logged(rvutool) == [("99213", [])]
     history = paths.history_file()
-    assert history.read_text().splitlines()[-1] == "99213"
+    assert history.read_text().splitlines() == ["99213"]  # commands and identifiers stay out
     assert history.stat().st_mode & 0o777 == 0o600
     # the next session remembers: up recalls 99213
     again = Prompt()
@@ -291,6 +292,9 @@ def test_recent_codes_are_offered_first_and_favourites_work(rvutool):
     prompt.type("2", item_prompt(2))
     shown = prompt.type("@knee-scope-LT", item_prompt(4))
     assert "29881-LT" in shown and "29877-59-LT" in shown
+    shown = prompt.type("@kn\t", item_prompt(6))  # Tab completes the favourite's name
+    assert "@knee-scope" in shown
+    prompt.type("drop 4 5", item_prompt(4))
     shown = prompt.type("recent", "pick 1-")
     prompt.type("", item_prompt(4))
     prompt.type("")
