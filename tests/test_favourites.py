@@ -250,3 +250,14 @@ def test_in_a_terminal_adding_an_existing_name_asks_first(rvutool, answer, statu
     child.close()
     assert child.exitstatus == status
     assert rvutool("fav", "list", "--json").json()[0]["items"] == items
+
+
+def test_a_dry_run_counts_the_favourites_it_would_add(rvutool, tmp_path, monkeypatch):
+    rvutool("fav", "add", "tka", "27447")
+    target = tmp_path / "mine.json"
+    rvutool("export", "--format", "json", "--month", "2026-01", "-o", str(target))  # any period: every favourite
+    monkeypatch.setenv("RVUTOOL_HOME", str(tmp_path / "fresh"))
+    out = rvutool("import", str(target), "--dry-run")
+    assert out.exit_code == 0
+    assert "would add 0 entries in 0 encounters, +0.00 wRVU and 1 favourite (tka); nothing was written" in out.stdout
+    assert rvutool("fav", "list", "--json").json() == []

@@ -277,7 +277,7 @@ def test_ctrl_d_or_ctrl_c_cancels_and_saves_nothing(rvutool, key, status):
     prompt.child.close()
     assert "Cancelled; nothing was saved." in prompt.child.before
     assert prompt.child.exitstatus == status
-    assert not paths.log_file().exists()
+    assert not paths.data_dir().exists()  # no log, and no history either
 
 
 def test_recent_codes_are_offered_first_and_favourites_work(rvutool):

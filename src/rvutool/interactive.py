@@ -347,14 +347,13 @@ def run(*, date_text: str | None, note: str | None, case: str | None, options: A
         render.line("")
         render.line("Cancelled; nothing was saved.")
         return 130 if isinstance(stop, KeyboardInterrupt) else 1
-    finally:
-        if terminal is not None:
-            terminal.save()
     if answer not in {"", "y", "yes"}:
         render.line("Not saved.")
         return 1
     with log.open_for_writing() as store:
         entries = changes.add_encounter(store, encounter, note=note, case_label=case).entries
+    if terminal is not None:  # the lines typed are kept with the encounter; a cancelled one leaves nothing
+        terminal.save()
     render.line(f"Saved encounter {entries[0].encounter_id}: "
                 + ", ".join(f"#{e.id} {e.label}" for e in entries)
                 + f" ({render.rvu(encounter.credited_wrvu)} wRVU).")
