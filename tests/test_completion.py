@@ -213,3 +213,12 @@ def test_bash_itself_runs_the_installed_script(rvutool, monkeypatch, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["27440 27441 27442 27443 27445 27446 27447 27448", "tka",
                                         "day week month code category provider"]
+
+
+def test_other_instructions_are_left_to_typer(rvutool, monkeypatch):
+    monkeypatch.setenv("_RVUTOOL_COMPLETE", "source_fish")
+    out = rvutool()
+    assert out.exit_code == 0 and "complete --command rvutool --no-files" in out.stdout
+    monkeypatch.setenv("_RVUTOOL_COMPLETE", "complete_tcsh")
+    out = rvutool()
+    assert out.exit_code == 1 and "Shell tcsh not supported." in out.stderr
