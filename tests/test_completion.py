@@ -112,8 +112,8 @@ def test_favourites_complete_as_at_names(rvutool, monkeypatch, capsys):
     assert bash(monkeypatch, capsys, "rvutool", "log", "@") == ["@knee-scope", "@tka"]
     assert bash(monkeypatch, capsys, "rvutool", "log", "") == ["@knee-scope", "@tka"]
     assert bash(monkeypatch, capsys, "rvutool", "calc", "27130", "@t") == ["@tka"]
-    # bash splits '@' off as a word of its own (COMP_WORDBREAKS): the word being completed is the name
-    assert bash(monkeypatch, capsys, "rvutool", "log", "@", "kn") == ["knee-scope"]
+    # bash splits '@' off as a word of its own (COMP_WORDBREAKS), yet replaces "@kn" whole: the answer keeps '@'
+    assert bash(monkeypatch, capsys, "rvutool", "log", "@", "kn") == ["@knee-scope"]
     assert bash(monkeypatch, capsys, "rvutool", "fav", "remove", "") == ["knee-scope", "tka"]
     assert bash(monkeypatch, capsys, "rvutool", "lookup", "@") == []  # lookup takes codes, not favourites
 
@@ -211,7 +211,7 @@ def test_bash_itself_runs_the_installed_script(rvutool, monkeypatch, tmp_path):
              "t rvutool lookup 2744\nt rvutool log @ t\nt rvutool summary --by ''\n")
     done = subprocess.run(["bash", "--norc", "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["27440 27441 27442 27443 27445 27446 27447 27448", "tka",
+    assert done.stdout.splitlines() == ["27440 27441 27442 27443 27445 27446 27447 27448", "@tka",
                                         "day week month code category provider"]
 
 
@@ -222,3 +222,37 @@ def test_other_instructions_are_left_to_typer(rvutool, monkeypatch):
     monkeypatch.setenv("_RVUTOOL_COMPLETE", "complete_tcsh")
     out = rvutool()
     assert out.exit_code == 1 and "Shell tcsh not supported." in out.stderr
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_tab_in_an_interactive_bash(rvutool, monkeypatch, tmp_path):
+    """A person pressing Tab in bash: its own word breaks ('@' and '=' among them) and line replacement."""
+    pexpect = pytest.importorskip("pexpect")
+    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")
+    script = tmp_path / "rvutool.sh"
+    script.write_text(rvutool("--show-completion", "bash").stdout)
+    rvutool("fav", "add", "knee-scope", "29881")
+    bin_dir = os.path.dirname(sys.executable)
+    env = {**os.environ, "TERM": "xterm", "PS1": "$ ", "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    if shutil.which("rvutool", path=env["PATH"]) is None:
+        pytest.skip("the rvutool console script is not installed beside this Python")
+    shell = pexpect.spawn("bash", ["--norc", "--noprofile", "-i"], env=env, encoding="utf-8", timeout=30)
+    shell.expect_exact("$ ")
+    shell.sendline(f"source {script}")
+    shell.expect_exact("$ ")
+
+    def completed(typed: str) -> str:
+        """The command line after typing `typed` and Tab: echoed back between brackets."""
+        shell.send(typed + "\t")
+        shell.expect_exact(typed[-3:])  # the line as typed, then what Tab did to it
+        shell.send("\x01echo [\x05]\r")  # Ctrl-A, echo [ ... Ctrl-E ]
+        shell.expect(r"\[(rvutool[^\]\r\n]*)\]")
+        line = shell.match.group(1)
+        shell.expect_exact("$ ")
+        return line.strip()
+
+    assert completed("rvutool log @kn") == "rvutool log @knee-scope"
+    assert completed("rvutool summary --by mon") == "rvutool summary --by month"
+    assert completed("rvutool lookup 2744") == "rvutool lookup 2744"  # several: the list, the line as it was
+    assert completed("rvutool log --setting=nonf") == "rvutool log --setting=nonfacility"
+    shell.sendline("exit")

@@ -122,9 +122,11 @@ def offers(args: list[str], incomplete: str) -> list[tuple[str, str]]:
     kinds = spec[2]
     if not kinds:
         return []
-    if positional and positional[-1] == "@" and not incomplete.startswith("@"):  # bash: '@' is a word of its own
+    if positional and positional[-1] == "@" and not incomplete.startswith("@"):
+        # bash: '@' is a word of its own in COMP_WORDS, but readline replaces "@kn" as a whole ('@' is one of
+        # bash's rl_special_prefixes), so the answer keeps its '@'
         kind = kinds[min(len(positional) - 1, len(kinds) - 1)]
-        return [(n.removeprefix("@"), h) for n, h in _favourites(incomplete)] if kind == ITEM else []
+        return _favourites(incomplete) if kind == ITEM else []
     kind = kinds[min(len(positional), len(kinds) - 1)]
     if kind == VALUE:
         return _config_values(positional[-1] if positional else "", incomplete)
