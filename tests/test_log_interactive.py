@@ -37,7 +37,7 @@ def run(ask, **kwargs):
 
 def test_scripted_entry_is_validated_as_typed_and_saved(rvutool, capsys):
     ask, prompts = scripted(["2999-01-01", "2026-03-02", "", "99213 99-213 99999", "71046-26", "", "MRN 1234567",
-                             "knee clinic", "y"])
+                             "knee clinic", "case 3", "y"])
     assert run(ask) == 0
     out = capsys.readouterr().out
     assert "99 is not a code" in out and "type that one again" in out  # malformed: asked again
@@ -45,15 +45,15 @@ def test_scripted_entry_is_validated_as_typed_and_saved(rvutool, capsys):
     assert "in the future" in out and "medical record number" in out
     assert "Saved encounter 1: #1 99213, #2 71046-26 (1.51 wRVU)" in out  # 1.30 + 0.21
     entries = rvutool("list", "--all", "--json").json()["entries"]
-    assert [(e["code"], e["date"], e["note"]) for e in entries] == [
-        ("99213", "2026-03-02", "knee clinic"), ("71046", "2026-03-02", "knee clinic")]
+    assert [(e["code"], e["date"], e["note"], e["case"]) for e in entries] == [
+        ("99213", "2026-03-02", "knee clinic", "case 3"), ("71046", "2026-03-02", "knee clinic", "case 3")]
     assert prompts[:3] == ["date of service [today]: ", "date of service [today]: ",
                            "setting, facility or nonfacility [facility]: "]
     assert prompts[3] == interactive.FIRST_ITEM
 
 
 def test_declining_or_cancelling_saves_nothing(capsys):
-    ask, _ = scripted(["", "", "99213", "", "", "n"])
+    ask, _ = scripted(["", "", "99213", "", "", "", "n"])
     assert run(ask) == 1
     ask, _ = scripted(["", "", "99213"])  # then Ctrl-D
     assert run(ask) == 1
@@ -63,8 +63,8 @@ def test_declining_or_cancelling_saves_nothing(capsys):
 
 def test_options_given_on_the_command_line_are_not_asked_again(rvutool):
     ask, prompts = scripted(["99214", "", "y"])
-    assert run(ask, date_text="2026-03-03", note="ward", setting_given=True) == 0
-    assert not any(p.startswith(("date", "note", "setting")) for p in prompts)
+    assert run(ask, date_text="2026-03-03", note="ward", case="case 1", setting_given=True) == 0
+    assert not any(p.startswith(("date", "note", "setting", "case")) for p in prompts)
     assert rvutool("list", "--all", "--json").json()["entries"][0]["note"] == "ward"
 
 
@@ -181,6 +181,7 @@ class Prompt:
 
     def finish(self, save: str = "y") -> int:
         self.expect("note (optional; no patient identifiers): ")
+        self.type("", interactive.CASE_PROMPT)
         self.type("", "save? [Y/n] ")
         self.child.send(save + "\r")
         self.child.expect(pexpect.EOF)

@@ -11,6 +11,7 @@
     item 2 (Enter when done): drop 1
     ...
     note (optional; no patient identifiers):
+    case label (optional, such as case 3):
     ...the encounter table...
     save? [Y/n]
 
@@ -34,6 +35,7 @@ from rvutool.errors import FractionNeededError, RvuError
 
 Ask = Callable[[str], str]
 FIRST_ITEM = "item 1 (code, @favourite or words; ? for help): "
+CASE_PROMPT = "case label (optional, such as case 3): "
 PICKS = 9  # matches shown for words, and recent codes offered
 COMMANDS = ("?", "help", "undo", "drop", "recent")
 
@@ -285,16 +287,18 @@ def ask_setting(ask: Ask, default: str) -> str:
         render.line("  type facility (a hospital, ASC or SNF) or nonfacility (an office); f or n will do")
 
 
-def ask_note(ask: Ask, allow_identifiers: bool) -> str | None:
+def ask_note(ask: Ask, allow_identifiers: bool, field: str = "note",
+             prompt: str = "note (optional; no patient identifiers): ") -> str | None:
+    """A note or a case label, checked by the privacy guard as --note and --case are; Enter for none."""
     from rvutool import inputs, phi
 
     while True:
-        answer = _ask(ask, "note (optional; no patient identifiers): ").strip()
+        answer = _ask(ask, prompt).strip()
         if not answer:
             return None
         try:
-            inputs.text(answer, "note")
-            phi.check_note(answer, field="note", allow=allow_identifiers)
+            inputs.text(answer, field)
+            phi.check_note(answer, field=field, allow=allow_identifiers)
             return answer
         except RvuError as exc:
             render.line(f"  {exc.message}")
@@ -335,6 +339,8 @@ def run(*, date_text: str | None, note: str | None, case: str | None, options: A
         ask_items(session, ask, remember or (lambda _: None))
         if note is None:
             note = ask_note(ask, allow_identifiers)
+        if case is None:
+            case = ask_note(ask, allow_identifiers, "case label", CASE_PROMPT)
         encounter = session.encounter
         warnings = [w for line in encounter.lines for w in line.warnings]
         render.logged(encounter, [], warnings, saved=False)
