@@ -68,6 +68,16 @@ def test_options_given_on_the_command_line_are_not_asked_again(rvutool):
     assert rvutool("list", "--all", "--json").json()["entries"][0]["note"] == "ward"
 
 
+def test_a_code_already_logged_that_day_is_pointed_out_before_saving(rvutool, capsys):
+    rvutool("log", "99213", "--date", "2026-03-02")
+    ask, prompts = scripted(["2026-03-02", "", "99213", "", "", "", "n"])
+    assert run(ask) == 1
+    err = capsys.readouterr().err
+    assert "Warning: 99213 already logged on 2026-03-02 (#1); is this a second, separate service?" in err
+    assert prompts[-1] == "save? [Y/n] "
+    assert len(rvutool("list", "--all", "--json").json()["entries"]) == 1
+
+
 def test_bare_log_without_a_terminal_is_a_usage_error():
     done = subprocess.run([sys.executable, "-m", "rvutool", "log"], input="99213\n", capture_output=True,
                           text=True, env=dict(os.environ), timeout=60)
