@@ -327,3 +327,17 @@ def test_a_share_is_asked_for_and_the_setting_is_asked_with_the_configured_defau
     assert prompt.finish() == 0
     entry = rvutool("list", "--all", "--json").json()["entries"][0]
     assert (entry["setting"], entry["credited_wrvu"]) == ("facility", 1.59)
+
+
+def test_post_operative_days_are_asked_once_for_55(rvutool, capsys):
+    # 27447-55: post-operative care only, 21% of 19.11 for the whole 90 days; 30 days -> 19.11 x 0.21 x 30/90 = 1.34
+    ask, prompts = scripted(["2026-03-02", "", "27447-55", "30", "71046-26", "", "", "", "y"])
+    assert run(ask) == 0
+    assert sum(p.strip().startswith("days of post-operative care") for p in prompts) == 1
+    credited = [e["credited_wrvu"] for e in rvutool("list", "--all", "--json").json()["entries"]]
+    assert credited == [1.34, 0.21]
+    ask, prompts = scripted(["2026-03-03", "", "27447-55", "", "99213-24", "drop 1", "99214", "", "", "", "y"])
+    assert run(ask) == 0  # Enter: the whole period, not asked again; dropped, the option goes with it
+    assert sum(p.strip().startswith("days of post-operative care") for p in prompts) == 1
+    assert [e["code"] for e in rvutool("list", "--from", "2026-03-03", "--to", "2026-03-03", "--json").json()[
+        "entries"]] == ["99213", "99214"]

@@ -63,6 +63,7 @@ class Session:
     recent: list[str] = field(default_factory=list)
     items: list[Any] = field(default_factory=list)
     encounter: Any = None
+    asked_postop: bool = False  # the days of post-operative care for -55 were asked (Enter: the whole period)
 
     def price(self, items: list[Any], options: Any = None) -> Any:
         from rvutool import rules
@@ -82,21 +83,25 @@ def _looks_like_item(token: str) -> bool:
 
 
 def _needs(session: Session, items: list[Any], ask: Ask) -> Any:
-    """The options these items need: a fraction for -52/-66 (asked once), post-op days for -55; None when
-    the user declines (the new item is not added)."""
+    """The options these items need: the share of the service for -52/-66 (asked once), the days of post-operative
+    care for -55 (asked once; Enter is the whole period); None when the user declines the share."""
     options = session.options
-    if not any("55" in item.modifiers for item in items):
-        options = replace(options, postop_days=None)
-    elif options.postop_days is None:
-        options = replace(options, postop_days=_postop_days(ask))
+    split = any("55" in item.modifiers for item in items)
+    if not split:
+        options, session.asked_postop = replace(options, postop_days=None), False
     try:
-        session.price(items, replace(options, fraction=None))
-        return replace(options, fraction=None)
+        session.price(items, replace(options, fraction=None, postop_days=None))
+        options = replace(options, fraction=None)
     except FractionNeededError as exc:
-        if options.fraction is not None:
-            return options
-        render.line(f"  {exc.message.split(' needs --fraction')[0]} is credited at a share of the service")
-        return None if (share := _fraction(ask)) is None else replace(options, fraction=share)
+        if options.fraction is None:
+            render.line(f"  {exc.message.split(' needs --fraction')[0]} is credited at a share of the service")
+            share = _fraction(ask)
+            if share is None:
+                return None
+            options = replace(options, fraction=share)
+    if split and not session.asked_postop:
+        options, session.asked_postop = replace(options, postop_days=_postop_days(ask)), True
+    return options
 
 
 def _fraction(ask: Ask) -> Any:
@@ -160,7 +165,7 @@ def add(session: Session, texts: list[str], ask: Ask) -> bool:
 def drop(session: Session, numbers: list[int], ask: Ask) -> bool:
     keep = [item for i, item in enumerate(session.items, 1) if i not in numbers]
     if not keep:
-        session.items, session.encounter = [], None
+        session.items, session.encounter, session.asked_postop = [], None, False
         session.options = replace(session.options, fraction=None, postop_days=None)
         return True
     try:
