@@ -81,8 +81,11 @@ def test_real_import_brings_descriptors_to_lookup_and_search(rvutool, home, real
     hits = rvutool("search", "office", "--year", "2026", "--limit", "1000", "--json").json()
     described = [h for h in hits if h["match"] == "descriptor"]
     assert described and all(h["description"] for h in described)
-    # descriptor matches rank first; plain-language topic matches ("office visits") follow
-    assert hits[: len(described)] == described and {h["match"] for h in hits} <= {"descriptor", "topic"}
+    # rvutool's names and aliases rank first, then CMS descriptor matches, then families and the
+    # plain-language topic ("office visits")
+    order = ["alias", "name", "descriptor", "family", "topic"]
+    assert {h["match"] for h in hits} <= set(order)
+    assert [h["match"] for h in hits] == sorted((h["match"] for h in hits), key=order.index)
     assert "99213" in {h["code"] for h in hits}
 
 

@@ -74,12 +74,14 @@ def test_taxonomy(code, key):
     assert taxonomy.category_of(code) == key
 
 
-def test_rebuilding_reproduces_the_committed_file(tmp_path):
+def test_rebuilding_reproduces_the_committed_files(tmp_path):
+    """codes.json and zip_localities.json from the CMS files; the name files from data/names/*.tsv and the
+    HCPCS file: same inputs, same bytes."""
     cms_file("PPRRVU2026_Jul_nonQPP.csv")
     done = subprocess.run([sys.executable, "-m", "rvutool.build", "--cms", str(CMS), "--out", str(tmp_path)],
                           capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 0, done.stderr
-    for name in ("codes.json", "zip_localities.json"):
+    for name in ("codes.json", "zip_localities.json", "names.txt", "families.txt", "name_index.txt"):
         assert (tmp_path / name).read_bytes() == (REPO / "data" / name).read_bytes(), name
 
 

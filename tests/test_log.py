@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from rvutool import paths
+from rvutool import names, paths
 from rvutool.log import exchange, schema
 
 
@@ -188,8 +188,11 @@ def test_list_table_and_csv(rvutool):
     assert table.exit_code == 0
     assert "71046-26" in table.stdout and "clinic" in table.stdout and "4 entries" in table.stdout
     csv_out = rvutool("list", "--all", "--csv").stdout.splitlines()
-    assert csv_out[0] == "id,date,code,modifiers,units,credited_wrvu,flags,note,case"
-    assert csv_out[1] == "4,2025-06-01,27447,,1,19.60,,,case 3"
+    assert csv_out[0] == "id,date,code,name,modifiers,units,credited_wrvu,flags,note,case"
+    import csv
+
+    [row] = csv.reader([csv_out[1]])
+    assert row == ["4", "2025-06-01", "27447", names.name_of("27447").text, "", "1", "19.60", "", "", "case 3"]
 
 
 def test_list_explain_shows_how_each_credit_was_reached(rvutool):
@@ -442,9 +445,9 @@ def test_an_export_restored_after_undo_is_still_imported_only_once(rvutool, tmp_
 
 
 def test_a_long_list_is_written_in_chunks_with_one_header_and_the_whole_total(rvutool, monkeypatch):
-    from rvutool import render
+    from rvutool import plaintext
 
-    monkeypatch.setattr(render, "LIST_CHUNK", 3)  # as if the period held more than a chunk
+    monkeypatch.setattr(plaintext, "LIST_CHUNK", 3)  # as if the period held more than a chunk
     for day in range(1, 8):
         rvutool("log", "99213", "--date", f"2026-03-{day:02d}")
     out = rvutool("list", "--month", "2026-03")

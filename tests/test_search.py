@@ -1,12 +1,20 @@
-"""`rvutool search`: code prefixes, categories and (after an import) descriptor words."""
+"""`rvutool search`: code prefixes, names, families, categories and (after an import) descriptor words.
+
+Clinical phrases (aliases, names, slips and plurals) are tested in test_clinical_search.py."""
 
 from __future__ import annotations
 
 import pytest
 from cms_fixtures import rvu26d_csv, write
 
-JSON_KEYS = {"code", "release", "work_rvu", "has_work_rvu", "no_work_rvu_reason", "category",
-             "category_label", "description", "match", "topic"}
+JSON_KEYS = {"code", "name", "name_source", "aliases", "release", "work_rvu", "has_work_rvu",
+             "no_work_rvu_reason", "category", "category_label", "description", "match", "topic"}
+MATCH_ORDER = ["code", "prefix", "alias", "name", "descriptor", "family", "topic", "partial", "category"]
+
+
+def in_rank_order(hits):
+    ranks = [MATCH_ORDER.index(h["match"]) for h in hits]
+    return ranks == sorted(ranks)
 
 
 @pytest.fixture
@@ -36,29 +44,33 @@ def test_exact_code_ranks_first(rvutool, fixture_import):
     assert hits[0]["work_rvu"] == 1.31 and hits[0]["release"] == "RVU26D"  # the fixture's value
 
 
-def test_implant_finds_dental_implant_codes_with_no_work_rvu(rvutool):
+def test_implant_finds_every_dental_implant_code_and_named_implants_elsewhere(rvutool):
     result = rvutool("search", "implant", "--year", "2026", "--limit", "1000", "--json")
     assert result.exit_code == 0, result.stderr
     hits = result.json()
-    # RVU26C lists 83 codes in D6000-D6199 (CDT implant services)
-    assert len(hits) == 83
-    assert all(h["code"].startswith(("D60", "D61")) for h in hits)
-    assert all(h["has_work_rvu"] is False and h["work_rvu"] == 0 for h in hits)
-    assert all("dental" in h["no_work_rvu_reason"] and h["match"] == "category" for h in hits)
+    assert in_rank_order(hits)
+    dental = [h for h in hits if h["code"].startswith(("D60", "D61"))]
+    # RVU26C lists 83 codes in D6000-D6199 (CDT implant services): by name, family or category, all found
+    assert len(dental) == 83
+    assert all(h["has_work_rvu"] is False and h["work_rvu"] == 0 for h in dental)
+    assert all("dental" in h["no_work_rvu_reason"] for h in dental)
+    # names that hold "implant" outside dentistry come too, each with its work RVU
+    elsewhere = {h["code"]: h for h in hits if h["code"][0].isdigit() and h["match"] == "name"}
+    assert elsewhere and all("implant" in h["name"].lower() for h in elsewhere.values())
     text = rvutool("search", "implant", "--year", "2026")
-    assert "No CMS work RVU" in text.stdout and "implant services" in text.stdout
+    assert "No CMS work RVU" in text.stdout and "implant" in text.stdout
 
 
-def test_preventive_finds_dental_preventive_codes(rvutool):
+def test_preventive_finds_dental_preventive_codes_and_preventive_visits(rvutool):
     hits = rvutool("search", "preventive", "--year", "2026", "--limit", "1000", "--json").json()
-    dental = [h for h in hits if h["match"] == "category"]
+    assert in_rank_order(hits)
+    dental = [h for h in hits if h["category"] == "dental-preventive"]
     # RVU26C lists 41 codes in D1000-D1999
-    assert len(dental) == 41
-    assert {h["category"] for h in dental} == {"dental-preventive"}
-    assert all(h["code"].startswith("D1") for h in dental)
-    # preventive visits (99381-99397, G0438-G0439) come first, as a plain-language topic
-    visits = [h for h in hits if h["match"] == "topic"]
-    assert hits[: len(visits)] == visits and "99395" in {h["code"] for h in visits}
+    assert len(dental) == 41 and all(h["code"].startswith("D1") for h in dental)
+    # preventive visits (99381-99397, G0438-G0439) are found by their names
+    visits = {h["code"]: h["match"] for h in hits if h["code"].startswith("993")}
+    assert visits.get("99395") == "name"
+    assert [h for h in hits if h["match"] == "category"] == [h for h in hits if h["match"] == "category"][:]
 
 
 @pytest.mark.parametrize(("query", "category"), [
@@ -67,15 +79,21 @@ def test_preventive_finds_dental_preventive_codes(rvutool):
     ("musculo", "surgery-musculoskeletal"),  # the start of a category word, four letters or more
 ])
 def test_category_words(rvutool, query, category):
-    hits = rvutool("search", query, "--year", "2026", "--limit", "5", "--json").json()
-    assert len(hits) == 5 and all(h["category"] == category for h in hits)
-    assert [h["code"] for h in hits] == sorted(h["code"] for h in hits)
+    hits = rvutool("search", query, "--year", "2026", "--limit", "1000", "--json").json()
+    assert in_rank_order(hits)
+    by_category = [h for h in hits if h["match"] == "category"]
+    assert category in {h["category"] for h in by_category}
+    assert all(query[:6] in h["category_label"].lower() for h in by_category)  # "HCPCS R: diagnostic radiology" too
+    assert [h["code"] for h in by_category] == sorted(h["code"] for h in by_category)
+    named = [h for h in hits if h["match"] == "name"]  # names that hold the word (or a slip of it) rank first
+    assert all(query[:6] in (h["name"] + " " + " ".join(h["aliases"])).lower() for h in named)
 
 
 def test_limit_and_footer(rvutool):
+    total = len(rvutool("search", "implant", "--year", "2026", "--limit", "1000", "--json").json())
     result = rvutool("search", "implant", "--year", "2026", "--limit", "3")
     assert result.exit_code == 0
-    assert "83 hits for 'implant' in RVU26C (CY2026) · showing 3 of 83" in result.stdout
+    assert f"{total} hits for 'implant' in RVU26C (CY2026) · showing 3 of {total}" in result.stdout
     assert "American Medical Association" not in result.stdout  # no descriptors shown
     assert len(rvutool("search", "implant", "--year", "2026", "--limit", "3", "--json").json()) == 3
     assert len(rvutool("search", "implant", "--year", "2026", "--json").json()) == 20  # default limit
@@ -86,24 +104,29 @@ def test_json_keys(rvutool):
     assert set(hit) == JSON_KEYS
     assert (hit["code"], hit["match"], hit["description"]) == ("D6010", "code", None)
     assert hit["category_label"] == "Dental (CDT): implant services"
+    assert hit["name_source"] == "rvutool" and hit["name"] and isinstance(hit["aliases"], list)
 
 
-def test_descriptor_words_rank_before_categories(rvutool, fixture_import):
+def test_descriptor_words_rank_after_names_and_before_categories(rvutool, fixture_import):
     hits = rvutool("search", "implant", "--date", "2026-10-15", "--json").json()
-    # D6010's made-up descriptor has "implant" as a word; 27447's only inside "implantation".
-    assert [(h["code"], h["match"]) for h in hits] == [("D6010", "descriptor"), ("27447", "descriptor")]
+    assert in_rank_order(hits)
+    # D6010 is found by its alias; 27447, whose name says nothing of implants, by its (made-up) descriptor,
+    # where "implant" is inside "implantation"
+    by_code = {h["code"]: h for h in hits}
+    assert by_code["D6010"]["match"] == "alias" and by_code["D6010"]["description"] == "Fixture implant beta"
+    assert by_code["27447"]["match"] == "descriptor"
     # Every word must match, in any case.
-    [visit] = rvutool("search", "ALPHA", "Visit", "--date", "2026-10-15", "--json").json()
-    assert (visit["code"], visit["description"]) == ("99213", "Fixture visit alpha")
+    visit = rvutool("search", "ALPHA", "Visit", "--date", "2026-10-15", "--json").json()[0]
+    assert (visit["code"], visit["match"], visit["description"]) == ("99213", "descriptor", "Fixture visit alpha")
     text = rvutool("search", "fixture", "visit", "--date", "2026-10-15")
     assert "Fixture visit alpha" in text.stdout
     assert "American Medical Association" in text.stdout  # descriptors shown: the notice is too
-    assert "2 hits" in text.stdout
 
 
 def test_descriptors_apply_to_the_bundled_release_too(rvutool, fixture_import):
-    [hit] = rvutool("search", "visit", "alpha", "--date", "2026-03-01", "--json").json()
-    assert (hit["code"], hit["release"], hit["work_rvu"]) == ("99213", "RVU26C", 1.30)
+    hits = rvutool("search", "visit", "alpha", "--date", "2026-03-01", "--limit", "1000", "--json").json()
+    [hit] = [h for h in hits if h["code"] == "99213"]
+    assert (hit["release"], hit["work_rvu"], hit["match"]) == ("RVU26C", 1.30, "descriptor")
 
 
 def test_no_hits_is_one_line_exit_1(rvutool):
@@ -135,26 +158,29 @@ def test_search_creates_nothing(rvutool, home):
 # ---------------------------------------------------------------- plain-language topics (no import needed)
 def test_search_knee_works_without_any_import(rvutool):
     hits = rvutool("search", "knee", "--limit", "1000", "--json").json()
-    codes = {h["code"] for h in hits}
-    assert "27447" in codes and "29881" in codes  # total knee replacement; knee arthroscopy
-    assert all(h["match"] == "topic" for h in hits)
-    [tka] = [h for h in hits if h["code"] == "27447"]
-    assert tka["work_rvu"] == 19.11 and tka["topic"] == "thigh and knee"
+    by_code = {h["code"]: h for h in hits}
+    assert by_code["27447"]["match"] == "name" and by_code["29881"]["match"] == "name"
+    assert by_code["27447"]["work_rvu"] == 19.11
+    assert in_rank_order(hits)
+    # the knee's topic (topics.py) still reaches codes whose names do not say "knee"
+    assert {h["topic"] for h in hits if h["match"] == "topic"} == {"thigh and knee"}
 
 
-def test_a_narrower_phrase_finds_a_narrower_topic(rvutool):
+def test_a_phrase_finds_its_alias_before_wider_matches(rvutool):
     hits = rvutool("search", "knee replacement", "--json").json()
-    assert {h["topic"] for h in hits} == {"knee replacement"}
-    assert "27447" in {h["code"] for h in hits}
+    assert (hits[0]["code"], hits[0]["match"]) == ("27447", "alias")
     chole = rvutool("search", "lap chole", "--json").json()
-    assert [h["code"] for h in chole] == ["47562", "47563", "47564"]
+    assert (chole[0]["code"], chole[0]["match"]) == ("47562", "alias")
+    assert {"47563", "47564"} <= {h["code"] for h in chole}
 
 
 def test_office_visits_show_their_work_rvus(rvutool):
     hits = rvutool("search", "office visit", "--json").json()
-    by_code = {h["code"]: h["work_rvu"] for h in hits}
+    visits = [h for h in hits if h["match"] == "alias"]
+    by_code = {h["code"]: h["work_rvu"] for h in visits}
     assert by_code["99213"] == 1.30 and by_code["99214"] == 1.92
     assert set(by_code) <= {f"992{n:02d}" for n in range(2, 16)}
+    assert hits[: len(visits)] == visits
 
 
 def test_topic_ranges_are_well_formed_and_match_real_codes():

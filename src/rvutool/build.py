@@ -1,8 +1,9 @@
-"""Build data/codes.json (and data/zip_localities.json) from the raw CMS files.
+"""Build data/codes.json, data/zip_localities.json and the name files from the raw CMS files and data/names.
 
-    python -m rvutool.build [--cms DIR] [--out DIR]
+    python -m rvutool.build [--cms DIR] [--names DIR] [--out DIR]
 
-Same inputs, same bytes. Descriptor text is read by the parser but never written.
+Same inputs, same bytes. CPT and CDT descriptor text is read by the parser but never written; the names
+are rvutool's own (data/names/*.tsv, checked by namesbuild.py), and CMS's public HCPCS Level II text.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import argparse
 import hashlib
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 
-from rvutool import cmsfile, datafile, taxonomy
+from rvutool import cmsfile, datafile, namesbuild, taxonomy
 from rvutool.errors import RvuError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,14 +28,18 @@ SOURCES = (
     ("PPRRVU2026_Jul_nonQPP.csv", "GPCI2026.csv"),
 )
 ZIP_SOURCE = "ZIP5_OCT2025.txt"
+HCPCS_SOURCE = "HCPC2026_JAN_ANWEB_01122026.txt"
+DEFAULT_NAMES = REPO / "data" / "names"
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def build(cms_dir: Path) -> tuple[bytes, bytes]:
+def build(cms_dir: Path, names_dir: Path = DEFAULT_NAMES) -> dict[str, bytes]:
+    """Every file the build writes (file name -> bytes)."""
     releases = []
+    scope = namesbuild.Scope()
     localities: dict[str, list[list[str]]] = {}
     by_code: dict[str, list[tuple[str, str, list[str]]]] = {}
     for rvu_name, gpci_name in SOURCES:
@@ -57,6 +63,8 @@ def build(cms_dir: Path) -> tuple[bytes, bytes]:
         })
         for (code, modifier), values in parsed.rows.items():
             by_code.setdefault(code, []).append((rel.id, modifier, values))
+            work = Decimal(0) if modifier == "TC" else Decimal(values[cmsfile.FIELD_NAMES.index("work")])
+            scope.add(code, work, parsed.descriptors.get(code))
         gpci = cmsfile.parse_gpci(cmsfile.decode(gpci_path.read_bytes()), gpci_name)
         localities[str(rel.year)] = [loc.as_row() for loc in gpci]
     header = {
@@ -84,22 +92,29 @@ def build(cms_dir: Path) -> tuple[bytes, bytes]:
          "fields": ["carrier", "locality", "plus4"], "zips": zips},
         sort_keys=True, separators=(",", ":"),
     ).encode("ascii") + b"\n"
-    return codes_json, zip_json
+
+    hcpcs_path = cms_dir / HCPCS_SOURCE
+    hcpcs = cmsfile.parse_hcpcs(cmsfile.decode(hcpcs_path.read_bytes()), HCPCS_SOURCE)
+    names = namesbuild.build(names_dir, scope, hcpcs.descriptors, hcpcs_path)
+    return {"codes.json": codes_json, "zip_localities.json": zip_json, **names}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rvutool.build", description=__doc__.splitlines()[0])
     parser.add_argument("--cms", type=Path, default=DEFAULT_CMS, help="folder with the raw CMS files")
+    parser.add_argument("--names", type=Path, default=DEFAULT_NAMES,
+                        help="folder with rvutool's name files (cpt1.tsv .. aliases.tsv)")
     parser.add_argument("--out", type=Path, default=REPO / "data", help="where to write the dataset")
     args = parser.parse_args(argv)
     try:
-        codes_json, zip_json = build(args.cms)
+        files = build(args.cms, args.names)
     except (RvuError, OSError) as exc:
-        print(f"build failed: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        print(f"build failed: {getattr(exc, 'message', None) or exc}", file=sys.stderr)
         return 1
-    datafile.write_atomic(args.out / "codes.json", codes_json)
-    datafile.write_atomic(args.out / "zip_localities.json", zip_json)
-    print(f"wrote {args.out / 'codes.json'} ({len(codes_json):,} bytes) and zip_localities.json")
+    args.out.mkdir(parents=True, exist_ok=True)
+    datafile.write_all_atomic([(args.out / name, payload, 0o644) for name, payload in files.items()])
+    print(f"wrote {', '.join(f'{name} ({len(payload):,} bytes)' for name, payload in files.items())} "
+          f"in {args.out}")
     return 0
 
 

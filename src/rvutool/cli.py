@@ -176,14 +176,15 @@ def paths(*, as_json: JsonOpt = False) -> None:
 @app.command(cls=_Command)
 def search(
     text: Annotated[list[str], typer.Argument(
-        metavar="QUERY...", help="A code, a code prefix, a category or descriptor words.")],
+        metavar="QUERY...", help="Clinical words (total knee replacement, lap chole), a code or code prefix, "
+                                 "or a category.")],
     *,
     limit: Annotated[str, typer.Option("--limit", metavar="N", help="Show at most this many hits (1-1000).")] = "20",
     as_json: JsonOpt = False,
     date: DateOpt = None,
     year: YearOpt = None,
 ) -> None:
-    """Find codes by code prefix, category or imported descriptor words. Example: rvutool search 2744"""
+    """Find codes by clinical words, alias, code prefix or category. Example: rvutool search total knee replacement"""
     _exit(actions.guard(actions.search, " ".join(text), limit=limit, as_json=as_json, date_text=date,
                         year_text=year))
 

@@ -5,24 +5,26 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from rvutool import dates, items, modifiers, taxonomy, vocab
+from rvutool import dates, items, modifiers, nametable, taxonomy, vocab
 from rvutool.codes import Catalog, ReleaseInfo, Row
 from rvutool.errors import RvuError, UsageError
 from rvutool.records import Record
 
 
 class LookupResult(Record):
-    _fields = ("item", "row", "release_note", "warnings", "description", "locality")
+    _fields = ("item", "row", "release_note", "warnings", "description", "locality", "naming")
 
     def __init__(self, item: items.Item, row: Row, release_note: str | None = None,
                  warnings: list[str] | None = None, description: str | None = None,
-                 locality: dict[str, Any] | None = None) -> None:
+                 locality: dict[str, Any] | None = None, naming: dict[str, Any] | None = None) -> None:
         self.item = item
         self.row = row
         self.release_note = release_note
         self.warnings = [] if warnings is None else warnings
         self.description = description
         self.locality = locality  # locality.payment(...) when --locality/--zip is given
+        # name, name_source, aliases, family (nametable.described): rvutool's names, not CMS's
+        self.naming = naming if naming is not None else nametable.described(row.code)
 
     @property
     def release(self) -> ReleaseInfo:
@@ -53,6 +55,7 @@ class LookupResult(Record):
             "release": row.release.id,
             "year": row.release.year,
             "release_note": self.release_note,
+            **self.naming,
             "status": v["status"],
             "status_meaning": vocab.meaning(vocab.STATUS, v["status"]),
             "work_rvu": float(row.work_rvu),

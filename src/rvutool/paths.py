@@ -79,6 +79,11 @@ def bundled_zip_localities() -> Path:
     return bundled_file("zip_localities.json")
 
 
+def bundled_names() -> Path:
+    """Names of codes (nametable.py); families.txt and name_index.txt lie beside it."""
+    return bundled_file("names.txt")
+
+
 def ensure_private_dir(path: Path) -> Path:
     """Create a directory for writing, and each missing parent, at 0700 whatever the umask; leave an
     existing one as it is."""
@@ -137,4 +142,5 @@ def all_paths() -> dict[str, Path]:
         "prompt history": history_file(),
         "bundled dataset": bundled_dataset(),
         "bundled ZIP localities": bundled_zip_localities(),
+        "bundled names": bundled_names(),
     }

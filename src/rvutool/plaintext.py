@@ -5,8 +5,13 @@ Strings only: no rich and no printing (render.py decides what is printed, and wh
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
+
+
+def na(value: Any, is_na: bool) -> str:
+    return f"{rvu(value)} (NA)" if is_na else rvu(value)
 
 
 def money(value: Decimal | None) -> str:
@@ -161,6 +166,28 @@ def summary_lines(s: Any) -> list[str]:
     return out
 
 
+def code_table(s: Any, width: int) -> tuple[list[str], list[list[str]], list[str], int, int]:
+    """The summary's table of codes: headers, rows, footers, and the widths of the name and category
+    columns in `width`. Codes and numbers keep their width; the name, then the category, give way (ending
+    in "…"); a category narrower than 8 is left out (width 0)."""
+    from rvutool import taxonomy
+    from rvutool.nametable import short_name
+
+    flagged = {f.code for f in s.flagged}
+    headers = ["Code", "Name", "Category", "Entries", "Units", "As entered", "wRVU"]
+    footers = ["Total", "", "", f"{s.totals.entries:,}", f"{s.totals.units:,}", rvu(s.totals.base_wrvu),
+               rvu(s.totals.wrvu)]
+    rows = [[c.code, clean(short_name(c.code) or ""), taxonomy.label(c.category), f"{c.entries:,}", f"{c.units:,}",
+             rvu(c.base_wrvu), f"{rvu(c.wrvu)} *" if c.code in flagged else rvu(c.wrvu)] for c in s.codes]
+    widths = [max(len(r[i]) for r in [headers, footers, *rows]) for i in range(len(headers))]
+    room = width - sum(widths[i] for i in (0, 3, 4, 5, 6)) - 2 * (len(headers) - 1)
+    category = min(widths[2], 34, max(0, room - min(widths[1], 40)))
+    if category < 8:  # too narrow for both: the name stays, the category goes
+        category = 0
+    name = max(6, min(widths[1], room - (category + 2 if category else 0)))
+    return headers, rows, footers, name, category
+
+
 def grouped_text(s: Any, width: int) -> str:
     """A two-level --by as a grouped list: each first key on its own row with its subtotal, its second
     keys indented under it. Reads in 60 columns whatever the number of codes (a pivot with a column per
@@ -197,6 +224,84 @@ def clean(text: str) -> str:
         _CONTROL = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-_])?"
                               r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]|[\ud800-\udfff]")
     return _CONTROL.sub("", text)
+
+
+def flag_text(flags: list[str], voided: bool = False) -> str:
+    words = {"no-wrvu": "no wRVU", "not-used-for-medicare": "not used by Medicare"}
+    out = [words.get(f, f) for f in flags]
+    if voided:
+        out.insert(0, "REMOVED")
+    return ", ".join(out)
+
+
+_WHY: dict[tuple[str, str, int], str] = {}
+
+
+def _why(entry: Any) -> str:
+    """The Flags cell: what changed the credit, then the flags those words do not already say.
+    Worked out once per distinct (adjustments, flags): a month of a busy log repeats a few dozen."""
+    key = (entry.adjustments, entry.flags, entry.voided)
+    found = _WHY.get(key)
+    if found is None:
+        labels = entry.reduction_labels
+        flags = [f for f in flag_text(entry.flag_list, bool(entry.voided)).split(", ") if f]
+        flags = [f for f in flags if not any(label.startswith(f.replace("-", " ")) for label in labels)]
+        found = _WHY[key] = ", ".join(labels + flags)
+    return found
+
+
+LIST_CHUNK = 5000
+NAME_MIN = 12  # a name cut shorter than this says too little
+
+
+def fit(text: str, width: int) -> str:
+    """Text cut to `width` characters, ending in "…" when it was cut."""
+    return text if len(text) <= width else text[: max(width - 1, 0)].rstrip() + "…"
+
+
+def listing(entries: Iterable[Any], title: str, width: int, *, explain: bool = False) -> Iterator[str]:
+    """The `list` table, chunk by chunk (a million entries never sit in memory), each chunk at least as
+    wide as the first, so the columns stay aligned. Names shrink and wrap; codes and numbers never do."""
+    import itertools
+
+    from rvutool.nametable import short_name
+
+    stream = iter(entries)
+    chunk = list(itertools.islice(stream, LIST_CHUNK))
+    if not chunk:
+        yield f"No entries in {title}.\n"
+        return
+    header = ["#", "Date", "Item", "Units", "wRVU", "Name", "Flags", "Note"]
+    yield f"Log: {title}\n"
+    total, count, least, first = Decimal("0.00"), 0, None, True
+    explained: list[Any] = []
+    while chunk:
+        following = list(itertools.islice(stream, LIST_CHUNK))
+        active = [e for e in chunk if not e.voided]
+        total += sum((e.credited_wrvu for e in active), Decimal("0.00"))
+        count += len(active)
+        rows = [[str(e.id), e.service_date, e.item_text, str(e.units), rvu(e.credited_wrvu),
+                 clean(short_name(e.code) or ""), _why(e), " · ".join(t for t in (e.case_label, e.note) if t)]
+                for e in chunk]
+        if least is None:
+            least = [max([len(header[i]), *(len(r[i]) for r in rows)]) for i in range(len(header))]
+            if following:  # a long listing: room for the larger ids and the total to come
+                least[0], least[4] = max(least[0], 7), max(least[4], 9)
+            # the name takes the room the other columns leave, 12 at least; only then do flags and notes wrap
+            others = sum(least[:5]) + least[6] + least[7] + 2 * (len(header) - 1)
+            least[5] = max(len(header[5]), min(least[5], max(NAME_MIN, width - others)))
+        for r in rows:
+            r[5] = fit(r[5], least[5])
+        footer = None if following else ["", "Total", "", "", rvu(total), "", "", ""]
+        yield columns(header, rows, {0, 3, 4}, footer, width=width, wrap=frozenset({6, 7}), at_least=least,
+                      show_header=first)
+        first = False
+        if explain:
+            explained.extend(chunk)
+        chunk = following
+    yield f"{count} {'entry' if count == 1 else 'entries'}, {rvu(total)} wRVU credited.\n"
+    if explain:
+        yield explanations(explained, width)
 
 
 def item_text(entry: Any) -> str:
@@ -269,3 +374,38 @@ def doctor_text(where: str, exists: bool, problems: list[str]) -> str:
     out.append("Keep a copy of the file; move it aside, then `rvutool import` your latest export into a new log "
                "(`--restore` brings back removed entries).")
     return "".join(f"{text}\n" for text in out)
+
+
+# ---------------------------------------------------------------- lookup's lines under the numbers
+def family_rows(naming: dict[str, Any], code: str, shown: dict[str, str]) -> list[tuple[str, str]]:
+    """Under the numbers: the code's family, who usually bills it, and a tip. A family already shown for an
+    earlier code of the same lookup is named once more, not described again (`shown`: family -> that code)."""
+    family = naming["family"]
+    if family is None:
+        return []
+    name = clean(family["name"])
+    if name in shown:
+        return [("Family", f"{name} (as {shown[name]} above)")]
+    shown[name] = code
+    rows: list[tuple[str, str]] = []
+    if naming["name_source"] != "family":
+        rows.append(("Family", name))
+    if family["specialties"]:
+        rows.append(("Billed by", clean(family["specialties"])))
+    if family["note"]:
+        rows.append(("Tip", clean(family["note"])))
+    return rows
+
+
+def locality_text(loc: dict[str, Any]) -> str:
+    def amount(setting: str) -> str:
+        value = loc[f"payment_{setting}"]
+        if value is None:
+            return f"— ({loc.get(setting + '_note', 'not priced')})"
+        return money(Decimal(str(value)))
+
+    g = loc["gpcis"]
+    return (f"{loc['name'].title()}, {loc['state']} ({loc['id']}): non-facility {amount('nonfacility')}"
+            f" · facility {amount('facility')}  (GPCIs work {g['work']:.3f}, PE {g['pe']:.3f}, "
+            f"MP {g['mp']:.3f}; CF {loc['conversion_factor']}{' QP' if loc.get('qp') else ''})"
+            + (f"; {loc['work_gpci_floor']}" if loc.get("work_gpci_floor") else ""))

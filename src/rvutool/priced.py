@@ -10,6 +10,7 @@ from typing import Any
 
 from rvutool.codes import ReleaseInfo, Row
 from rvutool.items import Item
+from rvutool.nametable import short_name
 from rvutool.policy import Policy
 
 
@@ -56,6 +57,7 @@ class PricedLine:
     def to_dict(self) -> dict[str, Any]:
         out = {
             "code": self.item.code,
+            "name": short_name(self.item.code),
             "modifiers": list(self.item.modifiers),
             "units": self.item.units,
             "row_modifier": self.row.modifier or None,

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rvutool.money import ZERO, to_cents
+from rvutool.nametable import short_name
 
 if TYPE_CHECKING:
     from rvutool.codes import Catalog
@@ -106,7 +107,7 @@ class Line:
             "date": None if self.entry is None else self.entry.service_date,
             "report_date": None if self.row is None else self.row.date.isoformat(),
             "code": self.code,
-            "name": None,
+            "name": short_name(self.code),  # rvutool's name of the code (the report's own text is never read)
             "modifiers": self.modifiers,
             "units": self.units,
             "report_modifiers": None if self.row is None else list(self.row.modifiers),

@@ -8,12 +8,13 @@ import sys
 from html import escape
 from typing import IO, Any
 
+from rvutool.nametable import short_name
 from rvutool.plaintext import clean, columns, money, rvu, terminal_width
 
 STATUS_TEXT = {"match": "match", "different": "different", "date_shifted": "date shifted",
                "missing_from_report": "missing from report", "not_in_log": "not in log"}
-CSV_HEADER = ["status", "date", "report_date", "code", "modifiers", "units", "report_modifiers", "report_units",
-              "log_wrvu", "report_wrvu", "difference_wrvu", "reason"]
+CSV_HEADER = ["status", "date", "report_date", "code", "name", "modifiers", "units", "report_modifiers",
+              "report_units", "log_wrvu", "report_wrvu", "difference_wrvu", "reason"]
 
 
 def _n(value: Any) -> str:
@@ -59,10 +60,10 @@ def table(result: Any) -> None:
         report_date = ln.row.date.isoformat() if ln.row is not None else ""
         day = ln.entry.service_date if ln.entry is not None else ""
         rows.append([STATUS_TEXT[ln.status], day, report_date, _item(ln), _n(ln.log_wrvu), _n(ln.report_wrvu),
-                     _signed(ln.difference), ln.reason or ""])
+                     _signed(ln.difference), clean(short_name(ln.code) or ""), ln.reason or ""])
     if rows:
-        write(columns(["Status", "Log date", "Report date", "Item", "Log", "Report", "Diff", "Reason"], rows,
-                      {4, 5, 6}, width=terminal_width(), wrap=frozenset({7})))
+        write(columns(["Status", "Log date", "Report date", "Item", "Log", "Report", "Diff", "Name", "Reason"], rows,
+                      {4, 5, 6}, width=terminal_width(), wrap=frozenset({7, 8})))
     else:
         write("No lines in the log or the report for this period.\n")
     write("\n".join(totals_lines(result)) + "\n")
@@ -77,7 +78,8 @@ def write_csv(result: Any, out: IO[str]) -> None:
     writer.writerow(CSV_HEADER)
     for ln in result.lines:
         d = ln.to_dict()
-        writer.writerow([d["status"], d["date"] or "", d["report_date"] or "", d["code"], _mods(d["modifiers"]),
+        writer.writerow([d["status"], d["date"] or "", d["report_date"] or "", d["code"], d["name"] or "",
+                         _mods(d["modifiers"]),
                          d["units"], _mods(d["report_modifiers"] or []),
                          "" if d["report_units"] is None else d["report_units"], _n(d["log_wrvu"]),
                          _n(d["report_wrvu"]), rvu(d["difference_wrvu"]), d["reason"] or ""])
@@ -99,8 +101,9 @@ def _cell(value: Any, numeric: bool = False) -> str:
 
 
 def _lines_table(lines: list[Any]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in ("Status", "Log date", "Report date", "Item", "Report item",
-                                                      "Log wRVU", "Report wRVU", "Difference", "Reason"))
+    head = "".join(f"<th>{escape(h)}</th>" for h in ("Status", "Log date", "Report date", "Item", "Name",
+                                                      "Report item", "Log wRVU", "Report wRVU", "Difference",
+                                                      "Reason"))
     body = []
     for ln in lines:
         report_item = ""
@@ -110,7 +113,8 @@ def _lines_table(lines: list[Any]) -> str:
                                                                          else "")
         cells = [_cell(STATUS_TEXT[ln.status]), _cell(ln.entry.service_date if ln.entry else ""),
                  _cell(ln.row.date.isoformat() if ln.row else ""), _cell(_item(ln) if ln.entry else ""),
-                 _cell(report_item), _cell(_n(ln.log_wrvu), True), _cell(_n(ln.report_wrvu), True),
+                 _cell(short_name(ln.code) or ""), _cell(report_item), _cell(_n(ln.log_wrvu), True),
+                 _cell(_n(ln.report_wrvu), True),
                  _cell(_signed(ln.difference), True), _cell(ln.reason or "")]
         cls = ' class="differs"' if ln.differs else ""
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")

@@ -12,13 +12,17 @@ from typing import TYPE_CHECKING, Any
 
 from rvutool.plaintext import (
     clean,
-    columns,
+    code_table,
     doctor_text,
-    explanations,
+    family_rows,
+    flag_text,
     grouped_text,
     import_result_text,
     item_text,
+    listing,
+    locality_text,
     money,
+    na,
     rvu,
     summary_lines,
     terminal_width,
@@ -94,6 +98,39 @@ class _Cell:
         return self._drawn[key]
 
 
+class _Rows:
+    """The lookup grid drawn line by line, as Table.grid(padding=(0, 2)) draws it with a bold label column
+    of a fixed width and a value column that wraps: without a table's per-cell machinery, which costs more
+    than the rest of a 50-code lookup."""
+
+    def __init__(self, cells: list[tuple[_Cell, _Cell]], label_width: int, value_width: int) -> None:
+        self.cells, self.label_width, self.value_width = cells, label_width, value_width
+
+    def __rich_measure__(self, console: Console, options: Any) -> Any:
+        from rich.measure import Measurement
+
+        width = self.label_width + 2 + self.value_width
+        return Measurement(width, width)
+
+    def __rich_console__(self, console: Console, options: Any) -> Any:
+        from rich.segment import Segment
+        from rich.style import Style
+
+        bold = Style(bold=True)
+        gap = Segment("  ")
+        label_options = options.update(width=self.label_width, no_wrap=True, overflow="ellipsis")
+        value_options = options.update(width=self.value_width, overflow="ellipsis")
+        blank = Segment(" " * self.label_width)
+        for label, value in self.cells:
+            labels = console.render_lines(label, label_options, style=bold, pad=True)
+            values = console.render_lines(value, value_options, pad=True)
+            for i, line in enumerate(values):
+                yield from labels[i] if i < len(labels) else [blank]
+                yield gap
+                yield from line
+                yield Segment.line()
+
+
 def _grid(console: Console, rows: list[tuple[Any, Any]], shared: dict[str, _Cell]) -> Any:
     """Bold labels and values, 2 spaces apart, in a panel at most as wide as the console. The column
     widths rich would work out are given up front, so it does not measure every cell again."""
@@ -106,6 +143,8 @@ def _grid(console: Console, rows: list[tuple[Any, Any]], shared: dict[str, _Cell
     label_width, value_width = (max(c[i].__rich_measure__(console, options).maximum for c in cells) for i in (0, 1))
     room = options.max_width - 4  # panel border and padding
     fixed = label_width + 2 < room  # else rich squeezes both columns: let it work that out
+    if fixed:
+        return _Rows(cells, label_width, min(value_width, room - label_width - 2))
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True, width=label_width if fixed else None)
     grid.add_column(width=min(value_width, room - label_width - 2) if fixed else None)  # values wrap to fit
@@ -122,13 +161,14 @@ def lookup(results: Iterable[LookupResult]) -> None:
 
     console = _console()
     notes_shown: set[str] = set()
+    families_shown: dict[str, str] = {}
     shared: dict[str, _Cell] = {}
     for result in results:
         row, v = result.row, result.row.values
         if result.release_note and result.release_note not in notes_shown:
             notes_shown.add(result.release_note)
             console.print(Text(f"Note: {result.release_note}", style="yellow"))
-        rows: list[tuple[Any, Any]] = []
+        rows: list[tuple[Any, Any]] = _name_rows(result.naming)
         if row.has_work_rvu:
             work = Text(rvu(row.work_rvu), style="bold green")
             if row.not_used_for_medicare_payment:
@@ -142,8 +182,8 @@ def lookup(results: Iterable[LookupResult]) -> None:
                  ("Category", taxonomy.label(row.category))]
         if result.description:
             rows.append(("Descriptor", clean(result.description)))
-        rows.append(("PE RVU", f"non-facility {_na(v['pe_nonfacility'], row.na('nonfacility'))}"
-                               f" · facility {_na(v['pe_facility'], row.na('facility'))}"))
+        rows.append(("PE RVU", f"non-facility {na(v['pe_nonfacility'], row.na('nonfacility'))}"
+                               f" · facility {na(v['pe_facility'], row.na('facility'))}"))
         rows += [("MP RVU", rvu(v["mp"])),
                  ("Total RVU", f"non-facility {rvu(v['total_nonfacility'])} · facility {rvu(v['total_facility'])}"),
                  ("Global", f"{v['global_days']}  {vocab.meaning(vocab.GLOBAL_DAYS, v['global_days'])}")]
@@ -157,7 +197,8 @@ def lookup(results: Iterable[LookupResult]) -> None:
         rows.append(("Medicare", f"national non-facility {money(row.national_payment('nonfacility'))}"
                                  f" · facility {money(row.national_payment('facility'))}  (CF {cf})"))
         if result.locality is not None:
-            rows.append(("Locality", _locality_text(result.locality)))
+            rows.append(("Locality", locality_text(result.locality)))
+        rows += family_rows(result.naming, result.row.code, families_shown)
         rows += [(f"-{mod}", meaning) for mod, meaning in result.modifier_notes]
         rows += [(Text("Warning", style="yellow"), text) for text in result.warnings]
         title = Text(f"{result.item.code}{''.join('-' + m for m in result.item.modifiers)}", style="bold")
@@ -170,22 +211,23 @@ def lookup(results: Iterable[LookupResult]) -> None:
                            style="dim"))
 
 
-def _locality_text(loc: dict[str, Any]) -> str:
-    def amount(setting: str) -> str:
-        value = loc[f"payment_{setting}"]
-        if value is None:
-            return f"— ({loc.get(setting + '_note', 'not priced')})"
-        return money(Decimal(str(value)))
-
-    g = loc["gpcis"]
-    return (f"{loc['name'].title()}, {loc['state']} ({loc['id']}): non-facility {amount('nonfacility')}"
-            f" · facility {amount('facility')}  (GPCIs work {g['work']:.3f}, PE {g['pe']:.3f}, "
-            f"MP {g['mp']:.3f}; CF {loc['conversion_factor']}{' QP' if loc.get('qp') else ''})"
-            + (f"; {loc['work_gpci_floor']}" if loc.get("work_gpci_floor") else ""))
+_NAME_SOURCES = {"hcpcs": "  (CMS's HCPCS Level II description)", "family": "  (no name of its own: its family's)"}
 
 
-def _na(value: Any, is_na: bool) -> str:
-    return f"{rvu(value)} (NA)" if is_na else rvu(value)
+def _name_rows(naming: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """The name first and in bold, then what clinicians also call the code."""
+    from rich.text import Text
+
+    if not naming["name"]:
+        return []
+    name = Text(clean(naming["name"]), style="bold")
+    if naming["name_source"] in _NAME_SOURCES:
+        name.append(_NAME_SOURCES[naming["name_source"]], style="dim")
+    rows: list[tuple[Any, Any]] = [("Name", name)]
+    also = [a for a in naming["aliases"] if a.lower() != naming["name"].lower()]
+    if also:
+        rows.append(("Also known as", clean(", ".join(also))))
+    return rows
 
 
 def _indicator_rows(result: LookupResult) -> list[tuple[str, tuple[str, str]]]:
@@ -227,12 +269,8 @@ def search(result: SearchResult) -> None:
     if result.release_note:
         console.print(Text(f"Note: {result.release_note}", style="yellow"))
     described = any(hit.description for hit in result.hits)
-    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
-    table.add_column("Code", no_wrap=True, style="bold")
-    table.add_column("Work RVU", no_wrap=True, justify="right")
-    table.add_column("Category", overflow="fold")
-    if described:
-        table.add_column("Descriptor", overflow="fold")
+    narrow = console.width < 80  # the category goes, "No CMS work RVU" gets shorter; codes and numbers stay
+    rows = []
     for hit in result.hits:
         row = hit.row
         if row.has_work_rvu:
@@ -240,13 +278,32 @@ def search(result: SearchResult) -> None:
             if row.not_used_for_medicare_payment:
                 work.append(" +", style="yellow")
         else:
-            work = Text("No CMS work RVU", style="bold red")
+            work = Text("no wRVU" if narrow else "No CMS work RVU", style="bold red")
             work.append(f" · {row.no_work_reason_key}", style="red")
+        name = Text(clean(hit.name.text) if hit.name else "")
+        if hit.alias and (not hit.name or hit.alias.lower() not in hit.name.text.lower()):
+            name.append(f" (aka {clean(hit.alias)})", style="dim")
+        if hit.match == "descriptor":
+            name.append(" (found in its CMS descriptor)", style="dim")
         where = taxonomy.label(row.category) + (f" · {hit.topic}" if hit.topic else "")
-        cells: list[Any] = [hit.code, work, where]
-        if described:
-            cells.append(clean(hit.description or ""))
-        table.add_row(*cells)
+        rows.append([hit.code, work, name, where, clean(hit.description or "")])
+    # Codes and numbers keep their width; the name wraps and the category is cut short, in what is left.
+    shown = [0, 1, 2] + ([] if narrow else [3]) + ([4] if described else [])
+    fixed = max(len("Work RVU"), *(len(r[1]) for r in rows)) + 5 + 4 * len(shown)
+    room = max(console.width - fixed, 16)
+    wanted = [max(len(r[i]) for r in rows) for i in (2, 3, 4)]
+    category = 0 if narrow else min(wanted[1], max(12, room // (5 if described else 4)))
+    descriptor = min(wanted[2], max(16, (room - category) // 2)) if described else 0
+    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
+    table.add_column("Code", no_wrap=True, style="bold")
+    table.add_column("Work RVU", no_wrap=True, justify="right")
+    table.add_column("Name", overflow="fold", width=max(12, min(wanted[0], room - category - descriptor)))
+    if not narrow:
+        table.add_column("Category", no_wrap=True, overflow="ellipsis", width=category)
+    if described:
+        table.add_column("Descriptor", overflow="fold", width=descriptor)
+    for cells in rows:
+        table.add_row(*(cells[i] for i in shown))
     console.print(table)
     shown, total = len(result.hits), result.total
     plural = "hit" if total == 1 else "hits"
@@ -349,8 +406,12 @@ def calc(encounter: PricedEncounter) -> None:
                      no_wrap=True)
     if priced:
         table.add_column("Medicare", justify="right", footer=money(encounter.payment), no_wrap=True)
+    from rvutool.nametable import short_name
+
     for line in encounter.lines:
-        parts: list[Any] = [Text(line.item.code, style="bold")]
+        head = Text(line.item.code, style="bold")
+        head.append(f"  {clean(short_name(line.item.code) or '')}".rstrip())
+        parts: list[Any] = [head]
         for adj in line.adjustments:
             text = Text(f"{_factor(adj.factor)} {adj.rule}: ", style="cyan")
             text.append(adj.reason, style="dim")
@@ -391,14 +452,6 @@ def confirm(question: str) -> bool:
     return answer.strip().lower() in {"y", "yes"}
 
 
-def _flag_text(flags: list[str], voided: bool = False) -> str:
-    words = {"no-wrvu": "no wRVU", "not-used-for-medicare": "not used by Medicare"}
-    out = [words.get(f, f) for f in flags]
-    if voided:
-        out.insert(0, "REMOVED")
-    return ", ".join(out)
-
-
 def logged(encounter: Any, entries: list[Any], warnings: list[str], *, saved: bool = True) -> None:
     """The encounter just logged (or about to be): one row per line and the total."""
     from rich.table import Table
@@ -412,13 +465,17 @@ def logged(encounter: Any, entries: list[Any], warnings: list[str], *, saved: bo
     table.add_column("Units", justify="right")
     table.add_column("Base wRVU", justify="right", footer=rvu(encounter.base_wrvu))
     table.add_column("Credited", justify="right", footer=rvu(encounter.credited_wrvu))
+    table.add_column("Name", ratio=1, overflow="fold")  # gives way first: items and numbers keep their width
     table.add_column("Flags")
     rows = entries if entries else [None] * len(encounter.lines)
+    from rvutool.nametable import short_name
+
     for entry, priced in zip(rows, encounter.lines, strict=True):
         item = priced.item
         table.add_row("" if entry is None else str(entry.id),
                       item.code + "".join(f"-{m}" for m in item.modifiers), str(item.units),
-                      rvu(priced.base_wrvu), rvu(priced.credited_wrvu), _flag_text(list(priced.flags)))
+                      rvu(priced.base_wrvu), rvu(priced.credited_wrvu), clean(short_name(item.code) or ""),
+                      flag_text(list(priced.flags)))
     console.print(table)
     where = f"{encounter.date.isoformat()}, {encounter.release.id}, {encounter.options.setting}"
     if saved and entries:
@@ -429,70 +486,21 @@ def logged(encounter: Any, entries: list[Any], warnings: list[str], *, saved: bo
         warning(text)
 
 
-_WHY: dict[tuple[str, str, int], str] = {}
-
-
-def _why(entry: Any) -> str:
-    """The Flags cell: what changed the credit, then the flags those words do not already say.
-    Worked out once per distinct (adjustments, flags): a month of a busy log repeats a few dozen."""
-    key = (entry.adjustments, entry.flags, entry.voided)
-    found = _WHY.get(key)
-    if found is None:
-        labels = entry.reduction_labels
-        flags = [f for f in _flag_text(entry.flag_list, bool(entry.voided)).split(", ") if f]
-        flags = [f for f in flags if not any(label.startswith(f.replace("-", " ")) for label in labels)]
-        found = _WHY[key] = ", ".join(labels + flags)
-    return found
-
-
-LIST_CHUNK = 5000
-
-
 def entries_table(entries: Iterable[Any], title: str, *, explain: bool = False) -> None:
-    """The `list` table. A long listing is written chunk by chunk (a million entries never sit in memory),
-    each chunk at least as wide as the first, so the columns stay aligned."""
-    import itertools
-
-    stream = iter(entries)
-    chunk = list(itertools.islice(stream, LIST_CHUNK))
-    if not chunk:
-        line(f"No entries in {title}.")
-        return
-    width = terminal_width()
-    header = ["#", "Date", "Item", "Units", "wRVU", "Flags", "Note"]
-    sys.stdout.write(f"Log: {title}\n")
-    total, count, least, first = Decimal("0.00"), 0, None, True
-    explained: list[Any] = []
-    while chunk:
-        following = list(itertools.islice(stream, LIST_CHUNK))
-        active = [e for e in chunk if not e.voided]
-        total += sum((e.credited_wrvu for e in active), Decimal("0.00"))
-        count += len(active)
-        rows = [[str(e.id), e.service_date, e.item_text, str(e.units), rvu(e.credited_wrvu), _why(e),
-                 " · ".join(t for t in (e.case_label, e.note) if t)] for e in chunk]
-        if least is None:
-            least = [max([len(header[i]), *(len(r[i]) for r in rows)]) for i in range(len(header))]
-            if following:  # a long listing: room for the larger ids and the total to come
-                least[0], least[4] = max(least[0], 7), max(least[4], 9)
-        footer = None if following else ["", "Total", "", "", rvu(total), "", ""]
-        sys.stdout.write(columns(header, rows, {0, 3, 4}, footer, width=width, wrap=frozenset({5, 6}),
-                                 at_least=least, show_header=first))
-        first = False
-        if explain:
-            explained.extend(chunk)
-        chunk = following
-    sys.stdout.write(f"{count} {'entry' if count == 1 else 'entries'}, {rvu(total)} wRVU credited.\n")
-    if explain:
-        sys.stdout.write(explanations(explained, width))
+    """The `list` table (plaintext.listing: a long listing is written chunk by chunk)."""
+    for text in listing(entries, title, terminal_width(), explain=explain):
+        sys.stdout.write(text)
 
 
 def entries_csv(entries: Iterable[Any]) -> None:
     from rvutool import spreadsheet
+    from rvutool.nametable import short_name
 
     writer = spreadsheet.Writer(sys.stdout)
-    writer.writerow(["id", "date", "code", "modifiers", "units", "credited_wrvu", "flags", "note", "case"])
+    writer.writerow(["id", "date", "code", "name", "modifiers", "units", "credited_wrvu", "flags", "note", "case"])
     for e in entries:
-        writer.writerow([e.id, e.service_date, e.code, e.modifiers, e.units, rvu(e.credited_wrvu),
+        writer.writerow([e.id, e.service_date, e.code, short_name(e.code) or "", e.modifiers, e.units,
+                         rvu(e.credited_wrvu),
                          " ".join(e.flag_list + (["removed"] if e.voided else [])), e.note or "",
                          e.case_label or ""])
 
@@ -609,17 +617,16 @@ def summary(s: Any, *, show_groups: bool = False, chart: bool = False) -> None:
         table.add_column(header, justify="right", no_wrap=True, footer=footer)
 
     if s.codes:
+        headers, rows, footers, name, category = code_table(s, console.width)
         table = Table(box=None, pad_edge=False, show_footer=True)
         table.add_column("Code", footer="Total", no_wrap=True)
-        table.add_column("Category", max_width=34, min_width=8)  # the one column that gives way
-        number(table, "Entries", f"{s.totals.entries:,}")
-        number(table, "Units", f"{s.totals.units:,}")
-        number(table, "As entered", rvu(s.totals.base_wrvu))
-        number(table, "wRVU", rvu(s.totals.wrvu))
-        for c in s.codes:
-            table.add_row(c.code, Text(taxonomy.label(c.category), no_wrap=True, overflow="ellipsis"),
-                          f"{c.entries:,}", f"{c.units:,}", rvu(c.base_wrvu),
-                          rvu(c.wrvu) if not _is_flagged(s, c.code) else f"{rvu(c.wrvu)} *")
+        table.add_column("Name", width=name, no_wrap=True, overflow="ellipsis")
+        if category:
+            table.add_column("Category", width=category, no_wrap=True, overflow="ellipsis")
+        for header, footer in zip(headers[3:], footers[3:], strict=True):
+            number(table, header, footer)
+        for r in rows:
+            table.add_row(*(r if category else r[:2] + r[3:]))
         console.print(table)
     if s.then and s.groups:  # two keys: a grouped list (first key with its subtotal, then its second keys)
         console.print(grouped_text(s, console.width), markup=False, highlight=False, soft_wrap=True)
@@ -636,10 +643,6 @@ def summary(s: Any, *, show_groups: bool = False, chart: bool = False) -> None:
         _bar_chart(console, s)
     for text in summary_lines(s):
         console.print(text, markup=False, highlight=False)  # wraps between words, never inside a number
-
-
-def _is_flagged(s: Any, code: str) -> bool:
-    return any(f.code == code for f in s.flagged)
 
 
 def _bar_chart(console: Any, s: Any) -> None:

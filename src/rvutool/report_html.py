@@ -171,8 +171,9 @@ def bar_chart(title: str, bars: list[tuple[str, Decimal]], ident: str) -> str:
 
 
 def month_code_tables(table: Any) -> str:
-    """Codes down, months across (six at a time), credited wRVU in the cells; the name column is kept for
-    descriptors when rvutool may print them."""
+    """Codes down with rvutool's name of each, months across (six at a time), credited wRVU in the cells."""
+    from rvutool.nametable import short_name
+
     months = [g.key for g in table.outer]
     if not months:
         return '<p class="sub">Nothing logged in this period.</p>'
@@ -189,7 +190,8 @@ def month_code_tables(table: Any) -> str:
             row = "".join('<td class="num">' + (escape(rvu(cells[(m, line.code)].wrvu)) if (m, line.code) in cells
                                                 else "") + "</td>" for m in part)
             total = f'<td class="num">{escape(rvu(line.wrvu))}</td>' if last else ""
-            out.append(f'<tr><td class="code">{escape(line.code)}</td><td></td>{row}{total}</tr>')
+            name = escape(short_name(line.code) or "")
+            out.append(f'<tr><td class="code">{escape(line.code)}</td><td class="name">{name}</td>{row}{total}</tr>')
         sums = {g.key: g for g in table.outer}
         foot = "".join(f'<td class="num">{escape(rvu(sums[m].wrvu))}</td>' for m in part) + (
             f'<td class="num">{escape(rvu(table.totals.wrvu))}</td>' if last else "")
@@ -202,9 +204,12 @@ def month_code_tables(table: Any) -> str:
 def _flagged(s: Any) -> str:
     if not s.flagged:
         return "<p>Every code logged in this period has a CMS work RVU.</p>"
-    rows = "".join(f'<tr><td class="code">{escape(f.code)}</td><td class="num">{f.count:,}</td>'
-                   f"<td>{escape(f.reason)}</td></tr>" for f in s.flagged)
-    return ('<table><thead><tr><th>Code</th><th class="num">Entries</th><th>Why there is no work RVU</th></tr>'
+    from rvutool.nametable import short_name
+
+    rows = "".join(f'<tr><td class="code">{escape(f.code)}</td><td class="name">{escape(short_name(f.code) or "")}'
+                   f'</td><td class="num">{f.count:,}</td><td>{escape(f.reason)}</td></tr>' for f in s.flagged)
+    return ('<table><thead><tr><th>Code</th><th>Name</th><th class="num">Entries</th>'
+            '<th>Why there is no work RVU</th></tr>'
             f"</thead><tbody>{rows}</tbody></table><p class=\"sub\">These entries count as 0 wRVU.</p>")
 
 

@@ -1,19 +1,22 @@
-"""`rvutool search`: find codes by code, code prefix, category and imported descriptor words.
+"""`rvutool search`: find codes by code, clinical words, names, imported descriptors, topic and category.
 
-Ranking: the exact code, then codes starting with the query, then descriptor matches
-(more query words matched as whole words, then the earliest match, first), then codes in a
-plain-language topic (topics.py: "knee", "colonoscopy", "office visit"), then codes of a
-matching category; ties by code. Only codes with a row in the chosen release are found.
+Ranking, best first: the exact code; codes starting with the query; codes one of whose aliases the query is
+("TKA", "lap chole", "c-section"); codes whose name and aliases hold every query word, in any order, plurals
+and one-letter slips forgiven (namesearch.name_hits says which first); codes whose imported CMS descriptor
+holds every word; codes of a family whose name holds every word; codes in a plain-language topic (topics.py);
+codes whose name and aliases hold all query words but one; codes of a matching category. Ties by code. Only
+codes with a row in the chosen release are found.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from rvutool import taxonomy
+from rvutool import names, taxonomy, words
 from rvutool.codes import Catalog, ReleaseInfo, Row
 from rvutool.errors import RvuError, UsageError
 
@@ -23,7 +26,7 @@ _CODE_QUERY = re.compile(r"[A-Z0-9]{1,5}")
 _WORD = re.compile(r"[a-z0-9]+")
 _MIN_PREFIX = 4  # a category word this long may be the start of a longer word ("musculo")
 
-MATCH_ORDER = ("code", "prefix", "descriptor", "topic", "category")
+MATCH_ORDER = ("code", "prefix", "alias", "name", "descriptor", "family", "topic", "partial", "category")
 
 
 @dataclass
@@ -33,12 +36,18 @@ class Hit:
     rank: tuple[Any, ...]
     row: Row
     description: str | None = None
-    topic: str | None = None
+    topic: str | None = None  # the topic's label, or the family's name, that found the code
+    name: names.Name | None = None
+    aliases: tuple[str, ...] = ()
+    alias: str | None = None  # the alias the query is, for a match by alias
 
     def to_dict(self) -> dict[str, Any]:
         row = self.row
         return {
             "code": self.code,
+            "name": self.name.text if self.name else None,
+            "name_source": self.name.source if self.name else None,
+            "aliases": list(self.aliases),
             "release": row.release.id,
             "work_rvu": float(row.work_rvu),
             "has_work_rvu": row.has_work_rvu,
@@ -100,49 +109,84 @@ def _base_row(rows: dict[str, Row]) -> Row:
 def search(query: str, *, limit: int = DEFAULT_LIMIT, on: date | None = None, year: int | None = None,
            catalog: Catalog | None = None) -> SearchResult:
     """Codes matching a query in the release in force on a date (default today)."""
-    from rvutool import topics
+    from rvutool import namesearch, topics
     from rvutool.lookup import choose_release
 
     text = " ".join(query.split())
     if not text:
-        raise UsageError("give something to search for, such as 2744, implant or a word of a descriptor")
+        raise UsageError("give something to search for, such as 2744, total knee replacement or implant")
     check_limit(limit)
     catalog = catalog or Catalog()
     release, note = choose_release(catalog, on, year)
-    words = list(_WORD.findall(text.lower()))
+    found_words = list(_WORD.findall(text.lower()))
+    stems = words.stems(text)
     code_query = text.upper() if _CODE_QUERY.fullmatch(text.upper()) and any(c.isdigit() for c in text) else None
-    categories = matching_categories(words) if words else set()
-    topic_hits = topics.matching(text.lower().split()) if words and not code_query else []
-    descriptors: dict[str, str] = {}
-    if (catalog.imports_path / "descriptors.json").is_file():
-        from rvutool.importer import load_descriptors
-
-        descriptors = load_descriptors(catalog.imports_path)
-
     index = catalog.index(release)
-    topic_rank = topics.codes_in([code for code, _ in index], topic_hits)
-    ranked: list[tuple[tuple[Any, ...], str, str]] = []
+    category_of = dict(index)
+    codes = list(category_of)  # sorted, as the dataset is
+    best: dict[str, tuple[tuple[Any, ...], str]] = {}  # code -> (rank, match); the first tier to find a code keeps it
     topic_of: dict[str, str] = {}
+    via: dict[str, str] = {}  # the alias that found a code
+
+    def found(code: str, rank: tuple[Any, ...], match: str) -> None:
+        if code not in best:
+            best[code] = (rank, match)
+
+    if code_query:
+        if code_query in category_of:
+            found(code_query, (0,), "code")
+        for code in codes[bisect_left(codes, code_query):]:
+            if not code.startswith(code_query):
+                break
+            found(code, (1,), "prefix")
+    if stems:
+        allowed = set(codes)
+        for code, (rank, alias) in sorted(namesearch.alias_hits(text, codes).items(), key=lambda hit: hit[1]):
+            found(code, (2, *rank), "alias")
+            via.setdefault(code, alias)
+        for code, rank in sorted(namesearch.name_hits(stems, allowed).items(), key=lambda hit: hit[1]):
+            found(code, (3, *rank), "name")
+    descriptors = _descriptors(catalog)
+    if found_words and descriptors:
+        for code in codes:
+            if code in descriptors and (rank := _descriptor_rank(descriptors[code], found_words)):
+                found(code, (4, *rank), "descriptor")
+    if stems and not code_query:
+        for order, (slips, first, last, family) in enumerate(namesearch.family_hits(stems)):
+            for code in namesearch.codes_between(codes, first, last):
+                if code not in best:
+                    topic_of[code] = family
+                found(code, (5, slips, order), "family")
+    partial = namesearch.partial_hits(stems, set(codes)) if stems and not code_query else {}
+    if found_words and not code_query:
+        for code, (order, topic) in topics.codes_in(codes, topics.matching(text.lower().split())).items():
+            if code not in best:
+                topic_of[code] = topic.label
+            # within a topic, codes whose names hold all the query's words but one come first
+            found(code, (6, order, *partial.get(code, (9,))), "topic")
+    for code, rank in sorted(partial.items(), key=lambda hit: hit[1]):
+        found(code, (7, *rank), "partial")
+    categories = matching_categories(found_words) if found_words else set()
     for code, category in index:
-        topic = topic_rank.get(code)
-        if code_query and code == code_query:
-            ranked.append(((0,), code, "code"))
-        elif code_query and code.startswith(code_query):
-            ranked.append(((1,), code, "prefix"))
-        elif words and code in descriptors and (found := _descriptor_rank(descriptors[code], words)):
-            ranked.append(((2, *found), code, "descriptor"))
-        elif topic is not None:
-            ranked.append(((3, topic[0]), code, "topic"))
-            topic_of[code] = topic[1].label
-        elif category in categories:
-            ranked.append(((4,), code, "category"))
-    if not ranked:
-        raise RvuError(f"nothing in {release.id} matches {text!r}; try a shorter code prefix, fewer words, "
+        if category in categories:
+            found(code, (8,), "category")
+    if not best:
+        raise RvuError(f"nothing in {release.id} matches {text!r}; try other words, a shorter code prefix, "
                        "or a category such as implant, preventive or radiology")
-    ranked.sort(key=lambda item: (item[0], item[1]))
+    ranked = sorted(best.items(), key=lambda item: (item[1][0], item[0]))  # rank, then code
     hits = []
-    for rank, code, match in ranked[:limit]:
+    for code, (rank, match) in ranked[:limit]:
         row = _base_row(catalog.rows(code, release))
         hits.append(Hit(code=code, match=match, rank=rank, row=row, description=descriptors.get(code),
-                        topic=topic_of.get(code)))
+                        topic=topic_of.get(code), name=names.name_of(code), aliases=names.aliases_of(code),
+                        alias=via.get(code)))
     return SearchResult(query=text, release=release, release_note=note, hits=hits, total=len(ranked))
+
+
+def _descriptors(catalog: Catalog) -> dict[str, str]:
+    """The CMS descriptors the user imported ({} when none)."""
+    if not (catalog.imports_path / "descriptors.json").is_file():
+        return {}
+    from rvutool.importer import load_descriptors
+
+    return load_descriptors(catalog.imports_path)

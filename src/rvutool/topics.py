@@ -157,15 +157,21 @@ TOPICS: tuple[Topic, ...] = (
 
 
 def matching(words: list[str]) -> list[tuple[int, Topic]]:
-    """Topics every query word belongs to (a keyword, a word of one, or the start of one when 4+ letters)."""
+    """Topics every query word belongs to: a keyword, a word of one, the start of one when 4+ letters, a
+    plural of one, or one with a one-letter slip (words.matches)."""
+    from rvutool import words as cuts
+
     phrase = " ".join(words)
+    stems = [cuts.stem(w) for w in words]
     found = []
     for order, topic in enumerate(TOPICS):
         if phrase in topic.words:
             found.append((order, topic))
             continue
         tokens = {token for word in (*topic.words, topic.label.lower()) for token in word.replace("-", " ").split()}
-        if words and all(w in tokens or (len(w) >= 4 and any(t.startswith(w) for t in tokens)) for w in words):
+        if words and all(w in tokens or (len(w) >= 4 and any(t.startswith(w) for t in tokens))
+                         or any(cuts.matches(s, cuts.stem(t)) is not None for t in tokens)
+                         for w, s in zip(words, stems, strict=True)):
             found.append((order, topic))
     return found
 

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rvutool.money import from_hundredths, hundredths
+from rvutool.nametable import short_name
 
 if TYPE_CHECKING:
     from rvutool.items import Item
@@ -124,6 +125,7 @@ class Entry:
             "encounter": self.encounter_id,
             "date": self.service_date,
             "code": self.code,
+            "name": short_name(self.code),
             "modifiers": self.modifier_list,
             "units": self.units,
             "release": self.release,

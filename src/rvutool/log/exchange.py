@@ -30,22 +30,26 @@ from rvutool.favourites import Favourite
 from rvutool.log import layouts
 from rvutool.log.entries import Entry, now_utc, snapshot
 from rvutool.money import from_hundredths
+from rvutool.nametable import short_name
 
 if TYPE_CHECKING:
     from rvutool.log.store import LogStore
     from rvutool.policy import Policy
     from rvutool.rules import Options
 
-# The columns of `rvutool export --format csv`, in order (version 1 exports began with a `key` column;
-# they import too).
+# The columns of `rvutool export --format csv`, in order. `name` (rvutool's name of the code, for people
+# reading the file) is never read back. Earlier exports had no `name`, and the first ones began with a `key`
+# column; they import too.
 EXPORT_CSV_COLUMNS = (
-    "id", "encounter", "date", "code", "modifiers", "units", "release", "category",
+    "id", "encounter", "date", "code", "name", "modifiers", "units", "release", "category",
     "work_rvu", "base_wrvu", "credited_wrvu", "no_wrvu_reason", "flags", "adjustments",
     "policy", "setting", "options", "note", "case", "source", "created_at", "updated_at",
 )
-_LEGACY_CSV_COLUMNS = ("key", *EXPORT_CSV_COLUMNS)
+_UNNAMED_CSV_COLUMNS = tuple(c for c in EXPORT_CSV_COLUMNS if c != "name")
+_LEGACY_CSV_COLUMNS = ("key", *_UNNAMED_CSV_COLUMNS)
 FAVOURITE_COLUMN = "favourite"  # last, only in an export that carries favourites
 _FAVOURITES_CSV_COLUMNS = (*EXPORT_CSV_COLUMNS, FAVOURITE_COLUMN)
+_OWN_CSV_HEADERS = {EXPORT_CSV_COLUMNS, _UNNAMED_CSV_COLUMNS, _LEGACY_CSV_COLUMNS, _FAVOURITES_CSV_COLUMNS}
 EXPORT_JSON_FORMAT = "rvutool-log/1"
 _JSON_FIELDS = {"flags": list, "adjustments": list, "policy": dict, "options": dict}
 MAX_WRVU = Decimal(100000)
@@ -85,9 +89,10 @@ def _same(text: str) -> str:
 
 
 def _cells(entry: Entry, canonical: _Canonical, text: Callable[[str], str] = _same) -> list[Any]:
-    """One entry's cells. `text` is applied to the free-text cells (category, reason, note, case): the
+    """One entry's cells. `text` is applied to the free-text cells (name, category, reason, note, case): the
     others are numbers, codes, dates and canonical JSON, which never start like a formula."""
-    return [entry.id, entry.encounter_id, entry.service_date, entry.code, entry.modifiers, entry.units,
+    return [entry.id, entry.encounter_id, entry.service_date, entry.code, text(short_name(entry.code) or ""),
+            entry.modifiers, entry.units,
             entry.release, text(entry.category), _amount_text(entry.work_rvu_c),
             _amount_text(entry.base_wrvu_c), _amount_text(entry.credited_wrvu_c),
             text(entry.no_wrvu_reason or ""), canonical(entry.flags, list), canonical(entry.adjustments, list),
@@ -96,7 +101,8 @@ def _cells(entry: Entry, canonical: _Canonical, text: Callable[[str], str] = _sa
 
 
 def _favourite_rows(favourites: list[Favourite]) -> Iterator[list[Any]]:
-    """One CSV row per item of each favourite: the item in code, modifiers and units, the name last."""
+    """One CSV row per item of each favourite: the item in code, modifiers and units (the code's name in name, as
+    for an entry, for people reading the file), the favourite's name last."""
     from rvutool.items import parse_item
 
     blank = [""] * len(EXPORT_CSV_COLUMNS)
@@ -106,6 +112,7 @@ def _favourite_rows(favourites: list[Favourite]) -> Iterator[list[Any]]:
             item = parse_item(text)
             row = list(blank)
             row[at["code"]], row[at["modifiers"]], row[at["units"]] = item.code, "-".join(item.modifiers), item.units
+            row[at["name"]] = spreadsheet.neutralise(short_name(item.code) or "")
             yield [*row, favourite.name]
 
 
@@ -139,7 +146,7 @@ def write_json(entries: Iterator[Entry], out: IO[str], period: dict[str, Any],
         cells = dict(zip(EXPORT_CSV_COLUMNS, _cells(entry, canonical), strict=True))
         for name in _JSON_FIELDS:
             cells[name] = _Raw(cells[name])
-        for name in ("no_wrvu_reason", "note", "case"):
+        for name in ("name", "no_wrvu_reason", "note", "case"):
             cells[name] = cells[name] or None
         out.write(("" if count == 0 else ",\n") + _encode(cells))
         count += 1
@@ -517,15 +524,15 @@ def _item_text(rec: dict[str, Any]) -> str:
 
 def read_own_csv(path: Path, head: bytes, ctx: ImportContext) -> Source | None:
     first = head.split(b"\n", 1)[0].strip().lstrip(b"\xef\xbb\xbf").decode("utf-8", "replace").split(",")
-    if tuple(first[:4]) not in {EXPORT_CSV_COLUMNS[:4], _LEGACY_CSV_COLUMNS[:4]}:
+    if tuple(first[:4]) not in {header[:4] for header in _OWN_CSV_HEADERS}:
         return None
     favourites: list[Favourite] = []
 
     def records() -> Iterator[tuple[str, dict[str, Any]]]:
         lines = _csv_lines(path)
         _, header = next(lines)
-        if tuple(header) not in {EXPORT_CSV_COLUMNS, _LEGACY_CSV_COLUMNS, _FAVOURITES_CSV_COLUMNS}:
-            missing = [c for c in EXPORT_CSV_COLUMNS if c not in header]
+        if tuple(header) not in _OWN_CSV_HEADERS:
+            missing = [c for c in _UNNAMED_CSV_COLUMNS if c not in header]
             raise ImportFileError(f"{path} line 1: the header is not rvutool's export header (missing: "
                                   f"{', '.join(missing) or 'order'}); nothing was imported")
         found: dict[str, tuple[str, list[str]]] = {}

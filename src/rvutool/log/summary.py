@@ -30,6 +30,7 @@ from rvutool import policy as policies
 from rvutool.errors import UsageError
 from rvutool.money import HUNDRED, half_up
 from rvutool.money import from_hundredths as wrvu
+from rvutool.nametable import short_name
 
 if TYPE_CHECKING:
     from rvutool.log.store import LogStore
@@ -203,8 +204,8 @@ class Summary:
             "entries": t.entries, "units": t.units,
             "total_wrvu": t.wrvu, "base_wrvu": t.base_wrvu, "policy_difference": t.wrvu - t.base_wrvu,
             "no_wrvu_entries": self.no_wrvu_entries,
-            "codes": [{"code": c.code, "category": c.category, "entries": c.entries, "units": c.units,
-                       "base_wrvu": c.base_wrvu, "wrvu": c.wrvu} for c in self.codes],
+            "codes": [{"code": c.code, "name": short_name(c.code), "category": c.category, "entries": c.entries,
+                       "units": c.units, "base_wrvu": c.base_wrvu, "wrvu": c.wrvu} for c in self.codes],
             **self._groups_dict(),
             "flagged": [{"code": f.code, "count": f.count, "units": f.units, "reason": f.reason}
                         for f in self.flagged],
