@@ -7,11 +7,9 @@ from typing import Any
 
 
 def code_names(codes: Iterable[str]) -> dict[str, str]:
-    """Each code's plain-language name, where names.py has one."""
-    try:
-        from rvutool.names import names_of
-    except ImportError:  # names arrive with the names branch; until then codes show without them
-        return {}
+    """Each code's plain-language name (names.py: its own, CMS's HCPCS text, or its family's)."""
+    from rvutool.names import names_of
+
     return {code: name.text for code, name in names_of(list(dict.fromkeys(codes))).items()}
 
 

@@ -36,8 +36,8 @@ def matches(result: Any) -> str:
     from rvutool import taxonomy
     from rvutool.favview import code_names
 
-    named = code_names(hit.code for hit in result.hits)
-    rows = [[f"{n}.", hit.code, named.get(hit.code) or hit.description or hit.topic
+    named = code_names(hit.code for hit in result.hits if hit.name is None)
+    rows = [[f"{n}.", hit.code, (hit.name.text if hit.name else named.get(hit.code)) or hit.description
              or taxonomy.label(hit.row.category), _wrvu(hit.row)] for n, hit in enumerate(result.hits, 1)]
     more = f"  ({result.total} matches; the first {len(rows)} are shown: more words narrow them)" \
         if result.total > len(rows) else ""
