@@ -65,6 +65,8 @@ CASES: list[Case] = [
     # A Tab in bash: `rvutool lookup 2744<TAB>`, as typer's bash script asks it (issue 10: at most 0.5x).
     Case("completion: lookup 2744 (bash)", [], ["lookup", "99213"], 0.5,
          env={"_RVUTOOL_COMPLETE": "complete_bash", "COMP_WORDS": "rvutool\nlookup\n2744", "COMP_CWORD": "2"}),
+    Case("completion: lookup 2744 (zsh, named)", [], ["lookup", "99213"], 0.5,
+         env={"_RVUTOOL_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "rvutool lookup 2744"}),
     Case("completion: log @ (zsh, favourites)", [], ["lookup", "99213"], 0.5,
          setup=lambda env: subprocess.run(rvutool_cmd() + ["fav", "add", "tka", "27447"], env=env, check=True,
                                           stdout=subprocess.DEVNULL),

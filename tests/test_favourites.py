@@ -23,12 +23,14 @@ def test_add_list_and_use_a_favourite(rvutool):
     listed = rvutool("fav", "list")
     assert listed.exit_code == 0
     lines = listed.stdout.splitlines()
-    assert lines[0].split()[:2] == ["Favourite", "Item"]
+    assert lines[0].split() == ["Favourite", "Item", "Name"]
+    assert lines[3].split()[:2] == ["tka", "27447"] and "total knee replacement" in lines[3]
     assert lines[1].split()[:2] == ["knee-scope", "29881"] and lines[2].split()[0] == "29877-59"
     assert lines[3].split()[:2] == ["tka", "27447"]
     assert "2 favourites" in listed.stdout
     assert [(f["name"], f["items"]) for f in rvutool("fav", "list", "--json").json()] == [
         ("knee-scope", ["29881", "29877-59"]), ("tka", ["27447"])]
+    assert rvutool("fav", "list", "--json").json()[1]["names"] == ["total knee replacement"]
     out = rvutool("log", "@tka-RT", "@knee-scope", "--date", "2026-03-02")
     assert out.exit_code == 0, out.stderr
     assert entries(rvutool) == [("27447", ["RT"], 1), ("29881", [], 1), ("29877", ["59"], 1)]

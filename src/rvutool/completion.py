@@ -14,8 +14,9 @@ rvutool with `_RVUTOOL_COMPLETE` set, and this module speaks their protocol
 
 Anything else (`source_bash`, an unknown shell) is left to typer. Completes commands, options, the
 values of period, setting, format, --by and --policy options, codes by prefix from the dataset's
-index (datafile: bisected, nothing parsed), modifiers after CODE-, and favourites as @name (read from
-a local log read-only; never created; a shared PostgreSQL log is not asked, so Tab never waits).
+index (datafile: bisected, nothing parsed; zsh and fish show each code's name), modifiers after CODE-,
+and favourites as @name (read from a local log read-only; never created; a shared PostgreSQL log is
+not asked, so Tab never waits).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ MULTIPLE = frozenset({"--policy", "--map"})  # may be given more than once
 BY_KEYS = ("day", "week", "month", "code", "category", "provider")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 MAX_CODES = 2000
+MAX_DESCRIBED = 400  # codes named in zsh's and fish's descriptions (names.py reads only the lines asked for)
 
 
 # ---------------------------------------------------------------- what to offer
@@ -106,16 +108,17 @@ def _spec_at(args: list[str]) -> tuple[Spec | dict[str, Spec], list[str], str | 
     return spec, positional, pending, given
 
 
-def offers(args: list[str], incomplete: str) -> list[tuple[str, str]]:
-    """(value, help) pairs for the word being completed, after the words `args` (the program name left out)."""
+def offers(args: list[str], incomplete: str, *, describe: bool = False) -> list[tuple[str, str]]:
+    """(value, help) pairs for the word being completed, after the words `args` (the program name left out).
+    `describe`: the shell shows descriptions (zsh, fish), so codes carry their names."""
     spec, positional, pending, given = _spec_at(args)
     if pending is not None:
         assert isinstance(spec, tuple)
-        return _values(spec[0][pending], incomplete)
+        return _values(spec[0][pending], incomplete, describe)
     if incomplete.startswith("-"):
         name, eq, value = incomplete.partition("=")
         if eq and isinstance(spec, tuple) and name in spec[0]:  # --month=20 (zsh, fish): the value, with its option
-            return [(f"{name}={v}", h) for v, h in _values(spec[0][name], value)]
+            return [(f"{name}={v}", h) for v, h in _values(spec[0][name], value, describe)]
         return [(o, "") for o in _options(spec, given) if o.startswith(incomplete)]
     if isinstance(spec, dict):
         return [(name, "") for name in spec if name.startswith(incomplete)]
@@ -130,7 +133,7 @@ def offers(args: list[str], incomplete: str) -> list[tuple[str, str]]:
     kind = kinds[min(len(positional), len(kinds) - 1)]
     if kind == VALUE:
         return _config_values(positional[-1] if positional else "", incomplete)
-    return _values(kind, incomplete)
+    return _values(kind, incomplete, describe)
 
 
 def _options(spec: Spec | dict[str, Spec], given: set[str]) -> list[str]:
@@ -141,7 +144,7 @@ def _options(spec: Spec | dict[str, Spec], given: set[str]) -> list[str]:
     return [o for o in (*values, *flags, *_HELP) if o not in given or o in MULTIPLE]
 
 
-def _values(kind: str | None, incomplete: str) -> list[tuple[str, str]]:
+def _values(kind: str | None, incomplete: str, describe: bool = False) -> list[tuple[str, str]]:
     from datetime import date, timedelta
 
     today = date.today()
@@ -174,7 +177,7 @@ def _values(kind: str | None, incomplete: str) -> list[tuple[str, str]]:
 
         found = [(name, spec.help) for name, spec in KEYS.items()]
     elif kind in {CODE, ITEM}:
-        return code_offers(incomplete, with_favourites=kind == ITEM)
+        return code_offers(incomplete, with_favourites=kind == ITEM, describe=describe)
     elif kind == FAV:
         return [(n.removeprefix("@"), h) for n, h in _favourites(incomplete)]
     return [(v, h) for v, h in found if v.startswith(incomplete)]
@@ -192,7 +195,7 @@ def _config_values(key: str, incomplete: str) -> list[tuple[str, str]]:
     return [(c, "") for c in choices or () if c.startswith(incomplete)]
 
 
-def code_offers(incomplete: str, *, with_favourites: bool) -> list[tuple[str, str]]:
+def code_offers(incomplete: str, *, with_favourites: bool, describe: bool = False) -> list[tuple[str, str]]:
     if incomplete.startswith("@"):
         return _favourites(incomplete[1:]) if with_favourites else []
     code, dash, rest = incomplete.partition("-")
@@ -213,8 +216,13 @@ def code_offers(incomplete: str, *, with_favourites: bool) -> list[tuple[str, st
         codes = DataFile(paths.bundled_dataset()).codes_starting(prefix, MAX_CODES)
     except RvuError:
         return []
+    named: dict[str, str] = {}
+    if describe and len(codes) <= MAX_DESCRIBED:
+        from rvutool.names import names_of
+
+        named = {code: name.text for code, name in names_of(codes).items()}
     # Keep the case the user typed (d15 -> d1553): the shell only offers values that start with the word.
-    return [(incomplete + c[len(prefix):], "") for c in codes]
+    return [(incomplete + c[len(prefix):], named.get(c, "")) for c in codes]
 
 
 def _favourites(prefix: str) -> list[tuple[str, str]]:
@@ -279,14 +287,14 @@ def respond(instruction: str, env: Mapping[str, str]) -> tuple[str, int] | None:
         args, incomplete = words[1:cword], (words[cword] if 0 <= cword < len(words) else "")
         return "\n".join(value for value, _ in offers(args, incomplete)), 0
     if shell == "zsh":
-        found = offers(*_line_args(env))
+        found = offers(*_line_args(env), describe=True)
         if not found:
             return "_files", 0
         body = "\n".join(f'"{_zsh_escape(v)}":"{_zsh_escape(_one_line(h))}"' if h else f'"{_zsh_escape(v)}"'
                          for v, h in found)
         return f"_arguments '*: :(({body}))'", 0
     if shell == "fish":
-        found = offers(*_line_args(env))
+        found = offers(*_line_args(env), describe=True)
         if env.get("_TYPER_COMPLETE_FISH_ACTION") == "is-args":
             return "", 0 if found else 1
         return "\n".join(f"{v}\t{_one_line(h)}" if h else v for v, h in found), 0
@@ -294,7 +302,7 @@ def respond(instruction: str, env: Mapping[str, str]) -> tuple[str, int] | None:
         incomplete = env.get("_TYPER_COMPLETE_WORD_TO_COMPLETE", "")
         words = _split(env.get("_TYPER_COMPLETE_ARGS", ""))
         args = words[1:-1] if incomplete else words[1:]
-        return "\n".join(f"{v}:::{_one_line(h) or ' '}" for v, h in offers(args, incomplete)), 0
+        return "\n".join(f"{v}:::{_one_line(h) or ' '}" for v, h in offers(args, incomplete, describe=True)), 0
     return None
 
 
