@@ -8,8 +8,8 @@ other layouts (layouts.py) are priced encounter by encounter as `rvutool log` wo
 
 Favourites travel with the log. A JSON export lists them in its header line (`"favourites": [{"name",
 "items"}]`); a CSV export that has any adds a last column, `favourite`, and one row per item of each
-favourite after the entries (its name in `favourite`, the item in `code`, `modifiers` and `units`, every
-other cell empty). A log without favourites exports exactly as before.
+favourite after the entries (its name in `favourite`, the item in `code`, `modifiers` and `units`, the
+code's name in `name` as for an entry, every other cell empty). A log without favourites has no such column.
 """
 
 from __future__ import annotations
