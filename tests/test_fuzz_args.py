@@ -46,6 +46,8 @@ HOSTILE = st.one_of(
 CODES = st.sampled_from(["99213", "99214x2", "47562-52", "71046-26", "27447-62-RT", "49505-50", "97110x4",
                          "G0121", "0591T", "D1553", "99999", "99213x0", "99213x100", "99213-26-26"])
 IDS = st.sampled_from(["1", "2", "3", "#1", "12", "999999999999", "0", "-1"])
+FAVS = st.sampled_from(["@knee-scope", "@knee-scope-RT", "@KNEE-SCOPE-rt-lt", "@knee-scope-RT-RT", "@", "@nope",
+                        "@knee-scope-ZZ", "@knee-scopex2", "@@", "@knee-scope-26"])
 DATES = st.sampled_from(["2026-01-05", "today", "yesterday", "2025-12-31", "2030-01-01"])
 PERIODS = st.sampled_from(["2026-01", "nov", "nov-2025", "2026", "current", "jan 2026"])
 
@@ -64,6 +66,7 @@ def fuzz(rvutool, home, tmp_path, monkeypatch):
     monkeypatch.chdir(scratch)
     for items in (["99213"], ["47562", "49505"], ["71046-26", "97110x2"]):
         assert rvutool("log", *items, "--date", "2026-01-05").exit_code == 0
+    assert rvutool("fav", "add", "knee-scope", "29881", "29877-59").exit_code == 0
 
     def run(*argv: str) -> None:
         out = rvutool(*argv)
@@ -100,14 +103,14 @@ def test_search(fuzz, args):
 
 @FUZZ
 @given(_args(["--date", "--setting", "--fraction", "--postop-days", "--policy", "--locality", "--zip", "--qp"],
-             CODES, DATES, st.sampled_from(["0.5", "1", "nonfacility", "bilateral=none", "10", "90210"])))
+             CODES, DATES, FAVS, st.sampled_from(["0.5", "1", "nonfacility", "bilateral=none", "10", "90210"])))
 def test_calc(fuzz, args):
     fuzz("calc", *args)
 
 
 @FUZZ
 @given(_args(["--date", "--note", "--case", "--setting", "--fraction", "--postop-days", "--allow-identifiers",
-              "--yes"], CODES, DATES, st.sampled_from(["0.5", "case 3", "ok", "nonfacility", "10"])))
+              "--yes"], CODES, DATES, FAVS, st.sampled_from(["0.5", "case 3", "ok", "nonfacility", "10"])))
 def test_log(fuzz, args):
     fuzz("log", *args)
 
@@ -145,6 +148,14 @@ def test_summary(fuzz, args):
              PERIODS, DATES, st.sampled_from(["csv", "json", "out.csv", "out.json", "sub/out.csv", ".", ""])))
 def test_export(fuzz, args):
     fuzz("export", *_safe(args))
+
+
+@FUZZ
+@given(st.sampled_from(["add", "list", "remove"]),
+       _args(["--replace", "--allow-identifiers"], st.sampled_from(["tka", "knee-scope", "TKA", "a" * 33, "1234567"]),
+             CODES, FAVS))
+def test_fav(fuzz, verb, args):
+    fuzz("fav", verb, *args)
 
 
 KEYS = st.one_of(st.sampled_from(list(config.KEYS)), st.sampled_from(["RATE", " rate ", "target", "policy.x"]),

@@ -36,24 +36,26 @@ def run(ask, **kwargs):
 
 
 def test_scripted_entry_is_validated_as_typed_and_saved(rvutool, capsys):
-    ask, prompts = scripted(["99213 9921 99999", "71046-26", "", "2999-01-01", "2026-03-02",
-                             "MRN 1234567", "knee clinic", "y"])
+    ask, prompts = scripted(["2999-01-01", "2026-03-02", "", "99213 99-213 99999", "71046-26", "", "MRN 1234567",
+                             "knee clinic", "case 3", "y"])
     assert run(ask) == 0
     out = capsys.readouterr().out
-    assert "9921" in out and "type that one again" in out           # malformed: asked again
+    assert "99 is not a code" in out and "type that one again" in out  # malformed: asked again
     assert "unknown code 99999 (nearest:" in out                     # unknown: suggestions
     assert "in the future" in out and "medical record number" in out
     assert "Saved encounter 1: #1 99213, #2 71046-26 (1.51 wRVU)" in out  # 1.30 + 0.21
     entries = rvutool("list", "--all", "--json").json()["entries"]
-    assert [(e["code"], e["date"], e["note"]) for e in entries] == [
-        ("99213", "2026-03-02", "knee clinic"), ("71046", "2026-03-02", "knee clinic")]
-    assert prompts[0].startswith("items")
+    assert [(e["code"], e["date"], e["note"], e["case"]) for e in entries] == [
+        ("99213", "2026-03-02", "knee clinic", "case 3"), ("71046", "2026-03-02", "knee clinic", "case 3")]
+    assert prompts[:3] == ["date of service [today]: ", "date of service [today]: ",
+                           "setting, facility or nonfacility [facility]: "]
+    assert prompts[3] == interactive.FIRST_ITEM
 
 
 def test_declining_or_cancelling_saves_nothing(capsys):
-    ask, _ = scripted(["99213", "", "", "", "n"])
+    ask, _ = scripted(["", "", "99213", "", "", "", "n"])
     assert run(ask) == 1
-    ask, _ = scripted(["99213"])  # then Ctrl-D
+    ask, _ = scripted(["", "", "99213"])  # then Ctrl-D
     assert run(ask) == 1
     assert "Cancelled; nothing was saved." in capsys.readouterr().out
     assert not paths.log_file().exists()
@@ -61,9 +63,19 @@ def test_declining_or_cancelling_saves_nothing(capsys):
 
 def test_options_given_on_the_command_line_are_not_asked_again(rvutool):
     ask, prompts = scripted(["99214", "", "y"])
-    assert run(ask, date_text="2026-03-03", note="ward") == 0
-    assert not any(p.startswith(("date", "note")) for p in prompts)
+    assert run(ask, date_text="2026-03-03", note="ward", case="case 1", setting_given=True) == 0
+    assert not any(p.startswith(("date", "note", "setting", "case")) for p in prompts)
     assert rvutool("list", "--all", "--json").json()["entries"][0]["note"] == "ward"
+
+
+def test_a_code_already_logged_that_day_is_pointed_out_before_saving(rvutool, capsys):
+    rvutool("log", "99213", "--date", "2026-03-02")
+    ask, prompts = scripted(["2026-03-02", "", "99213", "", "", "", "n"])
+    assert run(ask) == 1
+    err = capsys.readouterr().err
+    assert "Warning: 99213 already logged on 2026-03-02 (#1); is this a second, separate service?" in err
+    assert prompts[-1] == "save? [Y/n] "
+    assert len(rvutool("list", "--all", "--json").json()["entries"]) == 1
 
 
 def test_bare_log_without_a_terminal_is_a_usage_error():
@@ -72,46 +84,6 @@ def test_bare_log_without_a_terminal_is_a_usage_error():
     assert done.returncode == 2
     assert done.stderr.startswith("Error: give at least one item") and done.stderr.count("\n") == 1
     assert not paths.log_file().exists()
-
-
-@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
-def test_bare_log_in_a_pseudo_terminal():
-    import pty
-
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: rvutool with the pty as its terminal
-        os.execv(sys.executable, [sys.executable, "-m", "rvutool", "log"])
-    seen = b""
-
-    def read_until(token: bytes, timeout: float = 20.0) -> None:
-        nonlocal seen
-        end = time.monotonic() + timeout
-        while token not in seen and time.monotonic() < end:
-            ready, _, _ = select.select([fd], [], [], 0.2)
-            if ready:
-                try:
-                    seen += os.read(fd, 4096)
-                except OSError:
-                    break
-        assert token in seen, seen.decode(errors="replace")
-
-    try:
-        read_until(b"items (blank line when done): ")
-        os.write(fd, b"99213 71046-26\r")
-        read_until(b"so far: 99213 71046-26")
-        os.write(fd, b"\r")
-        read_until(b"date of service [today]: ")
-        os.write(fd, b"2026-03-02\r")
-        read_until(b"note (optional")
-        os.write(fd, b"\r")
-        read_until(b"save? [Y/n] ")
-        os.write(fd, b"y\r")
-        read_until(b"Saved encounter 1")
-    finally:
-        _, status = os.waitpid(pid, 0)
-        os.close(fd)
-    assert os.WEXITSTATUS(status) == 0
-    assert b"1.51" in seen  # 1.30 (99213) + 0.21 (71046-26)
 
 
 def pty_run(args, script, timeout=20.0):
@@ -183,3 +155,189 @@ def test_in_a_terminal_logging_a_code_again_that_day_asks_first(rvutool):
     status, out = pty_run(["log", "99213", "--date", "2026-11-01"], [(b"separate service)? [y/N] ", b"y\r")])
     assert status == 0, out
     assert len(rvutool("list", "--all", "--json").json()["entries"]) == 2
+
+
+# ---------------------------------------------------------------- the prompt as a person types it (pexpect)
+pexpect = pytest.importorskip("pexpect")
+UP, LEFT = "\x1b[A", "\x1b[D"
+
+
+class Prompt:
+    """`rvutool log` in a pseudo-terminal, typed into as a person would (a real terminal type, so readline
+    reads the arrow keys)."""
+
+    def __init__(self, *args: str) -> None:
+        env = {**os.environ, "TERM": "xterm", "COLUMNS": "110"}
+        self.child = pexpect.spawn(sys.executable, ["-m", "rvutool", "log", *args], env=env, encoding="utf-8",
+                                   timeout=30, dimensions=(60, 110))
+        self.seen = ""
+
+    def expect(self, text: str) -> str:
+        """Wait for text; what came before it (and it)."""
+        self.child.expect_exact(text)
+        shown = self.child.before + text
+        self.seen += shown
+        return shown
+
+    def type(self, text: str, then: str | None = None) -> str:
+        self.child.send(text + "\r")
+        return self.expect(then) if then else ""
+
+    def start(self, on: str = "2026-03-02", setting: str = "") -> None:
+        self.expect("date of service [today]: ")
+        self.type(on, "setting, facility or nonfacility [")
+        self.expect(": ")
+        self.type(setting, interactive.FIRST_ITEM)
+
+    def finish(self, save: str = "y") -> int:
+        self.expect("note (optional; no patient identifiers): ")
+        self.type("", interactive.CASE_PROMPT)
+        self.type("", "save? [Y/n] ")
+        self.child.send(save + "\r")
+        self.child.expect(pexpect.EOF)
+        self.seen += self.child.before
+        self.child.close()
+        return self.child.exitstatus
+
+
+def item_prompt(n: int) -> str:
+    return f"item {n} (Enter when done): "
+
+
+def logged(rvutool) -> list[tuple[str, list[str]]]:
+    return [(e["code"], e["modifiers"]) for e in rvutool("list", "--all", "--json").json()["entries"]]
+
+
+def test_a_person_logs_an_encounter_and_sees_each_credit_as_it_goes(rvutool):
+    prompt = Prompt()
+    prompt.start()
+    shown = prompt.type("47562 49505", item_prompt(3))
+    assert "47562" in shown and "10.21" in shown  # the first procedure in full
+    assert "7.76 -> 3.88" in shown and "2nd procedure 50%" in shown  # priced as the encounter grows
+    assert "Total" in shown and "14.09" in shown
+    prompt.type("")
+    assert prompt.finish() == 0
+    assert "Saved encounter 1: #1 47562, #2 49505 (14.09 wRVU)." in prompt.seen
+    assert logged(rvutool) == [("47562", []), ("49505", [])]
+
+
+def test_words_show_numbered_matches_and_a_number_picks_one(rvutool):
+    import re
+
+    prompt = Prompt()
+    prompt.start()
+    shown = prompt.type("total knee", "pick 1-")
+    number = re.search(r"(\d+)\.\s+27447\s", shown).group(1)
+    assert re.search(r"27447\s+total knee replacement\s+19.11 wRVU", shown)
+    shown = prompt.type(f"{number}-RT", item_prompt(2))
+    assert re.search(r"27447-RT\s+total knee replacement\s+19.11", shown)
+    prompt.type("")
+    assert prompt.finish() == 0
+    assert logged(rvutool) == [("27447", ["RT"])]
+
+
+def test_arrow_keys_edit_the_line_and_recall_history_without_escape_codes(rvutool, home):
+    prompt = Prompt()
+    prompt.start()
+    shown = prompt.type(f"9923{LEFT}1", item_prompt(2))  # typed 9923, back one, 1: 99213
+    assert "99213" in shown and "not a code" not in shown
+    shown = prompt.type(UP, item_prompt(3))  # the line before, recalled
+    assert shown.count("99213") >= 2 and "[A" not in shown.replace("\x1b[A", "")
+    prompt.type("drop 2", item_prompt(2))
+    prompt.type("mrn 12345678", item_prompt(2))  # searched (and not found), but never kept in the history
+    prompt.type("")
+    assert prompt.finish() == 0
+    assert logged(rvutool) == [("99213", [])]
+    history = paths.history_file()
+    assert history.read_text().splitlines() == ["99213"]  # commands and identifiers stay out
+    assert history.stat().st_mode & 0o777 == 0o600
+    # the next session remembers: up recalls 99213
+    again = Prompt()
+    again.start()
+    shown = again.type(UP, item_prompt(2))
+    assert "99213" in shown
+    again.type("")
+    assert again.finish() == 0
+    assert logged(rvutool) == [("99213", []), ("99213", [])]
+
+
+def test_drop_undo_and_help(rvutool):
+    prompt = Prompt()
+    prompt.start()
+    prompt.type("99213-25 99214 20610", item_prompt(4))
+    shown = prompt.type("drop 2", item_prompt(3))
+    assert "99214" not in shown and "99213-25" in shown and "20610" in shown
+    shown = prompt.type("drop 7", item_prompt(3))
+    assert "drop takes item numbers from the list (1 to 2)" in shown
+    shown = prompt.type("undo", item_prompt(2))
+    assert "20610" not in shown and "99213-25" in shown
+    shown = prompt.type("?", item_prompt(2))
+    assert "drop 2" in shown and "@tka" in shown and "Ctrl-D or Ctrl-C" in shown
+    prompt.type("")
+    assert prompt.finish() == 0
+    assert logged(rvutool) == [("99213", ["25"])]
+
+
+@pytest.mark.parametrize(("key", "status"), [("\x04", 1), ("\x03", 130)])
+def test_ctrl_d_or_ctrl_c_cancels_and_saves_nothing(rvutool, key, status):
+    prompt = Prompt()
+    prompt.start()
+    prompt.type("99213", item_prompt(2))
+    prompt.child.send(key)
+    prompt.child.expect(pexpect.EOF)
+    prompt.child.close()
+    assert "Cancelled; nothing was saved." in prompt.child.before
+    assert prompt.child.exitstatus == status
+    assert not paths.data_dir().exists()  # no log, and no history either
+
+
+def test_recent_codes_are_offered_first_and_favourites_work(rvutool):
+    rvutool("log", "27447-RT", "--date", "2026-03-01")
+    rvutool("log", "99213", "--date", "2026-03-01")
+    rvutool("fav", "add", "knee-scope", "29881", "29877-59")
+    prompt = Prompt()
+    prompt.start()
+    shown = prompt.type("", "pick 1-")  # Enter before the first item: what was logged last
+    assert "Recently logged:" in shown
+    assert shown.index("1.  99213") < shown.index("2.  27447-RT")
+    prompt.type("2", item_prompt(2))
+    shown = prompt.type("@knee-scope-LT", item_prompt(4))
+    assert "29881-LT" in shown and "29877-59-LT" in shown
+    shown = prompt.type("@kn\t", item_prompt(6))  # Tab completes the favourite's name
+    assert "@knee-scope" in shown
+    prompt.type("drop 4 5", item_prompt(4))
+    shown = prompt.type("recent", "pick 1-")
+    prompt.type("", item_prompt(4))
+    prompt.type("")
+    assert prompt.finish() == 0
+    assert logged(rvutool)[2:] == [("27447", ["RT"]), ("29881", ["LT"]), ("29877", ["59", "LT"])]
+
+
+def test_a_share_is_asked_for_and_the_setting_is_asked_with_the_configured_default(rvutool):
+    rvutool("config", "set", "setting", "nonfacility")
+    prompt = Prompt()
+    prompt.expect("date of service [today]: ")
+    prompt.type("2026-03-02", "setting, facility or nonfacility [nonfacility]: ")
+    prompt.type("f", interactive.FIRST_ITEM)
+    shown = prompt.type("45378-52", "share of the service to credit")
+    assert "45378-52: -52 (reduced service) is credited at a share of the service" in shown
+    shown = prompt.type("0.5", item_prompt(2))
+    assert "3.18 -> 1.59" in shown
+    prompt.type("")
+    assert prompt.finish() == 0
+    entry = rvutool("list", "--all", "--json").json()["entries"][0]
+    assert (entry["setting"], entry["credited_wrvu"]) == ("facility", 1.59)
+
+
+def test_post_operative_days_are_asked_once_for_55(rvutool, capsys):
+    # 27447-55: post-operative care only, 21% of 19.11 for the whole 90 days; 30 days -> 19.11 x 0.21 x 30/90 = 1.34
+    ask, prompts = scripted(["2026-03-02", "", "27447-55", "30", "71046-26", "", "", "", "y"])
+    assert run(ask) == 0
+    assert sum(p.strip().startswith("days of post-operative care") for p in prompts) == 1
+    credited = [e["credited_wrvu"] for e in rvutool("list", "--all", "--json").json()["entries"]]
+    assert credited == [1.34, 0.21]
+    ask, prompts = scripted(["2026-03-03", "", "27447-55", "", "99213-24", "drop 1", "99214", "", "", "", "y"])
+    assert run(ask) == 0  # Enter: the whole period, not asked again; dropped, the option goes with it
+    assert sum(p.strip().startswith("days of post-operative care") for p in prompts) == 1
+    assert [e["code"] for e in rvutool("list", "--from", "2026-03-03", "--to", "2026-03-03", "--json").json()[
+        "entries"]] == ["99213", "99214"]

@@ -423,3 +423,85 @@ def test_the_readme_practice_two_clinicians_and_a_manager(pg_server, rvutool, mo
     mine = rvutool("summary", "--month", "2026-03", "--by", "provider", "--json").json()
     assert {g["key"]: g["wrvu"] for g in mine["groups"]} == {people["jones"]: 3.22, people["smith"]: 19.11}
     assert mine["total_wrvu"] == 22.33  # 19.11 + 3.22
+
+
+
+# ---------------------------------------------------------------- favourites (issue 10): each provider's own
+def test_favourites_are_each_providers_own_under_row_level_security(practice, rvutool, monkeypatch):
+    assert rvutool("fav", "add", "tka", "27447").exit_code == 0
+    assert rvutool("log", "@tka-RT", "--date", "2026-03-02").exit_code == 0
+    as_user(monkeypatch, practice, "bob")
+    assert rvutool("fav", "list", "--json").json() == []
+    out = rvutool("log", "@tka", "--date", "2026-03-02")
+    assert out.exit_code == 1 and "unknown favourite @tka" in out.stderr
+    assert rvutool("fav", "add", "tka", "27447-LT").exit_code == 0  # the same name, bob's own
+    as_user(monkeypatch, practice, "boss")
+    assert rvutool("fav", "list", "--json").json() == []  # a manager reads every row but uses only their own
+    as_user(monkeypatch, practice, "alice")
+    assert [f["items"] for f in rvutool("fav", "list", "--json").json()] == [["27447"]]
+    assert rvutool("list", "--all", "--json").json()["entries"][0]["modifiers"] == ["RT"]
+    alice, bob = practice.users["alice"], practice.users["bob"]
+    with practice.connect("bob") as conn:
+        assert conn.execute("SELECT provider, name, items FROM rvutool.favourites").fetchall() == [
+            (bob, "tka", "27447-LT")]
+        assert conn.execute("UPDATE rvutool.favourites SET items = '99213' WHERE provider = %s",
+                            (alice,)).rowcount == 0
+        assert conn.execute("DELETE FROM rvutool.favourites WHERE provider = %s", (alice,)).rowcount == 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # none in another's name
+            conn.execute("INSERT INTO rvutool.favourites (provider, name, items, created_at, updated_at) "
+                         "VALUES (%s, 'x', '99213', 'x', 'x')", (alice,))
+    with practice.connect("boss") as conn:
+        assert sorted(conn.execute("SELECT provider, name FROM rvutool.favourites").fetchall()) == sorted(
+            [(alice, "tka"), (bob, "tka")])
+        assert conn.execute("DELETE FROM rvutool.favourites").rowcount == 0
+    assert rvutool("fav", "remove", "tka").exit_code == 0
+    as_user(monkeypatch, practice, "bob")
+    assert [f["items"] for f in rvutool("fav", "list", "--json").json()] == [["27447-LT"]]
+
+
+def test_favourites_travel_with_an_export_and_undo_takes_back_the_import(practice, rvutool, monkeypatch, tmp_path):
+    rvutool("fav", "add", "knee-scope", "29881", "29877-59")
+    rvutool("log", "99213", "--date", "2026-03-02")
+    target = tmp_path / "alice.csv"
+    assert rvutool("export", "-o", str(target)).exit_code == 0
+    as_user(monkeypatch, practice, "bob")
+    out = rvutool("import", str(target))
+    assert out.exit_code == 0 and "and 1 favourite (knee-scope)" in out.stdout, out.stderr
+    assert [f["items"] for f in rvutool("fav", "list", "--json").json()] == [["29881", "29877-59"]]
+    again = rvutool("import", str(target))
+    assert "1 favourite already in the log" in again.stdout
+    assert rvutool("undo").exit_code == 0
+    assert rvutool("fav", "list", "--json").json() == []
+    as_user(monkeypatch, practice, "alice")
+    assert len(rvutool("fav", "list", "--json").json()) == 1  # alice's own never moved
+
+
+def test_db_init_brings_a_version_1_log_to_version_2_with_its_entries(pg_server, rvutool, monkeypatch, tmp_path):
+    from rvutool.log import pg_schema, pg_store
+
+    db = f"upgrade{next(_numbers)}"
+    with pg_server.admin() as admin:
+        admin.execute(f"CREATE DATABASE {db}")
+    owner = pg_server.url("postgres", SUPER_PASSWORD, db)
+    pw = tmp_path / "pw"
+    pw.write_text(PASSWORD + "\n")
+    user = f"carol{next(_numbers)}"
+    with monkeypatch.context() as old:  # the rvutool before favourites: schema version 1
+        old.setattr(pg_schema, "PG_MIGRATIONS", pg_schema.PG_MIGRATIONS[:1])
+        old.setattr(pg_schema, "PG_SCHEMA_VERSION", 1)
+        old.setattr(pg_store, "PG_SCHEMA_VERSION", 1)
+        assert rvutool("db", "init", owner).exit_code == 0
+        assert rvutool("db", "add-user", user, "--password-file", str(pw), "--url", owner).exit_code == 0
+        old.setenv("RVUTOOL_LOG_URL", pg_server.url(user, PASSWORD, db))
+        assert rvutool("log", "99213", "--date", "2026-03-02").exit_code == 0
+    monkeypatch.setenv("RVUTOOL_LOG_URL", pg_server.url(user, PASSWORD, db))
+    out = rvutool("fav", "list")
+    assert out.exit_code == 1 and "holds an older rvutool log; its owner runs `rvutool db init` first" in out.stderr
+    out = rvutool("db", "init", owner)
+    assert out.exit_code == 0 and "from schema version 1 to 2" in out.stdout
+    assert rvutool("fav", "add", "tka", "27447").exit_code == 0
+    assert [e["code"] for e in rvutool("list", "--all", "--json").json()["entries"]] == ["99213"]
+    with pg_server.admin(db) as conn:
+        assert conn.execute("SELECT version FROM rvutool.migrations ORDER BY version").fetchall() == [(1,), (2,)]
+        assert conn.execute("SELECT relrowsecurity FROM pg_class WHERE oid = 'rvutool.favourites'::regclass"
+                            ).fetchone()[0] is True

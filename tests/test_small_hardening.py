@@ -24,12 +24,14 @@ def test_every_folder_rvutool_makes_is_0700_whatever_the_umask(rvutool, tmp_path
 
 
 def test_an_item_that_would_fail_at_save_is_refused_at_its_prompt(rvutool, capsys):
-    answers = iter(["45378-52", "45378", "", "2026-05-01", "", "y"])
+    # -52 needs the share of the service: the prompt asks for it; declined, the item is not added
+    answers = iter(["2026-05-01", "", "45378-52", "", "45378", "", "", "", "y"])
     status = interactive.run(date_text=None, note=None, case=None, options=Options(), allow_identifiers=False,
                              policy=Policy(), ask=lambda prompt: next(answers))
     out = capsys.readouterr().out
     assert status == 0
-    assert "45378-52" in out and "--fraction" in out and "type that one again" in out
+    assert "45378-52: -52 (reduced service) is credited at a share of the service" in out
+    assert "45378-52 was not added" in out
     assert [e["code"] + "".join("-" + m for m in e["modifiers"])
             for e in rvutool("list", "--all", "--json").json()["entries"]] == ["45378"]
 

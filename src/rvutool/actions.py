@@ -102,13 +102,15 @@ def calc(tokens: list[str], *, date_text: str | None = None, setting: str | None
     """Price one encounter exactly as `log` would, without writing anything."""
     from rvutool import dates, inputs, items, rules
     from rvutool.codes import Catalog
+    from rvutool.fav_actions import expanded
 
     if not tokens:
         raise UsageError("give at least one item, such as: rvutool calc 47562 49505")
-    parsed = [items.parse_item(token) for token in tokens]
-    on = dates.parse_date(date_text) if date_text is not None else dates.today()
-    options = inputs.encounter_options(setting, fraction_text, postop_days_text)
     cfg = _config()
+    parsed = [items.parse_item(token) for token in expanded(tokens)]
+    on = dates.parse_date(date_text) if date_text is not None else dates.today()
+    options = inputs.encounter_options(setting if setting is not None else cfg.get("setting"), fraction_text,
+                                       postop_days_text)
     policy = cfg.policy()
     for text in policy_settings or []:
         policy = policy.with_setting(text)

@@ -56,7 +56,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion; completions are answered in completion.py
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 data_app = typer.Typer(cls=_Group, help="Bundled and imported CMS releases.", no_args_is_help=True)
@@ -140,12 +140,14 @@ def lookup(
 def calc(
     items: Annotated[list[str], typer.Argument(
         metavar="ITEM...",
-        help="Items of one encounter: a code with any modifiers and units, such as 47562 49505-50 11045x2.")],
+        help="Items of one encounter: a code with any modifiers and units, such as 47562 49505-50 11045x2, "
+             "or a favourite, @tka-RT.")],
     *,
     date: DateOpt = None,
-    setting: Annotated[str, typer.Option(
+    setting: Annotated[str | None, typer.Option(
         "--setting", metavar="facility|nonfacility",
-        help="facility or nonfacility: ranks multiple procedures by this total RVU.")] = "facility",
+        help="facility or nonfacility: ranks multiple procedures by this total RVU (default: config "
+             "setting, else facility).")] = None,
     fraction: Annotated[str | None, typer.Option(
         "--fraction", metavar="F",
         help="Share to credit for -52, -66 (and -53 where CMS has no -53 row), 0 < F <= 1.")] = None,
@@ -208,15 +210,16 @@ CaseOpt = Annotated[str | None, typer.Option(
     "--case", metavar="LABEL", help="A case label such as 'case 3' (no patient identifiers).")]
 AllowIdOpt = Annotated[bool, typer.Option("--allow-identifiers",
                                           help="Save a note that looks like an identifier but is not one.")]
-SettingOpt = Annotated[str | None, typer.Option("--setting", metavar="facility|nonfacility",
-                                                help="Where the work was done (ranks multiple procedures).")]
+SettingOpt = Annotated[str | None, typer.Option(
+    "--setting", metavar="facility|nonfacility",
+    help="Where the work was done (ranks multiple procedures); default: config setting, else facility.")]
 
 
 @app.command(cls=_Command)
 def log(
     items: Annotated[list[str] | None, typer.Argument(
-        metavar="ITEM...", help="Items: a code, optional -modifiers, optional xUNITS: 99213 71046-26 49505-50 97110x4. "
-             "None: ask interactively.")] = None,
+        metavar="ITEM...", help="Items: a code, optional -modifiers, optional xUNITS: 99213 71046-26 49505-50 97110x4; "
+             "a favourite: @tka-RT. None: ask interactively.")] = None,
     *,
     date: DateOpt = None,
     note: NoteOpt = None,
@@ -536,6 +539,46 @@ def db_push(
     from rvutool import db_actions
 
     _exit(actions.guard(db_actions.push, from_, url=url, allow_identifiers=allow_identifiers))
+
+
+# ---------------------------------------------------------------- fav: favourites (@name)
+fav_app = typer.Typer(cls=_Group, help="Favourites: a name for items you log together, used as @NAME.",
+                      no_args_is_help=True)
+app.add_typer(fav_app, name="fav")
+FavNameArg = Annotated[str, typer.Argument(
+    metavar="NAME", help="1-32 lower-case letters, digits, - or _, such as tka or knee-scope.")]
+
+
+@fav_app.command("add", cls=_Command)
+def fav_add(
+    name: FavNameArg,
+    items: Annotated[list[str], typer.Argument(
+        metavar="ITEM...", help="Items as log takes them (29881 29877-59 97110x2), or other @favourites.")],
+    *,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace a favourite of that name.")] = False,
+    allow_identifiers: Annotated[bool, typer.Option(
+        "--allow-identifiers", help="Save a name that looks like an identifier but is not one.")] = False,
+) -> None:
+    """Name items you log together; log them with @NAME. Example: rvutool fav add knee-scope 29881 29877-59"""
+    from rvutool import fav_actions
+
+    _exit(actions.guard(fav_actions.add, name, items, replace=replace, allow_identifiers=allow_identifiers))
+
+
+@fav_app.command("list", cls=_Command)
+def fav_list(*, as_json: JsonOpt = False) -> None:
+    """Show your favourites and their items. Example: rvutool fav list"""
+    from rvutool import fav_actions
+
+    _exit(actions.guard(fav_actions.list_all, as_json=as_json))
+
+
+@fav_app.command("remove", cls=_Command)
+def fav_remove(name: FavNameArg) -> None:
+    """Remove a favourite (logged entries stay as they are). Example: rvutool fav remove tka"""
+    from rvutool import fav_actions
+
+    _exit(actions.guard(fav_actions.remove, name))
 
 
 # typer 0.29 vendors click; older releases use click itself. Find the base class either way.

@@ -95,6 +95,14 @@ def _choice(*options: str) -> Callable[[Any], str]:
     return parse
 
 
+def _setting(raw: Any) -> str:
+    """facility or nonfacility; 'non-facility' and 'Non_Facility' are understood (as --setting takes them)."""
+    value = raw.strip().lower().replace("-", "").replace("_", "").replace(" ", "") if isinstance(raw, str) else ""
+    if value not in {"facility", "nonfacility"}:
+        raise _BadValue("expected facility or nonfacility")
+    return value
+
+
 def _locality(raw: Any) -> str:
     value = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
     if not (_LOCALITY.match(value) or _ZIP.match(value)):
@@ -141,6 +149,8 @@ KEYS: dict[str, Key] = {k.name: k for k in (
         "first month of the fiscal year (1-12 or a name); FY2026 is the one ending in 2026"),
     Key("locality", _locality, None, "Medicare payment locality (such as 01182-18) or a 5-digit ZIP",
         _quoted),
+    Key("setting", _setting, "facility", "where you usually work, facility or nonfacility: the default "
+        "--setting of log, calc, import and the log prompt", _quoted),
     Key("log.url", _log_url, None, "a practice's shared log on PostgreSQL (postgresql://user@host/db)", _quoted),
     *(Key(f"policy.{name}", _choice(*policy.CHOICES[name]), policy.default(name), policy.help_text(name), _quoted)
       for name in policy.CHOICES),

@@ -233,6 +233,35 @@ class DataFile:
         at = mm.find(needle, lo - 1, hi + len(needle))
         return at + 1 if at >= 0 else -1
 
+    def codes_starting(self, prefix: str, limit: int = 2000) -> list[str]:
+        """Codes starting with `prefix` (upper case), in order: the index bisected to the first, then read line
+        by line from there; no line is parsed (shell completion)."""
+        key = prefix.encode("ascii")
+        mm, lo, hi = self._map, self._codes_from + 1, self._last
+        if lo >= self._end or not key:
+            return []
+        while hi - lo > _SCAN:  # lo stays a line start before every code >= key
+            mid = (lo + hi) // 2
+            start = mm.find(b"\n", mid, hi) + 1
+            if start <= 0:
+                break
+            if self._code_at(start) < key:
+                lo = start
+            else:
+                hi = mid
+        found: list[str] = []
+        at = lo
+        while at <= self._last and len(found) < limit:
+            code = self._code_at(at)
+            if code.startswith(key):
+                found.append(code.decode("ascii"))
+            elif code > key:
+                break
+            at = mm.find(b"\n", at, self._end + 1) + 1
+            if at <= 0:
+                break
+        return found
+
     def code_line(self, code: str) -> list[Any] | None:
         """[code, category, [[release, modifier, *values], ...]] or None."""
         start = self._find(code.encode("ascii"))

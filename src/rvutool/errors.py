@@ -34,6 +34,10 @@ class InvalidCodeError(UsageError):
     pass
 
 
+class FractionNeededError(UsageError):
+    """An item (-52, -66, a -53 without a CMS row) is credited at a share the user has to give (--fraction)."""
+
+
 class InvalidDateError(UsageError):
     pass
 

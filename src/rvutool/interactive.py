@@ -1,25 +1,43 @@
-"""Bare `rvutool log` in a terminal: a short question-and-answer entry of one encounter.
+"""Bare `rvutool log` in a terminal: one encounter, asked for a line at a time.
 
-    items (blank line when done): 99213 71046-26
-    items (blank line when done):
     date of service [today]:
+    setting, facility or nonfacility [facility]:
+    item 1 (code, @favourite or words; ? for help): total knee
+      1. 27447  total knee replacement   19.11 wRVU
+      ...
+    pick a number (Enter: none): 1
+      #  Item   Name                     wRVU
+      1  27447  total knee replacement  19.11
+    item 2 (Enter when done): drop 1
+    ...
     note (optional; no patient identifiers):
+    case label (optional, such as case 3):
     ...the encounter table...
     save? [Y/n]
 
-Each answer is checked as it is typed; a wrong one is asked again. The loop reads through
-`ask` (a prompt -> answer function, `input` by default) so tests can script it.
+Items are typed as on the command line (27447-RT, 97110x2, @knee-scope-RT), or found by words
+(the search module's own matching) and picked by number; `recent` (or Enter on an empty list)
+offers the codes logged last. Each change prices the encounter again with the rules `calc` uses,
+and an item that needs a share (-52, -66) or post-operative days (-55) asks for it: nothing
+needs a command-line flag. Answers come through `ask` (prompt -> line; EOFError is Ctrl-D), so
+tests can script it; in a terminal it is terminal_input.Terminal (readline: editing, history).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
-from rvutool import render
-from rvutool.errors import RvuError
+from rvutool import promptview, render
+from rvutool.errors import FractionNeededError, RvuError
 
 Ask = Callable[[str], str]
+FIRST_ITEM = "item 1 (code, @favourite or words; ? for help): "
+CASE_PROMPT = "case label (optional, such as case 3): "
+PICKS = 9  # matches shown for words, and recent codes offered
+COMMANDS = ("?", "help", "undo", "drop", "recent")
 
 
 class _Cancelled(Exception):
@@ -33,47 +51,225 @@ def _ask(ask: Ask, prompt: str) -> str:
         raise _Cancelled() from None
 
 
-def _known(catalog: Any, code: str) -> bool:
-    return any(catalog.rows(code, release) for release in catalog.releases)
+@dataclass
+class Session:
+    """The encounter being entered: its date, options and items, priced again after every change."""
+
+    on: date
+    options: Any
+    policy: Any
+    catalog: Any
+    favourites: dict[str, Any] = field(default_factory=dict)
+    recent: list[str] = field(default_factory=list)
+    items: list[Any] = field(default_factory=list)
+    encounter: Any = None
+    asked_postop: bool = False  # the days of post-operative care for -55 were asked (Enter: the whole period)
+
+    def price(self, items: list[Any], options: Any = None) -> Any:
+        from rvutool import rules
+
+        return rules.price_encounter(items, self.on, catalog=self.catalog, policy=self.policy,
+                                     options=options or self.options)
+
+    def known(self, code: str) -> bool:
+        return any(self.catalog.rows(code, release) for release in self.catalog.releases)
 
 
-def ask_items(ask: Ask, catalog: Any, check: Callable[[list[Any]], Any] | None = None) -> list[Any]:
-    """Items until a blank line; `check(items)` (pricing them) refuses one that would fail at save, such as
-    45378-52 without a --fraction, at its own prompt."""
+# ---------------------------------------------------------------- adding, dropping and pricing items
+def _looks_like_item(token: str) -> bool:
+    """A code is 5 letters and digits with at least one digit; anything else typed is a word to search."""
+    head = token[:5]
+    return len(head) == 5 and head.isascii() and head.isalnum() and any(c.isdigit() for c in head)
+
+
+def _needs(session: Session, items: list[Any], ask: Ask) -> Any:
+    """The options these items need: the share of the service for -52/-66 (asked once), the days of post-operative
+    care for -55 (asked once; Enter is the whole period); None when the user declines the share."""
+    options = session.options
+    split = any("55" in item.modifiers for item in items)
+    if not split:
+        options, session.asked_postop = replace(options, postop_days=None), False
+    try:
+        session.price(items, replace(options, fraction=None, postop_days=None))
+        options = replace(options, fraction=None)
+    except FractionNeededError as exc:
+        if options.fraction is None:
+            render.line(f"  {exc.message.split(' needs --fraction')[0]} is credited at a share of the service")
+            share = _fraction(ask)
+            if share is None:
+                return None
+            options = replace(options, fraction=share)
+    if split and not session.asked_postop:
+        options, session.asked_postop = replace(options, postop_days=_postop_days(ask)), True
+    return options
+
+
+def _fraction(ask: Ask) -> Any:
+    from rvutool import inputs
+
+    while True:
+        answer = _ask(ask, "  share of the service to credit, above 0 and up to 1, such as 0.5 (Enter: drop it): ")
+        if not answer.strip():
+            return None
+        try:
+            return inputs.fraction(answer)
+        except RvuError as exc:
+            render.line(f"  {exc.message.replace('--fraction ', '')}")
+
+
+def _postop_days(ask: Ask) -> int | None:
+    from rvutool import inputs
+
+    while True:
+        answer = _ask(ask, "  days of post-operative care for -55 (Enter: the whole global period): ").strip()
+        if not answer:
+            return None
+        try:
+            return inputs.postop_days(answer)
+        except RvuError as exc:
+            render.line(f"  {exc.message.replace('--postop-days ', '')}")
+
+
+def add(session: Session, texts: list[str], ask: Ask) -> bool:
+    """Add typed items (codes or @favourites) one by one; each refused one says why. True if any was added."""
+    from rvutool import favourites
     from rvutool.items import parse_item
 
-    chosen: list[Any] = []
-    while True:
-        answer = _ask(ask, "items (blank line when done): ").strip()
-        if not answer:
-            if chosen:
-                return chosen
-            render.line("  give at least one item, such as 99213 or 71046-26 (Ctrl-D to cancel)")
+    added = False
+    for token in texts:
+        try:
+            expanded = favourites.resolve(token, session.favourites) if favourites.is_reference(token) else [token]
+            new = [parse_item(text) for text in expanded]
+        except RvuError as exc:
+            render.line(f"  {exc.message}; type that one again")
             continue
-        accepted = []
-        for token in answer.replace(",", " ").split():
-            try:
-                item = parse_item(token)
-            except RvuError as exc:
-                render.line(f"  {exc.message}; type that one again")
+        unknown = [item.code for item in new if not session.known(item.code)]
+        if unknown:
+            nearest = ", ".join(session.catalog.suggest(unknown[0]))
+            render.line(f"  unknown code {unknown[0]} (nearest: {nearest}); type it again")
+            continue
+        candidate = [*session.items, *new]
+        try:
+            options = _needs(session, candidate, ask)
+            if options is None:
+                render.line(f"  {token} was not added")
                 continue
-            if not _known(catalog, item.code):
-                nearest = ", ".join(catalog.suggest(item.code))
-                render.line(f"  unknown code {item.code} (nearest: {nearest}); type it again")
-                continue
-            if check is not None:
-                try:
-                    check([*chosen, *accepted, item])
-                except RvuError as exc:
-                    render.line(f"  {exc.message}; type that one again")
-                    continue
-            accepted.append(item)
-        chosen.extend(accepted)
-        if accepted:
-            render.line("  so far: " + " ".join(str(i) for i in chosen))
+            session.encounter = session.price(candidate, options)
+        except RvuError as exc:
+            render.line(f"  {exc.message}; type that one again")
+            continue
+        session.items, session.options, added = candidate, options, True
+    return added
 
 
-def ask_date(ask: Ask) -> Any:
+def drop(session: Session, numbers: list[int], ask: Ask) -> bool:
+    keep = [item for i, item in enumerate(session.items, 1) if i not in numbers]
+    if not keep:
+        session.items, session.encounter, session.asked_postop = [], None, False
+        session.options = replace(session.options, fraction=None, postop_days=None)
+        return True
+    try:
+        options = _needs(session, keep, ask)
+        if options is None:
+            return False
+        session.encounter = session.price(keep, options)
+    except RvuError as exc:  # the rest cannot stand alone as they are (rare): keep them all
+        render.line(f"  {exc.message}; nothing was dropped")
+        return False
+    session.items, session.options = keep, options
+    return True
+
+
+def _drop_command(session: Session, answer: str, ask: Ask) -> None:
+    words = answer.split()
+    if words[0] == "undo":
+        if not session.items:
+            render.line("  nothing to undo yet")
+        elif drop(session, [len(session.items)], ask):
+            _show(session)
+        return
+    numbers = words[1:]
+    if not numbers or not all(n.isascii() and n.isdigit() and 1 <= int(n) <= len(session.items) for n in numbers):
+        shown = f"1 to {len(session.items)}" if session.items else "none yet"
+        render.line(f"  drop takes item numbers from the list ({shown}), such as: drop 2")
+        return
+    if drop(session, [int(n) for n in numbers], ask):
+        _show(session)
+
+
+# ---------------------------------------------------------------- choosing from numbered lists
+def pick(session: Session, choices: list[str], ask: Ask) -> None:
+    """Numbers (each with any -modifiers or xN, such as 1-RT or 2x3) choose from a shown list."""
+    while True:
+        answer = _ask(ask, f"pick 1-{len(choices)}, with any -MOD or xN (Enter: none): ").strip()
+        if not answer:
+            return
+        texts = []
+        for word in answer.replace(",", " ").split():
+            number = "".join(c for c in word[:2] if c.isdigit() and c.isascii())
+            if not number or not 1 <= int(number) <= len(choices):
+                texts = []
+                render.line(f"  {word}: give a number from 1 to {len(choices)}")
+                break
+            texts.append(choices[int(number) - 1] + word[len(number):])
+        if texts:
+            if add(session, texts, ask):
+                _show(session)
+            return
+
+
+def search_words(session: Session, text: str, ask: Ask) -> None:
+    from rvutool.search import search
+
+    try:
+        result = search(text, limit=PICKS, on=session.on, catalog=session.catalog)
+    except RvuError as exc:
+        render.line(f"  {exc.message}")
+        return
+    render.line(promptview.matches(result))
+    pick(session, [hit.code for hit in result.hits], ask)
+
+
+def offer_recent(session: Session, ask: Ask) -> None:
+    if not session.recent:
+        render.line("  nothing logged yet to offer; type a code such as 99213, or words such as office visit")
+        return
+    render.line(promptview.recent(session.recent, session.catalog, session.on))
+    pick(session, session.recent, ask)
+
+
+def _show(session: Session) -> None:
+    render.line(promptview.encounter_lines(session.encounter) if session.items else "  (no items yet)")
+
+
+# ---------------------------------------------------------------- the questions
+def ask_items(session: Session, ask: Ask, remember: Callable[[str], None]) -> None:
+    """Items until Enter on a line of its own (with at least one item)."""
+    while True:
+        prompt = FIRST_ITEM if not session.items else f"item {len(session.items) + 1} (Enter when done): "
+        answer = _ask(ask, prompt).strip()
+        command = answer.split()[0].lower() if answer else ""
+        if not answer:
+            if session.items:
+                return
+            offer_recent(session, ask)
+        elif command in {"?", "help"}:
+            render.line(promptview.HELP)
+        elif command in {"undo", "drop"}:
+            _drop_command(session, answer.lower(), ask)
+        elif command == "recent":
+            offer_recent(session, ask)
+        else:
+            remember(answer)
+            tokens = answer.replace(",", " ").split()
+            if any(t.startswith("@") or _looks_like_item(t) for t in tokens):  # else: words to search
+                if add(session, tokens, ask):
+                    _show(session)
+            else:
+                search_words(session, answer, ask)
+
+
+def ask_date(ask: Ask) -> date:
     from rvutool import dates
 
     while True:
@@ -84,51 +280,91 @@ def ask_date(ask: Ask) -> Any:
             render.line(f"  {exc.message}")
 
 
-def ask_note(ask: Ask, allow_identifiers: bool) -> str | None:
+def ask_setting(ask: Ask, default: str) -> str:
+    from rvutool.rules import SETTINGS
+
+    while True:
+        answer = _ask(ask, f"setting, facility or nonfacility [{default}]: ").strip().lower()
+        word = answer.replace("-", "").replace("_", "").replace(" ", "")
+        found = [s for s in SETTINGS if s.startswith(word)] if word else [default]
+        if len(found) == 1:
+            return found[0]
+        render.line("  type facility (a hospital, ASC or SNF) or nonfacility (an office); f or n will do")
+
+
+def ask_note(ask: Ask, allow_identifiers: bool, field: str = "note",
+             prompt: str = "note (optional; no patient identifiers): ") -> str | None:
+    """A note or a case label, checked by the privacy guard as --note and --case are; Enter for none."""
     from rvutool import inputs, phi
 
     while True:
-        answer = _ask(ask, "note (optional; no patient identifiers): ").strip()
+        answer = _ask(ask, prompt).strip()
         if not answer:
             return None
         try:
-            inputs.text(answer, "note")
-            phi.check_note(answer, field="note", allow=allow_identifiers)
+            inputs.text(answer, field)
+            phi.check_note(answer, field=field, allow=allow_identifiers)
             return answer
         except RvuError as exc:
             render.line(f"  {exc.message}")
 
 
-def run(*, date_text: str | None, note: str | None, case: str | None, options: Any, allow_identifiers: bool,
-        policy: Any, ask: Ask | None = None) -> int:
-    from rvutool import dates, inputs, log, rules
+def _start(date_text: str | None, options: Any, policy: Any, setting_given: bool, ask: Ask) -> Session:
+    from rvutool import fav_actions, inputs, log
     from rvutool.codes import Catalog
-    from rvutool.log import changes
 
-    ask = ask or input
-    catalog = Catalog()
+    on = inputs.service_date(date_text) if date_text is not None else ask_date(ask)
+    if not setting_given:
+        options = replace(options, setting=ask_setting(ask, options.setting))
+    with log.reading() as store:
+        recent = [] if store is None else store.recent_codes(PICKS)
+    return Session(on=on, options=options, policy=policy, catalog=Catalog(), favourites=fav_actions.known(),
+                   recent=[code + "".join(f"-{m}" for m in mods.split("-") if m) for code, mods in recent])
+
+
+def run(*, date_text: str | None, note: str | None, case: str | None, options: Any, allow_identifiers: bool,
+        policy: Any, setting_given: bool = False, ask: Ask | None = None,
+        remember: Callable[[str], None] | None = None) -> int:
+    from rvutool import log
+    from rvutool.log import changes
+    from rvutool.plaintext import duplicate_text
+
+    terminal = None
+    if ask is None:
+        from rvutool.terminal_input import Terminal
+
+        terminal = Terminal()
+        ask, remember = terminal.ask, terminal.remember
     try:
-        render.line("Log one encounter. Items are CODE[-MOD...][xN], such as 99213 71046-26 97110x4.")
-        on_guess = inputs.service_date(date_text) if date_text is not None else dates.today()
-        items = ask_items(ask, catalog, lambda chosen: rules.price_encounter(
-            chosen, on_guess, catalog=catalog, policy=policy, options=options))
-        on = inputs.service_date(date_text) if date_text is not None else ask_date(ask)
+        render.line("Log one encounter: codes (99213, 27447-RT, 97110x2), @favourites, or words to search "
+                    "(total knee). ? for help, Ctrl-D to cancel.")
+        session = _start(date_text, options, policy, setting_given, ask)
+        if terminal is not None:
+            terminal.complete_with(lambda word: promptview.completions(word, session.favourites))
+        ask_items(session, ask, remember or (lambda _: None))
         if note is None:
             note = ask_note(ask, allow_identifiers)
-        encounter = rules.price_encounter(items, on, catalog=catalog, policy=policy,
-                                          options=options)
+        if case is None:
+            case = ask_note(ask, allow_identifiers, "case label", CASE_PROMPT)
+        encounter = session.encounter
         warnings = [w for line in encounter.lines for w in line.warnings]
         render.logged(encounter, [], warnings, saved=False)
+        with log.reading() as store:
+            already = changes.same_day_duplicates(store, encounter, case)
+        if already:
+            render.warning(duplicate_text(already))
         answer = _ask(ask, "save? [Y/n] ").strip().lower()
-    except _Cancelled:
+    except (_Cancelled, KeyboardInterrupt) as stop:
         render.line("")
         render.line("Cancelled; nothing was saved.")
-        return 1
+        return 130 if isinstance(stop, KeyboardInterrupt) else 1
     if answer not in {"", "y", "yes"}:
         render.line("Not saved.")
         return 1
     with log.open_for_writing() as store:
         entries = changes.add_encounter(store, encounter, note=note, case_label=case).entries
+    if terminal is not None:  # the lines typed are kept with the encounter; a cancelled one leaves nothing
+        terminal.save()
     render.line(f"Saved encounter {entries[0].encounter_id}: "
                 + ", ".join(f"#{e.id} {e.label}" for e in entries)
                 + f" ({render.rvu(encounter.credited_wrvu)} wRVU).")

@@ -19,6 +19,13 @@ def _policy() -> Any:
     return config.load().policy()
 
 
+def default_setting(setting: str | None) -> str | None:
+    """--setting as typed, else the configured `setting` (facility unless set)."""
+    from rvutool import config
+
+    return setting if setting is not None else config.load().get("setting")
+
+
 def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
@@ -27,10 +34,11 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
         as_json: bool = False, setting: str | None = None, fraction: str | None = None,
         postop_days: str | None = None, allow_identifiers: bool = False) -> int:
     from rvutool import inputs, log, rules
+    from rvutool.fav_actions import expanded
     from rvutool.items import parse_item
     from rvutool.log import changes
 
-    options = inputs.encounter_options(setting, fraction, postop_days)
+    options = inputs.encounter_options(default_setting(setting), fraction, postop_days)
     note, case = inputs.free_text(note, case, allow_identifiers)
     if not tokens:
         if not _interactive():
@@ -39,8 +47,9 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
         from rvutool import interactive
 
         return interactive.run(date_text=date_text, note=note, case=case, options=options,
-                               allow_identifiers=allow_identifiers, policy=_policy())
-    items = [parse_item(t) for t in tokens]
+                               allow_identifiers=allow_identifiers, policy=_policy(),
+                               setting_given=setting is not None)
+    items = [parse_item(t) for t in expanded(tokens)]
     encounter = rules.price_encounter(items, inputs.service_date(date_text), policy=_policy(), options=options)
     with log.open_for_writing() as store:
         already = changes.same_day_duplicates(store, encounter, case)
@@ -252,7 +261,8 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
 
     path = inputs.readable_path(file)
     ctx = exchange.ImportContext(today=dates.today(), allow_identifiers=allow_identifiers, skip_bad=skip_bad,
-                                 options=inputs.encounter_options(setting, None, None), policy=_policy(),
+                                 options=inputs.encounter_options(default_setting(setting), None, None),
+                                 policy=_policy(),
                                  group_by_date=group_by_date)
     source = exchange.open_source(path, ctx)
     outcome = changes.ImportOutcome(source=path.name, fmt=source.fmt, columns=source.columns,
@@ -261,7 +271,7 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
         exists = store is not None
         if dry_run:
             changes.apply_import(store, source.groups, outcome, allow_duplicates=allow_duplicates,
-                                 restore=restore, dry_run=True)
+                                 restore=restore, dry_run=True, favourites=source.favourites)
     big = path.stat().st_size > 256_000  # a progress note only where an import takes a while
 
     def into(target: Path | None) -> None:
@@ -272,7 +282,8 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
             else:
                 store.check_before_big_write()
             changes.apply_import(store, source.groups, outcome, allow_duplicates=allow_duplicates,
-                                 restore=restore, progress=step, new_log=target is not None)
+                                 restore=restore, progress=step, new_log=target is not None,
+                                 favourites=source.favourites)
             if target is not None:
                 store.filled()
             store.checkpoint()
@@ -300,6 +311,9 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
         into(None)
     for problem in ctx.skipped:
         render.warning(f"skipped {problem}")
+    for name, kept, theirs in outcome.favourites_kept:
+        render.warning(f"favourite {name}: kept the log's ({kept}); the file's ({theirs}) was not imported "
+                       f"(`rvutool fav add {name} ... --replace` changes it)")
     if source.columns is not None:
         render.columns_used(source.columns)
     render.import_result(outcome, dry_run=dry_run)

@@ -49,6 +49,11 @@ def config_file() -> Path:
     return config_dir() / "config.toml"
 
 
+def history_file() -> Path:
+    """The log prompt's line history (codes, @favourites and search words typed at its item prompt; never notes)."""
+    return data_dir() / "prompt_history"
+
+
 def imports_dir() -> Path:
     """Releases and descriptors the user imported from their own CMS download."""
     return data_dir() / "imported"
@@ -102,7 +107,7 @@ def own_files() -> list[Path]:
     """Files rvutool keeps that an export must never overwrite."""
     log = log_file()
     return [log, Path(f"{log}-wal"), Path(f"{log}-shm"), config_file(), imports_dir() / "releases.json",
-            descriptors_file()]
+            descriptors_file(), history_file()]
 
 
 def check_export_target(target: Path, typed: str) -> None:
@@ -134,6 +139,7 @@ def all_paths() -> dict[str, Path]:
         "config": config_file(),
         "imported releases": imports_dir(),
         "imported descriptors": descriptors_file(),
+        "prompt history": history_file(),
         "bundled dataset": bundled_dataset(),
         "bundled ZIP localities": bundled_zip_localities(),
         "bundled names": bundled_names(),

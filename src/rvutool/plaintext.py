@@ -342,17 +342,25 @@ def import_result_text(outcome: Any, *, dry_run: bool) -> str:
     """What an import did (or a dry run would do), in one sentence."""
     count, encounters = outcome.added, outcome.encounters
     parts = [f"{outcome.duplicates} already in the log"] if outcome.duplicates else []
+    if outcome.favourites_held:
+        parts.append(_count(outcome.favourites_held, "favourite", "favourites") + " already in the log")
     if outcome.skipped:
         parts.append(f"{len(outcome.skipped)} bad {'row' if len(outcome.skipped) == 1 else 'rows'} skipped")
     extra = f" ({'; '.join(parts)})" if parts else ""
     noun = "entry" if count == 1 else "entries"
     enc = f"{encounters} {'encounter' if encounters == 1 else 'encounters'}"
+    names = outcome.favourites_added
+    favs = (_count(len(names), "favourite", "favourites") + f" ({', '.join(names)})") if names else ""
     if dry_run:
+        also = f" and {favs}" if favs else ""
         return (f"Dry run: {outcome.source} ({outcome.fmt}) would add {count} {noun} in {enc}, "
-                f"{outcome.net:+.2f} wRVU{extra}; nothing was written.")
-    if not count:
+                f"{outcome.net:+.2f} wRVU{also}{extra}; nothing was written.")
+    if not count and not favs:
         return f"Nothing to import from {outcome.source}{extra}."
-    return (f"Imported {count} {noun} (#{outcome.first_id}-#{outcome.last_id}) in {enc} from "
+    if not count:
+        return f"Imported {favs} from {outcome.source}{extra}. `rvutool undo` reverts it."
+    also = f" and {favs}" if favs else ""
+    return (f"Imported {count} {noun} (#{outcome.first_id}-#{outcome.last_id}) in {enc}{also} from "
             f"{outcome.source}{extra}. Net change: {outcome.net:+.2f} wRVU. `rvutool undo` reverts it.")
 
 

@@ -36,7 +36,7 @@ from decimal import Decimal
 from rvutool import items as items_mod
 from rvutool import pairs, samedayrules
 from rvutool.codes import Catalog, ReleaseInfo, Row
-from rvutool.errors import UsageError
+from rvutool.errors import FractionNeededError, UsageError
 from rvutool.lookup import select_row
 from rvutool.money import half_up, to_cents
 from rvutool.policy import Policy  # noqa: F401  (rules.Policy is used by callers)
@@ -235,7 +235,7 @@ def _check_options(lines: list[PricedLine], policy: Policy, options: Options) ->
             if options.fraction is None:
                 why = ("-52 (reduced service)" if "52" in mods else "-66 (team surgery, priced by report)"
                        if "66" in mods else f"-53 without a CMS -53 row for {item.code}")
-                raise UsageError(f"{label}: {why} needs --fraction F, the share of the service to "
+                raise FractionNeededError(f"{label}: {why} needs --fraction F, the share of the service to "
                                  "credit (for example --fraction 0.5)")
         split = splits[0] if splits else None
         if split in {"54", "55", "56"} and row.values["global_days"] not in GLOBAL_PERIOD_DAYS:

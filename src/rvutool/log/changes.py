@@ -32,6 +32,7 @@ from rvutool.money import from_hundredths
 
 if TYPE_CHECKING:
     from rvutool.codes import Catalog
+    from rvutool.favourites import Favourite
     from rvutool.items import Item
     from rvutool.log.store import LogStore, LogTransaction
     from rvutool.policy import Policy
@@ -384,22 +385,52 @@ class ImportOutcome:
     net_c: int = 0
     skipped: list[str] = field(default_factory=list)
     columns: dict[str, list[str]] | None = None  # used / ignored columns of another program's file
+    favourites_added: list[str] = field(default_factory=list)  # names
+    favourites_held: int = 0  # the same favourite (name and items) already in the log
+    # a favourite of the same name but other items in the log: (name, the log's items, the file's), the log's kept
+    favourites_kept: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def net(self) -> Any:
         return from_hundredths(self.net_c)
 
 
+def _favourites_to_add(source: LogTransaction | LogStore | None, favourites: Iterable[Favourite],
+                       outcome: ImportOutcome) -> list[Favourite]:
+    """The file's favourites the log lacks. One the log holds with the same items is counted as held; one it
+    holds with other items keeps the log's (a file never replaces what the user made), and says so."""
+    from rvutool.log.store import LogStore
+
+    if isinstance(source, LogStore):
+        held = {row.name: row for row in source.favourites()}
+        find = held.get
+    else:
+        find = source.favourite if source is not None else (lambda name: None)
+    fresh = []
+    for favourite in favourites:
+        row = find(favourite.name)
+        if row is None:
+            fresh.append(favourite)
+        elif row.items.split() == list(favourite.items):
+            outcome.favourites_held += 1
+        else:
+            outcome.favourites_kept.append((favourite.name, row.items, favourite.text))
+    outcome.favourites_added = [f.name for f in fresh]
+    return fresh
+
+
 def apply_import(store: LogStore | None, encounters: Iterable[list[dict[str, Any]]], outcome: ImportOutcome, *,
                  allow_duplicates: bool = False, restore: bool = False, dry_run: bool = False,
                  progress: Callable[[int], None] | None = None, batch: int = 2000,
-                 new_log: bool = False) -> ImportOutcome:
+                 new_log: bool = False, favourites: Iterable[Favourite] = ()) -> ImportOutcome:
     """Add the encounters a reader found, skipping services the log already holds as many times.
 
     A service is counted by its key (entries.service_keys): the k-th copy of a key in the file is
     skipped when the log holds k or more (removed entries count too, unless `restore`). Rows
     within one file are distinct services. All of it is written in one transaction, or nothing.
     `new_log`: the store started empty, so it holds none of the file's services (nothing to look up).
+    `favourites` (read after the encounters: a CSV lists them last) are added where the log has none of
+    that name; the import's undo removes them again.
     """
     seen: Counter[str] = Counter()
     held: dict[str, int] = {}
@@ -456,9 +487,14 @@ def apply_import(store: LogStore | None, encounters: Iterable[list[dict[str, Any
                 flush()
                 size = 0
         flush()
-        if tx is not None and journal_ids:
-            tx.journal("import", f"import of {len(journal_ids)} {plural(len(journal_ids))} from {outcome.source}",
-                       ((i, None) for i in journal_ids))
+        fresh = _favourites_to_add(tx if tx is not None else store, favourites, outcome)
+        if tx is not None and (journal_ids or fresh):
+            what = [f"{len(journal_ids)} {plural(len(journal_ids))}"] if journal_ids else []
+            what += [f"{len(fresh)} favourite{'' if len(fresh) == 1 else 's'}"] if fresh else []
+            change_id = tx.journal("import", f"import of {' and '.join(what)} from {outcome.source}",
+                                   ((i, None) for i in journal_ids))
+            for favourite in fresh:
+                tx.put_favourite(favourite.name, favourite.text, change_id)
 
     if dry_run:
         run(None)

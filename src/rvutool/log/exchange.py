@@ -5,6 +5,11 @@ hands over encounter by encounter, so a million entries never sit in memory at o
 
 rvutool's own export keeps each entry's snapshot as it was saved (nothing is priced again);
 other layouts (layouts.py) are priced encounter by encounter as `rvutool log` would.
+
+Favourites travel with the log. A JSON export lists them in its header line (`"favourites": [{"name",
+"items"}]`); a CSV export that has any adds a last column, `favourite`, and one row per item of each
+favourite after the entries (its name in `favourite`, the item in `code`, `modifiers` and `units`, the
+code's name in `name` as for an entry, every other cell empty). A log without favourites has no such column.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from rvutool import spreadsheet
 from rvutool.errors import ImportFileError, RvuError
+from rvutool.favourites import Favourite
 from rvutool.log import layouts
 from rvutool.log.entries import Entry, now_utc, snapshot
 from rvutool.money import from_hundredths
@@ -41,7 +47,9 @@ EXPORT_CSV_COLUMNS = (
 )
 _UNNAMED_CSV_COLUMNS = tuple(c for c in EXPORT_CSV_COLUMNS if c != "name")
 _LEGACY_CSV_COLUMNS = ("key", *_UNNAMED_CSV_COLUMNS)
-_OWN_CSV_HEADERS = {EXPORT_CSV_COLUMNS, _UNNAMED_CSV_COLUMNS, _LEGACY_CSV_COLUMNS}
+FAVOURITE_COLUMN = "favourite"  # last, only in an export that carries favourites
+_FAVOURITES_CSV_COLUMNS = (*EXPORT_CSV_COLUMNS, FAVOURITE_COLUMN)
+_OWN_CSV_HEADERS = {EXPORT_CSV_COLUMNS, _UNNAMED_CSV_COLUMNS, _LEGACY_CSV_COLUMNS, _FAVOURITES_CSV_COLUMNS}
 EXPORT_JSON_FORMAT = "rvutool-log/1"
 _JSON_FIELDS = {"flags": list, "adjustments": list, "policy": dict, "options": dict}
 MAX_WRVU = Decimal(100000)
@@ -92,25 +100,46 @@ def _cells(entry: Entry, canonical: _Canonical, text: Callable[[str], str] = _sa
             text(entry.case_label or ""), entry.source, entry.created_at, entry.updated_at]
 
 
-def write_csv(entries: Iterator[Entry], out: IO[str]) -> int:
+def _favourite_rows(favourites: list[Favourite]) -> Iterator[list[Any]]:
+    """One CSV row per item of each favourite: the item in code, modifiers and units (the code's name in name, as
+    for an entry, for people reading the file), the favourite's name last."""
+    from rvutool.items import parse_item
+
+    blank = [""] * len(EXPORT_CSV_COLUMNS)
+    at = {name: i for i, name in enumerate(EXPORT_CSV_COLUMNS)}
+    for favourite in favourites:
+        for text in favourite.items:
+            item = parse_item(text)
+            row = list(blank)
+            row[at["code"]], row[at["modifiers"]], row[at["units"]] = item.code, "-".join(item.modifiers), item.units
+            row[at["name"]] = spreadsheet.neutralise(short_name(item.code) or "")
+            yield [*row, favourite.name]
+
+
+def write_csv(entries: Iterator[Entry], out: IO[str], favourites: list[Favourite] | None = None) -> int:
     """Formula-safe for spreadsheets (spreadsheet.py); the own-CSV reader restores each cell exactly."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(EXPORT_CSV_COLUMNS)
+    writer.writerow(_FAVOURITES_CSV_COLUMNS if favourites else EXPORT_CSV_COLUMNS)
+    tail = [""] if favourites else []
     canonical, count, batch = _Canonical(), 0, []
     for entry in entries:
-        batch.append(_cells(entry, canonical, spreadsheet.neutralise))
+        batch.append(_cells(entry, canonical, spreadsheet.neutralise) + tail)
         if len(batch) >= 2000:
             writer.writerows(batch)
             count += len(batch)
             batch = []
     writer.writerows(batch)
+    writer.writerows(_favourite_rows(favourites or []))
     return count + len(batch)
 
 
-def write_json(entries: Iterator[Entry], out: IO[str], period: dict[str, Any]) -> int:
+def write_json(entries: Iterator[Entry], out: IO[str], period: dict[str, Any],
+               favourites: list[Favourite] | None = None) -> int:
     """One entry per line between a header and a footer, so the file can be read back line by line."""
-    head = json.dumps({"format": EXPORT_JSON_FORMAT, "exported_at": now_utc(), "period": period},
-                      ensure_ascii=False)
+    meta: dict[str, Any] = {"format": EXPORT_JSON_FORMAT, "exported_at": now_utc(), "period": period}
+    if favourites:
+        meta["favourites"] = [f.to_dict() for f in favourites]
+    head = json.dumps(meta, ensure_ascii=False)
     out.write(head[:-1] + ', "entries": [\n')
     canonical, count = _Canonical(), 0
     for entry in entries:
@@ -138,8 +167,12 @@ def _encode(record: dict[str, Any]) -> str:
 
 
 def export(store: LogStore | None, start: date, end: date, fmt: str, out: IO[str], period: dict[str, Any]) -> int:
+    """The period's entries and, whatever the period, every favourite."""
+    from rvutool.favourites import from_text
+
+    favourites = [] if store is None else [from_text(row.name, row.items) for row in store.favourites()]
     entries: Iterator[Entry] = iter(()) if store is None else store.entries(start, end)
-    return write_csv(entries, out) if fmt == "csv" else write_json(entries, out, period)
+    return write_csv(entries, out, favourites) if fmt == "csv" else write_json(entries, out, period, favourites)
 
 
 # ---------------------------------------------------------------- import: what readers hand over
@@ -169,6 +202,8 @@ class Source:
     fmt: str
     groups: Iterator[list[dict[str, Any]]]
     columns: dict[str, list[str]] | None = None
+    # The file's favourites, checked; a CSV export lists them after its entries, so this fills as `groups` is read.
+    favourites: list[Favourite] = field(default_factory=list)
 
 
 Reader = Callable[[Path, bytes, ImportContext], "Source | None"]
@@ -465,10 +500,42 @@ def _csv_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
         raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+def own_favourite(name: Any, items: Any, ctx: ImportContext) -> Favourite:
+    """A favourite of an export, checked as `rvutool fav add` checks one; ValueError or RvuError otherwise."""
+    from rvutool import favourites
+
+    if not isinstance(name, str) or not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise ValueError("a favourite should be {\"name\": text, \"items\": [item texts]}")
+    catalog = _CATALOG.get("catalog")
+    if catalog is None:
+        from rvutool.codes import Catalog
+
+        catalog = _CATALOG.setdefault("catalog", Catalog())
+    checked = favourites.check_name(name, allow_identifiers=ctx.allow_identifiers)
+    return Favourite(checked, favourites.check_items(items, catalog))
+
+
+def _checked_favourites(path: Path, found: dict[str, tuple[str, list[str]]], ctx: ImportContext,
+                        into: list[Favourite]) -> None:
+    """found: name as written -> (where it was first seen, its item texts)."""
+    for name, (where, items) in found.items():
+        try:
+            into.append(own_favourite(name, items, ctx))
+        except (ValueError, RvuError) as exc:
+            why = exc.message if isinstance(exc, RvuError) else str(exc)
+            ctx.problem(path, f"{where} (favourite {name[:40]!r})", why)
+
+
+def _item_text(rec: dict[str, Any]) -> str:
+    code, mods, units = (str(rec.get(k) or "").strip() for k in ("code", "modifiers", "units"))
+    return code + "".join(f"-{m}" for m in mods.split("-") if m) + (f"x{units}" if units not in {"", "1"} else "")
+
+
 def read_own_csv(path: Path, head: bytes, ctx: ImportContext) -> Source | None:
     first = head.split(b"\n", 1)[0].strip().lstrip(b"\xef\xbb\xbf").decode("utf-8", "replace").split(",")
     if tuple(first[:4]) not in {header[:4] for header in _OWN_CSV_HEADERS}:
         return None
+    favourites: list[Favourite] = []
 
     def records() -> Iterator[tuple[str, dict[str, Any]]]:
         lines = _csv_lines(path)
@@ -477,14 +544,21 @@ def read_own_csv(path: Path, head: bytes, ctx: ImportContext) -> Source | None:
             missing = [c for c in _UNNAMED_CSV_COLUMNS if c not in header]
             raise ImportFileError(f"{path} line 1: the header is not rvutool's export header (missing: "
                                   f"{', '.join(missing) or 'order'}); nothing was imported")
+        found: dict[str, tuple[str, list[str]]] = {}
         for line, cells in lines:
             if len(cells) != len(header):
                 ctx.problem(path, f"line {line}", f"has {len(cells)} cells, expected {len(header)} "
                                                   "(a truncated or damaged row)")
                 continue
-            yield f"line {line}", dict(zip(header, map(spreadsheet.restore, cells), strict=True))
+            rec = dict(zip(header, map(spreadsheet.restore, cells), strict=True))
+            name = rec.pop(FAVOURITE_COLUMN, "")
+            if name:  # an item of a favourite, not an entry
+                found.setdefault(name, (f"line {line}", []))[1].append(_item_text(rec))
+                continue
+            yield f"line {line}", rec
+        _checked_favourites(path, found, ctx, favourites)
 
-    return Source(path, "rvutool CSV export", _own_groups(path, records(), ctx))
+    return Source(path, "rvutool CSV export", _own_groups(path, records(), ctx), favourites=favourites)
 
 
 def read_own_json(path: Path, head: bytes, ctx: ImportContext) -> Source | None:
@@ -510,6 +584,19 @@ def read_own_json(path: Path, head: bytes, ctx: ImportContext) -> Source | None:
                               f"{EXPORT_JSON_FORMAT}); nothing was imported")
     if not streamed and not isinstance(meta.get("entries"), list):
         raise ImportFileError(f"{path}: has no list of entries; nothing was imported")
+    listed = meta.get("favourites", [])
+    if not isinstance(listed, list):
+        raise ImportFileError(f"{path}: its favourites are not a list; nothing was imported")
+    found: dict[str, tuple[str, list[str]]] = {}
+    for index, fav in enumerate(listed, 1):
+        where, name = f"favourite {index}", fav.get("name") if isinstance(fav, dict) else None
+        items = fav.get("items") if isinstance(fav, dict) else None
+        if not isinstance(name, str) or not isinstance(items, list) or name in found:
+            ctx.problem(path, where, "should be {\"name\": text, \"items\": [item texts]}, one per name")
+            continue
+        found[name] = (where, items)
+    favourites: list[Favourite] = []
+    _checked_favourites(path, found, ctx, favourites)
 
     def records() -> Iterator[tuple[str, Any]]:
         if not streamed:
@@ -535,7 +622,7 @@ def read_own_json(path: Path, head: bytes, ctx: ImportContext) -> Source | None:
             raise ImportFileError(f"{path}: is not valid JSON (it ends before its list of entries is closed: "
                                   "truncated?); nothing was imported")
 
-    return Source(path, "rvutool JSON export", _own_groups(path, records(), ctx))
+    return Source(path, "rvutool JSON export", _own_groups(path, records(), ctx), favourites=favourites)
 
 
 # ---------------------------------------------------------------- other programs' CSV files

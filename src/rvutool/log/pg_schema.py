@@ -5,6 +5,7 @@
     rvutool.changes      the undo journal, one row per change, per provider
     rvutool.change_rows  before-images of the entries a change touched (NULL before = inserted)
     rvutool.meta         facts about this log (its random id)
+    rvutool.favourites   each provider's favourites (`rvutool fav add tka 27447`), by provider and name
     rvutool.migrations   the schema versions applied
     rvutool.encounter_numbers  a sequence: a number handed out is never handed out again
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 SCHEMA = "rvutool"
 CLINICIAN = "rvutool_clinician"
 MANAGER = "rvutool_manager"
-TABLES = ("entries", "changes", "change_rows", "meta", "migrations")
+TABLES = ("entries", "changes", "change_rows", "meta", "migrations", "favourites")
 
 _M001 = f"""
 CREATE TABLE {SCHEMA}.entries (
@@ -94,7 +95,27 @@ CREATE POLICY own_rows ON {SCHEMA}.{table} FOR ALL TO {CLINICIAN}, {MANAGER}
 CREATE POLICY manager_reads ON {SCHEMA}.{table} FOR SELECT TO {MANAGER} USING (true);
 """ for table in ("entries", "changes", "change_rows"))
 
-PG_MIGRATIONS: list[str] = [_M001 + _RLS]
+# Version 2: favourites, one provider's own, under the same row-level security as entries. `change_id` names
+# the import that added one (undoing it removes the favourite again); NULL for `fav add`.
+_M002 = f"""
+CREATE TABLE {SCHEMA}.favourites (
+    provider TEXT NOT NULL DEFAULT current_user,
+    name TEXT NOT NULL,
+    items TEXT NOT NULL,
+    change_id BIGINT REFERENCES {SCHEMA}.changes (id),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (provider, name)
+);
+CREATE INDEX favourites_change ON {SCHEMA}.favourites (change_id) WHERE change_id IS NOT NULL;
+GRANT SELECT, INSERT, UPDATE, DELETE ON {SCHEMA}.favourites TO {CLINICIAN}, {MANAGER};
+ALTER TABLE {SCHEMA}.favourites ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON {SCHEMA}.favourites FOR ALL TO {CLINICIAN}, {MANAGER}
+    USING (provider = current_user) WITH CHECK (provider = current_user);
+CREATE POLICY manager_reads ON {SCHEMA}.favourites FOR SELECT TO {MANAGER} USING (true);
+"""
+
+PG_MIGRATIONS: list[str] = [_M001 + _RLS, _M002]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

@@ -23,6 +23,7 @@ from rvutool.log.location import masked
 from rvutool.log.pg_schema import CLINICIAN, MANAGER, PG_SCHEMA_VERSION, SCHEMA, version
 from rvutool.log.store import (
     DayCodeTotal,
+    FavouriteRow,
     LogStore,
     LogTransaction,
     PaymentGroup,
@@ -41,6 +42,7 @@ _SELECT = f"SELECT {', '.join(COLUMNS)} FROM {_ENTRIES}"
 _INSERT = f"INSERT INTO {_ENTRIES} ({', '.join(MUTABLE)}) VALUES ({', '.join(['%s'] * len(MUTABLE))}) RETURNING id"
 _LIVE = "voided = 0 AND service_date BETWEEN %s AND %s"
 _OWN = "provider = current_user"
+_FAVOURITES = f"{SCHEMA}.favourites"
 
 
 def _bounds(start: date | None, end: date | None) -> tuple[str, str]:
@@ -193,8 +195,25 @@ class PostgresTransaction(LogTransaction):
             if len(page) < BATCH:
                 break
             last = page[-1][0]
+        done.favourites = self.conn.execute(f"DELETE FROM {_FAVOURITES} WHERE {_OWN} AND change_id = %s",
+                                            (change_id,)).rowcount
         self.conn.execute(f"UPDATE {SCHEMA}.changes SET undone_at = %s WHERE id = %s", (now_utc(), change_id))
         return done
+
+    def favourite(self, name: str) -> FavouriteRow | None:
+        row = self.conn.execute(f"SELECT name, items, change_id FROM {_FAVOURITES} WHERE {_OWN} AND name = %s",
+                                (name,)).fetchone()
+        return None if row is None else FavouriteRow(row[0], row[1], None if row[2] is None else int(row[2]))
+
+    def put_favourite(self, name: str, items: str, change_id: int | None = None) -> None:
+        stamp = now_utc()
+        self.conn.execute(f"INSERT INTO {_FAVOURITES} (name, items, change_id, created_at, updated_at) "
+                          "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (provider, name) DO UPDATE SET "
+                          "items = excluded.items, change_id = excluded.change_id, updated_at = excluded.updated_at",
+                          (name, items, change_id, stamp, stamp))
+
+    def remove_favourite(self, name: str) -> bool:
+        return bool(self.conn.execute(f"DELETE FROM {_FAVOURITES} WHERE {_OWN} AND name = %s", (name,)).rowcount)
 
 
 # (a query counting what breaks an invariant, the sentence for it): the rows the user can see
@@ -287,6 +306,25 @@ class PostgresStore(LogStore):
                 yield from _page(self.conn, f"{_OWN} AND {_LIVE}", _bounds(start, end))
 
         return stream()
+
+
+    def favourites(self) -> list[FavouriteRow]:
+        """The connected user's own favourites (a manager reads everyone's rows, but uses their own)."""
+        with sql_errors(self.url):
+            rows = self.conn.execute(f"SELECT name, items, change_id FROM {_FAVOURITES} WHERE {_OWN} "
+                                     "ORDER BY name").fetchall()
+        return [FavouriteRow(n, i, None if c is None else int(c)) for n, i, c in rows]
+
+    def recent_codes(self, limit: int) -> list[tuple[str, str]]:
+        found: dict[tuple[str, str], None] = {}
+        with sql_errors(self.url):
+            rows = self.conn.execute(f"SELECT code, modifiers FROM {_ENTRIES} WHERE {_OWN} AND voided = 0 "
+                                     "ORDER BY id DESC LIMIT %s", (max(limit, 1) * 25,)).fetchall()
+        for code, modifiers in rows:
+            found.setdefault((code, modifiers), None)
+            if len(found) >= limit:
+                break
+        return list(found)
 
     def get(self, entry_id: int) -> Entry:
         with sql_errors(self.url):

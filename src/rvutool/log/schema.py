@@ -5,6 +5,7 @@
     change_rows  before-images of every entry a change touched (NULL before = inserted)
     meta         facts about this log: its random id, the next encounter number
     day_totals   live entries added up by date, code and no-wRVU reason ('' for none), kept by triggers
+    favourites   a name for items logged together (`rvutool fav add tka 27447`; `@tka`)
 
 `PRAGMA application_id` marks the file as ours; `PRAGMA user_version` is the schema version.
 MIGRATIONS[n] takes a log from version n to n + 1 inside one transaction. Append; never edit
@@ -173,5 +174,20 @@ def fill_day_totals(conn: sqlite3.Connection) -> None:
         FROM entries WHERE voided = 0 GROUP BY service_date, code, COALESCE(no_wrvu_reason, '')""")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_create, _m002_service_keys]
+def _m003_favourites(conn: sqlite3.Connection) -> None:
+    """Favourites live with the log, so they are exported, imported and backed up with it. `change_id`
+    names the import that added one (undoing it removes the favourite again); NULL for `fav add`."""
+    conn.execute("""
+        CREATE TABLE favourites (
+            name TEXT PRIMARY KEY,
+            items TEXT NOT NULL,
+            change_id INTEGER REFERENCES changes (id),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""")
+    conn.execute("CREATE INDEX favourites_change ON favourites (change_id) WHERE change_id IS NOT NULL")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_create, _m002_service_keys, _m003_favourites]
 SCHEMA_VERSION = len(MIGRATIONS)
+FAVOURITES_SINCE = 3  # the schema version that added the favourites table

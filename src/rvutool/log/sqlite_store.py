@@ -18,6 +18,7 @@ from rvutool.log import connection, schema
 from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
 from rvutool.log.store import (
     DayCodeTotal,
+    FavouriteRow,
     LogStore,
     LogTransaction,
     PaymentGroup,
@@ -165,8 +166,23 @@ class SQLiteTransaction(LogTransaction):
             if len(page) < BATCH:
                 break
             last = page[-1][0]
+        done.favourites = self.db.execute("DELETE FROM favourites WHERE change_id = ?", (change_id,)).rowcount
         self.db.execute("UPDATE changes SET undone_at = ? WHERE id = ?", (now_utc(), change_id))
         return done
+
+    def favourite(self, name: str) -> FavouriteRow | None:
+        row = self.db.execute("SELECT name, items, change_id FROM favourites WHERE name = ?", (name,)).fetchone()
+        return None if row is None else FavouriteRow(*row)
+
+    def put_favourite(self, name: str, items: str, change_id: int | None = None) -> None:
+        stamp = now_utc()
+        self.db.execute("INSERT INTO favourites (name, items, change_id, created_at, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET items = excluded.items, "
+                        "change_id = excluded.change_id, updated_at = excluded.updated_at",
+                        (name, items, change_id, stamp, stamp))
+
+    def remove_favourite(self, name: str) -> bool:
+        return bool(self.db.execute("DELETE FROM favourites WHERE name = ?", (name,)).rowcount)
 
 
 _SUMMED = ("SELECT service_date, code, COALESCE(no_wrvu_reason, '') AS reason, COUNT(*) AS n, SUM(units) AS u, "
@@ -194,6 +210,8 @@ _INVARIANTS: tuple[tuple[str, str], ...] = (
     ("SELECT COUNT(*) FROM entries e JOIN entries f ON f.encounter_id = e.encounter_id AND f.id > e.id "
      "AND f.service_date != e.service_date AND e.voided = 0 AND f.voided = 0",
      "{count} encounters have lines on different dates"),
+    ("SELECT COUNT(*) FROM favourites WHERE length(name) NOT BETWEEN 1 AND 32 OR name GLOB '*[^a-z0-9_-]*' "
+     "OR trim(items) = ''", "{count} favourites have a name or items no rvutool writes"),
 )
 
 
@@ -311,6 +329,21 @@ class SQLiteStore(LogStore):
     def get(self, entry_id: int) -> Entry:
         return SQLiteTransaction(self.conn).entry(entry_id)
 
+    def favourites(self) -> list[FavouriteRow]:
+        rows = self.conn.execute("SELECT name, items, change_id FROM favourites ORDER BY name").fetchall()
+        return [FavouriteRow(*r) for r in rows]
+
+    def recent_codes(self, limit: int) -> list[tuple[str, str]]:
+        """Read newest first by id (the table's own order), so a big log reads only its last few hundred rows."""
+        found: dict[tuple[str, str], None] = {}
+        rows = self.conn.execute("SELECT code, modifiers FROM entries WHERE voided = 0 ORDER BY id DESC LIMIT ?",
+                                 (max(limit, 1) * 25,))
+        for code, modifiers in rows.fetchall():
+            found.setdefault((code, modifiers), None)
+            if len(found) >= limit:
+                break
+        return list(found)
+
     def day_code_totals(self, start: date, end: date) -> list[DayCodeTotal]:
         rows = self.conn.execute(
             "SELECT service_date, code, NULLIF(no_wrvu_reason, ''), category, entries, units, base_wrvu_c, "
@@ -357,6 +390,28 @@ class SQLiteStore(LogStore):
 def open_for_reading(path: Path | None = None) -> SQLiteStore | None:
     conn = connection.open_readable(path)
     return None if conn is None else SQLiteStore(conn, conn.path)  # type: ignore[attr-defined]
+
+
+def favourite_names(prefix: str = "") -> list[tuple[str, str]]:
+    """(name, items) of the favourites whose name starts with `prefix`, for shell completion: read-only, never
+    creating, migrating or waiting on the log; nothing when it is absent, busy, older or not a log."""
+    from rvutool import paths
+
+    path = paths.log_file()
+    if not path.is_file():
+        return []
+    try:
+        conn = connection.connect(path, read_only=True)
+        try:
+            conn.execute("PRAGMA busy_timeout = 100")
+            if connection.inspect(conn, path) < schema.FAVOURITES_SINCE:
+                return []
+            rows = conn.execute("SELECT name, items FROM favourites ORDER BY name").fetchall()
+        finally:
+            conn.close()
+    except RvuError:
+        return []
+    return [(name, items) for name, items in rows if name.startswith(prefix)]
 
 
 def open_for_writing(path: Path | None = None) -> SQLiteStore:

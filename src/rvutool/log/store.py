@@ -59,6 +59,14 @@ class PaymentGroup(NamedTuple):
     first_date: str  # the group's earliest date of service (all its dates lie between the same cut dates)
 
 
+class FavouriteRow(NamedTuple):
+    """A favourite as stored: its name and items (item texts joined by spaces)."""
+
+    name: str
+    items: str
+    change_id: int | None  # the import that added it (undoing that import removes it); None for `fav add`
+
+
 @dataclass
 class Undone:
     kind: str
@@ -69,6 +77,7 @@ class Undone:
     # live entries whose credit the undo changed (before, after): the first REPRICED_SHOWN, then a count
     repriced: list[tuple[Entry, Entry]] = field(default_factory=list)
     repriced_more: int = 0
+    favourites: int = 0  # favourites the undone import had added, removed again
 
 
 REPRICED_SHOWN = 50
@@ -146,7 +155,20 @@ class LogTransaction(ABC):
 
     @abstractmethod
     def undo_last(self) -> Undone:
-        """Revert the newest change not yet undone; RvuError when there is none."""
+        """Revert the newest change not yet undone (and remove the favourites it added); RvuError when
+        there is none."""
+
+    @abstractmethod
+    def favourite(self, name: str) -> FavouriteRow | None:
+        """The user's favourite of that name, or None."""
+
+    @abstractmethod
+    def put_favourite(self, name: str, items: str, change_id: int | None = None) -> None:
+        """Add a favourite, or replace the user's favourite of that name (`change_id`: the import adding it)."""
+
+    @abstractmethod
+    def remove_favourite(self, name: str) -> bool:
+        """Remove the user's favourite of that name; False when there was none."""
 
 
 class LogStore(ABC):
@@ -202,6 +224,14 @@ class LogStore(ABC):
 
     @abstractmethod
     def get(self, entry_id: int) -> Entry: ...
+
+    @abstractmethod
+    def favourites(self) -> list[FavouriteRow]:
+        """The user's favourites, by name."""
+
+    @abstractmethod
+    def recent_codes(self, limit: int) -> list[tuple[str, str]]:
+        """(code, modifiers) of the user's most recently logged live entries, newest first, each once."""
 
     @abstractmethod
     def day_code_totals(self, start: date, end: date) -> list[DayCodeTotal]: ...
