@@ -313,12 +313,14 @@ def test_db_push_copies_a_personal_log_once(practice, rvutool, monkeypatch, tmp_
     assert rvutool("log", "99213", "--date", "2026-03-03").exit_code == 0  # a second visit the same day
     assert rvutool("log", "99214", "--date", "2026-03-04").exit_code == 0
     assert rvutool("remove", "5").exit_code == 0  # removed work does not move
+    assert rvutool("fav", "add", "hernia", "49505").exit_code == 0
     personal = rvutool("list", "--all", "--json").json()
     # 14.09 (47562 with 49505 under the multiple-procedure rule, as `calc` prices them) + 1.30 + 1.30
     assert personal["total_wrvu"] == 16.69
     out = rvutool("db", "push", "--url", practice.url("alice"))
     assert out.exit_code == 0, out.stderr
     assert "pushed 4 entries (3 encounters)" in out.stdout and "0 already there" in out.stdout
+    assert "favourites @hernia" in out.stdout
     out = rvutool("db", "push", "--url", practice.url("alice"))
     assert out.exit_code == 0 and "pushed 0 entries" in out.stdout and "4 already there" in out.stdout
     as_user(monkeypatch, practice, "alice")
@@ -327,6 +329,7 @@ def test_db_push_copies_a_personal_log_once(practice, rvutool, monkeypatch, tmp_
     assert [(e["date"], e["code"], e["credited_wrvu"]) for e in shared["entries"]] == \
         [(e["date"], e["code"], e["credited_wrvu"]) for e in personal["entries"]]
     assert len({e["encounter"] for e in shared["entries"]}) == 3  # encounters stay whole
+    assert [f["name"] for f in rvutool("fav", "list", "--json").json()] == ["hernia"]
     assert rvutool("undo").exit_code == 0  # the push comes back out as one change
     assert rvutool("list", "--all", "--json").json()["entries"] == []
 

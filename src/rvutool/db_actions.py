@@ -83,8 +83,9 @@ def add_user(name: str, *, manager: bool, password_file: str | None, url: str | 
 
 
 def push(from_path: str | None, *, url: str | None, allow_identifiers: bool = False) -> int:
-    """Copy a personal SQLite log's live entries into the shared log as the connected user, by meaning:
-    a service the shared log already holds (as many times) is not added again, so a second push adds nothing."""
+    """Copy a personal SQLite log's live entries (and favourites) into the shared log as the connected user,
+    by meaning: a service the shared log already holds (as many times) is not added again, so a second push
+    adds nothing."""
     from rvutool import config, dates, inputs, paths
     from rvutool.log import changes, exchange, location, pg_store, sqlite_store
 
@@ -97,15 +98,21 @@ def push(from_path: str | None, *, url: str | None, allow_identifiers: bool = Fa
                                  options=inputs.encounter_options(None, None, None), policy=config.load().policy())
     outcome = changes.ImportOutcome(source=source_path.name, fmt="rvutool log")
     try:
+        favourites = [exchange.own_favourite(row.name, row.items.split(), ctx) for row in source.favourites()]
         with pg_store.open_store(url) as target:
             user = target.user()
             target.check_before_big_write()
-            changes.apply_import(target, exchange.log_groups(source, source_path, ctx), outcome)
+            changes.apply_import(target, exchange.log_groups(source, source_path, ctx), outcome,
+                                 favourites=favourites)
     finally:
         source.close()
     render.line(f"pushed {outcome.added} {'entry' if outcome.added == 1 else 'entries'} "
                 f"({outcome.encounters} {'encounter' if outcome.encounters == 1 else 'encounters'}) from {source_path} "
                 f"into {location.masked(url)} as {user}; {outcome.duplicates} already there")
+    if outcome.favourites_added:
+        render.line(f"and your favourites {', '.join('@' + n for n in outcome.favourites_added)}")
+    for name, theirs, _ in outcome.favourites_kept:
+        render.warning(f"@{name} is already a favourite of yours in the shared log ({theirs}); kept as it is")
     if outcome.added:
         render.line("`rvutool undo` (with the shared log set) takes the push back out")
     return 0
