@@ -12,6 +12,7 @@ practice's shared log: the entries are added there as the URL's user (bench/benc
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import sys
@@ -64,7 +65,11 @@ def make_shared(n: int, url: str, seed: int = 2026) -> float:
     os.environ["RVUTOOL_LOG_URL"] = url
     try:
         with log.open_for_writing() as store, store.transaction() as tx:
-            tx.insert_many(_rows(tx, n, seed))
+            # in batches: the generator takes encounter numbers from the same connection, which cannot
+            # serve a query while it is streaming an insert
+            rows = _rows(tx, n, seed)
+            while batch := list(itertools.islice(rows, 20_000)):
+                tx.insert_many(batch)
     finally:
         if saved is None:
             os.environ.pop("RVUTOOL_LOG_URL", None)
