@@ -12,8 +12,10 @@ practice's shared log: the entries are added there as the URL's user (bench/benc
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
+import os
 import random
 import sys
 import time
@@ -56,26 +58,30 @@ def templates() -> list[tuple[tuple, int]]:
 
 def make_shared(n: int, url: str, seed: int = 2026) -> float:
     """Write N entries into a practice's shared log (PostgreSQL) through rvutool's store, as the URL's user."""
-    import os
-
     from rvutool import log
 
     start = time.perf_counter()
-    saved = os.environ.get("RVUTOOL_LOG_URL")
-    os.environ["RVUTOOL_LOG_URL"] = url
+    with _environment("RVUTOOL_LOG_URL", url), log.open_for_writing() as store, store.transaction() as tx:
+        # in batches: the generator takes encounter numbers from the same connection, which cannot
+        # serve a query while it is streaming an insert
+        rows = _rows(tx, n, seed)
+        while batch := list(itertools.islice(rows, 20_000)):
+            tx.insert_many(batch)
+    return time.perf_counter() - start
+
+
+@contextlib.contextmanager
+def _environment(name: str, value: str):
+    """The environment variable `name` set to `value` for the block, as it was afterwards."""
+    saved = os.environ.get(name)
+    os.environ[name] = value
     try:
-        with log.open_for_writing() as store, store.transaction() as tx:
-            # in batches: the generator takes encounter numbers from the same connection, which cannot
-            # serve a query while it is streaming an insert
-            rows = _rows(tx, n, seed)
-            while batch := list(itertools.islice(rows, 20_000)):
-                tx.insert_many(batch)
+        yield
     finally:
         if saved is None:
-            os.environ.pop("RVUTOOL_LOG_URL", None)
+            os.environ.pop(name, None)
         else:
-            os.environ["RVUTOOL_LOG_URL"] = saved
-    return time.perf_counter() - start
+            os.environ[name] = saved
 
 
 def _rows(tx, n: int, seed: int):
@@ -110,7 +116,6 @@ def _rows(tx, n: int, seed: int):
 
 def make(n: int, path: Path, seed: int = 2026) -> float:
     """Write the log through rvutool's own store (in a scratch RVUTOOL_HOME beside PATH), then move it."""
-    import os
     import tempfile
 
     from rvutool import log
@@ -119,20 +124,12 @@ def make(n: int, path: Path, seed: int = 2026) -> float:
         raise SystemExit(f"{path} exists; this script never overwrites a log")
     path.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
-        saved = os.environ.get("RVUTOOL_HOME")
-        os.environ["RVUTOOL_HOME"] = scratch
-        try:
-            with log.open_for_writing() as store:
-                with store.transaction() as tx:
-                    tx.insert_many(_rows(tx, n, seed))
-                store.checkpoint()
-            os.replace(Path(scratch) / "log.sqlite3", path)
-        finally:
-            if saved is None:
-                os.environ.pop("RVUTOOL_HOME", None)
-            else:
-                os.environ["RVUTOOL_HOME"] = saved
+    with tempfile.TemporaryDirectory(dir=path.parent) as scratch, _environment("RVUTOOL_HOME", scratch):
+        with log.open_for_writing() as store:
+            with store.transaction() as tx:
+                tx.insert_many(_rows(tx, n, seed))
+            store.checkpoint()
+        os.replace(Path(scratch) / "log.sqlite3", path)
     return time.perf_counter() - start
 
 
