@@ -41,10 +41,17 @@ def test_lookup_help_shows_the_metavars(rvutool):
     assert re.search(r"--date\s+DATE\s", out) and re.search(r"--year\s+YYYY\s", out)
 
 
+# `db push --from PATH` names a log file to copy (the spelling the shared-log issue asked for); everywhere
+# else --from is a period's first date.
+_OTHER_MEANING = {("db", "push"): {"--from"}}
+
+
 def test_the_same_option_has_the_same_metavar_everywhere():
     seen: dict[str, set[str]] = {}
     for path, command in all_commands():
         for param in command.params:
+            if set(getattr(param, "opts", [])) & _OTHER_MEANING.get(tuple(path), set()):
+                continue
             if param.param_type_name == "option" and param.is_flag:
                 continue
             assert param.metavar, f"{' '.join(path)}: {param.name} has no metavar"

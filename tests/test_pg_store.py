@@ -508,3 +508,20 @@ def test_db_init_brings_a_version_1_log_to_version_2_with_its_entries(pg_server,
         assert conn.execute("SELECT version FROM rvutool.migrations ORDER BY version").fetchall() == [(1,), (2,)]
         assert conn.execute("SELECT relrowsecurity FROM pg_class WHERE oid = 'rvutool.favourites'::regclass"
                             ).fetchone()[0] is True
+
+
+def test_payment_groups_with_and_without_a_price_change_date(practice, rvutool):
+    """The Medicare estimate groups entries as a locality prices them alike, split at dates where prices change
+    (a GPCI floor ending); with no such date there is nothing to split by."""
+    from datetime import date
+
+    from rvutool.log import pg_store
+
+    rvutool("log", "99213", "--date", "2026-03-02")
+    rvutool("log", "99213", "--date", "2026-03-20")
+    with pg_store.open_store(practice.url("alice")) as store:
+        whole = store.payment_groups(date(2026, 3, 1), date(2026, 3, 31))
+        split = store.payment_groups(date(2026, 3, 1), date(2026, 3, 31), (date(2026, 3, 10),))
+    assert [(g.code, g.entries) for g in whole] == [("99213", 2)]
+    assert sorted((g.code, g.entries, g.first_date) for g in split) == [("99213", 1, "2026-03-02"),
+                                                                          ("99213", 1, "2026-03-20")]

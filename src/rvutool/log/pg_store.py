@@ -378,13 +378,14 @@ class PostgresStore(LogStore):
         return [ReleaseCount(r, int(n), first, last) for r, n, first, last in rows]
 
     def payment_groups(self, start: date, end: date, cuts: tuple[date, ...] = ()) -> list[PaymentGroup]:
-        side = " + ".join(["0", *("(service_date > %s)::int" for _ in cuts)])  # how many cut dates lie before
+        # how many cut dates lie before (with none, nothing more to group by: a bare 0 would be a column position)
+        side = "".join([", 0", *(" + (service_date > %s)::int" for _ in cuts)]) if cuts else ""
         live, args = self._live(start, end)
         with sql_errors(self.url):
             rows = self.conn.execute(
                 f"SELECT code, modifiers, release, setting, COUNT(*), units, base_wrvu_c, credited_wrvu_c, "
                 f"MIN(service_date) FROM {_ENTRIES} WHERE {live} GROUP BY code, modifiers, release, setting, units, "
-                f"base_wrvu_c, credited_wrvu_c, {side}",
+                f"base_wrvu_c, credited_wrvu_c{side}",
                 (*args, *(c.isoformat() for c in cuts))).fetchall()
         return [PaymentGroup(c, m, r, s, int(n), int(u), int(b), int(cr), first)
                 for c, m, r, s, n, u, b, cr, first in rows]
