@@ -479,7 +479,7 @@ def test_favourites_travel_with_an_export_and_undo_takes_back_the_import(practic
     assert len(rvutool("fav", "list", "--json").json()) == 1  # alice's own never moved
 
 
-def test_db_init_brings_a_version_1_log_to_version_2_with_its_entries(pg_server, rvutool, monkeypatch, tmp_path):
+def test_db_init_brings_a_version_1_log_up_to_date_with_its_entries(pg_server, rvutool, monkeypatch, tmp_path):
     from rvutool.log import pg_schema, pg_store
 
     db = f"upgrade{next(_numbers)}"
@@ -489,7 +489,7 @@ def test_db_init_brings_a_version_1_log_to_version_2_with_its_entries(pg_server,
     pw = tmp_path / "pw"
     pw.write_text(PASSWORD + "\n")
     user = f"carol{next(_numbers)}"
-    with monkeypatch.context() as old:  # the rvutool before favourites: schema version 1
+    with monkeypatch.context() as old:  # the rvutool before favourites and day totals: schema version 1
         old.setattr(pg_schema, "PG_MIGRATIONS", pg_schema.PG_MIGRATIONS[:1])
         old.setattr(pg_schema, "PG_SCHEMA_VERSION", 1)
         old.setattr(pg_store, "PG_SCHEMA_VERSION", 1)
@@ -501,11 +501,14 @@ def test_db_init_brings_a_version_1_log_to_version_2_with_its_entries(pg_server,
     out = rvutool("fav", "list")
     assert out.exit_code == 1 and "holds an older rvutool log; its owner runs `rvutool db init` first" in out.stderr
     out = rvutool("db", "init", owner)
-    assert out.exit_code == 0 and "from schema version 1 to 2" in out.stdout
+    assert out.exit_code == 0 and "from schema version 1 to 3" in out.stdout
     assert rvutool("fav", "add", "tka", "27447").exit_code == 0
     assert [e["code"] for e in rvutool("list", "--all", "--json").json()["entries"]] == ["99213"]
+    # version 3 added up the entries already there
+    assert rvutool("summary", "--month", "2026-03", "--json").json()["total_wrvu"] == 1.30
+    assert rvutool("doctor").exit_code == 0
     with pg_server.admin(db) as conn:
-        assert conn.execute("SELECT version FROM rvutool.migrations ORDER BY version").fetchall() == [(1,), (2,)]
+        assert conn.execute("SELECT version FROM rvutool.migrations ORDER BY version").fetchall() == [(1,), (2,), (3,)]
         assert conn.execute("SELECT relrowsecurity FROM pg_class WHERE oid = 'rvutool.favourites'::regclass"
                             ).fetchone()[0] is True
 
@@ -525,3 +528,46 @@ def test_payment_groups_with_and_without_a_price_change_date(practice, rvutool):
     assert [(g.code, g.entries) for g in whole] == [("99213", 2)]
     assert sorted((g.code, g.entries, g.first_date) for g in split) == [("99213", 1, "2026-03-02"),
                                                                           ("99213", 1, "2026-03-20")]
+
+
+# ---------------------------------------------------------------- day totals follow every change
+def test_day_totals_follow_every_kind_of_change_for_each_provider(practice, rvutool, monkeypatch, tmp_path):
+    """Summaries read day_totals, which statement triggers keep; after logs, edits (units, date, code), removals,
+    an import, a recalc and undos by two providers, it equals a GROUP BY over the live entries."""
+    def check() -> None:
+        assert rvutool("doctor").exit_code == 0  # as the current user: their own rows
+        with practice.connect("owner") as conn:
+            differ = conn.execute(
+                "SELECT COUNT(*) FROM (SELECT provider, service_date, code, COALESCE(no_wrvu_reason, '') AS r, "
+                "policy, COUNT(*) AS n, SUM(credited_wrvu_c) AS c, MIN(category) AS cat FROM rvutool.entries "
+                "WHERE voided = 0 GROUP BY 1, 2, 3, 4, 5) e FULL JOIN rvutool.day_totals t ON (t.provider, "
+                "t.service_date, t.code, t.no_wrvu_reason, t.policy) = (e.provider, e.service_date, e.code, e.r, "
+                "e.policy) WHERE e.n IS DISTINCT FROM t.entries OR e.c IS DISTINCT FROM t.credited_wrvu_c "
+                "OR e.cat IS DISTINCT FROM t.category").fetchone()[0]
+        assert differ == 0
+
+    assert rvutool("log", "47562", "49505", "--date", "2026-03-02").exit_code == 0
+    assert rvutool("log", "99213", "D1553", "--date", "2026-03-03").exit_code == 0
+    check()
+    assert rvutool("edit", "3", "--units", "2").exit_code == 0
+    assert rvutool("edit", "1", "--date", "2026-03-04", "--whole").exit_code == 0
+    assert rvutool("edit", "3", "--code", "99214").exit_code == 0
+    assert rvutool("remove", "2").exit_code == 0
+    check()
+    export = tmp_path / "alice.csv"
+    assert rvutool("export", "-o", str(export)).exit_code == 0
+    as_user(monkeypatch, practice, "bob")
+    assert rvutool("import", str(export)).exit_code == 0
+    assert rvutool("log", "99213", "--date", "2026-03-03").exit_code == 0
+    check()
+    assert rvutool("recalc", "--all", "--yes").exit_code == 0
+    assert rvutool("undo").exit_code == 0
+    check()
+    as_user(monkeypatch, practice, "alice")
+    for _ in range(3):
+        assert rvutool("undo").exit_code == 0
+    check()
+    as_user(monkeypatch, practice, "boss")
+    groups = rvutool("summary", "--month", "2026-03", "--by", "provider", "--json").json()["groups"]
+    listed = rvutool("list", "--month", "2026-03", "--json").json()
+    assert round(sum(g["wrvu"] for g in groups), 2) == listed["total_wrvu"]

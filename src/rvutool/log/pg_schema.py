@@ -6,6 +6,7 @@
     rvutool.change_rows  before-images of the entries a change touched (NULL before = inserted)
     rvutool.meta         facts about this log (its random id)
     rvutool.favourites   each provider's favourites (`rvutool fav add tka 27447`), by provider and name
+    rvutool.day_totals   live entries added up by provider, date, code, reason and policy (kept by triggers)
     rvutool.migrations   the schema versions applied
     rvutool.encounter_numbers  a sequence: a number handed out is never handed out again
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 SCHEMA = "rvutool"
 CLINICIAN = "rvutool_clinician"
 MANAGER = "rvutool_manager"
-TABLES = ("entries", "changes", "change_rows", "meta", "migrations", "favourites")
+TABLES = ("entries", "changes", "change_rows", "meta", "migrations", "favourites", "day_totals")
 
 _M001 = f"""
 CREATE TABLE {SCHEMA}.entries (
@@ -115,7 +116,71 @@ CREATE POLICY own_rows ON {SCHEMA}.favourites FOR ALL TO {CLINICIAN}, {MANAGER}
 CREATE POLICY manager_reads ON {SCHEMA}.favourites FOR SELECT TO {MANAGER} USING (true);
 """
 
-PG_MIGRATIONS: list[str] = [_M001 + _RLS, _M002]
+# Version 3: day_totals, the live entries added up by provider, date, code, no-wRVU reason ('' for none) and
+# policy, so a summary reads a few thousand rows, not every entry (as SQLite's day_totals does). Statement
+# triggers keep it: one set-based step per statement, however many rows an import or undo moves. Their function
+# runs as the log's owner (SECURITY DEFINER) because users may only read day_totals, under the same policies.
+_KEY = "(t.provider, t.service_date, t.code, t.no_wrvu_reason, t.policy)"
+_GROUPED = """SELECT provider, service_date, code, COALESCE(no_wrvu_reason, '') AS reason, policy,
+           MIN(category) AS category, COUNT(*) AS n, SUM(units) AS u, SUM(base_wrvu_c) AS b,
+           SUM(credited_wrvu_c) AS c FROM {rows} WHERE voided = 0 GROUP BY 1, 2, 3, 4, 5"""
+_M003 = f"""
+CREATE TABLE {SCHEMA}.day_totals (
+    provider TEXT NOT NULL,
+    service_date TEXT NOT NULL,
+    code TEXT NOT NULL,
+    no_wrvu_reason TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    category TEXT NOT NULL,
+    entries BIGINT NOT NULL,
+    units BIGINT NOT NULL,
+    base_wrvu_c BIGINT NOT NULL,
+    credited_wrvu_c BIGINT NOT NULL,
+    PRIMARY KEY (provider, service_date, code, no_wrvu_reason, policy)
+);
+CREATE INDEX day_totals_date ON {SCHEMA}.day_totals (service_date);
+INSERT INTO {SCHEMA}.day_totals {_GROUPED.format(rows=f"{SCHEMA}.entries")};
+GRANT SELECT ON {SCHEMA}.day_totals TO {CLINICIAN}, {MANAGER};
+ALTER TABLE {SCHEMA}.day_totals ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON {SCHEMA}.day_totals FOR SELECT TO {CLINICIAN}, {MANAGER} USING (provider = current_user);
+CREATE POLICY manager_reads ON {SCHEMA}.day_totals FOR SELECT TO {MANAGER} USING (true);
+CREATE FUNCTION {SCHEMA}.keep_day_totals() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        UPDATE {SCHEMA}.day_totals t SET entries = t.entries - g.n, units = t.units - g.u,
+            base_wrvu_c = t.base_wrvu_c - g.b, credited_wrvu_c = t.credited_wrvu_c - g.c
+        FROM ({_GROUPED.format(rows="old_rows")}) g
+        WHERE {_KEY} = (g.provider, g.service_date, g.code, g.reason, g.policy);
+        DELETE FROM {SCHEMA}.day_totals t WHERE t.entries <= 0 AND {_KEY} IN
+            (SELECT provider, service_date, code, COALESCE(no_wrvu_reason, ''), policy FROM old_rows);
+        -- a key whose smallest category left takes the smallest of the entries still there
+        UPDATE {SCHEMA}.day_totals t SET category = (SELECT MIN(e.category) FROM {SCHEMA}.entries e
+            WHERE e.voided = 0 AND e.provider = t.provider AND e.service_date = t.service_date AND e.code = t.code
+            AND COALESCE(e.no_wrvu_reason, '') = t.no_wrvu_reason AND e.policy = t.policy)
+        WHERE {_KEY} IN (SELECT provider, service_date, code, COALESCE(no_wrvu_reason, ''), policy FROM old_rows
+                         WHERE voided = 0 AND category = t.category);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO {SCHEMA}.day_totals AS t {_GROUPED.format(rows="new_rows")}
+        ON CONFLICT (provider, service_date, code, no_wrvu_reason, policy) DO UPDATE SET
+            category = LEAST(t.category, excluded.category), entries = t.entries + excluded.entries,
+            units = t.units + excluded.units, base_wrvu_c = t.base_wrvu_c + excluded.base_wrvu_c,
+            credited_wrvu_c = t.credited_wrvu_c + excluded.credited_wrvu_c;
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+REVOKE ALL ON FUNCTION {SCHEMA}.keep_day_totals() FROM PUBLIC;
+CREATE TRIGGER day_totals_insert AFTER INSERT ON {SCHEMA}.entries REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.keep_day_totals();
+CREATE TRIGGER day_totals_update AFTER UPDATE ON {SCHEMA}.entries REFERENCING OLD TABLE AS old_rows
+    NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.keep_day_totals();
+CREATE TRIGGER day_totals_delete AFTER DELETE ON {SCHEMA}.entries REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.keep_day_totals();
+"""
+
+PG_MIGRATIONS: list[str] = [_M001 + _RLS, _M002, _M003]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 BATCH = 2000
 _ENTRIES = f"{SCHEMA}.entries"
+_TOTALS = f"{SCHEMA}.day_totals"  # kept by triggers (pg_schema): what summaries read
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM {_ENTRIES}"
 _INSERT = f"INSERT INTO {_ENTRIES} ({', '.join(MUTABLE)}) VALUES ({', '.join(['%s'] * len(MUTABLE))}) RETURNING id"
 _LIVE = "voided = 0 AND service_date BETWEEN %s AND %s"
@@ -224,6 +225,13 @@ _INVARIANTS: tuple[tuple[str, str], ...] = (
     (f"SELECT COUNT(*) FROM {_ENTRIES} WHERE service_date !~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'",
      "{count} entries have a date of service that is not a date"),
     (f"SELECT COUNT(*) FROM {_ENTRIES} WHERE service_key = ''", "{count} entries have no service key"),
+    (f"SELECT COUNT(*) FROM (SELECT provider, service_date, code, COALESCE(no_wrvu_reason, '') AS reason, policy, "
+     f"COUNT(*) AS n, SUM(units) AS u, SUM(base_wrvu_c) AS b, SUM(credited_wrvu_c) AS c FROM {_ENTRIES} "
+     f"WHERE voided = 0 GROUP BY 1, 2, 3, 4, 5) e FULL JOIN {_TOTALS} t ON (t.provider, t.service_date, t.code, "
+     "t.no_wrvu_reason, t.policy) = (e.provider, e.service_date, e.code, e.reason, e.policy) "
+     "WHERE e.n IS DISTINCT FROM t.entries OR e.u IS DISTINCT FROM t.units OR e.b IS DISTINCT FROM t.base_wrvu_c "
+     "OR e.c IS DISTINCT FROM t.credited_wrvu_c",
+     "{count} day totals differ from the entries they add up"),
     (f"SELECT COUNT(*) FROM {_ENTRIES} e JOIN {_ENTRIES} f ON f.encounter_id = e.encounter_id AND f.id > e.id "
      "AND f.service_date != e.service_date AND e.voided = 0 AND f.voided = 0",
      "{count} encounters have lines on different dates"),
@@ -236,6 +244,12 @@ class PostgresStore(LogStore):
         self.url = url
         self.where = masked(url)
         self.provider = provider  # reading only this provider's entries (None: all the user may see)
+
+    def _totals(self, start: date | None, end: date | None) -> tuple[str, tuple[str, ...]]:
+        """The WHERE clause (and its arguments) of a period's rows of day_totals in this store's view."""
+        if self.provider is None:
+            return "service_date BETWEEN %s AND %s", _bounds(start, end)
+        return "service_date BETWEEN %s AND %s AND provider = %s", (*_bounds(start, end), self.provider)
 
     def _live(self, start: date | None, end: date | None) -> tuple[str, tuple[str, ...]]:
         """The WHERE clause (and its arguments) of a period's live entries in this store's view."""
@@ -334,35 +348,35 @@ class PostgresStore(LogStore):
         return Entry(*row)
 
     def day_code_totals(self, start: date, end: date) -> list[DayCodeTotal]:
-        live, args = self._live(start, end)
+        where, args = self._totals(start, end)
         with sql_errors(self.url):
             rows = self.conn.execute(
-                f"SELECT service_date, code, NULLIF(no_wrvu_reason, ''), MIN(category), COUNT(*), SUM(units), "
-                f"SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM {_ENTRIES} WHERE {live} "
-                "GROUP BY service_date, code, NULLIF(no_wrvu_reason, '')", args).fetchall()
+                f"SELECT service_date, code, NULLIF(no_wrvu_reason, ''), MIN(category), SUM(entries), SUM(units), "
+                f"SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM {_TOTALS} WHERE {where} "
+                "GROUP BY service_date, code, no_wrvu_reason", args).fetchall()
         return [DayCodeTotal(d, c, r, cat, int(n), int(u), int(b), int(cr)) for d, c, r, cat, n, u, b, cr in rows]
 
     def provider_totals(self, start: date, end: date) -> list[tuple[str, int, int, int, int]]:
         """(provider, entries, units, base, credited) of the period's live entries the user can see."""
-        live, args = self._live(start, end)
+        where, args = self._totals(start, end)
         with sql_errors(self.url):
             rows = self.conn.execute(
-                f"SELECT provider, COUNT(*), SUM(units), SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM {_ENTRIES} "
-                f"WHERE {live} GROUP BY provider ORDER BY provider", args).fetchall()
+                f"SELECT provider, SUM(entries), SUM(units), SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM {_TOTALS} "
+                f"WHERE {where} GROUP BY provider ORDER BY provider", args).fetchall()
         return [(p, int(n), int(u), int(b), int(c)) for p, n, u, b, c in rows]
 
     def distinct_policies(self, start: date, end: date, *, most: int = 2) -> list[str]:
-        live, args = self._live(start, end)
+        where, args = self._totals(start, end)
         with sql_errors(self.url):
-            rows = self.conn.execute(f"SELECT DISTINCT policy FROM {_ENTRIES} WHERE {live} ORDER BY policy LIMIT %s",
+            rows = self.conn.execute(f"SELECT DISTINCT policy FROM {_TOTALS} WHERE {where} ORDER BY policy LIMIT %s",
                                      (*args, most)).fetchall()
         return [r[0] for r in rows]
 
     def policy_counts(self, start: date, end: date) -> list[PolicyCount]:
-        live, args = self._live(start, end)
+        where, args = self._totals(start, end)
         with sql_errors(self.url):
-            rows = self.conn.execute(f"SELECT policy, COUNT(*), MIN(service_date), MAX(service_date) FROM {_ENTRIES} "
-                                     f"WHERE {live} GROUP BY policy", args).fetchall()
+            rows = self.conn.execute(f"SELECT policy, SUM(entries), MIN(service_date), MAX(service_date) "
+                                     f"FROM {_TOTALS} WHERE {where} GROUP BY policy", args).fetchall()
         return [PolicyCount(p, int(n), first, last) for p, n, first, last in rows]
 
     def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
