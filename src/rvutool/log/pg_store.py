@@ -11,6 +11,7 @@ psycopg is imported only here, only when a postgresql:// log is used.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -40,10 +41,16 @@ BATCH = 2000
 _ENTRIES = f"{SCHEMA}.entries"
 _TOTALS = f"{SCHEMA}.day_totals"  # kept by triggers (pg_schema): what summaries read
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM {_ENTRIES}"
-_INSERT = f"INSERT INTO {_ENTRIES} ({', '.join(MUTABLE)}) VALUES ({', '.join(['%s'] * len(MUTABLE))}) RETURNING id"
+_ROW = f"({', '.join(['%s'] * len(MUTABLE))})"
+_INSERT = f"INSERT INTO {_ENTRIES} ({', '.join(MUTABLE)}) VALUES {_ROW} RETURNING id"
+_ROWS_PER_INSERT = 1000  # x the columns: well under PostgreSQL's 65,535 parameters a statement
 _LIVE = "voided = 0 AND service_date BETWEEN %s AND %s"
 _OWN = "provider = current_user"
 _FAVOURITES = f"{SCHEMA}.favourites"
+
+
+def _insert_rows(count: int) -> str:
+    return f"INSERT INTO {_ENTRIES} ({', '.join(MUTABLE)}) VALUES {', '.join([_ROW] * count)} RETURNING id"
 
 
 def _bounds(start: date | None, end: date | None) -> tuple[str, str]:
@@ -137,15 +144,13 @@ class PostgresTransaction(LogTransaction):
         return int(row[0]) if row else 0
 
     def insert_many(self, rows: Iterable[dict[str, Any]]) -> list[int]:
+        """One INSERT of many rows per batch: the day-totals trigger then runs once a batch, not once a row.
+        PostgreSQL returns the new ids in the order of the VALUES list."""
         ids: list[int] = []
-        with self.conn.cursor() as cur:
-            cur.executemany(_INSERT, ([row[c] for c in MUTABLE] for row in rows), returning=True)
-            while True:
-                found = cur.fetchone()
-                if found is not None:
-                    ids.append(int(found[0]))
-                if not cur.nextset():
-                    break
+        values = ([row[c] for c in MUTABLE] for row in rows)
+        while batch := list(itertools.islice(values, _ROWS_PER_INSERT)):
+            found = self.conn.execute(_insert_rows(len(batch)), [v for row in batch for v in row]).fetchall()
+            ids.extend(int(r[0]) for r in found)
         return ids
 
     def update(self, entry_id: int, values: dict[str, Any]) -> None:
