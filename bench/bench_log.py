@@ -127,8 +127,7 @@ def _shared_log(n: int):
     repo = Path(__file__).resolve().parents[1]
 
     def setup(env: dict[str, str]) -> None:
-        sys.path.insert(0, str(repo / "scripts"))
-        import throwaway_pg
+        import throwaway_pg  # on the path since _postgres_here
 
         from rvutool.log import pg_schema
 

@@ -42,7 +42,6 @@ _ENTRIES = f"{SCHEMA}.entries"
 _TOTALS = f"{SCHEMA}.day_totals"  # kept by triggers (pg_schema): what summaries read
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM {_ENTRIES}"
 _ROW = f"({', '.join(['%s'] * len(MUTABLE))})"
-_INSERT = f"INSERT INTO {_ENTRIES} ({', '.join(MUTABLE)}) VALUES {_ROW} RETURNING id"
 _ROWS_PER_INSERT = 1000  # x the columns: well under PostgreSQL's 65,535 parameters a statement
 _LIVE = "voided = 0 AND service_date BETWEEN %s AND %s"
 _OWN = "provider = current_user"
@@ -140,7 +139,7 @@ class PostgresTransaction(LogTransaction):
         return sorted(int(r[0]) for r in rows)
 
     def insert(self, values: dict[str, Any]) -> int:
-        row = self.conn.execute(_INSERT, [values[c] for c in MUTABLE]).fetchone()
+        row = self.conn.execute(_insert_rows(1), [values[c] for c in MUTABLE]).fetchone()
         return int(row[0]) if row else 0
 
     def insert_many(self, rows: Iterable[dict[str, Any]]) -> list[int]:
@@ -312,20 +311,15 @@ class PostgresStore(LogStore):
         if encounter is not None:
             where += " AND encounter_id = %s"
             args.append(encounter)
-
-        def stream() -> Iterator[Entry]:
-            with sql_errors(self.url):
-                yield from _page(self.conn, where, tuple(args))
-
-        return stream()
+        return self._stream(where, tuple(args))
 
     def own_entries(self, start: date, end: date) -> Iterator[Entry]:
-        def stream() -> Iterator[Entry]:
-            with sql_errors(self.url):
-                yield from _page(self.conn, f"{_OWN} AND {_LIVE}", _bounds(start, end))
+        return self._stream(f"{_OWN} AND {_LIVE}", _bounds(start, end))
 
-        return stream()
-
+    def _stream(self, where: str, args: tuple[Any, ...]) -> Iterator[Entry]:
+        """Entries page by page, PostgreSQL's errors turned into rvutool's as they are read."""
+        with sql_errors(self.url):
+            yield from _page(self.conn, where, args)
 
     def favourites(self) -> list[FavouriteRow]:
         """The connected user's own favourites (a manager reads everyone's rows, but uses their own)."""
