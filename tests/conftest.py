@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,13 @@ from pg_practice import pg_server, practice_template, shared_log, the_log  # noq
 
 REPO = Path(__file__).resolve().parents[1]
 CMS = REPO.parent / "shared" / "data" / "cms"
+
+# The day the tests run on: never the real clock. RVUTOOL_TODAY is set here, at import, so that
+# module-level values and every subprocess see it too. CI runs the tests marked `clock` (those
+# whose answers move with today) again with RVUTOOL_TEST_TODAY at a year's end, a new year and a
+# leap day.
+TEST_TODAY = os.environ.get("RVUTOOL_TEST_TODAY", "2026-11-23")
+os.environ["RVUTOOL_TODAY"] = TEST_TODAY
 
 
 @dataclass
@@ -28,6 +36,7 @@ class Result:
 def home(tmp_path, monkeypatch):
     home = tmp_path / "rvutool-home"
     monkeypatch.setenv("RVUTOOL_HOME", str(home))
+    monkeypatch.setenv("RVUTOOL_TODAY", TEST_TODAY)
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("RVUTOOL_DEBUG", raising=False)

@@ -5,13 +5,13 @@ The log is seeded with a few entries first; each case then snapshots the file an
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
-from rvutool import paths
+from rvutool import dates, paths
 
-TOMORROW = (date.today() + timedelta(days=1)).isoformat()
+TOMORROW = (dates.today() + timedelta(days=1)).isoformat()
 NEEDS_CSVFORMATS = False
 
 # (name, arguments) ; "{tmp}" is replaced by the test's folder, "{log}" by the log's path.

@@ -9,11 +9,10 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date
 
 import pytest
 
-from rvutool import completion, paths
+from rvutool import completion, dates, paths
 
 
 def typer_commands() -> dict[str, object]:
@@ -94,7 +93,7 @@ def test_bash_completes_commands_options_codes_and_values(monkeypatch, capsys):
 
 
 def test_period_values_are_this_years(monkeypatch, capsys):
-    today = date.today()
+    today = dates.today()
     months = bash(monkeypatch, capsys, "rvutool", "summary", "--month", "")
     assert f"{today.year}-01" in months and f"{today:%Y-%m}" in months and "nov" in months
     assert f"{today.year}-{today.month + 1:02d}" not in months  # no month still to come
@@ -136,7 +135,7 @@ def test_zsh_protocol(rvutool, monkeypatch, capsys):
     assert '"27447":"total knee replacement"' in lines  # each code's name as its description
     status, out = ask(monkeypatch, capsys, {**env, "_TYPER_COMPLETE_ARGS": "rvutool log @t"})
     assert out == """_arguments '*: :(("@tka":"27447"))'\n"""  # the items as the description
-    last_year = date.today().year - 1
+    last_year = dates.today().year - 1
     status, out = ask(monkeypatch, capsys, {**env, "_TYPER_COMPLETE_ARGS": f"rvutool summary --month={last_year}-1"})
     assert out == "_arguments '*: :((" + "\n".join(f'"--month={last_year}-{m}"' for m in (10, 11, 12)) + "))'\n"
     status, out = ask(monkeypatch, capsys, {**env, "_TYPER_COMPLETE_ARGS": "rvutool import "})

@@ -11,14 +11,12 @@ from datetime import date
 
 import pytest
 
-from rvutool import dates
-
 TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    monkeypatch.setattr(dates, "today", lambda: TODAY)
+    monkeypatch.setenv("RVUTOOL_TODAY", TODAY.isoformat())
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
-from rvutool import names, paths
+from rvutool import dates, names, paths
 from rvutool.log import exchange, schema
 
 # the same tests on a practice's shared log (PostgreSQL), as a clinician: tests/conftest.py
@@ -106,15 +106,15 @@ def test_a_malformed_item_is_a_usage_error(rvutool):
 
 
 def test_future_dates_are_refused(rvutool):
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (dates.today() + timedelta(days=1)).isoformat()
     out = rvutool("log", "99213", "--date", tomorrow)
     assert out.exit_code == 2 and "future" in out.stderr
 
 
 def test_yesterday_and_today(rvutool):
     got = rvutool("log", "99213", "--date", "yesterday", "--json").json()
-    assert got["date"] == (date.today() - timedelta(days=1)).isoformat()
-    assert rvutool("log", "99213", "--json").json()["date"] == date.today().isoformat()
+    assert got["date"] == (dates.today() - timedelta(days=1)).isoformat()
+    assert rvutool("log", "99213", "--json").json()["date"] == dates.today().isoformat()
 
 
 @pytest.mark.sqlite_only

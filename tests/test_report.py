@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from rvutool import browser, dates
+from rvutool import browser
 
 TODAY = date(2026, 11, 23)  # a Monday
 REPO = Path(__file__).resolve().parents[1]
@@ -25,7 +25,7 @@ NOTE, CASE = "knee follow-up secret", "bed 7 left"
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    monkeypatch.setattr(dates, "today", lambda: TODAY)
+    monkeypatch.setenv("RVUTOOL_TODAY", TODAY.isoformat())
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rvutool import dates, paths
+from rvutool import paths
 
 # the same tests on a practice's shared log (PostgreSQL), as a clinician: tests/conftest.py
 pytestmark = pytest.mark.both_stores
@@ -24,7 +24,7 @@ TODAY = date(2026, 11, 23)  # a Monday
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch):
-    monkeypatch.setattr(dates, "today", lambda: TODAY)
+    monkeypatch.setenv("RVUTOOL_TODAY", TODAY.isoformat())
 
 
 @pytest.fixture

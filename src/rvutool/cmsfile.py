@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from rvutool import dates
 from rvutool.errors import ImportFileError
 from rvutool.fields import DECIMAL_FIELDS, FIELD_NAMES, ROW_FIELDS
 
@@ -60,7 +61,7 @@ _AMOUNTS = tuple(name for name in FIELD_NAMES if name in DECIMAL_FIELDS)  # chec
 
 def year_window(today: date | None = None) -> range:
     """The release years an imported file may carry: 1992 up to two years after today's."""
-    return range(FIRST_PFS_YEAR, (today or date.today()).year + YEARS_AHEAD + 1)
+    return range(FIRST_PFS_YEAR, (today or dates.today()).year + YEARS_AHEAD + 1)
 
 
 @dataclass

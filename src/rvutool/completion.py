@@ -147,9 +147,11 @@ def _options(spec: Spec | dict[str, Spec], given: set[str]) -> list[str]:
 
 
 def _values(kind: str | None, incomplete: str, describe: bool = False) -> list[tuple[str, str]]:
-    from datetime import date, timedelta
+    from datetime import timedelta
 
-    today = date.today()
+    from rvutool.dates import today as clock_today
+
+    today = clock_today()
     found: list[tuple[str, str]] = []
     if kind == DATE:
         found = [("today", ""), ("yesterday", ""), (today.isoformat(), "today"),

@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from rvutool import cmsfile, datafile, paths, taxonomy
+from rvutool import cmsfile, datafile, dates, paths, taxonomy
 from rvutool.errors import DatasetError, ImportFileError, RvuError
 
 if TYPE_CHECKING:
@@ -291,7 +291,7 @@ def import_file(path: Path, *, progress: Progress | None = None, folder: Path | 
     """Import a CMS RVU zip, a PPRRVU CSV or a HCPCS Level II annual file. Raises ImportFileError."""
     step = progress or _no_progress
     folder = folder if folder is not None else paths.imports_dir()
-    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    moment = (now or dates.now()).astimezone(UTC)
     stamp = moment.isoformat(timespec="seconds").replace("+00:00", "Z")
     step("reading", 0.0)
     raw = _read(path)

@@ -16,10 +16,11 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from rvutool import dates
 from rvutool.money import from_hundredths, hundredths
 from rvutool.nametable import short_name
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 
 def now_utc() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return dates.now().isoformat(timespec="seconds")
 
 
 def plural(n: int, one: str = "entry", many: str = "entries") -> str:
