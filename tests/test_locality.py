@@ -41,7 +41,7 @@ def test_qp_conversion_factor_only_with_qp(catalog):
     release = catalog.release("RVU26C")
     assert locality.conversion_factor(release, qp=False).value == Decimal("33.4009")
     qp = locality.conversion_factor(release, qp=True)
-    assert qp.qp and qp.value == locality.QP_CONVERSION_FACTORS[2026]
+    assert qp.qp and qp.value == release.conversion_factor_qp == Decimal("33.5675")
     row = catalog.rows("99213", release)[""]
     loc = locality.find("los angeles", 2026, catalog)
     # 3.14024 x 33.5675 = 105.4105... -> 105.41; 1.80345 x 33.5675 = 60.5373... -> 60.54
@@ -51,11 +51,13 @@ def test_qp_conversion_factor_only_with_qp(catalog):
     assert locality.conversion_factor(catalog.release("RVU25D"), qp=True).value == Decimal("32.3465")
 
 
-def test_qp_cf_is_typed_in_one_place_only():
-    hits = [p.name for p in SRC.glob("*.py") if "33.5675" in p.read_text(encoding="utf-8")]
-    assert hits == ["locality.py"]
-    text = (SRC / "locality.py").read_text(encoding="utf-8")
-    assert len(re.findall(r"33\.5675", text)) == 1
+def test_conversion_factors_are_data_not_code():
+    # The QP CF lives in data/fee_schedule.toml (with its source), the non-QP one in each PPRRVU file;
+    # no module types either.
+    hits = [p.name for p in SRC.rglob("*.py") if re.search(r"33\.5675|33\.4009|32\.3465", p.read_text("utf-8"))]
+    assert hits == []
+    calendar = (SRC.parents[1] / "data" / "fee_schedule.toml").read_text(encoding="utf-8")
+    assert len(re.findall(r"33\.5675", calendar)) == 1
 
 
 def test_na_setting_has_no_amount(catalog):
@@ -115,8 +117,6 @@ def test_lookup_with_locality(rvutool):
 
 
 def test_lookup_locality_errors(rvutool):
-    result = rvutool("lookup", "99213", "--qp")
-    assert result.exit_code == 2 and "--qp" in result.stderr
     result = rvutool("lookup", "99213", "--locality", "san francisco")
     assert result.exit_code == 1 and result.stderr.startswith("Error: 'san francisco' matches 2")
     result = rvutool("lookup", "99213", "--zip", "01434")
@@ -127,7 +127,9 @@ def test_lookup_qp_2026(rvutool):
     [row] = rvutool("lookup", "99213", "--zip", "90012", "--qp", "--date", "2026-08-01", "--json").json()
     assert row["locality"]["conversion_factor"] == 33.5675 and row["locality"]["qp"] is True
     assert row["locality"]["payment_nonfacility"] == 105.41  # 3.14024 x 33.5675 = 105.4105 -> 105.41
-    assert row["conversion_factor"] == 33.4009  # the national amount keeps the release's CF
+    # the national amount uses the QP CF too: total 2.85 x 33.5675 = 95.6674 -> 95.67; 1.72 x 33.5675 -> 57.74
+    assert (row["conversion_factor"], row["qp"]) == (33.5675, True)
+    assert (row["payment_nonfacility"], row["payment_facility"]) == (95.67, 57.74)
 
 
 def test_lookup_uses_the_year_gpcis(rvutool):

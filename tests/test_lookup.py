@@ -57,10 +57,15 @@ def test_the_date_of_service_picks_the_year(rvutool):
 
 def test_a_year_outside_the_bundle_uses_the_nearest_and_says_so(rvutool):
     result = rvutool("lookup", "27447", "--date", "2024-02-29")
-    assert result.exit_code == 0
-    assert "no CMS release for 2024" in result.stdout and "RVU25D" in result.stdout
-    [row] = rvutool("lookup", "27447", "--year", "2031", "--json").json()
-    assert row["release"] == "RVU26C" and "2031" in row["release_note"]
+    assert result.exit_code == 0 and "RVU25D · CY2025 · standing in" in result.stdout
+    # said once, on stderr, with how to import the real one
+    assert result.stderr.count("Note:") == 1
+    assert "no CMS release for 2024 here: RVU25D (CY2025) stands in" in result.stderr
+    assert "rvutool data import" in result.stderr
+    later = rvutool("lookup", "27447", "99213", "--year", "2031", "--json")
+    rows = later.json()
+    assert [row["release"] for row in rows] == ["RVU26C", "RVU26C"] and "2031" in rows[0]["release_note"]
+    assert later.stderr.count("no CMS release for 2031") == 1
 
 
 def test_component_rows(rvutool):

@@ -216,36 +216,74 @@ def test_with_a_locality_procedures_rank_by_its_fee_schedule_amount(rvutool):
 
 
 # ------------------------------------------------------------------ 6: dated work GPCI floor
-def test_the_work_gpci_floor_by_date(catalog):
+def test_the_work_gpci_floor_holds_for_every_2026_date_of_service(catalog):
+    # H.R. 7148 section 6208 extended the floor through January 1, 2027 (data/fee_schedule.toml); CMS's
+    # GPCI file for RVU26B-D carries only the floored column. No law extends it into 2027.
     loc = locality.find("10112-00", 2026, catalog)  # Alabama: 1.000 with the floor, 0.988 without
     assert (loc.work_gpci, loc.work_gpci_unfloored) == (D("1.000"), D("0.988"))
-    assert locality.dated(loc, date(2026, 1, 31)).work_gpci == D("1.000")
-    assert locality.dated(loc, date(2026, 2, 1)).work_gpci == D("0.988")
-    assert locality.dated(loc, date(2026, 8, 1), "always").work_gpci == D("1.000")
-    assert locality.dated(loc, date(2026, 1, 5), "never").work_gpci == D("0.988")
+    for day in (date(2026, 1, 1), date(2026, 1, 31), date(2026, 2, 1), date(2026, 8, 1), date(2026, 12, 31)):
+        assert locality.dated(loc, day).work_gpci == D("1.000"), day
+    assert locality.dated(loc, date(2027, 1, 1)).work_gpci == D("0.988")  # CY2026 GPCIs standing in for 2027
+    assert locality.dated(loc, date(2027, 3, 1), "always").work_gpci == D("1.000")
+    assert locality.dated(loc, date(2026, 8, 1), "never").work_gpci == D("0.988")
     # Los Angeles is above the floor: both columns 1.041, nothing to choose
     la = locality.find("01182-18", 2026, catalog)
     assert locality.dated(la, date(2026, 8, 1)) == la
 
 
+def test_a_law_moving_the_floor_is_one_line_of_data(tmp_path):
+    from rvutool import build
+
+    calendar = (build.DEFAULT_CALENDAR).read_text(encoding="utf-8")
+    assert "through = 2026-12-31" in calendar
+    moved = tmp_path / "fee_schedule.toml"
+    moved.write_text(calendar.replace("through = 2026-12-31", "through = 2027-09-30"), encoding="utf-8")
+    periods = tuple((date.fromisoformat(p["from"]), date.fromisoformat(p["through"]), p["law"])
+                    for p in build.read_calendar(moved)["work_gpci_floor"])
+    loc = locality.Locality("10112", "00", "AL", "ALABAMA", D("1.000"), D("0.875"), D("0.566"), 2026,
+                            work_gpci_unfloored=D("0.988"), floor_periods=periods)
+    assert locality.dated(loc, date(2027, 9, 30)).work_gpci == D("1.000")
+    assert locality.dated(loc, date(2027, 10, 1)).work_gpci == D("0.988")
+
+
+@pytest.mark.parametrize("broken, says", [
+    ("through = 2026-12-31", "work_gpci_floor period 1 needs"),
+    ('value = "33.5675"', "qp_conversion_factor 2026"),
+])
+def test_a_broken_calendar_stops_the_build(tmp_path, broken, says):
+    from rvutool import build
+
+    calendar = build.DEFAULT_CALENDAR.read_text(encoding="utf-8")
+    bad = tmp_path / "fee_schedule.toml"
+    bad.write_text(calendar.replace(broken, broken.replace("2026-12-31", "2025-12-31").replace("33.5675", "x")),
+                   encoding="utf-8")
+    with pytest.raises(build.CalendarError, match=says):
+        build.read_calendar(bad)
+
+
 def test_calc_and_lookup_say_which_work_gpci_applied(rvutool):
     # Alabama, 99213 non-facility (work 1.30, PE 1.46, MP 0.09; PE GPCI 0.875, MP 0.566), CF 33.4009:
-    # through 2026-01-31: (1.30 x 1.000 + 1.46 x 0.875 + 0.09 x 0.566) x 33.4009 = 2.62844 x 33.4009 = 87.79
-    # from 2026-02-01:    (1.30 x 0.988 + 1.2775 + 0.05094) x 33.4009 = 2.61284 x 33.4009 = 87.27
+    # any 2026 date, with the floor: (1.30 x 1.000 + 1.46 x 0.875 + 0.09 x 0.566) x 33.4009
+    #                                = (1.30 + 1.2775 + 0.05094) x 33.4009 = 2.62844 x 33.4009 = 87.79
+    # a 2027 date on CY2026 values, no floor: (1.30 x 0.988 + 1.2775 + 0.05094) = 2.61284 x 33.4009 = 87.27
     jan = rvutool("calc", "99213", "--date", "2026-01-31", "--locality", "10112-00", "--setting", "nonfacility",
                   "--json").json()["locality"]
-    feb = rvutool("calc", "99213", "--date", "2026-02-01", "--locality", "10112-00", "--setting", "nonfacility",
+    aug = rvutool("calc", "99213", "--date", "2026-08-01", "--locality", "10112-00", "--setting", "nonfacility",
                   "--json").json()["locality"]
-    assert (jan["payment"], feb["payment"]) == (87.79, 87.27)
-    assert jan["work_gpci_floor"].startswith("work GPCI 1.000 with the 1.0 floor")
-    assert feb["work_gpci_floor"].startswith("work GPCI 0.988 without the 1.0 floor")
-    [row] = rvutool("lookup", "99213", "--date", "2026-02-01", "--locality", "10112-00", "--json").json()
-    assert row["locality"]["payment_nonfacility"] == 87.27 and "without the 1.0 floor" in \
+    assert (jan["payment"], aug["payment"]) == (87.79, 87.79)
+    assert aug["work_gpci_floor"].startswith("work GPCI 1.000 with the 1.0 floor") and "H.R. 7148" in \
+        aug["work_gpci_floor"]
+    [row] = rvutool("lookup", "99213", "--date", "2026-08-01", "--locality", "10112-00", "--json").json()
+    assert row["locality"]["payment_nonfacility"] == 87.79 and "with the 1.0 floor" in \
         row["locality"]["work_gpci_floor"]
-    text = rvutool("lookup", "99213", "--date", "2026-01-15", "--locality", "10112-00").stdout
+    text = rvutool("lookup", "99213", "--date", "2026-12-31", "--locality", "10112-00").stdout
     assert "with the 1.0 floor" in " ".join(text.replace("│", " ").split())
+    later = rvutool("calc", "99213", "--date", "2027-03-01", "--locality", "10112-00", "--setting", "nonfacility",
+                    "--json")
+    assert later.json()["locality"]["payment"] == 87.27
+    assert later.json()["locality"]["work_gpci_floor"].startswith("work GPCI 0.988 without the 1.0 floor")
     rvutool("config", "set", "policy.work_gpci_floor", "always")
-    data = rvutool("calc", "99213", "--date", "2026-02-01", "--locality", "10112-00", "--setting", "nonfacility",
+    data = rvutool("calc", "99213", "--date", "2027-03-01", "--locality", "10112-00", "--setting", "nonfacility",
                    "--json").json()
     assert data["locality"]["payment"] == 87.79 and "policy work_gpci_floor=always" in \
         data["locality"]["work_gpci_floor"]

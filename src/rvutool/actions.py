@@ -15,11 +15,20 @@ from rvutool import render
 from rvutool.errors import RvuError, UsageError
 
 
+def _say_notices() -> None:
+    from rvutool import notices
+
+    for text in notices.take():
+        render.note(text)
+
+
 def guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> int:
-    """Run an action; the one place an RvuError becomes a message and an exit status."""
+    """Run an action; the one place an RvuError becomes a message and an exit status. Notices the core
+    recorded (a release standing in for a year) are said once, on stderr."""
     try:
         return action(*args, **kwargs)
     except RvuError as err:
+        _say_notices()
         render.error(err.message)
         return err.exit_code
     except KeyboardInterrupt:
@@ -33,66 +42,70 @@ def guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> int:
         render.error(f"internal error ({type(exc).__name__}: {exc}); set RVUTOOL_DEBUG=1 for details "
                      "and please report it")
         return 1
+    finally:
+        _say_notices()
 
 
 def lookup(tokens: list[str], *, as_json: bool = False, date_text: str | None = None,
            year_text: str | None = None, locality_text: str | None = None,
-           zip_text: str | None = None, qp: bool = False) -> int:
-    from rvutool import inputs
-    from rvutool.lookup import lookup_many
+           zip_text: str | None = None, qp: bool = False, compare: str | None = None) -> int:
+    from rvutool import inputs, locality
+    from rvutool.lookup import compare_with, lookup_many
 
     on, year = inputs.when(date_text, year_text)
     if not tokens:
         raise UsageError("give at least one code, such as: rvutool lookup 99213")
     results, errors = lookup_many(tokens, on=on, year=year)
     if results:
-        add_locality_payments(results, locality_text, zip_text, qp, on)
+        settings = _saved_config()
+        qp = qp or bool(settings is not None and settings.get("qp"))
+        for result in results:
+            result.cf = locality.conversion_factor(result.release, qp)
+        if compare is not None:
+            compare_with(results, inputs.release_id(compare), qp)
+        add_locality_payments(results, locality_text, zip_text, qp, on, settings)
     if as_json:
         render.print_json([r.to_dict() for r in results])
+    elif results and compare is not None:
+        render.lookup_compared(results)
     elif results:
         render.lookup(results)
     return report_all(errors)
 
 
+def _saved_config() -> Any:
+    """The settings when a settings file exists, else None, without importing config (lookup stays quick)."""
+    from rvutool import paths
+
+    try:
+        os.stat(paths.config_file())
+    except FileNotFoundError:
+        return None
+    return _config()
+
+
 # ---------------------------------------------------------------- calc and locality payment
 def add_locality_payments(results: list[Any], locality_text: str | None, zip_text: str | None,
-                          qp: bool, on: Any = None) -> None:
-    configured_locality = None
-    floor = None  # policy.work_gpci_floor, read only when a settings file exists
-    if locality_text is None and zip_text is None:
-        if not qp:
-            from rvutool import paths
-
-            try:
-                os.stat(paths.config_file())
-            except FileNotFoundError:
-                return  # no locality asked for and no settings file: load neither config nor GPCIs
-        cfg = _config()  # the locality and the GPCI floor alone: lookup needs no other payment policy
-        configured_locality = str(cfg.get("locality")) if cfg.get("locality") else None
-        floor = str(cfg.get("policy.work_gpci_floor"))
+                          qp: bool, on: Any = None, settings: Any = None) -> None:
+    """Each result's payment in the locality asked for (or the configured one), with the work GPCI of the date."""
+    if locality_text is None and zip_text is None and (settings is None or not settings.get("locality")):
+        return  # no locality asked for or configured: load no GPCIs
     from datetime import date
 
     from rvutool import dates, inputs, locality, policy
 
+    configured_locality = str(settings.get("locality")) if settings is not None and settings.get("locality") else None
     release = results[0].release
     loc = inputs.locality(locality_text, zip_text, qp, release.year, configured_locality)
     if loc is None:
         return
-    if floor is None:
-        from rvutool import paths
-
-        try:
-            os.stat(paths.config_file())
-            floor = str(_config().get("policy.work_gpci_floor"))
-        except FileNotFoundError:
-            floor = policy.default("work_gpci_floor")
+    floor = str(settings.get("policy.work_gpci_floor")) if settings is not None else policy.default("work_gpci_floor")
     if on is None:  # a --year without a date: today if it falls in that year, else its last day
         today = dates.today()
         on = today if today.year == release.year else date(release.year, 12, 31)
     loc = locality.dated(loc, on, floor)
     for result in results:
-        cf = locality.conversion_factor(result.release, qp)
-        result.locality = locality.payment(result.row, loc, cf)
+        result.locality = locality.payment(result.row, loc, locality.conversion_factor(result.release, qp))
 
 
 def calc(tokens: list[str], *, date_text: str | None = None, setting: str | None = None,
@@ -118,6 +131,10 @@ def calc(tokens: list[str], *, date_text: str | None = None, setting: str | None
     release, _ = catalog.release_for(on)
     configured_locality = str(cfg.get("locality")) if cfg.get("locality") else None
     loc = inputs.locality(locality_text, zip_text, qp, release.year, configured_locality, catalog)
+    if qp and loc is None:
+        raise UsageError("calc shows dollars for a locality: with --qp give --locality or --zip "
+                         "(or set one with: rvutool config set locality 01182-18)")
+    qp = qp or bool(cfg.get("qp"))
     options = rules.Options(setting=options.setting, fraction=options.fraction, postop_days=options.postop_days,
                             locality=loc, qp=qp)
     encounter = rules.price_encounter(parsed, on, catalog=catalog, policy=policy, options=options)

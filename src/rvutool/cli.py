@@ -74,7 +74,10 @@ ZipOpt = Annotated[str | None, typer.Option(
     "--zip", metavar="ZIP",
     help="ZIP code where the service was rendered, for a payment estimate (instead of --locality).")]
 QpOpt = Annotated[bool, typer.Option(
-    "--qp", help="Use the conversion factor for qualifying APM participants (CY2026: QP CF).")]
+    "--qp", help="Dollar figures with the conversion factor of qualifying APM participants (config: qp).")]
+RepriceOpt = Annotated[str | None, typer.Option(
+    "--reprice", metavar="RELEASE",
+    help="Price the same entries under another CMS release too, such as RVU27A: per code and in total.")]
 
 # ---------------------------------------------------------------- period options (list, summary, export)
 # A bare --month / --year is rewritten to --month=current / --year=current by periods.normalize_argv.
@@ -129,10 +132,13 @@ def lookup(
     locality: LocalityOpt = None,
     zip_code: ZipOpt = None,
     qp: QpOpt = False,
+    compare: Annotated[str | None, typer.Option(
+        "--compare", metavar="RELEASE",
+        help="Show each code beside its values in another release, such as RVU25D or RVU27A.")] = None,
 ) -> None:
     """Show the CMS work RVU and indicators of each code. Example: rvutool lookup 99213 71046-26"""
     _exit(actions.guard(actions.lookup, codes, as_json=as_json, date_text=date, year_text=year,
-                        locality_text=locality, zip_text=zip_code, qp=qp))
+                        locality_text=locality, zip_text=zip_code, qp=qp, compare=compare))
 
 
 # ---------------------------------------------------------------- calc (payment rules)

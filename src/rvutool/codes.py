@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rvutool import paths, taxonomy, vocab
+from rvutool import notices, paths, taxonomy, vocab
 from rvutool.datafile import DataFile
 from rvutool.errors import DatasetError, RvuError, UnknownCodeError
 from rvutool.fields import FIELD_NAMES
@@ -24,19 +24,22 @@ PAID_STATUSES = frozenset("ART")  # the only statuses whose RVUs Medicare pays f
 
 class ReleaseInfo(FrozenRecord):
     _fields = ("id", "year", "released", "quarter_start", "applies_from", "applies_to", "conversion_factor",
-               "origin", "file", "source_file", "rows")
+               "origin", "file", "source_file", "rows", "conversion_factor_qp")
 
     def __init__(self, id: str, year: int, released: str, quarter_start: date, applies_from: date,
                  applies_to: date, conversion_factor: Decimal, origin: str, file: Path, source_file: str = "",
-                 rows: int = 0) -> None:
-        # origin is "bundled" or "imported"
+                 rows: int = 0, conversion_factor_qp: Decimal | None = None) -> None:
+        # origin is "bundled" or "imported"; conversion_factor is the non-QP CF (the PPRRVU file's),
+        # conversion_factor_qp the one for qualifying APM participants, when known
         self.__dict__.update(id=id, year=year, released=released, quarter_start=quarter_start,
                              applies_from=applies_from, applies_to=applies_to,
                              conversion_factor=conversion_factor, origin=origin, file=file,
-                             source_file=source_file, rows=rows)
+                             source_file=source_file, rows=rows, conversion_factor_qp=conversion_factor_qp)
 
     @classmethod
-    def from_header(cls, meta: dict[str, Any], origin: str, file: Path) -> ReleaseInfo:
+    def from_header(cls, meta: dict[str, Any], origin: str, file: Path,
+                    qp_factors: dict[str, str] | None = None) -> ReleaseInfo:
+        qp = meta.get("conversion_factor_qp") or (qp_factors or {}).get(str(meta["year"]))
         return cls(
             id=meta["id"], year=int(meta["year"]), released=meta.get("released", ""),
             quarter_start=date.fromisoformat(meta["quarter_start"]),
@@ -44,7 +47,13 @@ class ReleaseInfo(FrozenRecord):
             applies_to=date.fromisoformat(meta["applies_to"]),
             conversion_factor=Decimal(meta["conversion_factor"]), origin=origin, file=file,
             source_file=meta.get("source_file", ""), rows=int(meta.get("rows", 0)),
+            conversion_factor_qp=Decimal(qp) if qp else None,
         )
+
+    @property
+    def one_conversion_factor(self) -> bool:
+        """Whether everyone was paid with one CF in this release's year (before CY2026)."""
+        return self.conversion_factor_qp == self.conversion_factor
 
 
 class Row(FrozenRecord):
@@ -101,11 +110,12 @@ class Row(FrozenRecord):
         """Medicare pays from these RVUs: status A, R or T with a non-zero total."""
         return self.values["status"] in PAID_STATUSES and not self.not_used_for_medicare_payment
 
-    def national_payment(self, setting: str) -> Decimal | None:
-        """Total RVUs x conversion factor; None where CMS flags the setting NA or does not pay from RVUs."""
+    def national_payment(self, setting: str, conversion_factor: Decimal | None = None) -> Decimal | None:
+        """Total RVUs x conversion factor (the release's non-QP one unless given); None where CMS flags the
+        setting NA or does not pay from RVUs."""
         if self.na(setting) or not self.priced_by_rvus or self.total(setting) == 0:
             return None
-        return to_cents(self.total(setting) * self.release.conversion_factor)
+        return to_cents(self.total(setting) * (conversion_factor or self.release.conversion_factor))
 
 
 def no_work_reason(row: Row) -> str | None:
@@ -130,6 +140,16 @@ def no_work_reason(row: Row) -> str | None:
     if status == "R":
         return "restricted"
     return "zero"
+
+
+def stand_in_note(year: int, chosen: ReleaseInfo) -> str:
+    """What a command says when a year has no release here and another year's stands in for it."""
+    if year > chosen.year:
+        return (f"no CMS release for {year} here yet: {chosen.id} (CY{chosen.year}) stands in. When CMS posts "
+                f"RVU{year % 100:02d}A (late December), import its zip from cms.gov: rvutool data import FILE.zip, "
+                "then rvutool recalc --stand-ins")
+    return (f"no CMS release for {year} here: {chosen.id} (CY{chosen.year}) stands in. Import CMS's CY{year} "
+            "zip from cms.gov: rvutool data import FILE.zip")
 
 
 class _Descriptors:
@@ -167,11 +187,14 @@ class Catalog:
         self._files: dict[Path, DataFile] = {}
         bundled_file = self._file(self.bundled_path)
         self.bundled_header = bundled_file.header
+        # The fee-schedule calendar (data/fee_schedule.toml, through the build): QP CFs, GPCI floor periods.
+        self.calendar: dict[str, Any] = self.bundled_header.get("calendar", {})
+        qp_factors = self.calendar.get("qp_conversion_factors", {})
         self.releases: list[ReleaseInfo] = [
-            ReleaseInfo.from_header(meta, "bundled", self.bundled_path)
+            ReleaseInfo.from_header(meta, "bundled", self.bundled_path, qp_factors)
             for meta in bundled_file.header["releases"]
         ]
-        self.releases.extend(self._imported_releases())
+        self.releases.extend(self._imported_releases(qp_factors))
 
     # -- files -------------------------------------------------------------
     def _file(self, path: Path) -> DataFile:
@@ -179,13 +202,13 @@ class Catalog:
             self._files[path] = DataFile(path)
         return self._files[path]
 
-    def _imported_releases(self) -> list[ReleaseInfo]:
+    def _imported_releases(self, qp_factors: dict[str, str]) -> list[ReleaseInfo]:
         index = self.imports_path / "releases.json"
         if not index.is_file():
             return []
         try:
             listed = json.loads(index.read_text(encoding="utf-8"))["releases"]
-            return [ReleaseInfo.from_header(meta, "imported", self.imports_path / meta["file"])
+            return [ReleaseInfo.from_header(meta, "imported", self.imports_path / meta["file"], qp_factors)
                     for meta in listed]
         except (ValueError, KeyError, TypeError):
             raise DatasetError(f"the list of imported releases {index} is damaged; "
@@ -216,8 +239,9 @@ class Catalog:
         nearest = min(years, key=lambda y: (abs(y - on.year), -y))
         anchor = date(nearest, 12, 31) if nearest < on.year else date(nearest, 1, 1)
         chosen, _ = self.release_for(anchor)
-        return chosen, (f"no CMS release for {on.year} is available; using {chosen.id} "
-                        f"(CY{chosen.year}), the nearest year")
+        note = stand_in_note(on.year, chosen)
+        notices.once(f"stand-in {on.year}", note)
+        return chosen, note
 
     def release_for_year(self, year: int) -> tuple[ReleaseInfo, str | None]:
         """The newest release of a calendar year (the values in force at its end)."""
@@ -278,12 +302,19 @@ class Catalog:
 
         return sorted(self.all_codes(), key=score)[:limit]
 
-    def localities(self, year: int) -> list[list[str]]:
-        table = self.bundled_header.get("localities", {})
-        if str(year) in table:
-            return table[str(year)]
-        nearest = min(table, key=lambda y: abs(int(y) - year))
-        return table[nearest]
+    @cached_property
+    def gpci_tables(self) -> dict[str, list[list[str]]]:
+        """Localities with their GPCIs by year: the bundled years, then any an imported release zip carried
+        (a CY2027 zip brings GPCI2027), the newest import of a year winning."""
+        tables = dict(self.bundled_header.get("localities", {}))
+        for release in sorted((r for r in self.releases if r.origin == "imported"), key=lambda r: r.quarter_start):
+            tables.update(self._file(release.file).header.get("localities", {}))
+        return tables
+
+    def floor_periods(self) -> tuple[tuple[date, date, str], ...]:
+        """The work GPCI floor's periods of service dates (from, through, law), from the calendar."""
+        return tuple((date.fromisoformat(p["from"]), date.fromisoformat(p["through"]), p["law"])
+                     for p in self.calendar.get("work_gpci_floor", []))
 
 
 class CachedCatalog(Catalog):

@@ -103,6 +103,17 @@ def _setting(raw: Any) -> str:
     return value
 
 
+def _yes_no(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    value = raw.strip().lower() if isinstance(raw, str) else ""
+    if value in {"true", "yes", "on", "1"}:
+        return True
+    if value in {"false", "no", "off", "0"}:
+        return False
+    raise _BadValue("expected true or false")
+
+
 def _locality(raw: Any) -> str:
     value = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
     if not (_LOCALITY.match(value) or _ZIP.match(value)):
@@ -151,6 +162,8 @@ KEYS: dict[str, Key] = {k.name: k for k in (
         _quoted),
     Key("setting", _setting, "facility", "where you usually work, facility or nonfacility: the default "
         "--setting of log, calc, import and the log prompt", _quoted),
+    Key("qp", _yes_no, False, "paid as a qualifying APM participant (QP): every dollar figure uses the QP "
+        "conversion factor, not the non-QP one", lambda v: "true" if v else "false"),
     Key("log.url", _log_url, None, "a practice's shared log on PostgreSQL (postgresql://user@host/db)", _quoted),
     *(Key(f"policy.{name}", _choice(*policy.CHOICES[name]), policy.default(name), policy.help_text(name), _quoted)
       for name in policy.CHOICES),

@@ -7,6 +7,7 @@ raises UsageError (exit 2) with one line that says what to type instead.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -201,13 +202,19 @@ def period(month: str | None = None, week: bool = False, year: str | None = None
 
 def locality(locality_text: str | None, zip_text: str | None, qp: bool, year: int,
              configured: str | None, catalog: Any = None) -> Any:
-    """--locality / --zip, else the configured locality, else None; --qp needs one of them."""
+    """--locality / --zip, else the configured locality, else None."""
     from rvutool import locality as localities
 
     found = localities.resolve(locality_text, zip_text, year, catalog)
     if found is None and configured and locality_text is None and zip_text is None:
         found = localities.resolve(configured, None, year, catalog)
-    if qp and found is None:
-        raise UsageError("--qp prices a locality's payment: give --locality or --zip "
-                         "(or set one with: rvutool config set locality 01182-18)")
     return found
+
+
+def release_id(text: str) -> str:
+    """A CMS release id as CMS names them: RVU26C, RVU27A, rvu25d (a correction: RVU26AR)."""
+    value = text.strip().upper()
+    if not re.fullmatch(r"RVU[0-9]{2}[A-D]R?", value):
+        raise UsageError(f"{text!r} is not a CMS release: give an id such as RVU26C or RVU27A "
+                         "(rvutool data status lists them)")
+    return value

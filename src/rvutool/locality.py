@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,20 +23,9 @@ from rvutool.money import to_cents
 
 SETTINGS = ("nonfacility", "facility")
 
-# The CY2026 conversion factor for qualifying APM participants (QPs). It is not in the
-# bundled files: rvutool ships the non-QP PPRRVU file (CONV FACTOR 33.4009). Source: the
-# CMS CY2026 Physician Fee Schedule final rule (CMS-1832-F), as recorded in
-# ../shared/docs/domain-rules.md §3.1 (and the CONV FACTOR column of CMS's QPP file, §1.1).
-# Used only when the user asks for it with --qp. Before 2026 there was one CF for everyone,
-# so earlier years use the release's own CF. This is the only place the number appears.
-QP_CONVERSION_FACTORS: dict[int, Decimal] = {2026: Decimal("33.5675")}
-FIRST_QP_YEAR = 2026
-
-# The last date of service on which the 1.0 work GPCI floor applies, by GPCI year. CMS's CY2026
-# GPCI file publishes the work GPCI both with and without the floor; the floor was extended
-# through 31 January 2026, so later dates use the unfloored value (domain-rules §3.3; issue 9.6).
-# A year absent here keeps the floored column whenever its file has one.
-WORK_GPCI_FLOOR_THROUGH: dict[int, date] = {2026: date(2026, 1, 31)}
+# The conversion factors (non-QP and QP) and the work GPCI floor's periods are data: each release's
+# CFs, and data/fee_schedule.toml through the build (codes.Catalog.calendar, floor_periods).
+FloorPeriod = tuple[date, date, str]  # from, through, the law
 
 _ID = re.compile(r"^(?P<mac>[0-9]{5})-(?P<number>[0-9]{2})$")
 _ZIP = re.compile(r"^(?P<zip>[0-9]{5})(?:-?[0-9]{4})?$")
@@ -54,6 +43,7 @@ class Locality:
     year: int
     work_gpci_unfloored: Decimal | None = None  # when the GPCI file publishes both work columns
     gpci_note: str = ""  # which work GPCI applied, once dated() has chosen
+    floor_periods: tuple[FloorPeriod, ...] = ()  # when the 1.0 work GPCI floor applies (the calendar)
 
     @property
     def id(self) -> str:
@@ -72,20 +62,33 @@ class Locality:
         }
 
 
+def floor_period(periods: tuple[FloorPeriod, ...], on: date) -> FloorPeriod | None:
+    return next((p for p in periods if p[0] <= on <= p[1]), None)
+
+
 def dated(loc: Locality, on: date, mode: str = "by-date") -> Locality:
-    """The locality with the work GPCI that applies on a date of service: the 1.0-floored value
-    through the floor's last date, the unfloored one after it (policy work_gpci_floor: by-date,
-    always or never). Localities whose file has one work column, or whose two agree, are kept."""
+    """The locality with the work GPCI that applies on a date of service: the 1.0-floored value on a
+    date inside one of the floor's periods (the calendar's), the unfloored one on any other date
+    (policy work_gpci_floor: by-date, always or never). Localities whose file has one work column,
+    or whose two agree, are kept."""
     floored, unfloored = loc.work_gpci, loc.work_gpci_unfloored
     if unfloored is None or unfloored == floored:
         return loc
-    through = WORK_GPCI_FLOOR_THROUGH.get(loc.year)
-    if mode == "always" or (mode == "by-date" and (through is None or on <= through)):
-        why = "policy work_gpci_floor=always" if mode == "always" else f"floor in force through {through}"
+    period = floor_period(loc.floor_periods, on)
+    if mode == "always" or (mode == "by-date" and period is not None):
+        why = ("policy work_gpci_floor=always" if mode == "always" or period is None
+               else f"floor in force {period[0]} to {period[1]}: {period[2]}")
         return replace(loc, gpci_note=f"work GPCI {floored} with the 1.0 floor ({why}; without it {unfloored})")
-    why = "policy work_gpci_floor=never" if mode == "never" else f"the floor ended {through}"
+    why = "policy work_gpci_floor=never" if mode == "never" else f"no floor on {on}: no law extends it"
     return replace(loc, work_gpci=unfloored,
                    gpci_note=f"work GPCI {unfloored} without the 1.0 floor ({why}; with it {floored})")
+
+
+def price_changes(catalog: Catalog) -> tuple[date, ...]:
+    """Dates after which a locality's prices change within one release's rows (a floor period ending or
+    starting): summaries group entries so that no group spans one."""
+    return tuple(sorted({d for start, through, _ in catalog.floor_periods()
+                         for d in (start - timedelta(days=1), through)}))
 
 
 @dataclass(frozen=True)
@@ -94,23 +97,30 @@ class ConversionFactor:
     qp: bool
     year: int
 
+    one_for_all: bool = False  # the year had one CF for everyone (before CY2026)
+
+    @property
+    def kind(self) -> str:
+        if self.one_for_all:
+            return f"CY{self.year}: one CF for all"
+        return "qualifying APM" if self.qp else "non-QP"
+
     @property
     def label(self) -> str:
-        if self.year < FIRST_QP_YEAR:
-            return f"{self.value} (CY{self.year}: one CF for all)"
-        return f"{self.value} ({'QP' if self.qp else 'non-QP'})"
+        return f"{self.value} ({self.kind})"
 
 
 def localities(year: int, catalog: Catalog | None = None) -> list[Locality]:
     """Every locality with the GPCIs of a year (the nearest bundled year if it is absent)."""
     catalog = catalog or Catalog()
-    table = catalog.bundled_header.get("localities", {})
+    table = catalog.gpci_tables
     if not table:
         raise DatasetError("the bundled dataset has no GPCI table: rebuild it with python -m rvutool.build")
     gpci_year = year if str(year) in table else int(min(table, key=lambda y: abs(int(y) - year)))
+    floors = catalog.floor_periods()
     return [Locality(mac=r[0], number=r[1], state=r[2], name=r[3], work_gpci=Decimal(r[4]),
                      pe_gpci=Decimal(r[5]), mp_gpci=Decimal(r[6]), year=gpci_year,
-                     work_gpci_unfloored=Decimal(r[7]) if len(r) > 7 and r[7] else None)
+                     work_gpci_unfloored=Decimal(r[7]) if len(r) > 7 and r[7] else None, floor_periods=floors)
             for r in table[str(gpci_year)]]
 
 
@@ -188,14 +198,15 @@ def resolve(locality_text: str | None, zip_text: str | None, year: int,
 
 
 def conversion_factor(release: ReleaseInfo, qp: bool = False) -> ConversionFactor:
-    """The release's CF (non-QP in 2026), or the QP CF when asked for."""
-    if not qp or release.year < FIRST_QP_YEAR:
-        return ConversionFactor(release.conversion_factor, qp, release.year)
-    value = QP_CONVERSION_FACTORS.get(release.year)
-    if value is None:
-        raise RvuError(f"rvutool does not know the CY{release.year} conversion factor for qualifying "
-                       "APM participants; drop --qp to use the release's own CF")
-    return ConversionFactor(value, True, release.year)
+    """The release's CF (non-QP from 2026), or the qualifying APM participants' CF when asked for."""
+    one = release.one_conversion_factor
+    if not qp or one:
+        return ConversionFactor(release.conversion_factor, qp and one, release.year, one)
+    if release.conversion_factor_qp is None:
+        raise RvuError(f"rvutool does not know the CY{release.year} conversion factor for qualifying APM "
+                       f"participants ({release.id} does not carry it): import CMS's release zip, whose QPP file "
+                       "has it, or turn qp off (rvutool config set qp false)")
+    return ConversionFactor(release.conversion_factor_qp, True, release.year)
 
 
 def priced(row: Row, setting: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from rvutool import dates, items, modifiers, nametable, taxonomy, vocab
@@ -12,7 +13,7 @@ from rvutool.records import Record
 
 
 class LookupResult(Record):
-    _fields = ("item", "row", "release_note", "warnings", "description", "locality", "naming")
+    _fields = ("item", "row", "release_note", "warnings", "description", "locality", "naming", "cf", "compare")
 
     def __init__(self, item: items.Item, row: Row, release_note: str | None = None,
                  warnings: list[str] | None = None, description: str | None = None,
@@ -25,6 +26,19 @@ class LookupResult(Record):
         self.locality = locality  # locality.payment(...) when --locality/--zip is given
         # name, name_source, aliases, family (nametable.described): rvutool's names, not CMS's
         self.naming = naming if naming is not None else nametable.described(row.code)
+        self.cf: Any = None  # locality.ConversionFactor for dollar figures; None: the release's non-QP CF
+        self.compare: Any = None  # the same code in another release (`lookup --compare`): a LookupResult
+
+    @property
+    def conversion_factor(self) -> Decimal:
+        return self.cf.value if self.cf is not None else self.row.release.conversion_factor
+
+    @property
+    def conversion_factor_label(self) -> str:
+        return f"{self.cf.value}, {self.cf.kind}" if self.cf is not None else f"{self.row.release.conversion_factor}"
+
+    def national(self, setting: str) -> Decimal | None:
+        return self.row.national_payment(setting, self.conversion_factor)
 
     @property
     def release(self) -> ReleaseInfo:
@@ -47,7 +61,7 @@ class LookupResult(Record):
 
     def to_dict(self) -> dict[str, Any]:
         row, v = self.row, self.row.values
-        pay_nf, pay_f = row.national_payment("nonfacility"), row.national_payment("facility")
+        pay_nf, pay_f = self.national("nonfacility"), self.national("facility")
         return {
             "code": row.code,
             "modifier": "-".join(self.item.modifiers) or None,
@@ -80,12 +94,15 @@ class LookupResult(Record):
             "category": row.category,
             "category_label": taxonomy.label(row.category),
             "description": self.description,
-            "conversion_factor": float(row.release.conversion_factor),
+            "conversion_factor": float(self.conversion_factor),
+            "qp": bool(self.cf is not None and self.cf.qp),
             "payment_nonfacility": float(pay_nf) if pay_nf is not None else None,
             "payment_facility": float(pay_f) if pay_f is not None else None,
             "modifiers": [{"code": m, "meaning": text} for m, text in self.modifier_notes],
             "warnings": self.warnings,
             **({"locality": self.locality} if self.locality is not None else {}),
+            **({"compare": self.compare.to_dict()} if self.compare is not None else {}),
+            "found": True,
         }
 
 
@@ -151,3 +168,35 @@ def lookup_many(tokens: list[str], *, on: date | None = None, year: int | None =
         except RvuError as exc:
             errors.append(exc)
     return results, errors
+
+
+def compare_with(results: list[LookupResult], release_id: str, qp: bool = False,
+                 catalog: Catalog | None = None) -> None:
+    """Give each result the same code in another release (`lookup --compare RVU27A`): its row there, or a
+    result whose row is None when that release does not have the code (deleted, or not yet created)."""
+    from rvutool import locality
+
+    catalog = catalog or Catalog()
+    other = catalog.release(release_id)
+    cf = locality.conversion_factor(other, qp)
+    for result in results:
+        rows = catalog.rows(result.item.code, other)
+        if not rows:
+            result.compare = Missing(result.item.code, other)
+            continue
+        row, warnings = select_row(rows, result.item)
+        found = LookupResult(item=result.item, row=row, warnings=warnings, naming=result.naming)
+        found.cf = cf
+        result.compare = found
+
+
+class Missing(Record):
+    """A code another release does not have."""
+
+    _fields = ("code", "release")
+
+    def __init__(self, code: str, release: ReleaseInfo) -> None:
+        self.code, self.release = code, release
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "release": self.release.id, "year": self.release.year, "found": False}

@@ -5,7 +5,7 @@ Strings only: no rich and no printing (render.py decides what is printed, and wh
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -409,3 +409,46 @@ def locality_text(loc: dict[str, Any]) -> str:
             f" · facility {amount('facility')}  (GPCIs work {g['work']:.3f}, PE {g['pe']:.3f}, "
             f"MP {g['mp']:.3f}; CF {loc['conversion_factor']}{' QP' if loc.get('qp') else ''})"
             + (f"; {loc['work_gpci_floor']}" if loc.get("work_gpci_floor") else ""))
+
+
+# ---------------------------------------------------------------- lookup --compare
+def _change(a: Decimal | None, b: Decimal | None) -> str:
+    if a is None or b is None or a == b:
+        return "" if a == b else "—"
+    return f"{b - a:+.2f}"
+
+
+def compare_rows(result: Any) -> list[tuple[str, str, str, str]]:
+    """(what, in the code's own release, in the other, the change) for `lookup --compare`."""
+    own, other = result, result.compare
+    if not hasattr(other, "row"):  # lookup.Missing: the other release lacks the code
+        return [("In release", own.release.id, f"not in {other.release.id}", "deleted or not yet created")]
+    rows: list[tuple[str, str, str, str]] = []
+
+    def amounts(label: str, pick: Callable[[Any], Decimal | None], show: Callable[[Decimal | None], str]) -> None:
+        a, b = pick(own), pick(other)
+        rows.append((label, show(a), show(b), _change(a, b)))
+
+    def number(value: Decimal | None) -> str:
+        return "—" if value is None else rvu(value)
+
+    rows.append(("Release", f"{own.release.id} (CY{own.release.year})", f"{other.release.id} (CY{other.release.year})",
+                 ""))
+    rows.append(("Status", own.row.values["status"], other.row.values["status"],
+                 "" if own.row.values["status"] == other.row.values["status"] else "changed"))
+    def work(r: Any) -> str:
+        return rvu(r.row.work_rvu) if r.row.has_work_rvu else f"none ({r.row.no_work_reason_key})"
+
+    rows.append(("Work RVU", work(own), work(other), _change(own.row.work_rvu, other.row.work_rvu)))
+    for setting, label in (("nonfacility", "non-facility"), ("facility", "facility")):
+        amounts(f"PE RVU {label}", lambda r, s=setting: Decimal(r.row.values[f"pe_{s}"]), number)
+    amounts("MP RVU", lambda r: Decimal(r.row.values["mp"]), number)
+    for setting, label in (("nonfacility", "non-facility"), ("facility", "facility")):
+        amounts(f"Total RVU {label}", lambda r, s=setting: r.row.total(s), number)
+    rows.append(("Global", own.row.values["global_days"], other.row.values["global_days"],
+                 "" if own.row.values["global_days"] == other.row.values["global_days"] else "changed"))
+    rows.append(("CF", own.conversion_factor_label, other.conversion_factor_label, _change(
+        own.conversion_factor, other.conversion_factor)))
+    for setting, label in (("nonfacility", "non-facility"), ("facility", "facility")):
+        amounts(f"Medicare {label}", lambda r, s=setting: r.national(s), money)
+    return rows

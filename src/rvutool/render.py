@@ -160,14 +160,10 @@ def lookup(results: Iterable[LookupResult]) -> None:
     from rvutool import taxonomy, vocab
 
     console = _console()
-    notes_shown: set[str] = set()
     families_shown: dict[str, str] = {}
     shared: dict[str, _Cell] = {}
     for result in results:
         row, v = result.row, result.row.values
-        if result.release_note and result.release_note not in notes_shown:
-            notes_shown.add(result.release_note)
-            console.print(Text(f"Note: {result.release_note}", style="yellow"))
         rows: list[tuple[Any, Any]] = _name_rows(result.naming)
         if row.has_work_rvu:
             work = Text(rvu(row.work_rvu), style="bold green")
@@ -193,16 +189,16 @@ def lookup(results: Iterable[LookupResult]) -> None:
         rows += [(label, f"{value}  {text}") for label, (value, text) in _indicator_rows(result)]
         if v["endo_base"]:
             rows.append(("Endo base", v["endo_base"]))
-        cf = row.release.conversion_factor
-        rows.append(("Medicare", f"national non-facility {money(row.national_payment('nonfacility'))}"
-                                 f" · facility {money(row.national_payment('facility'))}  (CF {cf})"))
+        rows.append(("Medicare", f"national non-facility {money(result.national('nonfacility'))}"
+                                 f" · facility {money(result.national('facility'))}  "
+                                 f"(CF {result.conversion_factor_label})"))
         if result.locality is not None:
             rows.append(("Locality", locality_text(result.locality)))
         rows += family_rows(result.naming, result.row.code, families_shown)
         rows += [(f"-{mod}", meaning) for mod, meaning in result.modifier_notes]
         rows += [(Text("Warning", style="yellow"), text) for text in result.warnings]
         title = Text(f"{result.item.code}{''.join('-' + m for m in result.item.modifiers)}", style="bold")
-        subtitle = f"{row.release.id} · CY{row.release.year}"
+        subtitle = f"{row.release.id} · CY{row.release.year}" + (" · standing in" if result.release_note else "")
         console.print(Panel(_grid(console, rows, shared), title=title, title_align="left", subtitle=subtitle,
                             subtitle_align="right", expand=False))
     if any(r.description for r in results):
@@ -212,6 +208,24 @@ def lookup(results: Iterable[LookupResult]) -> None:
 
 
 _NAME_SOURCES = {"hcpcs": "  (CMS's HCPCS Level II description)", "family": "  (no name of its own: its family's)"}
+
+
+def lookup_compared(results: Iterable[LookupResult]) -> None:
+    """`lookup --compare`: each code in its own release and the other, side by side, with the change."""
+    from rich.table import Table
+
+    from rvutool.plaintext import compare_rows
+
+    console = _console()
+    for result in results:
+        other = result.compare.release.id
+        table = Table(title=f"{result.item} {result.naming.get('name') or ''}".strip(), title_justify="left",
+                      box=None, pad_edge=False)
+        for header, justify in (("", "left"), (result.release.id, "right"), (other, "right"), ("Change", "right")):
+            table.add_column(header, justify=justify)  # type: ignore[arg-type]
+        for row in compare_rows(result):
+            table.add_row(*row)
+        console.print(table)
 
 
 def _name_rows(naming: dict[str, Any]) -> list[tuple[Any, Any]]:
@@ -266,8 +280,6 @@ def search(result: SearchResult) -> None:
     from rvutool import taxonomy
 
     console = _console()
-    if result.release_note:
-        console.print(Text(f"Note: {result.release_note}", style="yellow"))
     described = any(hit.description for hit in result.hits)
     narrow = console.width < 80  # the category goes, "No CMS work RVU" gets shorter; codes and numbers stay
     rows = []
@@ -392,8 +404,6 @@ def calc(encounter: PricedEncounter) -> None:
     from rich.text import Text
 
     console = _console()
-    if encounter.release_note:
-        console.print(Text(f"Note: {encounter.release_note}", style="yellow"))
     setting = encounter.options.setting.replace("nonf", "non-f")
     priced = encounter.options.locality is not None
     table = Table(title=f"Encounter {encounter.date.isoformat()} · {encounter.release.id} · {setting}",
@@ -457,8 +467,6 @@ def logged(encounter: Any, entries: list[Any], warnings: list[str], *, saved: bo
     from rich.table import Table
 
     console = _console()
-    if encounter.release_note:
-        console.print(f"Note: {encounter.release_note}", style="yellow")
     table = Table(title=None, show_footer=True, box=None, pad_edge=False)
     table.add_column("#", footer="", justify="right")
     table.add_column("Item", footer="Total")

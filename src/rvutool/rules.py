@@ -61,6 +61,7 @@ ROLE_FACTORS: dict[str, tuple[str, Decimal, str]] = {
 SPLIT_MODIFIERS = ("54", "55", "56", "78")
 GLOBAL_PERIOD_DAYS = {"010": 10, "090": 90}
 NOT_PAYABLE_STATUSES = frozenset("NIBX")
+STAND_IN_FLAG = "stand-in-release"  # priced by another year's release: none for its own year was here
 
 
 def _pct(factor: Decimal) -> str:
@@ -669,5 +670,8 @@ def price_encounter(items: list[items_mod.Item], on: date, *, catalog: Catalog |
                 enc.warn(i, f"{line.item.code}: no Medicare amount ({why})")
     for pair in enc.pairs:
         pairs.round_pair(enc, pair, amounts)
+    if note is not None:  # another year's release priced it: `recalc --stand-ins` re-prices it later
+        for i in range(len(lines)):
+            enc.flag(i, STAND_IN_FLAG)
     return PricedEncounter(date=on, release=release, release_note=note, policy=policy,
                            options=options, lines=lines, conversion_factor=cf)

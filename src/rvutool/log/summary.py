@@ -426,7 +426,7 @@ def medicare_estimate(store: LogStore | None, period: Period, locate: Any, qp: b
     if store is None:
         return None
     catalog = catalog or Catalog()
-    groups = store.payment_groups(period.start, period.end, tuple(locality.WORK_GPCI_FLOOR_THROUGH.values()))
+    groups = store.payment_groups(period.start, period.end, locality.price_changes(catalog))
     estimate: MedicareEstimate | None = None
     labels: list[str] = []
     for code, modifiers, release_id, setting, n, units, base_c, credited_c, first in groups:
