@@ -139,3 +139,16 @@ HCPCS_RECORDS = [
     hcpcs_record("G0121", 200, "4", "and ends on a second record"),
     hcpcs_record("", 100, "7", "Fixture modifier text", "Fixture mod", modifier="ZZ"),
 ]
+
+
+# ---------------------------------------------------------------- GPCI file (Addendum E)
+def gpci_csv(year: int, localities: list[tuple[str, str, str, str, str, str, str]]) -> bytes:
+    """A GPCI file in CMS's layout: a title, a blank line, the header, then (MAC, state, locality, name,
+    work, PE, MP GPCI) per locality."""
+    lines = [f"ADDENDUM E. FINAL CY {year} GEOGRAPHIC PRACTICE COST INDICES (GPCIs) BY STATE AND MEDICARE "
+             "LOCALITY,,,,,,",
+             ",,,,,,",
+             f"Medicare Administrative Contractor (MAC),State,Locality Number,Locality Name,{year} PW GPCI,"
+             f"{year} PE GPCI,{year} MP GPCI"]
+    lines += [",".join(loc) for loc in localities]
+    return ("\r\n".join(lines) + "\r\n").encode("latin-1")

@@ -14,6 +14,7 @@ from cms_fixtures import (
     RVU26D_CODES,
     RVU26D_ROWS,
     FixtureRow,
+    gpci_csv,
     hcpcs_file,
     hcpcs_record,
     pprrvu_csv,
@@ -159,11 +160,13 @@ def test_zip_with_qpp_and_non_qpp_files_uses_non_qpp(rvutool, tmp_path):
     archive = zip_of(tmp_path / "rvu26d-updated-08-26-2026.zip", {
         "PPRRVU2026_Oct_QPP.csv": pprrvu_csv(qpp_rows, conversion_factor="33.5675", pric="1"),
         "PPRRVU2026_Oct_nonQPP.csv": rvu26d_csv(),
-        "GPCI2026.csv": b"not read\r\n",
+        "GPCI2026.csv": gpci_csv(2026, [("10112", "AL", "00", "ALABAMA", "1.000", "0.875", "0.566")]),
     })
     result = rvutool("data", "import", str(archive))
     assert result.exit_code == 0, result.stderr
     assert "PPRRVU2026_Oct_nonQPP.csv" in result.stdout
+    # the QPP file's rows are not read, its CONV FACTOR is: the QP CF of the release
+    assert "QP CF 33.5675" in result.stdout and "GPCIs of 1 localities" in result.stdout
     [row] = rvutool("lookup", "99213", "--date", "2026-10-15", "--json").json()
     assert (row["work_rvu"], row["conversion_factor"]) == (1.31, 33.4009)
     status = rvutool("data", "status", "--json").json()

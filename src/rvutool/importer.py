@@ -182,8 +182,22 @@ def _check_zip_sizes(infos: list[Any], name: str) -> None:
                               f"{MAX_ZIP_TOTAL_BYTES:,}-byte limit: too large for a CMS release zip")
 
 
-def _from_zip(raw: bytes, name: str) -> tuple[bytes, str]:
-    """The PPRRVU CSV inside a CMS release zip: the non-QPP one when there are two.
+@dataclass
+class Companions:
+    """The other files of a release zip rvutool reads beside the PPRRVU: the year's GPCIs (a CY2027 zip brings
+    GPCI2027) and the QPP PPRRVU, whose CONV FACTOR is the qualifying APM participants' CF."""
+
+    gpci: bytes | None = None
+    gpci_name: str = ""
+    qpp: bytes | None = None
+    qpp_name: str = ""
+
+
+_GPCI_NAME = re.compile(r"GPCI[0-9]{4}.*\.csv", re.I)
+
+
+def _from_zip(raw: bytes, name: str) -> tuple[bytes, str, Companions]:
+    """The PPRRVU CSV inside a CMS release zip (the non-QPP one when there are two), and its companions.
 
     Sizes are checked three ways before anything is unzipped: the member count, each member's
     declared size and their sum; the member is then read with a running total in case a size lies.
@@ -195,8 +209,8 @@ def _from_zip(raw: bytes, name: str) -> tuple[bytes, str]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
         infos = archive.infolist()
-        members = [m for m in infos
-                   if not m.is_dir() and _PPRRVU_NAME.fullmatch(m.filename.rsplit("/", 1)[-1])]
+        files = [m for m in infos if not m.is_dir()]
+        members = [m for m in files if _PPRRVU_NAME.fullmatch(m.filename.rsplit("/", 1)[-1])]
     except (zipfile.BadZipFile, OSError, ValueError):
         raise ImportFileError(f"{name} is not a readable zip file (damaged or truncated?)") from None
     _check_zip_sizes(infos, name)
@@ -214,13 +228,23 @@ def _from_zip(raw: bytes, name: str) -> tuple[bytes, str]:
     if len(chosen) > 1:
         listed = shown(", ".join(sorted(m.filename for m in chosen)))
         raise ImportFileError(f"{name} holds several PPRRVU files ({listed}); unzip it and import one")
-    member = chosen[0]
-    what = f"{name}:{shown(member.filename)}"
-    try:
-        with archive.open(member) as stream:
-            return _read_capped(stream, MAX_MEMBER_BYTES, what), member.filename
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        raise ImportFileError(f"{what}: cannot read it ({shown(str(exc))})") from None
+
+    def read(member: Any) -> bytes:
+        what = f"{name}:{shown(member.filename)}"
+        try:
+            with archive.open(member) as stream:
+                return _read_capped(stream, MAX_MEMBER_BYTES, what)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            raise ImportFileError(f"{what}: cannot read it ({shown(str(exc))})") from None
+
+    companions = Companions()
+    qpp = [m for m in members if _is_qpp_only(base[m.filename])]
+    if len(qpp) == 1:
+        companions.qpp, companions.qpp_name = read(qpp[0]), qpp[0].filename
+    gpci = [m for m in files if _GPCI_NAME.fullmatch(m.filename.rsplit("/", 1)[-1])]
+    if len(gpci) == 1:
+        companions.gpci, companions.gpci_name = read(gpci[0]), gpci[0].filename
+    return read(chosen[0]), chosen[0].filename, companions
 
 
 def _is_qpp_only(name: str) -> bool:
@@ -296,9 +320,9 @@ def import_file(path: Path, *, progress: Progress | None = None, folder: Path | 
     step("reading", 0.0)
     raw = _read(path)
     sha = hashlib.sha256(raw).hexdigest()
-    name, member = path.name, ""
+    name, member, companions = path.name, "", Companions()
     if raw.startswith(_ZIP_MAGIC):
-        raw, member = _from_zip(raw, shown(name))
+        raw, member, companions = _from_zip(raw, shown(name))
     elif _is_qpp_only(name):
         raise ImportFileError(f"{shown(name)} is the QPP file; import the non-QPP PPRRVU file (the master list)")
     elif len(raw) > MAX_MEMBER_BYTES:
@@ -313,7 +337,7 @@ def import_file(path: Path, *, progress: Progress | None = None, folder: Path | 
     step("checking", 0.1)
     if not member and cmsfile.looks_like_hcpcs(text):
         return _import_hcpcs(text, source, sha, folder, stamp, step)
-    return _import_release(text, source, name, member, sha, folder, stamp, step, moment.date())
+    return _import_release(text, source, name, member, sha, folder, stamp, step, moment.date(), companions)
 
 
 @contextmanager
@@ -329,10 +353,28 @@ def _writing(folder: Path) -> Iterator[None]:
                        "and the earlier imports are unchanged") from None
 
 
+def _companion_facts(companions: Companions, name: str, year: int, today: date) -> dict[str, Any]:
+    """What the zip's other files add to the release: the QP conversion factor and the year's GPCIs."""
+    facts: dict[str, Any] = {}
+    if companions.qpp is not None:
+        where = shown(f"{name}:{companions.qpp_name}")
+        qpp = _parse_csv(cmsfile.decode(companions.qpp), where, companions.qpp_name, today)
+        if qpp.release.year != year:
+            raise ImportFileError(f"{where} is for CY{qpp.release.year}, not CY{year} like the non-QPP file")
+        facts["conversion_factor_qp"] = qpp.release.conversion_factor
+    if companions.gpci is not None:
+        where = shown(f"{name}:{companions.gpci_name}")
+        facts["localities"] = {str(year): [loc.as_row() for loc in cmsfile.parse_gpci(
+            cmsfile.decode(companions.gpci), where)]}
+        facts["gpci_file"] = companions.gpci_name
+    return facts
+
+
 def _import_release(text: str, source: str, name: str, member: str, sha: str, folder: Path,
-                    stamp: str, step: Progress, today: date) -> ImportReport:
+                    stamp: str, step: Progress, today: date, companions: Companions | None = None) -> ImportReport:
     parsed = _parse_csv(text, source, member or name, today)
     rel = parsed.release
+    extra = _companion_facts(companions or Companions(), shown(name), rel.year, today)
     step("building", 0.4)
     by_code: dict[str, list[tuple[str, str, list[str]]]] = {}
     for (code, modifier), values in parsed.rows.items():
@@ -351,6 +393,9 @@ def _import_release(text: str, source: str, name: str, member: str, sha: str, fo
         "applies_from": rel.quarter_start,
         "applies_to": f"{rel.year}-12-31",
         "conversion_factor": rel.conversion_factor,
+        **({"conversion_factor_qp": extra["conversion_factor_qp"]} if "conversion_factor_qp" in extra else {}),
+        **({"gpci_file": extra["gpci_file"], "localities": len(next(iter(extra["localities"].values())))}
+           if "localities" in extra else {}),
         "file": f"{rel.id}.json",
         "source_file": name,
         "source_sha256": sha,
@@ -360,7 +405,8 @@ def _import_release(text: str, source: str, name: str, member: str, sha: str, fo
     }
     if member:
         meta["source_member"] = member
-    header = {"format": datafile.FORMAT, "fields": list(cmsfile.FIELD_NAMES), "releases": [meta]}
+    header = {"format": datafile.FORMAT, "fields": list(cmsfile.FIELD_NAMES), "releases": [meta],
+              **({"localities": extra["localities"]} if "localities" in extra else {})}
     payload = datafile.encode_file(header, lines)
 
     step("writing", 0.85)

@@ -361,8 +361,10 @@ def import_report(report: ImportReport) -> None:
         ("Imported", f"{meta['id']}{' (replaces the earlier import)' if report.replaced else ''}"
                      f" from {source}"),
         ("Year", f"CY{meta['year']} · CMS released {meta['released'] or 'date not given in the file'}"
-                 f" · CF {meta['conversion_factor']}"),
-        ("Rows", f"{report.rows:,} rows · {report.codes:,} codes"),
+                 f" · CF {meta['conversion_factor']}"
+                 + (f" · QP CF {meta['conversion_factor_qp']}" if meta.get("conversion_factor_qp") else "")),
+        ("Rows", f"{report.rows:,} rows · {report.codes:,} codes"
+                 + (f" · GPCIs of {meta['localities']} localities" if meta.get("localities") else "")),
         ("Descriptors", f"{report.descriptors_from_file:,} from this file · "
                         f"{report.descriptors_total:,} stored in all, on this machine only"),
         ("Covers", f"dates of service {meta['applies_from']} to {meta['applies_to']}"),
