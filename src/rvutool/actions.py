@@ -220,12 +220,14 @@ def summary(*, month: str | None = None, week: bool = False, year: str | None = 
             from_: str | None = None, to: str | None = None, all_: bool = False, by: str | None = None,
             rate: str | None = None, target: str | None = None, as_json: bool = False,
             as_csv: bool = False, chart: bool = False, locality_text: str | None = None,
-            zip_text: str | None = None, qp: bool = False, provider: str | None = None) -> int:
+            zip_text: str | None = None, qp: bool = False, provider: str | None = None,
+            reprice: str | None = None) -> int:
     """`rvutool summary`: totals for a period, with the arithmetic behind them."""
     if as_json and as_csv:
         raise UsageError("give --json or --csv, not both")
     result = summary_result(month=month, week=week, year=year, from_=from_, to=to, all_=all_, by=by, rate=rate,
-                            target=target, locality_text=locality_text, zip_text=zip_text, qp=qp, provider=provider)
+                            target=target, locality_text=locality_text, zip_text=zip_text, qp=qp, provider=provider,
+                            reprice=reprice)
     if as_json:
         render.print_json(result.to_dict())
     elif as_csv:
@@ -238,9 +240,11 @@ def summary(*, month: str | None = None, week: bool = False, year: str | None = 
 def summary_result(*, month: str | None = None, week: bool = False, year: str | None = None,
                    from_: str | None = None, to: str | None = None, all_: bool = False, by: str | None = None,
                    rate: str | None = None, target: str | None = None, locality_text: str | None = None,
-                   zip_text: str | None = None, qp: bool = False, provider: str | None = None) -> Any:
-    """The Summary `summary` shows (and `report` prints): period, totals, groups, rate, target, Medicare."""
-    from rvutool import config, dates, inputs, log
+                   zip_text: str | None = None, qp: bool = False, provider: str | None = None,
+                   reprice: str | None = None) -> Any:
+    """The Summary `summary` shows (and `report` prints): period, totals, groups, rate, target, Medicare, and
+    with `reprice` the same entries under another release."""
+    from rvutool import config, dates, inputs, locality, log
     from rvutool.log import summary as summaries
 
     settings = config.load()
@@ -248,6 +252,7 @@ def summary_result(*, month: str | None = None, week: bool = False, year: str | 
     period = inputs.period(month, week, year, from_, to, all_, today=today,
                            fiscal_year_start=settings.fiscal_year_start)
     first, then = summaries.parse_by(by) if by is not None else (None, None)
+    release_id = inputs.release_id(reprice) if reprice is not None else None
     rate_value, rate_source = settings.rate, ("config" if settings.rate is not None else None)
     if rate is not None:
         rate_value, rate_source = config.parse_value("rate", rate, option="--rate"), "--rate"
@@ -258,28 +263,33 @@ def summary_result(*, month: str | None = None, week: bool = False, year: str | 
     else:
         target_value, target_source = summaries.target_for(
             period, {"month": settings.target("month"), "year": settings.target("year")})
+    explicit_qp, qp = qp, qp or bool(settings.get("qp"))
+    place = (locality_text, zip_text) if locality_text or zip_text else (settings.get("locality"), None)
+
+    def where(year: int) -> Any:  # the locality asked for or configured, else national amounts
+        if place == (None, None):
+            return locality.national(year)
+        return locality.resolve(place[0], place[1], year)
+
+    floor = settings.policy().work_gpci_floor
     who = inputs.provider(provider)
     with log.reading(who) as store:
         result = summaries.summarize(store, period, today=today, by=first, then=then, rate=rate_value,
                                      rate_source=rate_source, target=target_value, target_source=target_source)
         result.provider = who
-        place = (locality_text, zip_text) if locality_text or zip_text else (settings.get("locality"), None)
-        if place != (None, None):
-            from rvutool import locality
+        if place != (None, None) or explicit_qp:  # --qp alone: national amounts with the QP CF
+            result.medicare = summaries.medicare_estimate(store, period, where, qp=qp, gpci_floor=floor)
+        if release_id is not None and store is not None:
+            from rvutool.reports import repricing
 
-            result.medicare = summaries.medicare_estimate(
-                store, period, lambda year: locality.resolve(place[0], place[1], year), qp=qp,
-                gpci_floor=settings.policy().work_gpci_floor)
-        elif qp:
-            raise UsageError("--qp prices a locality's payment: give --locality or --zip "
-                             "(or set one with: rvutool config set locality 01182-18)")
+            result.repricing = repricing.reprice(store, period, release_id, place=where, qp=qp, gpci_floor=floor)
     return result
 
 
 def report(*, output: str | None = None, month: str | None = None, week: bool = False, year: str | None = None,
            from_: str | None = None, to: str | None = None, all_: bool = False, rate: str | None = None,
            target: str | None = None, locality_text: str | None = None, zip_text: str | None = None,
-           qp: bool = False, provider: str | None = None) -> int:
+           qp: bool = False, provider: str | None = None, reprice: str | None = None) -> int:
     """`rvutool report -o FILE`: the period's summary as a printable HTML page, or that page printed to PDF."""
     from pathlib import Path
 
@@ -298,7 +308,7 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
     if kind == ".pdf" and chromium is None:
         raise RvuError(browser.HOW_TO_GET)
     s = summary_result(month=month, week=week, year=year, from_=from_, to=to, all_=all_, rate=rate, target=target,
-                       locality_text=locality_text, zip_text=zip_text, qp=qp, provider=provider)
+                       locality_text=locality_text, zip_text=zip_text, qp=qp, provider=provider, reprice=reprice)
     period, today = s.period, s.today
     with log.reading(s.provider) as store:
         chart = summaries.summarize(store, period, today=today, by=report_html.chart_by(period))

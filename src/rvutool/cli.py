@@ -435,11 +435,12 @@ def summary(
     zip_code: ZipOpt = None,
     qp: QpOpt = False,
     provider: ProviderOpt = None,
+    reprice: RepriceOpt = None,
 ) -> None:
     """Total wRVU for a period (default: this month), with estimate and pace. Example: rvutool summary --year"""
     _exit(actions.guard(actions.summary, month=month, week=week, year=year, from_=from_, to=to, all_=all_,
                         by=by, rate=rate, target=target, as_json=as_json, as_csv=as_csv, chart=chart,
-                        locality_text=locality, zip_text=zip_code, qp=qp, provider=provider))
+                        locality_text=locality, zip_text=zip_code, qp=qp, provider=provider, reprice=reprice))
 
 
 @app.command(cls=_Command)
@@ -461,12 +462,13 @@ def report(
     zip_code: ZipOpt = None,
     qp: QpOpt = False,
     provider: ProviderOpt = None,
+    reprice: RepriceOpt = None,
 ) -> None:
     """A printable productivity report for a period (default: this month), with charts; no patient data.
     Example: rvutool report --year -o 2026.pdf"""
     _exit(actions.guard(actions.report, output=output, month=month, week=week, year=year, from_=from_, to=to,
                         all_=all_, rate=rate, target=target, locality_text=locality, zip_text=zip_code, qp=qp,
-                        provider=provider))
+                        provider=provider, reprice=reprice))
 
 
 KeyArg = Annotated[str, typer.Argument(

@@ -51,6 +51,8 @@ class Locality:
 
     @property
     def label(self) -> str:
+        if not self.mac:
+            return "national (every GPCI 1.000)"
         return f"{self.name.title()}, {self.state} ({self.id})"
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,6 +124,13 @@ def localities(year: int, catalog: Catalog | None = None) -> list[Locality]:
                      pe_gpci=Decimal(r[5]), mp_gpci=Decimal(r[6]), year=gpci_year,
                      work_gpci_unfloored=Decimal(r[7]) if len(r) > 7 and r[7] else None, floor_periods=floors)
             for r in table[str(gpci_year)]]
+
+
+def national(year: int) -> Locality:
+    """No locality: every GPCI 1.000, so an amount is total RVUs x CF, as CMS's national amounts are."""
+    one = Decimal("1.000")
+    return Locality(mac="", number="", state="", name="national", work_gpci=one, pe_gpci=one, mp_gpci=one,
+                    year=year)
 
 
 def find(query: str, year: int, catalog: Catalog | None = None) -> Locality:

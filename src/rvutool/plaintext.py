@@ -124,6 +124,10 @@ def summary_lines(s: Any) -> list[str]:
             reasons.setdefault(f.reason, []).append(f.code)
         for reason, codes in reasons.items():
             out.append(f"  {', '.join(codes)}: {reason}; counted as 0")
+    for stand_in in s.stand_ins:
+        out.append(f"* {_count(stand_in.entries, 'entry', 'entries')} of {stand_in.year} priced by "
+                   f"{stand_in.release}, standing in for a CY{stand_in.year} release not here yet: once you have "
+                   "imported it (rvutool data import FILE.zip), rvutool recalc --stand-ins re-prices them")
     if s.rate is not None:
         source = " (--rate)" if s.rate_source == "--rate" else " (rate from config)"
         out.append(f"Compensation estimate: {rvu(t.wrvu)} wRVU x {money(s.rate)} = {money(s.compensation)}"
@@ -452,3 +456,39 @@ def compare_rows(result: Any) -> list[tuple[str, str, str, str]]:
     for setting, label in (("nonfacility", "non-facility"), ("facility", "facility")):
         amounts(f"Medicare {label}", lambda r, s=setting: r.national(s), money)
     return rows
+
+
+# ---------------------------------------------------------------- summary --reprice
+def repricing_text(rep: Any, width: int) -> str:
+    """`--reprice RELEASE`: per code, wRVU and dollars as logged and under the other release, and what the
+    other release does to codes beyond their value (deleted, no work RVU)."""
+    from rvutool.money import from_hundredths
+
+    other = rep.release.id
+    noted = any(c.change for c in rep.codes)
+    header = ["Code", "Entries", "wRVU logged", f"wRVU {other}", "Change", "$ logged", f"$ {other}", "Change",
+              *(["Note"] if noted else [])]
+
+    def dollars(amount: Decimal, unpriced: int, entries: int) -> str:
+        return "—" if unpriced == entries else money(amount)
+
+    rows = [[c.code, f"{c.entries:,}", rvu(c.logged), rvu(c.repriced), f"{c.repriced - c.logged:+.2f}",
+             dollars(c.logged_amount, c.unpriced_logged, c.entries),
+             dollars(c.repriced_amount, c.unpriced_repriced, c.entries),
+             f"{c.repriced_amount - c.logged_amount:+,.2f}", *([c.change] if noted else [])] for c in rep.codes]
+    logged, repriced = from_hundredths(rep.total("logged_c")), from_hundredths(rep.total("repriced_c"))
+    amount_logged, amount_repriced = rep.total("logged_amount"), rep.total("repriced_amount")
+    footer = ["Total", f"{rep.total('entries'):,}", rvu(logged), rvu(repriced), f"{repriced - logged:+.2f}",
+              money(amount_logged), money(amount_repriced), f"{amount_repriced - amount_logged:+,.2f}",
+              *([""] if noted else [])]
+    out = [f"Under {other} (CY{rep.release.year}): the same entries, each priced as it was logged with only the "
+           f"release changed; dollars {rep.where}, CF {' and '.join(rep.logged_factors) or '—'} as logged, "
+           f"{rep.repriced_factor} under {other}"]
+    table = columns(header, rows, set(range(1, 8)), footer, width=width, wrap=frozenset({8} if noted else ()))
+    lines = [*wrap_text(out[0], width), table.rstrip("\n")]
+    for c in rep.called_out:
+        what = {"deleted": f"not in {other}: credited 0 there", "no work RVU": f"no work RVU in {other}",
+                "newly valued": f"has a work RVU in {other} (none as logged)",
+                "cannot be priced": f"{other} refuses it as logged ({c.why})"}[c.change]
+        lines += wrap_text(f"* {c.code}: {what} ({_count(c.entries, 'entry', 'entries')})", width)
+    return "\n".join(lines)

@@ -654,6 +654,10 @@ def summary(s: Any, *, show_groups: bool = False, chart: bool = False) -> None:
         _bar_chart(console, s)
     for text in summary_lines(s):
         console.print(text, markup=False, highlight=False)  # wraps between words, never inside a number
+    if s.repricing is not None:
+        from rvutool.plaintext import repricing_text
+
+        console.print(repricing_text(s.repricing, console.width), markup=False, highlight=False, soft_wrap=True)
 
 
 def _bar_chart(console: Any, s: Any) -> None:

@@ -228,7 +228,45 @@ def _sources(data: ReportData) -> str:
                         + f": {_count(r.entries, 'entry', 'entries')}, {escape(r.first)} to {escape(r.last)}</li>"
                         for r in data.releases)
         out.append(f"<p>CMS Physician Fee Schedule releases the work RVUs come from:</p><ul>{items}</ul>")
+    for stand_in in s.stand_ins:
+        out.append(f"<p>{_count(stand_in.entries, 'entry', 'entries')} of {stand_in.year} priced by "
+                   f"{escape(stand_in.release)}, standing in until the CY{stand_in.year} release is imported.</p>")
     return "\n".join(out)
+
+
+def _repricing(s: Any) -> str:
+    """`report --reprice RELEASE`: the period's entries as logged and under another release, per code."""
+    rep = s.repricing
+    if rep is None:
+        return ""
+    from rvutool.money import from_hundredths
+    from rvutool.nametable import short_name
+
+    other = escape(rep.release.id)
+
+    def dollars(amount: Any, unpriced: int, entries: int) -> str:
+        return "—" if unpriced == entries else money(amount)
+
+    rows = "".join(
+        f'<tr><td class="code">{escape(c.code)}</td><td class="name">{escape(short_name(c.code) or "")}</td>'
+        f'<td class="num">{c.entries:,}</td><td class="num">{c.logged:.2f}</td><td class="num">{c.repriced:.2f}</td>'
+        f'<td class="num">{c.repriced - c.logged:+.2f}</td>'
+        f'<td class="num">{dollars(c.logged_amount, c.unpriced_logged, c.entries)}</td>'
+        f'<td class="num">{dollars(c.repriced_amount, c.unpriced_repriced, c.entries)}</td>'
+        f'<td>{escape(c.change)}</td></tr>' for c in rep.codes)
+    logged, repriced = from_hundredths(rep.total("logged_c")), from_hundredths(rep.total("repriced_c"))
+    total = (f'<tr class="total"><td>Total</td><td></td><td class="num">{rep.total("entries"):,}</td>'
+             f'<td class="num">{logged:.2f}</td><td class="num">{repriced:.2f}</td>'
+             f'<td class="num">{repriced - logged:+.2f}</td><td class="num">{money(rep.total("logged_amount"))}</td>'
+             f'<td class="num">{money(rep.total("repriced_amount"))}</td><td></td></tr>')
+    return (f'<section id="reprice">\n<h2>Under {other} (CY{rep.release.year})</h2>\n'
+            f'<p class="sub">The same entries, each priced as it was logged with only the release changed. Dollars '
+            f'{escape(rep.where)}; CF {escape(" and ".join(rep.logged_factors) or "—")} as logged, '
+            f'{escape(rep.repriced_factor)} under {other}.</p>\n'
+            '<table><thead><tr><th>Code</th><th>Name</th><th class="num">Entries</th><th class="num">wRVU logged</th>'
+            f'<th class="num">wRVU {other}</th><th class="num">Change</th><th class="num">$ logged</th>'
+            f'<th class="num">$ {other}</th><th>Note</th></tr></thead><tbody>{rows}{total}</tbody></table>\n'
+            "</section>")
 
 
 def _notes(s: Any) -> str:
@@ -298,6 +336,7 @@ def page(data: ReportData) -> str:
 <h2>Codes with no work RVU</h2>
 {_flagged(s)}
 </section>
+{_repricing(s)}
 <section id="sources">
 <h2>Policy and CMS releases</h2>
 {_sources(data)}

@@ -610,11 +610,13 @@ def _line_rules(enc: _Encounter, i: int, amount: _Amount) -> _Amount:
 
 
 def price_encounter(items: list[items_mod.Item], on: date, *, catalog: Catalog | None = None,
-                    policy: Policy | None = None, options: Options | None = None) -> PricedEncounter:
-    """Price every item of one encounter. Raises (writing nothing) if any code is unknown."""
+                    policy: Policy | None = None, options: Options | None = None,
+                    release: ReleaseInfo | None = None) -> PricedEncounter:
+    """Price every item of one encounter, in the release in force on its date (or the one given: what another
+    release would credit). Raises (writing nothing) if any code is unknown."""
     catalog = catalog or Catalog()
     policy, options = policy or Policy(), options or Options()
-    release, note = catalog.release_for(on)
+    release, note = (release, None) if release is not None else catalog.release_for(on)
     lines = [base_line(item, catalog.require_rows(item.code, release)) for item in items]
     _check_options(lines, policy, options)
     cf = None

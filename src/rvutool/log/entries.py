@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
@@ -216,6 +217,18 @@ def options_of(entry: Entry) -> Options:
     stored = entry.option_dict
     fraction = Decimal(stored["fraction"]) if stored.get("fraction") is not None else None
     return Options(setting=entry.setting, fraction=fraction, postop_days=stored.get("postop_days"))
+
+
+def by_encounter(entries: Iterable[Entry]) -> Iterator[list[Entry]]:
+    """Consecutive entries of one encounter (a store gives them by date, encounter and id)."""
+    group: list[Entry] = []
+    for entry in entries:
+        if group and (entry.encounter_id != group[0].encounter_id or entry.service_date != group[0].service_date):
+            yield group
+            group = []
+        group.append(entry)
+    if group:
+        yield group
 
 
 # ---------------------------------------------------------------- service keys

@@ -154,6 +154,15 @@ class MedicareEstimate:
 
 
 @dataclass
+class StandIns:
+    """Entries of one year priced by another year's release, because none of their own was here."""
+
+    release: str
+    year: int
+    entries: int
+
+
+@dataclass
 class Summary:
     period: Period
     today: date
@@ -171,6 +180,8 @@ class Summary:
     then: str | None = None  # the second key of a two-level --by
     outer: list[Group] = field(default_factory=list)  # with `then`: subtotals per first key
     provider: str | None = None  # --provider: one provider's entries of a shared log
+    stand_ins: list[StandIns] = field(default_factory=list)
+    repricing: Any = None  # reports.repricing.Repricing: the same entries under another release (--reprice)
 
     @property
     def first_level(self) -> list[Group]:
@@ -217,6 +228,9 @@ class Summary:
             "estimated_compensation": self.compensation,
             "progress": self.progress.to_dict() if self.progress else None,
             "estimated_medicare_allowed": self.medicare.to_dict() if self.medicare else None,
+            "stand_in_entries": sum(s.entries for s in self.stand_ins),
+            "stand_ins": [{"release": s.release, "year": s.year, "entries": s.entries} for s in self.stand_ins],
+            "reprice": self.repricing.to_dict() if self.repricing is not None else None,
         }
 
 
@@ -348,6 +362,28 @@ def _aggregate(store: LogStore, period: Period, result: Summary) -> None:
     if rows:
         days = [row[0] for row in rows]
         result.policies = _policies(store, period, (result.totals.entries, min(days), max(days)))
+        result.stand_ins = stand_ins(store, period)
+
+
+def stand_ins(store: LogStore, period: Period) -> list[StandIns]:
+    """Entries priced by another year's release (a stand-in: no release of their own year was here), by year.
+    Reads the release counts only; a year is counted apart only when a release's dates leave its own year."""
+    from rvutool.codes import release_year
+
+    found: list[StandIns] = []
+    for count in store.release_counts(period.start, period.end):
+        own = release_year(count.release)
+        years = range(int(count.first[:4]), int(count.last[:4]) + 1)
+        if list(years) == [own]:
+            continue
+        for year in years:
+            if year == own:
+                continue
+            start, end = max(period.start, date(year, 1, 1)), min(period.end, date(year, 12, 31))
+            n = sum(c.entries for c in store.release_counts(start, end) if c.release == count.release)
+            if n:
+                found.append(StandIns(count.release, year, n))
+    return sorted(found, key=lambda s: (s.year, s.release))
 
 
 def _ordered(kind: str, groups: Any, key: Any) -> list[Group]:
