@@ -253,6 +253,10 @@ def summary_result(*, month: str | None = None, week: bool = False, year: str | 
                            fiscal_year_start=settings.fiscal_year_start)
     first, then = summaries.parse_by(by) if by is not None else (None, None)
     release_id = inputs.release_id(reprice) if reprice is not None else None
+    if release_id is not None:
+        from rvutool.codes import Catalog
+
+        Catalog().release(release_id)  # an unknown release is refused before the log is read
     rate_value, rate_source = settings.rate, ("config" if settings.rate is not None else None)
     if rate is not None:
         rate_value, rate_source = config.parse_value("rate", rate, option="--rate"), "--rate"
