@@ -15,20 +15,15 @@ from rvutool import render
 from rvutool.errors import RvuError, UsageError
 
 
-def _say_notices() -> None:
-    from rvutool import notices
-
-    for text in notices.take():
-        render.note(text)
-
-
 def guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> int:
     """Run an action; the one place an RvuError becomes a message and an exit status. Notices the core
-    recorded (a release standing in for a year) are said once, on stderr."""
+    recorded (a release standing in for a year) are said once, on stderr, when the command succeeds; a
+    failed command says only what went wrong."""
+    from rvutool import notices
+
     try:
-        return action(*args, **kwargs)
+        status = action(*args, **kwargs)
     except RvuError as err:
-        _say_notices()
         render.error(err.message)
         return err.exit_code
     except KeyboardInterrupt:
@@ -43,7 +38,10 @@ def guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> int:
                      "and please report it")
         return 1
     finally:
-        _say_notices()
+        said = notices.take()
+    for text in said:
+        render.note(text)
+    return status
 
 
 def lookup(tokens: list[str], *, as_json: bool = False, date_text: str | None = None,
