@@ -175,3 +175,26 @@ def test_lookup_compare_side_by_side(rvutool):
     [new] = rvutool("lookup", "37254", "--date", "2026-08-01", "--compare", "RVU25D", "--json").json()
     assert new["compare"] == {"code": "37254", "release": "RVU25D", "year": 2025, "found": False}
     assert "not in RVU25D" in rvutool("lookup", "37254", "--date", "2026-08-01", "--compare", "RVU25D").stdout
+
+
+def test_recalc_stand_ins_reprices_exactly_those_once_the_release_is_here(rvutool, tmp_path, monkeypatch):
+    monkeypatch.setenv("RVUTOOL_TODAY", "2027-01-05")
+    rvutool("log", "99213", "--date", "2027-01-04")  # priced by RVU26C, standing in: 1.30
+    rvutool("log", "27447", "--date", "2027-01-05")  # 19.11
+    rvutool("log", "99213", "--date", "2026-12-30")  # its own year's release: not touched
+    nothing = rvutool("recalc", "--stand-ins", "--yes")  # no CY2027 release yet: the same values again
+    assert nothing.exit_code == 0 and "Recalculated" not in nothing.stdout
+    imported = rvutool("data", "import", str(cy2027_zip(tmp_path)))
+    assert "2 entries of 2027 were priced by another year's release" in imported.stderr
+    done = rvutool("recalc", "--stand-ins", "--yes")
+    assert done.exit_code == 0, done.stderr
+    # 99213 1.30 -> 1.35 and 27447 19.11 -> 18.50 (the fixture's RVU27A): -0.56 in all
+    assert "Recalculated 2 entries (-0.56 wRVU)" in done.stdout
+    rows = {(e["date"], e["code"]): e for e in rvutool("list", "--all", "--json").json()["entries"]}
+    assert rows[("2027-01-04", "99213")]["release"] == "RVU27A" and rows[("2027-01-04", "99213")]["flags"] == []
+    assert rows[("2027-01-05", "27447")]["credited_wrvu"] == 18.50
+    assert rows[("2026-12-30", "99213")]["release"] == "RVU26C"
+    assert rvutool("summary", "--month", "2027-01", "--json").json()["stand_in_entries"] == 0
+    assert rvutool("undo").exit_code == 0
+    rows = {(e["date"], e["code"]): e for e in rvutool("list", "--all", "--json").json()["entries"]}
+    assert rows[("2027-01-04", "99213")]["release"] == "RVU26C"

@@ -193,7 +193,31 @@ def data_import(path_text: str) -> int:
     with render.import_progress() as progress:
         report = import_file(path, progress=progress)
     render.import_report(report)
+    if report.kind == "release":
+        _point_to_stand_ins(int(report.release["year"]))
     return 0
+
+
+def _point_to_stand_ins(year: int) -> None:
+    """After a year's release arrives: say how many entries of that year another year's release priced."""
+    from datetime import date
+
+    from rvutool import log
+    from rvutool.log import summary as summaries
+    from rvutool.periods import Period
+
+    try:
+        with log.reading() as store:
+            if store is None:
+                return
+            found = summaries.stand_ins(store, Period(date(year, 1, 1), date(year, 12, 31), f"CY{year}"))
+    except RvuError:  # the log cannot be read now: the import itself is done
+        return
+    count = sum(s.entries for s in found if s.year == year)
+    if count:
+        render.note(f"{count:,} {'entry' if count == 1 else 'entries'} of {year} were priced by another year's "
+                    f"release while none for {year} was here: rvutool recalc --stand-ins re-prices them "
+                    "(rvutool undo reverts it)")
 
 
 def data_status(as_json: bool = False) -> int:

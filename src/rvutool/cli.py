@@ -331,9 +331,13 @@ def recalc(
     to: ToOpt = None,
     all_: AllOpt = False,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    stand_ins: Annotated[bool, typer.Option(
+        "--stand-ins", help="Only entries another year's release priced (none of their year's was here then); "
+                            "every year that has some unless a period is given.")] = False,
 ) -> None:
     """Price a period's entries again with today's data and settings. Example: rvutool recalc --year 2026"""
-    _exit(actions.guard(log_actions.recalc, month=month, week=week, year=year, from_=from_, to=to, all_=all_, yes=yes))
+    _exit(actions.guard(log_actions.recalc, month=month, week=week, year=year, from_=from_, to=to, all_=all_, yes=yes,
+                        stand_ins=stand_ins))
 
 
 @app.command(cls=_Command)

@@ -57,7 +57,7 @@ COMMANDS: dict[str, Spec | dict[str, Spec]] = {
     "remove": ({"--encounter": TEXT}, (), (TEXT,)),
     "doctor": ({}, ("--json",), ()),
     "undo": ({}, (), ()),
-    "recalc": (dict(_PERIOD), (*_PERIOD_FLAGS, "--yes"), ()),
+    "recalc": (dict(_PERIOD), (*_PERIOD_FLAGS, "--yes", "--stand-ins"), ()),
     "export": ({**_PERIOD, "--format": FORMAT, **_OUTPUT, "--provider": TEXT}, _PERIOD_FLAGS, ()),
     "import": ({"--setting": SETTING}, ("--dry-run", "--skip-bad", "--allow-duplicates", "--restore",
                                         "--group-by-date", "--allow-identifiers"), (TEXT,)),

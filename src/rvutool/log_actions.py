@@ -196,11 +196,14 @@ def undo() -> int:
 
 
 def recalc(*, month: str | None = None, week: bool = False, year: str | None = None, from_: str | None = None,
-           to: str | None = None, all_: bool = False, yes: bool = False) -> int:
+           to: str | None = None, all_: bool = False, yes: bool = False, stand_ins: bool = False) -> int:
+    """Price a period's entries again; with `stand_ins`, only those another year's release priced (by default
+    in every year that has some)."""
     from rvutool import inputs, log
     from rvutool.log import changes
 
-    period = inputs.period(month, week, year, from_, to, all_)
+    asked = any((month, week, year, from_, to, all_))
+    period = inputs.period(month, week, year, from_, to, all_, default_all=stand_ins)
     if not yes and not sys.stdin.isatty():
         raise UsageError("recalc rewrites saved entries: confirm with --yes (no terminal to ask in)")
     policy = _policy()
@@ -208,9 +211,15 @@ def recalc(*, month: str | None = None, week: bool = False, year: str | None = N
         if store is None:
             render.line(f"Nothing logged in {period.label}; nothing to recalculate.")
             return 0
+        if stand_ins and not asked:
+            period = _stand_in_years(store, period)
+            if period is None:
+                render.line("No entry was priced by a stand-in release; nothing to recalculate.")
+                return 0
+    only = changes.priced_by_stand_in if stand_ins else None
     with log.open_for_writing() as store:
         store.check_before_big_write()
-        plan = changes.plan_recalc(store, period.start, period.end, period.label, policy)
+        plan = changes.plan_recalc(store, period.start, period.end, period.label, policy, only=only)
         render.recalc_plan(plan)
         if not plan.changed:
             return 0
@@ -221,6 +230,21 @@ def recalc(*, month: str | None = None, week: bool = False, year: str | None = N
     render.line(f"Recalculated {plan.changed} {'entry' if plan.changed == 1 else 'entries'} "
                 f"({change.net:+} wRVU); `rvutool undo` reverts it.")
     return 0
+
+
+def _stand_in_years(store: Any, everything: Any) -> Any:
+    """The years holding stand-in entries, as one period (None when there are none)."""
+    from datetime import date
+
+    from rvutool.log import summary as summaries
+    from rvutool.periods import Period
+
+    years = [s.year for s in summaries.stand_ins(store, everything)]
+    if not years:
+        return None
+    first, last = min(years), max(years)
+    return Period(date(first, 1, 1), date(last, 12, 31), f"the stand-in entries of {first}"
+                  + (f" to {last}" if last != first else ""))
 
 
 def export(*, month: str | None = None, week: bool = False, year: str | None = None, from_: str | None = None,

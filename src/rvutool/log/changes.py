@@ -299,6 +299,7 @@ class RecalcPlan:
     old_total_c: int = 0
     new_total_c: int = 0
     digest: str = ""
+    only: Callable[[list[Entry]], bool] | None = None  # the encounters to price again (None: all)
 
 
 def _by_encounter(entries: Iterable[Entry]) -> Iterator[list[Entry]]:
@@ -336,12 +337,32 @@ def _recalc_pass(plan: RecalcPlan, entries: Iterable[Entry], catalog: Catalog,
     return digest.hexdigest()
 
 
+def _chosen(entries: Iterable[Entry], only: Callable[[list[Entry]], bool] | None) -> Iterator[Entry]:
+    """The entries of the encounters `only` chooses (all of them without it)."""
+    from rvutool.log.entries import by_encounter
+
+    if only is None:
+        yield from entries
+        return
+    for members in by_encounter(entries):
+        if only(members):
+            yield from members
+
+
+def priced_by_stand_in(members: list[Entry]) -> bool:
+    """An encounter priced by another year's release (none of its own year was here then)."""
+    from rvutool.codes import release_year
+
+    return release_year(members[0].release) != members[0].date.year
+
+
 def plan_recalc(store: LogStore, start: date, end: date, label: str, policy: Policy,
-                catalog: Catalog | None = None) -> RecalcPlan:
+                catalog: Catalog | None = None, only: Callable[[list[Entry]], bool] | None = None) -> RecalcPlan:
     from rvutool.codes import CachedCatalog
 
-    plan = RecalcPlan(label, start, end, policy)
-    plan.digest = _recalc_pass(plan, store.entries(start, end), catalog or CachedCatalog(), lambda *_: None)
+    plan = RecalcPlan(label, start, end, policy, only=only)
+    plan.digest = _recalc_pass(plan, _chosen(store.entries(start, end), only), catalog or CachedCatalog(),
+                               lambda *_: None)
     return plan
 
 
@@ -365,7 +386,8 @@ def apply_recalc(store: LogStore, plan: RecalcPlan, catalog: Catalog | None = No
                 tx.journal_rows(change_id, batch)
                 batch.clear()
 
-        digest = _recalc_pass(plan, tx.entries(plan.start, plan.end), catalog or CachedCatalog(), save)
+        digest = _recalc_pass(plan, _chosen(tx.entries(plan.start, plan.end), plan.only), catalog or CachedCatalog(),
+                              save)
         tx.journal_rows(change_id, batch)
         if (plan.entries, plan.changed, plan.old_total_c, plan.new_total_c, digest) != expected:
             raise RvuError("the log changed while recalc was waiting; nothing was changed: run it again")
