@@ -422,17 +422,19 @@ def test_day_totals_follow_every_change(rvutool, home, tmp_path_factory, steps):
     assert data["entries"] == sum(r[4] for r in summed if r[0].startswith("2026-11"))
 
 
-def test_the_medicare_estimate_uses_the_work_gpci_in_force_on_each_date(rvutool):
+def test_the_medicare_estimate_uses_the_work_gpci_in_force_on_each_date(rvutool, monkeypatch):
+    monkeypatch.setenv("RVUTOOL_TODAY", "2027-01-05")
     # Alabama (10112-00), 99213 non-facility: the same line as `calc` prices it on each date.
-    # Through 2026-01-31 the work GPCI is floored at 1.000 ($87.79); from 2026-02-01 it is 0.988 ($87.27):
-    # 1.30 x (1.000 - 0.988) x 33.4009 = 0.52 less. Together: 87.79 + 87.27 = 175.06.
-    for day in ("2026-01-31", "2026-02-01"):
+    # Every 2026 date has the work GPCI floored at 1.000 ($87.79); a 2027 date, priced on CY2026 values
+    # standing in, has no floor: 0.988 ($87.27): 1.30 x (1.000 - 0.988) x 33.4009 = 0.52 less.
+    # Together: 87.79 + 87.27 = 175.06.
+    for day in ("2026-12-31", "2027-01-04"):
         assert rvutool("log", "99213", "--setting", "nonfacility", "--date", day).exit_code == 0
         priced = rvutool("calc", "99213", "--setting", "nonfacility", "--date", day, "--locality", "alabama",
                          "--json").json()["locality"]["payment"]
-        assert priced == {"2026-01-31": 87.79, "2026-02-01": 87.27}[day]
-    data = rvutool("summary", "--from", "2026-01-01", "--to", "2026-02-28", "--locality", "alabama", "--json").json()
+        assert priced == {"2026-12-31": 87.79, "2027-01-04": 87.27}[day]
+    data = rvutool("summary", "--from", "2026-12-01", "--to", "2027-01-31", "--locality", "alabama", "--json").json()
     assert data["estimated_medicare_allowed"]["amount"] == 175.06
     rvutool("config", "set", "policy.work_gpci_floor", "always")
-    data = rvutool("summary", "--from", "2026-01-01", "--to", "2026-02-28", "--locality", "alabama", "--json").json()
+    data = rvutool("summary", "--from", "2026-12-01", "--to", "2027-01-31", "--locality", "alabama", "--json").json()
     assert data["estimated_medicare_allowed"]["amount"] == 175.58  # 87.79 x 2

@@ -18,7 +18,7 @@ from rvutool.errors import RvuError, UsageError
 def guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> int:
     """Run an action; the one place an RvuError becomes a message and an exit status. Notices the core
     recorded (a release standing in for a year) are said once, on stderr, when the command succeeds; a
-    failed command says only what went wrong."""
+    command that fails, even in part, says only what went wrong."""
     from rvutool import notices
 
     try:
@@ -39,15 +39,16 @@ def guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> int:
         return 1
     finally:
         said = notices.take()
-    for text in said:
-        render.note(text)
+    if status == 0:  # a command that reports errors says only those
+        for text in said:
+            render.note(text)
     return status
 
 
 def lookup(tokens: list[str], *, as_json: bool = False, date_text: str | None = None,
            year_text: str | None = None, locality_text: str | None = None,
            zip_text: str | None = None, qp: bool = False, compare: str | None = None) -> int:
-    from rvutool import inputs, locality
+    from rvutool import inputs
     from rvutool.lookup import compare_with, lookup_many
 
     on, year = inputs.when(date_text, year_text)
@@ -57,8 +58,11 @@ def lookup(tokens: list[str], *, as_json: bool = False, date_text: str | None = 
     if results:
         settings = _saved_config()
         qp = qp or bool(settings is not None and settings.get("qp"))
-        for result in results:
-            result.cf = locality.conversion_factor(result.release, qp)
+        if qp:  # else each release's own (non-QP) CF, without loading the locality module
+            from rvutool import locality
+
+            for result in results:
+                result.cf = locality.conversion_factor(result.release, qp)
         if compare is not None:
             compare_with(results, inputs.release_id(compare), qp)
         add_locality_payments(results, locality_text, zip_text, qp, on, settings)
@@ -266,7 +270,7 @@ def summary_result(*, month: str | None = None, week: bool = False, year: str | 
                    reprice: str | None = None) -> Any:
     """The Summary `summary` shows (and `report` prints): period, totals, groups, rate, target, Medicare, and
     with `reprice` the same entries under another release."""
-    from rvutool import config, dates, inputs, locality, log
+    from rvutool import config, dates, inputs, log
     from rvutool.log import summary as summaries
 
     settings = config.load()
@@ -293,6 +297,8 @@ def summary_result(*, month: str | None = None, week: bool = False, year: str | 
     place = (locality_text, zip_text) if locality_text or zip_text else (settings.get("locality"), None)
 
     def where(year: int) -> Any:  # the locality asked for or configured, else national amounts
+        from rvutool import locality
+
         if place == (None, None):
             return locality.national(year)
         return locality.resolve(place[0], place[1], year)

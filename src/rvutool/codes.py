@@ -142,11 +142,6 @@ def no_work_reason(row: Row) -> str | None:
     return "zero"
 
 
-def release_year(release_id: str) -> int:
-    """The calendar year of a release id as CMS names them (RVU26C -> 2026), known or not."""
-    return 2000 + int(release_id[3:5])
-
-
 def stand_in_note(year: int, chosen: ReleaseInfo) -> str:
     """What a command says when a year has no release here and another year's stands in for it."""
     if year > chosen.year:

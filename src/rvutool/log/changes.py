@@ -351,7 +351,7 @@ def _chosen(entries: Iterable[Entry], only: Callable[[list[Entry]], bool] | None
 
 def priced_by_stand_in(members: list[Entry]) -> bool:
     """An encounter priced by another year's release (none of its own year was here then)."""
-    from rvutool.codes import release_year
+    from rvutool.log.entries import release_year
 
     return release_year(members[0].release) != members[0].date.year
 

@@ -35,6 +35,11 @@ def now_utc() -> str:
     return dates.now().isoformat(timespec="seconds")
 
 
+def release_year(release_id: str) -> int:
+    """The calendar year of a CMS release id as an entry stores it (RVU26C -> 2026), known here or not."""
+    return 2000 + int(release_id[3:5])
+
+
 def plural(n: int, one: str = "entry", many: str = "entries") -> str:
     return one if n == 1 else many
 

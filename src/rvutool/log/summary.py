@@ -368,7 +368,7 @@ def _aggregate(store: LogStore, period: Period, result: Summary) -> None:
 def stand_ins(store: LogStore, period: Period) -> list[StandIns]:
     """Entries priced by another year's release (a stand-in: no release of their own year was here), by year.
     Reads the release counts only; a year is counted apart only when a release's dates leave its own year."""
-    from rvutool.codes import release_year
+    from rvutool.log.entries import release_year
 
     found: list[StandIns] = []
     for count in store.release_counts(period.start, period.end):
