@@ -55,6 +55,7 @@ def test_word_order_plurals_slips_and_punctuation_are_forgiven(rvutool, query, c
     assert code in found, (query, found)
 
 
+@pytest.mark.clock
 def test_an_alias_ranks_first_and_every_hit_lists_its_name(rvutool):
     hits = rvutool("search", "TKA", "--json").json()
     assert (hits[0]["code"], hits[0]["match"]) == ("27447", "alias")

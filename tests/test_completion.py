@@ -92,6 +92,7 @@ def test_bash_completes_commands_options_codes_and_values(monkeypatch, capsys):
     assert "target.month" in bash(monkeypatch, capsys, "rvutool", "config", "get", "")
 
 
+@pytest.mark.clock
 def test_period_values_are_this_years(monkeypatch, capsys):
     today = dates.today()
     months = bash(monkeypatch, capsys, "rvutool", "summary", "--month", "")

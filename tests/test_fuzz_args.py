@@ -91,12 +91,14 @@ def _safe(args: list[str]) -> list[str]:
 
 @FUZZ
 @given(_args(["--date", "--year", "--locality", "--zip", "--qp"], CODES, DATES, st.just("01182-18")))
+@pytest.mark.clock
 def test_lookup(fuzz, args):
     fuzz("lookup", *args)
 
 
 @FUZZ
 @given(_args(["--limit", "--date", "--year"], st.sampled_from(["knee", "2744", "em", "5", "-5", "100"]), DATES))
+@pytest.mark.clock
 def test_search(fuzz, args):
     fuzz("search", *args)
 
@@ -111,6 +113,7 @@ def test_calc(fuzz, args):
 @FUZZ
 @given(_args(["--date", "--note", "--case", "--setting", "--fraction", "--postop-days", "--allow-identifiers",
               "--yes"], CODES, DATES, FAVS, st.sampled_from(["0.5", "case 3", "ok", "nonfacility", "10"])))
+@pytest.mark.clock
 def test_log(fuzz, args):
     fuzz("log", *args)
 

@@ -105,12 +105,14 @@ def test_a_malformed_item_is_a_usage_error(rvutool):
     assert not log_file().exists()
 
 
+@pytest.mark.clock
 def test_future_dates_are_refused(rvutool):
     tomorrow = (dates.today() + timedelta(days=1)).isoformat()
     out = rvutool("log", "99213", "--date", tomorrow)
     assert out.exit_code == 2 and "future" in out.stderr
 
 
+@pytest.mark.clock
 def test_yesterday_and_today(rvutool):
     got = rvutool("log", "99213", "--date", "yesterday", "--json").json()
     assert got["date"] == (dates.today() - timedelta(days=1)).isoformat()

@@ -45,10 +45,10 @@ def scope(bundled) -> namesbuild.Scope:
 
     found = namesbuild.Scope()
     descriptors: dict[str, str] = {}
-    for rvu_name, _ in build.SOURCES:
-        path = CMS / rvu_name
+    for source in build.SOURCES:
+        path = CMS / source.pprrvu
         if path.exists():
-            descriptors.update(cmsfile.parse_pprrvu(cmsfile.decode(path.read_bytes()), rvu_name).descriptors)
+            descriptors.update(cmsfile.parse_pprrvu(cmsfile.decode(path.read_bytes()), source.pprrvu).descriptors)
     for code, work in bundled.items():
         found.add(code, work, descriptors.get(code))
     return found
@@ -95,6 +95,7 @@ def test_names_are_at_most_70_characters():
 
 
 @pytest.mark.parametrize("code", ["27447", "64721", "D6092", "D1553"])
+@pytest.mark.clock
 def test_lookup_prints_a_name(rvutool, code):
     result = rvutool("lookup", code)
     assert result.exit_code == 0, result.stderr

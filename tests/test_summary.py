@@ -273,6 +273,7 @@ def test_json_has_the_documented_fields(logged):
 
 
 # ---------------------------------------------------------------- start-up and the big-log generator
+@pytest.mark.clock
 def test_summary_json_imports_neither_typer_nor_rich(logged):
     import os
     import subprocess
