@@ -161,6 +161,11 @@ def search(text: str, *, limit: int | str = 20, as_json: bool = False, date_text
 
     on, year = inputs.when(date_text, year_text)
     result = find(text, limit=inputs.limit(limit), on=on, year=year)
+    if not result.hits:  # nothing sure enough: say so, and offer the nearest as "did you mean"
+        if as_json:
+            render.print_json(result.to_dict())
+        render.no_match(result)
+        return 1
     if as_json:
         render.print_json([hit.to_dict() for hit in result.hits])
     else:

@@ -308,6 +308,12 @@ def item_text(entry: Any) -> str:
     return entry.item_text + (f" x{entry.units}" if entry.units != 1 else "")
 
 
+def did_you_mean(suggestions: list[Any]) -> list[str]:
+    """Each suggestion of a search that found nothing, marked as a guess: "  did you mean 11104 punch biopsy...?"."""
+    return [f"  did you mean {hit.code} {clean(hit.name.text if hit.name else '')}".rstrip() + "?"
+            for hit in suggestions]
+
+
 def duplicate_text(already: list[Any]) -> str:
     first = already[0]
     codes = ", ".join(dict.fromkeys(e.code for e in already))

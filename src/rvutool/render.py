@@ -314,6 +314,15 @@ def search(result: SearchResult) -> None:
         console.print(Text(_DESCRIPTOR_NOTICE, style="dim"))
 
 
+def no_match(result: SearchResult) -> None:
+    """Nothing matched: one line on stderr, then up to three "did you mean" lines, each marked as such."""
+    from rvutool.plaintext import did_you_mean
+
+    error(result.message)
+    for text in did_you_mean(result.suggestions):
+        sys.stderr.write(text + "\n")
+
+
 # ---------------------------------------------------------------- data import / status
 @contextmanager
 def import_progress() -> Iterator[Callable[[str, float], None]]:
