@@ -9,7 +9,7 @@ from cms_fixtures import rvu26d_csv, write
 
 JSON_KEYS = {"code", "name", "name_source", "aliases", "release", "work_rvu", "has_work_rvu",
              "no_work_rvu_reason", "category", "category_label", "description", "match", "topic"}
-MATCH_ORDER = ["code", "prefix", "alias", "name", "descriptor", "family", "topic", "partial", "category"]
+MATCH_ORDER = ["code", "prefix", "alias", "name", "descriptor", "family", "topic", "partial", "hcpcs", "category"]
 
 
 def in_rank_order(hits):

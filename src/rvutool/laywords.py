@@ -68,7 +68,7 @@ class LayWords:
                     break
             else:
                 stem = stems[at]
-                out.append(Slot((stem,), stem in self.generic, stem))
+                out.append(Slot((stem, *_roots(stem)), stem in self.generic, stem))
                 at += 1
         return out
 
@@ -76,6 +76,18 @@ class LayWords:
         """The query in clinical words (each slot's first word), for matching aliases: "boob job" ->
         "breast augmentation"."""
         return " ".join(slot.alternatives[0] for slot in self.slots(text))
+
+
+def _roots(word: str) -> tuple[str, ...]:
+    """A verb's root, which search takes as the start of a longer word: "drained" -> "drain" (drainage),
+    "replaced" -> "replac" (replacement), "stopping" -> "stop"."""
+    for ending, shortest in (("ing", 6), ("ed", 5)):
+        if word.endswith(ending) and len(word) >= shortest and word.isalpha():
+            root = word[: -len(ending)]
+            if len(root) >= 5 and root[-1] == root[-2]:  # stopping -> stopp -> stop
+                root = root[:-1]
+            return (root,) if len(root) >= words.PREFIX_MIN else ()
+    return ()
 
 
 def parse(text: str, where: str = FILE) -> LayWords:

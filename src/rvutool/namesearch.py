@@ -195,31 +195,57 @@ def _covering(reached: list[dict[str, int]], allowed: set[str], spare: int) -> d
             if code in allowed and len(found) - found.count(None) >= need}
 
 
-def name_hits(reached: list[dict[str, int]], allowed: set[str]) -> dict[str, tuple[tuple[int, ...], bool]]:
-    """code -> (rank, doubtful) for codes whose name and aliases meet every slot. Rank: sure before doubtful,
-    fewest slips; then the name and one alias both holding every word, or one of them, or the words spread
-    over them, or a long CMS description holding them; then the fewest words of the name the query left out;
-    then more aliases. Doubtful: a slot met only by a slip worth offering, not taking."""
-    if not reached or any(not stems for stems in reached):
+def _needed(generic: list[bool]) -> list[int]:
+    """The slots a hit must meet: all but the generic ones (all of them when every one is generic)."""
+    needed = [i for i, flag in enumerate(generic) if not flag]
+    return needed or list(range(len(generic)))
+
+
+def name_hits(reached: list[dict[str, int]], generic: list[bool],
+              allowed: set[str]) -> dict[str, tuple[tuple[int, ...], bool]]:
+    """code -> (rank, doubtful) for codes whose name and aliases meet every slot that is not generic. Rank:
+    sure before doubtful; fewest generic slots unmet, fewest slips; then the name and one alias both holding
+    every word, or one of them, or the words spread over them, or a long CMS description holding them (grade
+    3); then the fewest words of the name the query left out; then more aliases. Doubtful: a slot met only
+    by a slip worth offering, not taking."""
+    needed = _needed(generic)
+    if not reached or any(not reached[i] for i in needed):
         return {}
     out: dict[str, tuple[tuple[int, ...], bool]] = {}
-    for code, hows in _covering(reached, allowed, 0).items():
+    for code, hows in _covering(reached, allowed, len(reached) - len(needed)).items():
+        if any(hows[i] is None for i in needed):
+            continue
         about = named(code)
-        in_name = _matched(reached, about.name)
+        core = [reached[i] for i in needed]  # the name or one alias holding these is what grades a hit
+        in_name = _matched(core, about.name)
         whole_name = None not in in_name
-        whole_alias = any(None not in _matched(reached, said) for said in about.alias_words)
+        whole_alias = any(None not in _matched(core, said) for said in about.alias_words)
         if whole_name and whole_alias:
             grade = 0
         elif (whole_name and not about.long) or whole_alias:
             grade = 1
         else:
             grade = 3 if about.long else 2
-        used = {part for stems in reached for stem in stems if stem in about.name for part in about.name[stem]}
+        met = [stems for stems, how in zip(reached, hows, strict=True) if how is not None]
+        used = {part for stems in met for stem in stems if stem in about.name for part in about.name[stem]}
         left_out = min(len(about.plain - used), 20)
         doubtful = DOUBT in hows
         slips = sum(1 for how in hows if how)
-        out[code] = ((int(doubtful), slips, grade, left_out, -about.aliases), doubtful)
+        out[code] = ((int(doubtful), hows.count(None), slips, grade, left_out, -about.aliases), doubtful)
     return out
+
+
+def close_together(code: str, reached: list[dict[str, int]], window: int = 3) -> bool:
+    """Whether the slots meet words of the code's (long) name near each other: "staff meeting" is not a CMS
+    description that names staff in one clause and a meeting in another. Each slot's nearest word counts."""
+    entry = nametable.entry(code)
+    stems = words.stems(entry[1]) if entry else []
+    places = [[i for i, stem in enumerate(stems) if stem in reach] for reach in reached if reach]
+    if len(places) < 2:
+        return True
+    if any(not found for found in places):
+        return False
+    return any(all(any(abs(j - i) <= window + len(places) for j in found) for found in places) for i in places[0])
 
 
 def _fewest_left_out(about: _Named, reached: list[dict[str, int]]) -> int:
@@ -233,25 +259,27 @@ def _fewest_left_out(about: _Named, reached: list[dict[str, int]]) -> int:
     return fewest
 
 
-def partial_hits(reached: list[dict[str, int]], weight: list[float],
+def partial_hits(reached: list[dict[str, int]], weight: list[float], generic: list[bool],
                  allowed: set[str]) -> dict[str, tuple[tuple[Any, ...], int, bool]]:
-    """code -> (rank, the slot it lacks, doubtful) for codes whose name and aliases meet every slot but one (a
-    query of two slots or more): "tonsillectomy adult" still finds the tonsillectomies. Rank: sure first, fewest
-    slips, then the most the words it holds tell (a code lacking "adult" before one lacking "tonsillectomy")."""
-    if len(reached) < 2 or sum(1 for stems in reached if stems) < len(reached) - 1:
+    """code -> (rank, the slot it lacks, doubtful) for codes whose name and aliases meet every slot that is not
+    generic but one (a query of two such slots or more): "tonsillectomy child" still finds the tonsillectomies.
+    Rank: sure first, fewest slips, then the most the words it holds tell (a code lacking "child" before one
+    lacking "tonsillectomy"), then the fewest words its name or an alias holds beyond them."""
+    needed = _needed(generic)
+    if len(needed) < 2 or sum(1 for i in needed if reached[i]) < len(needed) - 1:
         return {}
     out: dict[str, tuple[tuple[Any, ...], int, bool]] = {}
-    for code, hows in _covering(reached, allowed, 1).items():
-        if None not in hows:  # a whole match: name_hits has it
+    for code, hows in _covering(reached, allowed, len(reached) - len(needed) + 1).items():
+        lacking = [i for i in needed if hows[i] is None]
+        if len(lacking) != 1:  # a whole match is name_hits'
             continue
         about = named(code)
-        in_name = _matched(reached, about.name)
-        lacking = hows.index(None)
+        met = [stems for stems, how in zip(reached, hows, strict=True) if how is not None]
         held = sum(w for w, how in zip(weight, hows, strict=True) if how is not None)
         doubtful = DOUBT in hows
         slips = sum(1 for how in hows if how)
-        out[code] = ((int(doubtful), slips, -round(held, 3), _fewest_left_out(about, reached), in_name.count(None),
-                      int(about.long), -about.aliases), lacking, doubtful)
+        out[code] = ((int(doubtful), slips, -round(held, 3), _fewest_left_out(about, met),
+                      _matched(met, about.name).count(None), int(about.long), -about.aliases), lacking[0], doubtful)
     return out
 
 
@@ -266,11 +294,13 @@ def _families() -> list[tuple[str, str, str, list[str]]]:
 
 
 def family_hits(slots: list[Slot]) -> list[tuple[int, str, str, str]]:
-    """(slips, first, last, name) of the families whose name meets every slot (surely), in file order."""
+    """(slips, first, last, name) of the families whose name meets every slot that is not generic (surely), in
+    file order."""
+    wanted = [slot for slot in slots if not slot.generic] or slots
     out = []
     for first, last, name, stems in _families():
         slips = 0
-        for slot in slots:
+        for slot in wanted:
             how = min((h for word in slot.alternatives for stem in stems
                        if (h := words.matches(word, stem)) is not None
                        and (h == 0 or stem.startswith(word) or words.sure_slip(word, stem))), default=None)

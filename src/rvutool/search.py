@@ -28,7 +28,8 @@ _MIN_PREFIX = 4  # a category word this long may be the start of a longer word (
 
 SUGGESTIONS = 3  # "did you mean" offers at most this many
 PARTIAL_FLOOR = 0.6  # a code lacking a word that tells something is a hit only if it holds this share of the rest
-MATCH_ORDER = ("code", "prefix", "alias", "name", "descriptor", "family", "topic", "partial", "category")
+MATCH_ORDER = ("code", "prefix", "alias", "name", "descriptor", "family", "topic", "partial", "hcpcs", "category")
+_LONG_GRADE = 3  # namesearch.name_hits: the words are found only in a CMS long description
 
 
 @dataclass
@@ -145,6 +146,7 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT, on: date | None = None, ye
     best: dict[str, tuple[tuple[Any, ...], str, bool]] = {}  # code -> (rank, match, sure); the first tier keeps it
     topic_of: dict[str, str] = {}
     via: dict[str, str] = {}  # the alias that found a code
+    long_text: dict[str, tuple[Any, ...]] = {}  # code -> (rank, sure), found only in a CMS long description
 
     def found(code: str, rank: tuple[Any, ...], match: str, sure: bool = True) -> None:
         if code not in best:
@@ -167,8 +169,14 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT, on: date | None = None, ye
             found(code, (2, *rank), "alias")
             via.setdefault(code, alias)
         reached = namesearch.reach(slots)
-        for code, (rank, doubtful) in sorted(namesearch.name_hits(reached, allowed).items(), key=lambda hit: hit[1]):
-            found(code, (3, *rank), "name", not (doubtful or generic_only))
+        generic = [slot.generic for slot in slots]
+        for code, (rank, doubtful) in sorted(namesearch.name_hits(reached, generic, allowed).items(),
+                                             key=lambda hit: hit[1]):
+            if rank[3] == _LONG_GRADE:  # CMS's long text of a Level II code: after the names, topics and partials
+                met = [stems for stems, is_generic in zip(reached, generic, strict=True) if not is_generic]
+                long_text[code] = (rank, not (doubtful or generic_only) and namesearch.close_together(code, met))
+            else:
+                found(code, (3, *rank), "name", not (doubtful or generic_only))
     descriptors = _descriptors(catalog)
     if found_words and descriptors:
         for code in codes:
@@ -185,12 +193,11 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT, on: date | None = None, ye
     if slots and not code_query:
         weight = namesearch.weights(slots, reached)
         wanted = sum(1 for slot in slots if not slot.generic)
-        for code, (rank, lacking, doubtful) in namesearch.partial_hits(reached, weight, allowed).items():
+        telling = sum(w for w, slot in zip(weight, slots, strict=True) if not slot.generic)
+        for code, (rank, lacking, doubtful) in namesearch.partial_hits(reached, weight, generic, allowed).items():
             partial[code] = rank
-            held = sum(weight) - weight[lacking]
-            # Sure when what it lacks tells little ("adult", "removal"), or when it holds most of a longer query.
-            if not doubtful and not generic_only and (slots[lacking].generic or (
-                    wanted >= 3 and held >= PARTIAL_FLOOR * sum(weight))):
+            # Sure only when it holds most of what a longer query tells: "tax return" is neither tax nor return.
+            if not doubtful and wanted >= 3 and telling - weight[lacking] >= PARTIAL_FLOOR * telling:
                 sure_partial.add(code)
     if found_words and not code_query:
         phrases = [" ".join(found_words), clinical]
@@ -201,10 +208,12 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT, on: date | None = None, ye
             found(code, (6, order, *partial.get(code, (9,))), "topic")
     for code, rank in sorted(partial.items(), key=lambda hit: hit[1]):
         found(code, (7, *rank), "partial", code in sure_partial)
+    for code, (rank, sure) in long_text.items():
+        found(code, (8, *rank), "hcpcs", sure)
     categories = matching_categories(found_words) if found_words and not generic_only else set()
     for code, category in index:
         if category in categories:
-            found(code, (8,), "category")
+            found(code, (9,), "category")
     ranked = sorted(best.items(), key=lambda item: (item[1][0], item[0]))  # rank, then code
     sure = [item for item in ranked if item[1][2]]
 
