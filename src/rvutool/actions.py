@@ -35,15 +35,44 @@ def guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> int:
         return 1
 
 
+def typed_items(tokens: list[str], *, on: Any = None, allow_units: bool = True, ask: bool = True,
+                catalog: Any = None) -> list[Any]:
+    """Items from what was typed where codes go: codes, @favourites, and words naming a code (`tka`, "total
+    knee"-RT), each phrase named in a note on stderr. A phrase that is not one code lists its candidates on one
+    line (exit 1); in a terminal (unless `ask` is off, as with --json) they are a numbered choice."""
+    from rvutool import resolver
+    from rvutool.fav_actions import expanded
+    from rvutool.items import looks_like_words, parse_item
+
+    tokens = expanded(tokens)
+    if not any(looks_like_words(token) for token in tokens):  # the usual case: no search is loaded
+        return [parse_item(token, allow_units=allow_units) for token in tokens]
+    choose = render.choose_code if ask and _terminal() else None
+    items, named = resolver.resolve_items(tokens, on=on, catalog=catalog, allow_units=allow_units, choose=choose)
+    for found in named:
+        if not found.chosen:
+            render.note(str(found))
+    return items
+
+
+def _terminal() -> bool:
+    import sys
+
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def lookup(tokens: list[str], *, as_json: bool = False, date_text: str | None = None,
            year_text: str | None = None, locality_text: str | None = None,
-           zip_text: str | None = None, qp: bool = False) -> int:
+           zip_text: str | None = None, qp: bool = False, about: bool = False) -> int:
     from rvutool import inputs
+    from rvutool.items import looks_like_words
     from rvutool.lookup import lookup_many
 
     on, year = inputs.when(date_text, year_text)
     if not tokens:
         raise UsageError("give at least one code, such as: rvutool lookup 99213")
+    if any(looks_like_words(token) for token in tokens):  # words: the codes they name (lookup tka)
+        tokens = [str(item) for item in typed_items(tokens, on=on, allow_units=False, ask=not as_json)]
     results, errors = lookup_many(tokens, on=on, year=year)
     if results:
         add_locality_payments(results, locality_text, zip_text, qp, on)
@@ -100,15 +129,14 @@ def calc(tokens: list[str], *, date_text: str | None = None, setting: str | None
          policy_settings: list[str] | None = None, locality_text: str | None = None,
          zip_text: str | None = None, qp: bool = False, as_json: bool = False) -> int:
     """Price one encounter exactly as `log` would, without writing anything."""
-    from rvutool import dates, inputs, items, rules
+    from rvutool import dates, inputs, rules
     from rvutool.codes import Catalog
-    from rvutool.fav_actions import expanded
 
     if not tokens:
         raise UsageError("give at least one item, such as: rvutool calc 47562 49505")
     cfg = _config()
-    parsed = [items.parse_item(token) for token in expanded(tokens)]
     on = dates.parse_date(date_text) if date_text is not None else dates.today()
+    parsed = typed_items(tokens, on=on, ask=not as_json)
     options = inputs.encounter_options(setting if setting is not None else cfg.get("setting"), fraction_text,
                                        postop_days_text)
     policy = cfg.policy()

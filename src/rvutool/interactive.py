@@ -76,12 +76,6 @@ class Session:
 
 
 # ---------------------------------------------------------------- adding, dropping and pricing items
-def _looks_like_item(token: str) -> bool:
-    """A code is 5 letters and digits with at least one digit; anything else typed is a word to search."""
-    head = token[:5]
-    return len(head) == 5 and head.isascii() and head.isalnum() and any(c.isdigit() for c in head)
-
-
 def _needs(session: Session, items: list[Any], ask: Ask) -> Any:
     """The options these items need: the share of the service for -52/-66 (asked once), the days of post-operative
     care for -55 (asked once; Enter is the whole period); None when the user declines the share."""
@@ -227,7 +221,9 @@ def search_words(session: Session, text: str, ask: Ask) -> None:
         render.line(f"  {exc.message}")
         return
     render.line(promptview.matches(result))
-    pick(session, [hit.code for hit in result.hits], ask)
+    offered = result.hits or result.suggestions
+    if offered:
+        pick(session, [hit.code for hit in offered], ask)
 
 
 def offer_recent(session: Session, ask: Ask) -> None:
@@ -245,6 +241,8 @@ def _show(session: Session) -> None:
 # ---------------------------------------------------------------- the questions
 def ask_items(session: Session, ask: Ask, remember: Callable[[str], None]) -> None:
     """Items until Enter on a line of its own (with at least one item)."""
+    from rvutool.items import looks_like_code
+
     while True:
         prompt = FIRST_ITEM if not session.items else f"item {len(session.items) + 1} (Enter when done): "
         answer = _ask(ask, prompt).strip()
@@ -262,7 +260,7 @@ def ask_items(session: Session, ask: Ask, remember: Callable[[str], None]) -> No
         else:
             remember(answer)
             tokens = answer.replace(",", " ").split()
-            if any(t.startswith("@") or _looks_like_item(t) for t in tokens):  # else: words to search
+            if any(t.startswith("@") or looks_like_code(t) for t in tokens):  # else: words to search
                 if add(session, tokens, ask):
                     _show(session)
             else:

@@ -34,8 +34,7 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
         as_json: bool = False, setting: str | None = None, fraction: str | None = None,
         postop_days: str | None = None, allow_identifiers: bool = False) -> int:
     from rvutool import inputs, log, rules
-    from rvutool.fav_actions import expanded
-    from rvutool.items import parse_item
+    from rvutool.actions import typed_items
     from rvutool.log import changes
 
     options = inputs.encounter_options(default_setting(setting), fraction, postop_days)
@@ -49,8 +48,9 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
         return interactive.run(date_text=date_text, note=note, case=case, options=options,
                                allow_identifiers=allow_identifiers, policy=_policy(),
                                setting_given=setting is not None)
-    items = [parse_item(t) for t in expanded(tokens)]
-    encounter = rules.price_encounter(items, inputs.service_date(date_text), policy=_policy(), options=options)
+    on = inputs.service_date(date_text)
+    items = typed_items(tokens, on=on, ask=not as_json)  # words too: rvutool log "total knee"-RT
+    encounter = rules.price_encounter(items, on, policy=_policy(), options=options)
     with log.open_for_writing() as store:
         already = changes.same_day_duplicates(store, encounter, case)
         if already and not confirm_duplicates(already):

@@ -295,15 +295,23 @@ def _families() -> list[tuple[str, str, str, list[str]]]:
 
 def family_hits(slots: list[Slot]) -> list[tuple[int, str, str, str]]:
     """(slips, first, last, name) of the families whose name meets every slot that is not generic (surely), in
-    file order."""
+    file order. Family names share their words: each word is weighed against each stem once."""
     wanted = [slot for slot in slots if not slot.generic] or slots
+    seen: dict[str, int | None] = {}
+
+    def meets(slot: Slot, stem: str) -> int | None:
+        key = f"{stem}|{'|'.join(slot.alternatives)}"
+        if key not in seen:
+            hows = [how for word in slot.alternatives if (how := words.matches(word, stem)) is not None
+                    and (how == 0 or stem.startswith(word) or words.sure_slip(word, stem))]
+            seen[key] = min(hows, default=None)
+        return seen[key]
+
     out = []
     for first, last, name, stems in _families():
         slips = 0
         for slot in wanted:
-            how = min((h for word in slot.alternatives for stem in stems
-                       if (h := words.matches(word, stem)) is not None
-                       and (h == 0 or stem.startswith(word) or words.sure_slip(word, stem))), default=None)
+            how = min((h for stem in stems if (h := meets(slot, stem)) is not None), default=None)
             if how is None:
                 break
             slips += how

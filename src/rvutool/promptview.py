@@ -31,17 +31,26 @@ def _numbered(rows: list[list[str]]) -> str:
     return "\n".join("  " + line for line in table.splitlines())
 
 
-def matches(result: Any) -> str:
-    """A search's hits, numbered, each with its name and work RVU."""
+def choices(hits: list[Any]) -> str:
+    """Search hits, numbered, each with its name and work RVU."""
     from rvutool import taxonomy
     from rvutool.favview import code_names
 
-    named = code_names(hit.code for hit in result.hits if hit.name is None)
+    named = code_names(hit.code for hit in hits if hit.name is None)
     rows = [[f"{n}.", hit.code, (hit.name.text if hit.name else named.get(hit.code)) or hit.description
-             or taxonomy.label(hit.row.category), _wrvu(hit.row)] for n, hit in enumerate(result.hits, 1)]
-    more = f"  ({result.total} matches; the first {len(rows)} are shown: more words narrow them)" \
-        if result.total > len(rows) else ""
-    return _numbered(rows) + ("\n" + more if more else "")
+             or taxonomy.label(hit.row.category), _wrvu(hit.row)] for n, hit in enumerate(hits, 1)]
+    return _numbered(rows)
+
+
+def matches(result: Any) -> str:
+    """A search's hits, numbered, each with its name and work RVU; when nothing matched, its "did you mean"
+    offers, numbered the same way and marked as such."""
+    if not result.hits:
+        head = f"  {result.message.split(';')[0]}"
+        return head + (":\n  did you mean one of these?\n" + choices(result.suggestions) if result.suggestions else "")
+    more = f"  ({result.total} matches; the first {len(result.hits)} are shown: more words narrow them)" \
+        if result.total > len(result.hits) else ""
+    return choices(result.hits) + ("\n" + more if more else "")
 
 
 def recent(items: list[str], catalog: Any, on: Any) -> str:

@@ -454,6 +454,18 @@ def line(text: str) -> None:
     sys.stdout.write(clean(text) + "\n")
 
 
+def choose_code(phrase: str, hits: list[Any]) -> str | None:
+    """In a terminal: the candidates of a phrase that is not one code, numbered; the code picked, or None."""
+    from rvutool.promptview import choices
+
+    sys.stdout.write(f"{phrase!r} is not one code:\n{choices(hits)}\npick 1-{len(hits)} (Enter: none): ")
+    sys.stdout.flush()
+    answer = sys.stdin.readline().strip()
+    if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= len(hits):
+        return str(hits[int(answer) - 1].code)
+    return None
+
+
 def confirm(question: str) -> bool:
     sys.stdout.write(f"{question} [y/N] ")
     sys.stdout.flush()
