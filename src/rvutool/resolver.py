@@ -101,6 +101,21 @@ def _groups(tokens: list[str], allow_units: bool) -> list[Typed]:
     return out
 
 
+def _word_by_word(typed: Typed, on: date | None, catalog: Any) -> list[tuple[Named, Typed]] | None:
+    """Each word of a phrase as a code of its own ("tka 99213" typed as one), or None unless every word is
+    one; the phrase's modifiers and units go to its last word."""
+    words = typed.text.split()
+    if len(words) < 2:
+        return None
+    try:
+        found = [resolve_phrase(word, on=on, catalog=catalog) for word in words]
+    except NotOneCode:
+        return None
+    last = len(found) - 1
+    return [(named, Typed(named.phrase, typed.modifiers if i == last else (), typed.units if i == last else 1, False))
+            for i, named in enumerate(found)]
+
+
 def resolve_items(tokens: list[str], *, on: date | None = None, catalog: Any = None, allow_units: bool = True,
                   choose: Choose | None = None) -> tuple[list[Item], list[Named]]:
     """Items from what was typed where codes go (favourites already expanded), and what each phrase was taken
@@ -115,25 +130,13 @@ def resolve_items(tokens: list[str], *, on: date | None = None, catalog: Any = N
             items.append(typed.item(typed.text))
             continue
         try:
-            found = resolve_phrase(typed.text, on=on, catalog=catalog, choose=None if " " in typed.text else choose)
-            parts = [(found, typed)]
+            parts = [(resolve_phrase(typed.text, on=on, catalog=catalog), typed)]
         except NotOneCode as whole:
-            words = typed.text.split()
-            if len(words) == 1 or choose is not None:
-                if len(words) == 1:
-                    raise
-                try:  # in a terminal: a choice among the phrase's candidates first
-                    parts = [(resolve_phrase(typed.text, on=on, catalog=catalog, choose=choose), typed)]
-                except NotOneCode:
+            parts = _word_by_word(typed, on, catalog)
+            if parts is None:
+                if choose is None:
                     raise whole from None
-            else:
-                try:
-                    parts = [(resolve_phrase(word, on=on, catalog=catalog), typed) for word in words]
-                except NotOneCode:
-                    raise whole from None
-                parts = [(found, Typed(found.phrase, typed.modifiers if i == len(parts) - 1 else (),
-                                       typed.units if i == len(parts) - 1 else 1, False))
-                         for i, (found, _) in enumerate(parts)]
+                parts = [(resolve_phrase(typed.text, on=on, catalog=catalog, choose=choose), typed)]
         for found, part in parts:
             items.append(part.item(found.code))
             named.append(found)
