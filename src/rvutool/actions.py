@@ -76,11 +76,22 @@ def lookup(tokens: list[str], *, as_json: bool = False, date_text: str | None = 
     results, errors = lookup_many(tokens, on=on, year=year)
     if results:
         add_locality_payments(results, locality_text, zip_text, qp, on)
+    abouts = {r.row.code: about_of(r.row.code) for r in results}
     if as_json:
-        render.print_json([r.to_dict() for r in results])
+        render.print_json([{**r.to_dict(), "has_about": abouts[r.row.code] is not None,
+                            **({"about": abouts[r.row.code]} if about else {})} for r in results])
     elif results:
-        render.lookup(results)
+        render.lookup(results, abouts, show_about=about)
     return report_all(errors)
+
+
+def about_of(code: str) -> dict[str, Any] | None:
+    """"About this code" (what is done, context, documentation, denials, Q&A) from the names data, or None.
+    The reader is the names data's (nametable.about, issue 20 item 6); without it, nothing is shown."""
+    from rvutool import nametable
+
+    reader = getattr(nametable, "about", None)
+    return reader(code) if reader is not None else None
 
 
 # ---------------------------------------------------------------- calc and locality payment

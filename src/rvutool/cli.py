@@ -121,7 +121,7 @@ def _root(
 @app.command(cls=_Command)
 def lookup(
     codes: Annotated[list[str], typer.Argument(
-        metavar="CODE...", help="Codes, optionally with modifiers: 99213 71046-26 D1553.")],
+        metavar="CODE...", help="Codes, optionally with modifiers: 99213 71046-26 D1553; or words naming one: tka.")],
     *,
     as_json: JsonOpt = False,
     date: DateOpt = None,
@@ -129,10 +129,12 @@ def lookup(
     locality: LocalityOpt = None,
     zip_code: ZipOpt = None,
     qp: QpOpt = False,
+    about: Annotated[bool, typer.Option(
+        "--about", help="Also explain the code: what is done, documentation, common denials, questions.")] = False,
 ) -> None:
     """Show the CMS work RVU and indicators of each code. Example: rvutool lookup 99213 71046-26"""
     _exit(actions.guard(actions.lookup, codes, as_json=as_json, date_text=date, year_text=year,
-                        locality_text=locality, zip_text=zip_code, qp=qp))
+                        locality_text=locality, zip_text=zip_code, qp=qp, about=about))
 
 
 # ---------------------------------------------------------------- calc (payment rules)
@@ -219,7 +221,7 @@ SettingOpt = Annotated[str | None, typer.Option(
 def log(
     items: Annotated[list[str] | None, typer.Argument(
         metavar="ITEM...", help="Items: a code, optional -modifiers, optional xUNITS: 99213 71046-26 49505-50 97110x4; "
-             "a favourite: @tka-RT. None: ask interactively.")] = None,
+             "a favourite: @tka-RT; words naming a code: 'total knee'-RT. None: ask interactively.")] = None,
     *,
     date: DateOpt = None,
     note: NoteOpt = None,

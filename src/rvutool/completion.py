@@ -42,7 +42,7 @@ _OUTPUT = {"-o": TEXT, "--output": TEXT}
 # repeats)); a group is a dict of its commands. tests/test_completion.py holds it to typer's commands and options.
 Spec = tuple[dict[str, str | None], tuple[str, ...], tuple[str | None, ...]]
 COMMANDS: dict[str, Spec | dict[str, Spec]] = {
-    "lookup": ({"--date": DATE, "--year": YEAR, **_PLACE}, ("--json", "--qp"), (CODE,)),
+    "lookup": ({"--date": DATE, "--year": YEAR, **_PLACE}, ("--json", "--qp", "--about"), (CODE,)),
     "calc": ({"--date": DATE, "--setting": SETTING, "--fraction": TEXT, "--postop-days": TEXT, "--policy": POLICY,
               **_PLACE}, ("--qp", "--json"), (ITEM,)),
     "paths": ({}, ("--json",), ()),

@@ -403,6 +403,22 @@ def family_rows(naming: dict[str, Any], code: str, shown: dict[str, str]) -> lis
     return rows
 
 
+def about_pointer(code: str) -> str:
+    return f"rvutool lookup {code} --about: what is done, documentation, common denials, questions"
+
+
+def about_rows(about: dict[str, Any]) -> list[tuple[str, str]]:
+    """"About this code" as lookup's label and value rows: the family it is written for, what is done, the
+    clinical context, then each documentation point, common denial, and question with its answer."""
+    rows = [("Family", clean(about["family"]))] if about.get("family") else []
+    rows += [("What is done", clean(about["what"])), ("Context", clean(about["context"]))]
+    for label, key in (("Documentation", "documentation"), ("Denied when", "denials")):
+        rows += [("" if i else label, f"• {clean(point)}") for i, point in enumerate(about.get(key) or [])]
+    for question, answer in about.get("faq") or []:
+        rows += [("Q", clean(question)), ("A", clean(answer))]
+    return rows
+
+
 def locality_text(loc: dict[str, Any]) -> str:
     def amount(setting: str) -> str:
         value = loc[f"payment_{setting}"]

@@ -11,6 +11,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rvutool.plaintext import (
+    about_pointer,
+    about_rows,
     clean,
     code_table,
     doctor_text,
@@ -153,7 +155,7 @@ def _grid(console: Console, rows: list[tuple[Any, Any]], shared: dict[str, _Cell
     return grid
 
 
-def lookup(results: Iterable[LookupResult]) -> None:
+def lookup(results: Iterable[LookupResult], abouts: dict[str, Any] | None = None, *, show_about: bool = False) -> None:
     from rich.panel import Panel
     from rich.text import Text
 
@@ -201,10 +203,19 @@ def lookup(results: Iterable[LookupResult]) -> None:
         rows += family_rows(result.naming, result.row.code, families_shown)
         rows += [(f"-{mod}", meaning) for mod, meaning in result.modifier_notes]
         rows += [(Text("Warning", style="yellow"), text) for text in result.warnings]
+        about = (abouts or {}).get(row.code)
+        if about is not None and not show_about:
+            rows.append(("About", about_pointer(row.code)))
         title = Text(f"{result.item.code}{''.join('-' + m for m in result.item.modifiers)}", style="bold")
         subtitle = f"{row.release.id} · CY{row.release.year}"
         console.print(Panel(_grid(console, rows, shared), title=title, title_align="left", subtitle=subtitle,
                             subtitle_align="right", expand=False))
+        if show_about:
+            if about is None:
+                console.print(Text(f"No \"about this code\" for {row.code} yet.", style="dim"))
+            else:
+                console.print(Panel(_grid(console, about_rows(about), shared), title=Text(
+                    f"About {row.code}", style="bold"), title_align="left", expand=False))
     if any(r.description for r in results):
         console.print(Text("CPT codes and descriptions are copyright the American Medical Association; "
                            "CDT (D codes) copyright the American Dental Association. From your own CMS file.",
