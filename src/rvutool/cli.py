@@ -233,11 +233,13 @@ def log(
     postop_days: Annotated[str | None, typer.Option("--postop-days", metavar="N",
                                                     help="Days of post-operative care for -55 (1-90).")] = None,
     allow_identifiers: AllowIdOpt = False,
+    yes: Annotated[bool, typer.Option(
+        "--yes", help="Log without asking, even the same items saved a few minutes ago (a likely double).")] = False,
 ) -> None:
     """Log one encounter (every item shares its date). Example: rvutool log 99213 71046-26"""
     _exit(actions.guard(log_actions.log, items or [], date_text=date, note=note, case=case, as_json=as_json,
                         setting=setting, fraction=fraction, postop_days=postop_days,
-                        allow_identifiers=allow_identifiers))
+                        allow_identifiers=allow_identifiers, yes=yes))
 
 
 @app.command("list", cls=_Command)

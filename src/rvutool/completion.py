@@ -49,7 +49,7 @@ COMMANDS: dict[str, Spec | dict[str, Spec]] = {
     "search": ({"--limit": TEXT, "--date": DATE, "--year": YEAR}, ("--json",), (TEXT,)),
     "data": {"import": ({}, (), (TEXT,)), "status": ({}, ("--json",), ())},
     "log": ({"--date": DATE, "--note": TEXT, "--case": TEXT, "--setting": SETTING, "--fraction": TEXT,
-             "--postop-days": TEXT}, ("--json", "--allow-identifiers"), (ITEM,)),
+             "--postop-days": TEXT}, ("--json", "--allow-identifiers", "--yes"), (ITEM,)),
     "list": ({**_PERIOD, "--code": CODE, "--encounter": TEXT, "--provider": TEXT},
              (*_PERIOD_FLAGS, "--json", "--csv", "--explain", "--removed"), ()),
     "edit": ({"--encounter": TEXT, "--date": DATE, "--code": CODE, "--units": TEXT, "--modifiers": TEXT,

@@ -44,7 +44,7 @@ _LOOKUP = ({"--date": "date_text", "--year": "year_text", "--locality": "localit
 _SEARCH = ({"--date": "date_text", "--year": "year_text", "--limit": "limit"}, {"--json": "as_json"})
 _LOG = ({"--date": "date_text", "--note": "note", "--case": "case", "--setting": "setting",
          "--fraction": "fraction", "--postop-days": "postop_days"},
-        {"--json": "as_json", "--allow-identifiers": "allow_identifiers"})
+        {"--json": "as_json", "--allow-identifiers": "allow_identifiers", "--yes": "yes"})
 _SUMMARY = ({"--month": "month", "--year": "year", "--from": "from_", "--to": "to", "--by": "by",
              "--rate": "rate", "--target": "target", "--locality": "locality_text", "--zip": "zip_text",
              "--provider": "provider"},

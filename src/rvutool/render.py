@@ -17,7 +17,6 @@ from rvutool.plaintext import (
     code_table,
     doctor_text,
     family_rows,
-    flag_text,
     grouped_text,
     import_result_text,
     item_text,
@@ -265,64 +264,11 @@ def key_values(pairs: Iterable[tuple[str, str]]) -> None:
     _console().print(table)
 
 
-# ---------------------------------------------------------------- search
-_DESCRIPTOR_NOTICE = ("CPT codes and descriptions are copyright the American Medical Association; "
-                      "CDT (D codes) copyright the American Dental Association. From your own CMS file.")
-
-
+# ---------------------------------------------------------------- search: searchview.py draws its hits
 def search(result: SearchResult) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    from rvutool import searchview
 
-    from rvutool import taxonomy
-
-    console = _console()
-    if result.release_note:
-        console.print(Text(f"Note: {result.release_note}", style="yellow"))
-    described = any(hit.description for hit in result.hits)
-    narrow = console.width < 80  # the category goes, "No CMS work RVU" gets shorter; codes and numbers stay
-    rows = []
-    for hit in result.hits:
-        row = hit.row
-        if row.has_work_rvu:
-            work = Text(rvu(row.work_rvu), style="green")
-            if row.not_used_for_medicare_payment:
-                work.append(" +", style="yellow")
-        else:
-            work = Text("no wRVU" if narrow else "No CMS work RVU", style="bold red")
-            work.append(f" · {row.no_work_reason_key}", style="red")
-        name = Text(clean(hit.name.text) if hit.name else "")
-        if hit.alias and (not hit.name or hit.alias.lower() not in hit.name.text.lower()):
-            name.append(f" (aka {clean(hit.alias)})", style="dim")
-        if hit.match == "descriptor":
-            name.append(" (found in its CMS descriptor)", style="dim")
-        where = taxonomy.label(row.category) + (f" · {hit.topic}" if hit.topic else "")
-        rows.append([hit.code, work, name, where, clean(hit.description or "")])
-    # Codes and numbers keep their width; the name wraps and the category is cut short, in what is left.
-    shown = [0, 1, 2] + ([] if narrow else [3]) + ([4] if described else [])
-    fixed = max(len("Work RVU"), *(len(r[1]) for r in rows)) + 5 + 4 * len(shown)
-    room = max(console.width - fixed, 16)
-    wanted = [max(len(r[i]) for r in rows) for i in (2, 3, 4)]
-    category = 0 if narrow else min(wanted[1], max(12, room // (5 if described else 4)))
-    descriptor = min(wanted[2], max(16, (room - category) // 2)) if described else 0
-    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
-    table.add_column("Code", no_wrap=True, style="bold")
-    table.add_column("Work RVU", no_wrap=True, justify="right")
-    table.add_column("Name", overflow="fold", width=max(12, min(wanted[0], room - category - descriptor)))
-    if not narrow:
-        table.add_column("Category", no_wrap=True, overflow="ellipsis", width=category)
-    if described:
-        table.add_column("Descriptor", overflow="fold", width=descriptor)
-    for cells in rows:
-        table.add_row(*(cells[i] for i in shown))
-    console.print(table)
-    shown, total = len(result.hits), result.total
-    plural = "hit" if total == 1 else "hits"
-    footer = f"{total:,} {plural} for {result.query!r} in {result.release.id} (CY{result.release.year})"
-    footer += f" · showing {shown:,} of {total:,}"
-    console.print(Text(footer, style="dim"))
-    if described:
-        console.print(Text(_DESCRIPTOR_NOTICE, style="dim"))
+    searchview.hits(result, _console())
 
 
 def no_match(result: SearchResult) -> None:
@@ -426,11 +372,12 @@ def calc(encounter: PricedEncounter) -> None:
                      no_wrap=True)
     if priced:
         table.add_column("Medicare", justify="right", footer=money(encounter.payment), no_wrap=True)
-    from rvutool.nametable import short_name
+    from rvutool.plaintext import short_names
 
+    named = short_names(line.item.code for line in encounter.lines)
     for line in encounter.lines:
         head = Text(line.item.code, style="bold")
-        head.append(f"  {clean(short_name(line.item.code) or '')}".rstrip())
+        head.append(f"  {clean(named.get(line.item.code, ''))}".rstrip())
         parts: list[Any] = [head]
         for adj in line.adjustments:
             text = Text(f"{_factor(adj.factor)} {adj.rule}: ", style="cyan")
@@ -477,43 +424,27 @@ def choose_code(phrase: str, hits: list[Any]) -> str | None:
     return None
 
 
-def confirm(question: str) -> bool:
-    sys.stdout.write(f"{question} [y/N] ")
+def confirm(question: str, *, default: bool = False) -> bool:
+    """Ask yes or no; Enter gives the default ([y/N] or [Y/n]), which never discards work."""
+    sys.stdout.write(f"{question} {'[Y/n]' if default else '[y/N]'} ")
     sys.stdout.flush()
-    answer = sys.stdin.readline()
-    return answer.strip().lower() in {"y", "yes"}
+    answer = sys.stdin.readline().strip().lower()
+    return answer in {"y", "yes"} or (default and answer not in {"n", "no"})
 
 
 def logged(encounter: Any, entries: list[Any], warnings: list[str], *, saved: bool = True) -> None:
-    """The encounter just logged (or about to be): one row per line and the total."""
-    from rich.table import Table
+    """The encounter just logged (or about to be): one row per line and the total, fitting the terminal (the
+    name and flags wrap, or move under their row; items and numbers are never cut)."""
+    from rvutool.plaintext import logged_table
 
-    console = _console()
     if encounter.release_note:
-        console.print(f"Note: {encounter.release_note}", style="yellow")
-    table = Table(title=None, show_footer=True, box=None, pad_edge=False)
-    table.add_column("#", footer="", justify="right")
-    table.add_column("Item", footer="Total")
-    table.add_column("Units", justify="right")
-    table.add_column("Base wRVU", justify="right", footer=rvu(encounter.base_wrvu))
-    table.add_column("Credited", justify="right", footer=rvu(encounter.credited_wrvu))
-    table.add_column("Name", ratio=1, overflow="fold")  # gives way first: items and numbers keep their width
-    table.add_column("Flags")
-    rows = entries if entries else [None] * len(encounter.lines)
-    from rvutool.nametable import short_name
-
-    for entry, priced in zip(rows, encounter.lines, strict=True):
-        item = priced.item
-        table.add_row("" if entry is None else str(entry.id),
-                      item.code + "".join(f"-{m}" for m in item.modifiers), str(item.units),
-                      rvu(priced.base_wrvu), rvu(priced.credited_wrvu), clean(short_name(item.code) or ""),
-                      flag_text(list(priced.flags)))
-    console.print(table)
+        line(f"Note: {encounter.release_note}")
+    sys.stdout.write(logged_table(encounter, entries, terminal_width()))
     where = f"{encounter.date.isoformat()}, {encounter.release.id}, {encounter.options.setting}"
     if saved and entries:
-        console.print(f"Saved encounter {entries[0].encounter_id} ({where}).")
+        line(f"Saved encounter {entries[0].encounter_id} ({where}).")
     elif not saved:
-        console.print(f"Not saved yet ({where}).")
+        line(f"Not saved yet ({where}).")
     for text in warnings:
         warning(text)
 
