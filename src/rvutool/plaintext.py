@@ -215,13 +215,15 @@ _CONTROL = None
 
 
 SHORT = 60  # a name beside a code in a confirmation or a pick list: CMS's long Level II text is cut to this
+LONGEST_NAME = 70  # names of our own are at most this long (namesbuild.MAX_NAME), and are never cut
 
 
 def short_text(text: str, limit: int = SHORT) -> str:
-    """A name as confirmations and pick lists show it: whole when short, else cut at a word before `limit`
-    with "…" (CMS's long description of G2211 is 170 characters; lookup shows it whole)."""
+    """A name as confirmations and pick lists show it: whole when it is a name (at most 70 characters), else
+    cut at a word before `limit` with "…" (CMS's long description of G2211 is 170 characters; lookup shows it
+    whole)."""
     text = " ".join(text.split())
-    if len(text) <= limit:
+    if len(text) <= LONGEST_NAME:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:(- ")
     return cut + "…"
