@@ -203,7 +203,7 @@ def search(text: str, *, limit: int | str = 20, as_json: bool = False, date_text
     if not result.hits:  # nothing sure enough: say so, and offer the nearest as "did you mean"
         if as_json:
             render.print_json(result.to_dict())
-        render.no_match(result)
+        render.no_match(result, offers=not as_json)  # the JSON carries the offers
         return 1
     if as_json:
         render.print_json([hit.to_dict() for hit in result.hits])

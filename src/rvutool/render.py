@@ -271,13 +271,13 @@ def search(result: SearchResult) -> None:
     searchview.hits(result, _console())
 
 
-def no_match(result: SearchResult) -> None:
-    """Nothing matched: one line on stderr, then up to three "did you mean" lines, each marked as such."""
+def no_match(result: SearchResult, *, offers: bool = True) -> None:
+    """Nothing matched: one line on stderr; up to three "did you mean" lines on stdout, each marked as such."""
     from rvutool.plaintext import did_you_mean
 
     error(result.message)
-    for text in did_you_mean(result.suggestions):
-        sys.stderr.write(text + "\n")
+    for text in did_you_mean(result.suggestions) if offers else ():
+        line(text)
 
 
 # ---------------------------------------------------------------- data import / status
