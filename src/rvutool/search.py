@@ -1,11 +1,16 @@
-"""`rvutool search`: find codes by code, clinical words, names, imported descriptors, topic and category.
+"""`rvutool search`: find codes by code, clinical or everyday words, names, imported descriptors, topic and category.
 
-Ranking, best first: the exact code; codes starting with the query; codes one of whose aliases the query is
-("TKA", "lap chole", "c-section"); codes whose name and aliases hold every query word, in any order, plurals
-and one-letter slips forgiven (namesearch.name_hits says which first); codes whose imported CMS descriptor
-holds every word; codes of a family whose name holds every word; codes in a plain-language topic (topics.py);
-codes whose name and aliases hold all query words but one; codes of a matching category. Ties by code. Only
-codes with a row in the chosen release are found.
+The query's words become slots (laywords.py: "boob job" -> breast, augmentation; generic words such as "removal"
+are marked). Ranking, best first: the exact code; codes starting with the query; codes one of whose aliases the
+query is ("TKA", "lap chole", "c-section"); codes whose name and aliases meet every slot that is not generic, in
+any order, plurals and slips forgiven (namesearch.name_hits says which first); codes whose imported CMS
+descriptor holds every word; codes of a family whose name meets the slots; codes in a plain-language topic
+(topics.py); codes meeting all slots but one; codes found only in a CMS long Level II description; codes of a
+matching category. Ties by code. Only codes with a row in the chosen release are found.
+
+Below the confidence floor nothing is a hit: generic words alone, a slip only worth offering ("lunch" for
+"punch"), a code lacking a word that tells as much as the rest ("tax return"), words scattered through a long
+CMS description. Those become at most SUGGESTIONS "did you mean" offers.
 """
 
 from __future__ import annotations
