@@ -83,8 +83,8 @@ def test_real_import_brings_descriptors_to_lookup_and_search(rvutool, home, real
     described = [h for h in hits if h["match"] == "descriptor"]
     assert described and all(h["description"] for h in described)
     # rvutool's names and aliases rank first, then CMS descriptor matches, then families and the
-    # plain-language topic ("office visits")
-    order = ["alias", "name", "descriptor", "family", "topic"]
+    # plain-language topic ("office visits"), then words found only in CMS's long Level II descriptions
+    order = ["alias", "name", "descriptor", "family", "topic", "hcpcs"]
     assert {h["match"] for h in hits} <= set(order)
     assert [h["match"] for h in hits] == sorted((h["match"] for h in hits), key=order.index)
     assert "99213" in {h["code"] for h in hits}

@@ -91,7 +91,7 @@ def test_each_option_reaches_the_same_keyword_on_both_paths(monkeypatch, command
 
 
 @pytest.mark.parametrize(("args", "says"), [
-    (["lookup", "99213", "--bogus"], "No such option: --bogus (see 'rvutool lookup --help')"),
+    (["lookup", "99213", "--frobnicate"], "No such option: --frobnicate (see 'rvutool lookup --help')"),
     (["lookup", "99213", "--date"], "Option '--date' requires an argument"),
     (["lookup"], "Missing argument 'CODE...'"),
     (["search", "knee", "--limit", "abc"], "--limit must be a whole number, not 'abc'"),

@@ -68,13 +68,13 @@ def test_options_given_on_the_command_line_are_not_asked_again(rvutool):
     assert rvutool("list", "--all", "--json").json()["entries"][0]["note"] == "ward"
 
 
-def test_a_code_already_logged_that_day_is_pointed_out_before_saving(rvutool, capsys):
+def test_the_same_items_saved_minutes_ago_are_pointed_out_before_saving(rvutool, capsys):
     rvutool("log", "99213", "--date", "2026-03-02")
     ask, prompts = scripted(["2026-03-02", "", "99213", "", "", "", "n"])
     assert run(ask) == 1
     err = capsys.readouterr().err
-    assert "Warning: 99213 already logged on 2026-03-02 (#1); is this a second, separate service?" in err
-    assert prompts[-1] == "save? [Y/n] "
+    assert "Warning: 99213 already logged on 2026-03-02 (#1) a few minutes ago: the same items again" in err
+    assert prompts[-1] == "save? [Y/n] "  # Enter saves it all the same
     assert len(rvutool("list", "--all", "--json").json()["entries"]) == 1
 
 
@@ -148,13 +148,16 @@ def test_in_a_terminal_edit_asks_whether_to_move_the_encounter_or_split_the_line
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
-def test_in_a_terminal_logging_a_code_again_that_day_asks_first(rvutool):
+def test_in_a_terminal_a_likely_double_asks_and_enter_keeps_it(rvutool):
     rvutool("log", "99213", "--date", "2026-11-01")
-    status, out = pty_run(["log", "99213", "--date", "2026-11-01"], [(b"separate service)? [y/N] ", b"n\r")])
+    question = b"Log it again (a second visit)? [Y/n] "
+    status, out = pty_run(["log", "99213", "--date", "2026-11-01"], [(question, b"n\r")])
     assert status == 1 and "Nothing was saved" in out
-    status, out = pty_run(["log", "99213", "--date", "2026-11-01"], [(b"separate service)? [y/N] ", b"y\r")])
+    status, out = pty_run(["log", "99213", "--date", "2026-11-01"], [(question, b"\r")])  # Enter keeps it
     assert status == 0, out
-    assert len(rvutool("list", "--all", "--json").json()["entries"]) == 2
+    status, out = pty_run(["log", "99213", "--date", "2026-11-01", "--yes"], [(b"Saved encounter", None)])
+    assert status == 0 and "[Y/n]" not in out  # --yes answers for scripts
+    assert len(rvutool("list", "--all", "--json").json()["entries"]) == 3
 
 
 # ---------------------------------------------------------------- the prompt as a person types it (pexpect)
@@ -341,3 +344,15 @@ def test_post_operative_days_are_asked_once_for_55(rvutool, capsys):
     assert sum(p.strip().startswith("days of post-operative care") for p in prompts) == 1
     assert [e["code"] for e in rvutool("list", "--from", "2026-03-03", "--to", "2026-03-03", "--json").json()[
         "entries"]] == ["99213", "99214"]
+
+
+def test_enter_at_the_double_entry_question_keeps_the_visit(rvutool):
+    rvutool("log", "99214", "G2211", "--date", "2026-03-02")
+    prompt = Prompt("99214", "G2211", "--date", "2026-03-02")
+    shown = prompt.expect("Log it again (a second visit)? [Y/n] ")
+    assert "99214, G2211 already logged on 2026-03-02 (#1, #2) a few minutes ago" in shown
+    prompt.child.send("\r")
+    prompt.child.expect(pexpect.EOF)
+    prompt.child.close()
+    assert prompt.child.exitstatus == 0
+    assert [code for code, _ in logged(rvutool)] == ["99214", "G2211", "99214", "G2211"]

@@ -9,7 +9,7 @@ from cms_fixtures import rvu26d_csv, write
 
 JSON_KEYS = {"code", "name", "name_source", "aliases", "release", "work_rvu", "has_work_rvu",
              "no_work_rvu_reason", "category", "category_label", "description", "match", "topic"}
-MATCH_ORDER = ["code", "prefix", "alias", "name", "descriptor", "family", "topic", "partial", "category"]
+MATCH_ORDER = ["code", "prefix", "alias", "name", "descriptor", "family", "topic", "partial", "hcpcs", "category"]
 
 
 def in_rank_order(hits):
@@ -132,8 +132,8 @@ def test_descriptors_apply_to_the_bundled_release_too(rvutool, fixture_import):
 def test_no_hits_is_one_line_exit_1(rvutool):
     result = rvutool("search", "zzzz")
     assert result.exit_code == 1 and result.stdout == ""
-    [line] = result.stderr.splitlines()
-    assert line.startswith("Error: nothing in RVU") and "try" in line
+    [line] = result.stderr.splitlines()  # nothing near either: no "did you mean"
+    assert line.startswith("Error: no procedure matches 'zzzz' in RVU26C") and "try" in line
 
 
 @pytest.mark.parametrize("args", [("",), ("   ",), ("x", "--limit", "0"), ("x", "--limit", "1001"),

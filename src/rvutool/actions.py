@@ -45,15 +45,44 @@ def guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> int:
     return status
 
 
+def typed_items(tokens: list[str], *, on: Any = None, allow_units: bool = True, ask: bool = True,
+                catalog: Any = None) -> list[Any]:
+    """Items from what was typed where codes go: codes, @favourites, and words naming a code (`tka`, "total
+    knee"-RT), each phrase named in a note on stderr. A phrase that is not one code lists its candidates on one
+    line (exit 1); in a terminal (unless `ask` is off, as with --json) they are a numbered choice."""
+    from rvutool import resolver
+    from rvutool.fav_actions import expanded
+    from rvutool.items import looks_like_words, parse_item
+
+    tokens = expanded(tokens)
+    if not any(looks_like_words(token) for token in tokens):  # the usual case: no search is loaded
+        return [parse_item(token, allow_units=allow_units) for token in tokens]
+    choose = render.choose_code if ask and _terminal() else None
+    items, named = resolver.resolve_items(tokens, on=on, catalog=catalog, allow_units=allow_units, choose=choose)
+    for found in named:
+        if not found.chosen:
+            render.note(str(found))
+    return items
+
+
+def _terminal() -> bool:
+    import sys
+
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def lookup(tokens: list[str], *, as_json: bool = False, date_text: str | None = None,
            year_text: str | None = None, locality_text: str | None = None,
-           zip_text: str | None = None, qp: bool = False, compare: str | None = None) -> int:
+           zip_text: str | None = None, qp: bool = False, compare: str | None = None, about: bool = False) -> int:
     from rvutool import inputs
+    from rvutool.items import looks_like_words
     from rvutool.lookup import compare_with, lookup_many
 
     on, year = inputs.when(date_text, year_text)
     if not tokens:
         raise UsageError("give at least one code, such as: rvutool lookup 99213")
+    if any(looks_like_words(token) for token in tokens):  # words: the codes they name (lookup tka)
+        tokens = [str(item) for item in typed_items(tokens, on=on, allow_units=False, ask=not as_json)]
     results, errors = lookup_many(tokens, on=on, year=year)
     if results:
         settings = _saved_config()
@@ -66,12 +95,14 @@ def lookup(tokens: list[str], *, as_json: bool = False, date_text: str | None = 
         if compare is not None:
             compare_with(results, inputs.release_id(compare), qp)
         add_locality_payments(results, locality_text, zip_text, qp, on, settings)
+    abouts = {r.row.code: about_of(r.row.code) for r in results}
     if as_json:
-        render.print_json([r.to_dict() for r in results])
+        render.print_json([{**r.to_dict(), "has_about": abouts[r.row.code] is not None,
+                            **({"about": abouts[r.row.code]} if about else {})} for r in results])
     elif results and compare is not None:
         render.lookup_compared(results)
     elif results:
-        render.lookup(results)
+        render.lookup(results, abouts, show_about=about)
     return report_all(errors)
 
 
@@ -84,6 +115,15 @@ def _saved_config() -> Any:
     except FileNotFoundError:
         return None
     return _config()
+
+
+def about_of(code: str) -> dict[str, Any] | None:
+    """"About this code" (what is done, context, documentation, denials, Q&A) from the names data, or None.
+    The reader is the names data's (nametable.about, issue 20 item 6); without it, nothing is shown."""
+    from rvutool import nametable
+
+    reader = getattr(nametable, "about", None)
+    return reader(code) if reader is not None else None
 
 
 # ---------------------------------------------------------------- calc and locality payment
@@ -115,15 +155,14 @@ def calc(tokens: list[str], *, date_text: str | None = None, setting: str | None
          policy_settings: list[str] | None = None, locality_text: str | None = None,
          zip_text: str | None = None, qp: bool = False, as_json: bool = False) -> int:
     """Price one encounter exactly as `log` would, without writing anything."""
-    from rvutool import dates, inputs, items, rules
+    from rvutool import dates, inputs, rules
     from rvutool.codes import Catalog
-    from rvutool.fav_actions import expanded
 
     if not tokens:
         raise UsageError("give at least one item, such as: rvutool calc 47562 49505")
     cfg = _config()
-    parsed = [items.parse_item(token) for token in expanded(tokens)]
     on = dates.parse_date(date_text) if date_text is not None else dates.today()
+    parsed = typed_items(tokens, on=on, ask=not as_json)
     options = inputs.encounter_options(setting if setting is not None else cfg.get("setting"), fraction_text,
                                        postop_days_text)
     policy = cfg.policy()
@@ -180,6 +219,11 @@ def search(text: str, *, limit: int | str = 20, as_json: bool = False, date_text
 
     on, year = inputs.when(date_text, year_text)
     result = find(text, limit=inputs.limit(limit), on=on, year=year)
+    if not result.hits:  # nothing sure enough: say so, and offer the nearest as "did you mean"
+        if as_json:
+            render.print_json(result.to_dict())
+        render.no_match(result, offers=not as_json)  # the JSON carries the offers
+        return 1
     if as_json:
         render.print_json([hit.to_dict() for hit in result.hits])
     else:

@@ -124,7 +124,7 @@ def _root(
 @app.command(cls=_Command)
 def lookup(
     codes: Annotated[list[str], typer.Argument(
-        metavar="CODE...", help="Codes, optionally with modifiers: 99213 71046-26 D1553.")],
+        metavar="CODE...", help="Codes, optionally with modifiers: 99213 71046-26 D1553; or words naming one: tka.")],
     *,
     as_json: JsonOpt = False,
     date: DateOpt = None,
@@ -135,10 +135,12 @@ def lookup(
     compare: Annotated[str | None, typer.Option(
         "--compare", metavar="RELEASE",
         help="Show each code beside its values in another release, such as RVU25D or RVU27A.")] = None,
+    about: Annotated[bool, typer.Option(
+        "--about", help="Also explain the code: what is done, documentation, common denials, questions.")] = False,
 ) -> None:
     """Show the CMS work RVU and indicators of each code. Example: rvutool lookup 99213 71046-26"""
     _exit(actions.guard(actions.lookup, codes, as_json=as_json, date_text=date, year_text=year,
-                        locality_text=locality, zip_text=zip_code, qp=qp, compare=compare))
+                        locality_text=locality, zip_text=zip_code, qp=qp, compare=compare, about=about))
 
 
 # ---------------------------------------------------------------- calc (payment rules)
@@ -225,7 +227,7 @@ SettingOpt = Annotated[str | None, typer.Option(
 def log(
     items: Annotated[list[str] | None, typer.Argument(
         metavar="ITEM...", help="Items: a code, optional -modifiers, optional xUNITS: 99213 71046-26 49505-50 97110x4; "
-             "a favourite: @tka-RT. None: ask interactively.")] = None,
+             "a favourite: @tka-RT; words naming a code: 'total knee'-RT. None: ask interactively.")] = None,
     *,
     date: DateOpt = None,
     note: NoteOpt = None,
@@ -237,11 +239,13 @@ def log(
     postop_days: Annotated[str | None, typer.Option("--postop-days", metavar="N",
                                                     help="Days of post-operative care for -55 (1-90).")] = None,
     allow_identifiers: AllowIdOpt = False,
+    yes: Annotated[bool, typer.Option(
+        "--yes", help="Log without asking, even the same items saved a few minutes ago (a likely double).")] = False,
 ) -> None:
     """Log one encounter (every item shares its date). Example: rvutool log 99213 71046-26"""
     _exit(actions.guard(log_actions.log, items or [], date_text=date, note=note, case=case, as_json=as_json,
                         setting=setting, fraction=fraction, postop_days=postop_days,
-                        allow_identifiers=allow_identifiers))
+                        allow_identifiers=allow_identifiers, yes=yes))
 
 
 @app.command("list", cls=_Command)

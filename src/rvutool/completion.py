@@ -42,14 +42,14 @@ _OUTPUT = {"-o": TEXT, "--output": TEXT}
 # repeats)); a group is a dict of its commands. tests/test_completion.py holds it to typer's commands and options.
 Spec = tuple[dict[str, str | None], tuple[str, ...], tuple[str | None, ...]]
 COMMANDS: dict[str, Spec | dict[str, Spec]] = {
-    "lookup": ({"--date": DATE, "--year": YEAR, **_PLACE, "--compare": TEXT}, ("--json", "--qp"), (CODE,)),
+    "lookup": ({"--date": DATE, "--year": YEAR, **_PLACE, "--compare": TEXT}, ("--json", "--qp", "--about"), (CODE,)),
     "calc": ({"--date": DATE, "--setting": SETTING, "--fraction": TEXT, "--postop-days": TEXT, "--policy": POLICY,
               **_PLACE}, ("--qp", "--json"), (ITEM,)),
     "paths": ({}, ("--json",), ()),
     "search": ({"--limit": TEXT, "--date": DATE, "--year": YEAR}, ("--json",), (TEXT,)),
     "data": {"import": ({}, (), (TEXT,)), "status": ({}, ("--json",), ())},
     "log": ({"--date": DATE, "--note": TEXT, "--case": TEXT, "--setting": SETTING, "--fraction": TEXT,
-             "--postop-days": TEXT}, ("--json", "--allow-identifiers"), (ITEM,)),
+             "--postop-days": TEXT}, ("--json", "--allow-identifiers", "--yes"), (ITEM,)),
     "list": ({**_PERIOD, "--code": CODE, "--encounter": TEXT, "--provider": TEXT},
              (*_PERIOD_FLAGS, "--json", "--csv", "--explain", "--removed"), ()),
     "edit": ({"--encounter": TEXT, "--date": DATE, "--code": CODE, "--units": TEXT, "--modifiers": TEXT,

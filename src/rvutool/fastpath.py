@@ -41,11 +41,11 @@ def _parse(args: list[str], value_options: dict[str, str], flags: dict[str, str]
 # command -> (options taking a value, flag options); each maps the option to the action's keyword.
 _LOOKUP = ({"--date": "date_text", "--year": "year_text", "--locality": "locality_text", "--zip": "zip_text",
             "--compare": "compare"},
-           {"--json": "as_json", "--qp": "qp"})
+           {"--json": "as_json", "--qp": "qp", "--about": "about"})
 _SEARCH = ({"--date": "date_text", "--year": "year_text", "--limit": "limit"}, {"--json": "as_json"})
 _LOG = ({"--date": "date_text", "--note": "note", "--case": "case", "--setting": "setting",
          "--fraction": "fraction", "--postop-days": "postop_days"},
-        {"--json": "as_json", "--allow-identifiers": "allow_identifiers"})
+        {"--json": "as_json", "--allow-identifiers": "allow_identifiers", "--yes": "yes"})
 _SUMMARY = ({"--month": "month", "--year": "year", "--from": "from_", "--to": "to", "--by": "by",
              "--rate": "rate", "--target": "target", "--locality": "locality_text", "--zip": "zip_text",
              "--provider": "provider", "--reprice": "reprice"},

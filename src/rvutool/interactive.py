@@ -76,12 +76,6 @@ class Session:
 
 
 # ---------------------------------------------------------------- adding, dropping and pricing items
-def _looks_like_item(token: str) -> bool:
-    """A code is 5 letters and digits with at least one digit; anything else typed is a word to search."""
-    head = token[:5]
-    return len(head) == 5 and head.isascii() and head.isalnum() and any(c.isdigit() for c in head)
-
-
 def _needs(session: Session, items: list[Any], ask: Ask) -> Any:
     """The options these items need: the share of the service for -52/-66 (asked once), the days of post-operative
     care for -55 (asked once; Enter is the whole period); None when the user declines the share."""
@@ -227,12 +221,15 @@ def search_words(session: Session, text: str, ask: Ask) -> None:
         render.line(f"  {exc.message}")
         return
     render.line(promptview.matches(result))
-    pick(session, [hit.code for hit in result.hits], ask)
+    offered = result.hits or result.suggestions
+    if offered:
+        pick(session, [hit.code for hit in offered], ask)
 
 
 def offer_recent(session: Session, ask: Ask) -> None:
     if not session.recent:
-        render.line("  nothing logged yet to offer; type a code such as 99213, or words such as office visit")
+        render.line(promptview.fit("  nothing logged yet to offer; type a code such as 99213, or words such as "
+                                   "office visit"))
         return
     render.line(promptview.recent(session.recent, session.catalog, session.on))
     pick(session, session.recent, ask)
@@ -245,6 +242,8 @@ def _show(session: Session) -> None:
 # ---------------------------------------------------------------- the questions
 def ask_items(session: Session, ask: Ask, remember: Callable[[str], None]) -> None:
     """Items until Enter on a line of its own (with at least one item)."""
+    from rvutool.items import looks_like_code
+
     while True:
         prompt = FIRST_ITEM if not session.items else f"item {len(session.items) + 1} (Enter when done): "
         answer = _ask(ask, prompt).strip()
@@ -262,7 +261,7 @@ def ask_items(session: Session, ask: Ask, remember: Callable[[str], None]) -> No
         else:
             remember(answer)
             tokens = answer.replace(",", " ").split()
-            if any(t.startswith("@") or _looks_like_item(t) for t in tokens):  # else: words to search
+            if any(t.startswith("@") or looks_like_code(t) for t in tokens):  # else: words to search
                 if add(session, tokens, ask):
                     _show(session)
             else:
@@ -325,9 +324,9 @@ def _start(date_text: str | None, options: Any, policy: Any, setting_given: bool
 def run(*, date_text: str | None, note: str | None, case: str | None, options: Any, allow_identifiers: bool,
         policy: Any, setting_given: bool = False, ask: Ask | None = None,
         remember: Callable[[str], None] | None = None) -> int:
-    from rvutool import log
+    from rvutool import double_entry, log
     from rvutool.log import changes
-    from rvutool.plaintext import duplicate_text
+    from rvutool.plaintext import double_entry_text
 
     terminal = None
     if ask is None:
@@ -336,8 +335,7 @@ def run(*, date_text: str | None, note: str | None, case: str | None, options: A
         terminal = Terminal()
         ask, remember = terminal.ask, terminal.remember
     try:
-        render.line("Log one encounter: codes (99213, 27447-RT, 97110x2), @favourites, or words to search "
-                    "(total knee). ? for help, Ctrl-D to cancel.")
+        render.line(promptview.intro())
         session = _start(date_text, options, policy, setting_given, ask)
         if terminal is not None:
             terminal.complete_with(lambda word: promptview.completions(word, session.favourites))
@@ -350,9 +348,9 @@ def run(*, date_text: str | None, note: str | None, case: str | None, options: A
         warnings = [w for line in encounter.lines for w in line.warnings]
         render.logged(encounter, [], warnings, saved=False)
         with log.reading() as store:
-            already = changes.same_day_duplicates(store, encounter, case)
-        if already:
-            render.warning(duplicate_text(already))
+            again = double_entry.likely(store, encounter, case, note)
+        if again:
+            render.warning(double_entry_text(again))
         answer = _ask(ask, "save? [Y/n] ").strip().lower()
     except (_Cancelled, KeyboardInterrupt) as stop:
         render.line("")
@@ -365,7 +363,7 @@ def run(*, date_text: str | None, note: str | None, case: str | None, options: A
         entries = changes.add_encounter(store, encounter, note=note, case_label=case).entries
     if terminal is not None:  # the lines typed are kept with the encounter; a cancelled one leaves nothing
         terminal.save()
-    render.line(f"Saved encounter {entries[0].encounter_id}: "
-                + ", ".join(f"#{e.id} {e.label}" for e in entries)
-                + f" ({render.rvu(encounter.credited_wrvu)} wRVU).")
+    render.line(promptview.fit(f"Saved encounter {entries[0].encounter_id}: "
+                               + ", ".join(f"#{e.id} {e.label}" for e in entries)
+                               + f" ({render.rvu(encounter.credited_wrvu)} wRVU)."))
     return 0

@@ -77,3 +77,65 @@ def parse_item(token: str, *, allow_units: bool = True) -> Item:
         if not 1 <= units <= MAX_UNITS:
             raise UsageError(f"{token}: units must be from 1 to {MAX_UNITS}, not {units}")
     return Item(code, mods, units)
+
+
+class Typed(FrozenRecord):
+    """One item as typed where a code goes: a code, or words naming one (an alias or a phrase), with any
+    -modifiers and xUNITS after it: "27447-RT", "tka-RT", "total knee-RT", "therapeutic exercise x4"."""
+
+    _fields = ("text", "modifiers", "units", "is_code")
+
+    def __init__(self, text: str, modifiers: tuple[str, ...] = (), units: int = 1, is_code: bool = True) -> None:
+        self.__dict__.update(text=text, modifiers=modifiers, units=units, is_code=is_code)
+
+    def item(self, code: str) -> Item:
+        return Item(code, self.modifiers, self.units)
+
+
+_PHRASE_UNITS = re.compile(r"\s*[xX](?P<units>[0-9]{1,3})$")
+_PHRASE_MODIFIER = re.compile(r"-(?P<mod>[0-9A-Za-z]{2})$")
+
+
+def looks_like_code(token: str) -> bool:
+    """A code is 5 letters and digits with at least one digit (every CMS code has one); "scope" is a word."""
+    head = token.strip()[:5]
+    return len(head) == 5 and head.isascii() and head.isalnum() and any(c.isdigit() for c in head)
+
+
+_LETTERS = re.compile(r"[A-Za-z]{3}")
+
+
+def looks_like_words(token: str) -> bool:
+    """Words where a code goes ("tka", "total knee", "b12 shot"), not a code typed wrong ("99", "9921$"):
+    not a code, and spaces, no digit at all, or a run of three letters."""
+    text = token.strip()
+    return not looks_like_code(text) and any(c.isalpha() for c in text) and (
+        " " in text or not any(c.isdigit() for c in text) or bool(_LETTERS.search(text)))
+
+
+def parse_typed(token: str, *, allow_units: bool = True) -> Typed:
+    """The one parser of what is typed where a code goes. A code is checked as parse_item checks it; words keep
+    their own hyphens ("c-section", "x-ray"): only a known modifier at the end (-RT, -50) is taken as one."""
+    if not looks_like_words(token):
+        item = parse_item(token, allow_units=allow_units)
+        return Typed(item.code, item.modifiers, item.units, True)
+    text, units = token.strip(), 1
+    found = _PHRASE_UNITS.search(text)
+    if found and text[: found.start()].strip():
+        if not allow_units:
+            raise UsageError(f"{token}: units (xN) are not used here")
+        units = int(found.group("units"))
+        if not 1 <= units <= MAX_UNITS:
+            raise UsageError(f"{token}: units must be from 1 to {MAX_UNITS}, not {units}")
+        text = text[: found.start()]
+    mods: list[str] = []
+    while (found := _PHRASE_MODIFIER.search(text)) and modifiers.get(found.group("mod").upper()) is not None \
+            and text[: found.start()].strip():
+        mods.insert(0, found.group("mod").upper())
+        text = text[: found.start()]
+    if len(set(mods)) != len(mods):
+        raise UsageError(f"{token}: a modifier is repeated")
+    text = " ".join(text.split())
+    if not any(c.isalnum() for c in text):
+        raise InvalidCodeError(f"{token!r} is not an item: expected a code such as 99213, or words such as tka")
+    return Typed(text, tuple(mods), units, False)

@@ -32,10 +32,9 @@ def _interactive() -> bool:
 
 def log(tokens: list[str], *, date_text: str | None = None, note: str | None = None, case: str | None = None,
         as_json: bool = False, setting: str | None = None, fraction: str | None = None,
-        postop_days: str | None = None, allow_identifiers: bool = False) -> int:
-    from rvutool import inputs, log, rules
-    from rvutool.fav_actions import expanded
-    from rvutool.items import parse_item
+        postop_days: str | None = None, allow_identifiers: bool = False, yes: bool = False) -> int:
+    from rvutool import double_entry, inputs, log, rules
+    from rvutool.actions import typed_items
     from rvutool.log import changes
 
     options = inputs.encounter_options(default_setting(setting), fraction, postop_days)
@@ -49,11 +48,12 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
         return interactive.run(date_text=date_text, note=note, case=case, options=options,
                                allow_identifiers=allow_identifiers, policy=_policy(),
                                setting_given=setting is not None)
-    items = [parse_item(t) for t in expanded(tokens)]
-    encounter = rules.price_encounter(items, inputs.service_date(date_text), policy=_policy(), options=options)
+    on = inputs.service_date(date_text)
+    items = typed_items(tokens, on=on, ask=not as_json)  # words too: rvutool log "total knee"-RT
+    encounter = rules.price_encounter(items, on, policy=_policy(), options=options)
     with log.open_for_writing() as store:
-        already = changes.same_day_duplicates(store, encounter, case)
-        if already and not confirm_duplicates(already):
+        again = double_entry.likely(store, encounter, case, note)
+        if again and not confirm_double_entry(again, yes=yes):
             return 1
         change = changes.add_encounter(store, encounter, note=note, case_label=case)
     warnings = [w for line in encounter.lines for w in line.warnings]
@@ -66,14 +66,14 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
     return 0
 
 
-def confirm_duplicates(already: list[Any]) -> bool:
-    """Warn that these codes are already logged that day; in a terminal, ask whether to log them again."""
-    from rvutool.plaintext import duplicate_text
+def confirm_double_entry(again: list[Any], *, yes: bool = False) -> bool:
+    """Warn that these items were just saved; in a terminal ask, Enter keeping the new entry (--yes: no question)."""
+    from rvutool.plaintext import double_entry_text
 
-    render.warning(duplicate_text(already))
-    if not _interactive():
+    render.warning(double_entry_text(again))
+    if yes or not _interactive():
         return True
-    if render.confirm("Log it again (a second, separate service)?"):
+    if render.confirm("Log it again (a second visit)?", default=True):
         return True
     render.line("Nothing was saved.")
     return False

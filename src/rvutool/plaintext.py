@@ -218,6 +218,28 @@ def grouped_text(s: Any, width: int) -> str:
 _CONTROL = None
 
 
+SHORT = 60  # a name beside a code in a confirmation or a pick list: CMS's long Level II text is cut to this
+LONGEST_NAME = 70  # names of our own are at most this long (namesbuild.MAX_NAME), and are never cut
+
+
+def short_text(text: str, limit: int = SHORT) -> str:
+    """A name as confirmations and pick lists show it: whole when it is a name (at most 70 characters), else
+    cut at a word before `limit` with "…" (CMS's long description of G2211 is 170 characters; lookup shows it
+    whole)."""
+    text = " ".join(text.split())
+    if len(text) <= LONGEST_NAME:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:(- ")
+    return cut + "…"
+
+
+def short_names(codes: Iterable[str]) -> dict[str, str]:
+    """Each code's name as shown beside it everywhere but lookup (nametable.short_name, cut by short_text)."""
+    from rvutool.nametable import short_name
+
+    return {code: short_text(name) for code in dict.fromkeys(codes) if (name := short_name(code))}
+
+
 def clean(text: str) -> str:
     """Text without terminal control sequences or control characters (tabs and newlines kept), so a file's
     cell or an argument echoed back can never drive the terminal."""
@@ -312,12 +334,34 @@ def item_text(entry: Any) -> str:
     return entry.item_text + (f" x{entry.units}" if entry.units != 1 else "")
 
 
-def duplicate_text(already: list[Any]) -> str:
-    first = already[0]
-    codes = ", ".join(dict.fromkeys(e.code for e in already))
+def logged_table(encounter: Any, entries: list[Any], width: int) -> str:
+    """The table of an encounter logged (entries) or about to be (none): #, item, units, base and credited wRVU,
+    name and flags, and the total."""
+    named = short_names(line.item.code for line in encounter.lines)
+    ids = [str(entry.id) for entry in entries] if entries else [""] * len(encounter.lines)
+    rows = [[number, priced.item.code + "".join(f"-{m}" for m in priced.item.modifiers), str(priced.item.units),
+             rvu(priced.base_wrvu), rvu(priced.credited_wrvu),
+             clean(named.get(priced.item.code, "")), flag_text(list(priced.flags))]
+            for number, priced in zip(ids, encounter.lines, strict=True)]
+    footer = ["", "Total", "", rvu(encounter.base_wrvu), rvu(encounter.credited_wrvu), "", ""]
+    return columns(["#", "Item", "Units", "Base wRVU", "Credited", "Name", "Flags"], rows, {0, 2, 3, 4}, footer,
+                   width=width, wrap=frozenset({5, 6}))
+
+
+def did_you_mean(suggestions: list[Any]) -> list[str]:
+    """Each suggestion of a search that found nothing, marked as a guess: "  did you mean 11104 punch biopsy...?"."""
+    return [f"  did you mean {hit.code} {clean(hit.name.text if hit.name else '')}".rstrip() + "?"
+            for hit in suggestions]
+
+
+def double_entry_text(again: list[Any]) -> str:
+    """The warning for the same items saved again within minutes (log_actions.likely_double_entry)."""
+    first = again[0]
+    items = ", ".join(dict.fromkeys(e.label for e in again))
     label = f" with case label {first.case_label!r}" if first.case_label else ""
-    ids = ", ".join(f"#{e.id}" for e in already[:5]) + (" ..." if len(already) > 5 else "")
-    return f"{codes} already logged on {first.service_date}{label} ({ids}); is this a second, separate service?"
+    ids = ", ".join(f"#{e.id}" for e in again[:5]) + (" ..." if len(again) > 5 else "")
+    return (f"{items} already logged on {first.service_date}{label} ({ids}) a few minutes ago: "
+            "the same items again, typed twice?")
 
 
 def explanations(entries: list[Any], width: int) -> str:
@@ -398,6 +442,22 @@ def family_rows(naming: dict[str, Any], code: str, shown: dict[str, str]) -> lis
         rows.append(("Billed by", clean(family["specialties"])))
     if family["note"]:
         rows.append(("Tip", clean(family["note"])))
+    return rows
+
+
+def about_pointer(code: str) -> str:
+    return f"rvutool lookup {code} --about: what is done, documentation, common denials, questions"
+
+
+def about_rows(about: dict[str, Any]) -> list[tuple[str, str]]:
+    """"About this code" as lookup's label and value rows: the family it is written for, what is done, the
+    clinical context, then each documentation point, common denial, and question with its answer."""
+    rows = [("Family", clean(about["family"]))] if about.get("family") else []
+    rows += [("What is done", clean(about["what"])), ("Context", clean(about["context"]))]
+    for label, key in (("Documentation", "documentation"), ("Denied when", "denials")):
+        rows += [("" if i else label, f"• {clean(point)}") for i, point in enumerate(about.get(key) or [])]
+    for question, answer in about.get("faq") or []:
+        rows += [("Q", clean(question)), ("A", clean(answer))]
     return rows
 
 

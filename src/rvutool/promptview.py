@@ -17,6 +17,25 @@ HELP = """\
   Up and down arrows recall what you typed before; Tab completes codes, @favourites and commands."""
 
 
+def fit(text: str) -> str:
+    """A sentence of the prompt wrapped to the terminal, its further lines indented as its first."""
+    import textwrap
+
+    from rvutool.plaintext import terminal_width
+
+    indent = text[: len(text) - len(text.lstrip())]
+    return "\n".join(textwrap.wrap(text, max(terminal_width(), 40), subsequent_indent=indent + "  ",
+                                    break_on_hyphens=False))
+
+
+def intro() -> str:
+    return fit(INTRO_TEXT)
+
+
+INTRO_TEXT = ("Log one encounter: codes (99213, 27447-RT, 97110x2), @favourites, or words to search (total knee). "
+              "? for help, Ctrl-D to cancel.")
+
+
 def _wrvu(row: Any) -> str:
     from rvutool.plaintext import rvu
 
@@ -26,33 +45,42 @@ def _wrvu(row: Any) -> str:
 def _numbered(rows: list[list[str]]) -> str:
     from rvutool.plaintext import columns, terminal_width
 
-    table = columns(["", "Code", "Name", "Work RVU"], rows, {0, 3}, width=terminal_width(),
+    table = columns(["", "Code", "Name", "Work RVU"], rows, {0, 3}, width=terminal_width() - 2,  # indented by 2
                     wrap=frozenset({2}), show_header=False)
     return "\n".join("  " + line for line in table.splitlines())
 
 
-def matches(result: Any) -> str:
-    """A search's hits, numbered, each with its name and work RVU."""
+def choices(hits: list[Any]) -> str:
+    """Search hits, numbered, each with its name and work RVU."""
     from rvutool import taxonomy
-    from rvutool.favview import code_names
+    from rvutool.plaintext import short_names
 
-    named = code_names(hit.code for hit in result.hits if hit.name is None)
-    rows = [[f"{n}.", hit.code, (hit.name.text if hit.name else named.get(hit.code)) or hit.description
-             or taxonomy.label(hit.row.category), _wrvu(hit.row)] for n, hit in enumerate(result.hits, 1)]
-    more = f"  ({result.total} matches; the first {len(rows)} are shown: more words narrow them)" \
-        if result.total > len(rows) else ""
-    return _numbered(rows) + ("\n" + more if more else "")
+    named = short_names(hit.code for hit in hits)
+    rows = [[f"{n}.", hit.code, named.get(hit.code) or hit.description or taxonomy.label(hit.row.category),
+             _wrvu(hit.row)] for n, hit in enumerate(hits, 1)]
+    return _numbered(rows)
+
+
+def matches(result: Any) -> str:
+    """A search's hits, numbered, each with its name and work RVU; when nothing matched, its "did you mean"
+    offers, numbered the same way and marked as such."""
+    if not result.hits:
+        head = f"  {result.message.split(';')[0]}"
+        return head + (":\n  did you mean one of these?\n" + choices(result.suggestions) if result.suggestions else "")
+    more = f"  ({result.total} matches, {len(result.hits)} shown: more words narrow them)" \
+        if result.total > len(result.hits) else ""
+    return choices(result.hits) + ("\n" + more if more else "")
 
 
 def recent(items: list[str], catalog: Any, on: Any) -> str:
     """The codes logged last, numbered, with their names and work RVU on the encounter's date."""
     from rvutool import taxonomy
-    from rvutool.favview import code_names
     from rvutool.items import parse_item
+    from rvutool.plaintext import short_names
 
     release, _ = catalog.release_for(on)
     codes = [parse_item(text).code for text in items]
-    named = code_names(codes)
+    named = short_names(codes)
     rows = []
     for n, (text, code) in enumerate(zip(items, codes, strict=True), 1):
         found = catalog.rows(code, release)
@@ -65,11 +93,10 @@ def recent(items: list[str], catalog: Any, on: Any) -> str:
 def encounter_lines(encounter: Any) -> str:
     """The items so far, numbered as `drop N` takes them, each with its name and credited wRVU (and what changed
     it), then the total."""
-    from rvutool.favview import code_names
     from rvutool.log.entries import adjustment_label
-    from rvutool.plaintext import columns, rvu, terminal_width
+    from rvutool.plaintext import columns, rvu, short_names, terminal_width
 
-    named = code_names(line.item.code for line in encounter.lines)
+    named = short_names(line.item.code for line in encounter.lines)
     rows = []
     for n, line in enumerate(encounter.lines, 1):
         why = [label for adj in line.adjustments if (label := adjustment_label(adj.to_dict()))]

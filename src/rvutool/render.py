@@ -11,11 +11,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rvutool.plaintext import (
+    about_pointer,
+    about_rows,
     clean,
     code_table,
     doctor_text,
     family_rows,
-    flag_text,
     grouped_text,
     import_result_text,
     item_text,
@@ -153,7 +154,7 @@ def _grid(console: Console, rows: list[tuple[Any, Any]], shared: dict[str, _Cell
     return grid
 
 
-def lookup(results: Iterable[LookupResult]) -> None:
+def lookup(results: Iterable[LookupResult], abouts: dict[str, Any] | None = None, *, show_about: bool = False) -> None:
     from rich.panel import Panel
     from rich.text import Text
 
@@ -197,10 +198,19 @@ def lookup(results: Iterable[LookupResult]) -> None:
         rows += family_rows(result.naming, result.row.code, families_shown)
         rows += [(f"-{mod}", meaning) for mod, meaning in result.modifier_notes]
         rows += [(Text("Warning", style="yellow"), text) for text in result.warnings]
+        about = (abouts or {}).get(row.code)
+        if about is not None and not show_about:
+            rows.append(("About", about_pointer(row.code)))
         title = Text(f"{result.item.code}{''.join('-' + m for m in result.item.modifiers)}", style="bold")
         subtitle = f"{row.release.id} · CY{row.release.year}" + (" · standing in" if result.release_note else "")
         console.print(Panel(_grid(console, rows, shared), title=title, title_align="left", subtitle=subtitle,
                             subtitle_align="right", expand=False))
+        if show_about:
+            if about is None:
+                console.print(Text(f"No \"about this code\" for {row.code} yet.", style="dim"))
+            else:
+                console.print(Panel(_grid(console, about_rows(about), shared), title=Text(
+                    f"About {row.code}", style="bold"), title_align="left", expand=False))
     if any(r.description for r in results):
         console.print(Text("CPT codes and descriptions are copyright the American Medical Association; "
                            "CDT (D codes) copyright the American Dental Association. From your own CMS file.",
@@ -268,62 +278,20 @@ def key_values(pairs: Iterable[tuple[str, str]]) -> None:
     _console().print(table)
 
 
-# ---------------------------------------------------------------- search
-_DESCRIPTOR_NOTICE = ("CPT codes and descriptions are copyright the American Medical Association; "
-                      "CDT (D codes) copyright the American Dental Association. From your own CMS file.")
-
-
+# ---------------------------------------------------------------- search: searchview.py draws its hits
 def search(result: SearchResult) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    from rvutool import searchview
 
-    from rvutool import taxonomy
+    searchview.hits(result, _console())
 
-    console = _console()
-    described = any(hit.description for hit in result.hits)
-    narrow = console.width < 80  # the category goes, "No CMS work RVU" gets shorter; codes and numbers stay
-    rows = []
-    for hit in result.hits:
-        row = hit.row
-        if row.has_work_rvu:
-            work = Text(rvu(row.work_rvu), style="green")
-            if row.not_used_for_medicare_payment:
-                work.append(" +", style="yellow")
-        else:
-            work = Text("no wRVU" if narrow else "No CMS work RVU", style="bold red")
-            work.append(f" · {row.no_work_reason_key}", style="red")
-        name = Text(clean(hit.name.text) if hit.name else "")
-        if hit.alias and (not hit.name or hit.alias.lower() not in hit.name.text.lower()):
-            name.append(f" (aka {clean(hit.alias)})", style="dim")
-        if hit.match == "descriptor":
-            name.append(" (found in its CMS descriptor)", style="dim")
-        where = taxonomy.label(row.category) + (f" · {hit.topic}" if hit.topic else "")
-        rows.append([hit.code, work, name, where, clean(hit.description or "")])
-    # Codes and numbers keep their width; the name wraps and the category is cut short, in what is left.
-    shown = [0, 1, 2] + ([] if narrow else [3]) + ([4] if described else [])
-    fixed = max(len("Work RVU"), *(len(r[1]) for r in rows)) + 5 + 4 * len(shown)
-    room = max(console.width - fixed, 16)
-    wanted = [max(len(r[i]) for r in rows) for i in (2, 3, 4)]
-    category = 0 if narrow else min(wanted[1], max(12, room // (5 if described else 4)))
-    descriptor = min(wanted[2], max(16, (room - category) // 2)) if described else 0
-    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
-    table.add_column("Code", no_wrap=True, style="bold")
-    table.add_column("Work RVU", no_wrap=True, justify="right")
-    table.add_column("Name", overflow="fold", width=max(12, min(wanted[0], room - category - descriptor)))
-    if not narrow:
-        table.add_column("Category", no_wrap=True, overflow="ellipsis", width=category)
-    if described:
-        table.add_column("Descriptor", overflow="fold", width=descriptor)
-    for cells in rows:
-        table.add_row(*(cells[i] for i in shown))
-    console.print(table)
-    shown, total = len(result.hits), result.total
-    plural = "hit" if total == 1 else "hits"
-    footer = f"{total:,} {plural} for {result.query!r} in {result.release.id} (CY{result.release.year})"
-    footer += f" · showing {shown:,} of {total:,}"
-    console.print(Text(footer, style="dim"))
-    if described:
-        console.print(Text(_DESCRIPTOR_NOTICE, style="dim"))
+
+def no_match(result: SearchResult, *, offers: bool = True) -> None:
+    """Nothing matched: one line on stderr; up to three "did you mean" lines on stdout, each marked as such."""
+    from rvutool.plaintext import did_you_mean
+
+    error(result.message)
+    for text in did_you_mean(result.suggestions) if offers else ():
+        line(text)
 
 
 # ---------------------------------------------------------------- data import / status
@@ -418,11 +386,12 @@ def calc(encounter: PricedEncounter) -> None:
                      no_wrap=True)
     if priced:
         table.add_column("Medicare", justify="right", footer=money(encounter.payment), no_wrap=True)
-    from rvutool.nametable import short_name
+    from rvutool.plaintext import short_names
 
+    named = short_names(line.item.code for line in encounter.lines)
     for line in encounter.lines:
         head = Text(line.item.code, style="bold")
-        head.append(f"  {clean(short_name(line.item.code) or '')}".rstrip())
+        head.append(f"  {clean(named.get(line.item.code, ''))}".rstrip())
         parts: list[Any] = [head]
         for adj in line.adjustments:
             text = Text(f"{_factor(adj.factor)} {adj.rule}: ", style="cyan")
@@ -457,41 +426,37 @@ def line(text: str) -> None:
     sys.stdout.write(clean(text) + "\n")
 
 
-def confirm(question: str) -> bool:
-    sys.stdout.write(f"{question} [y/N] ")
+def choose_code(phrase: str, hits: list[Any]) -> str | None:
+    """In a terminal: the candidates of a phrase that is not one code, numbered; the code picked, or None."""
+    from rvutool.promptview import choices
+
+    sys.stdout.write(f"{phrase!r} is not one code:\n{choices(hits)}\npick 1-{len(hits)} (Enter: none): ")
     sys.stdout.flush()
-    answer = sys.stdin.readline()
-    return answer.strip().lower() in {"y", "yes"}
+    answer = sys.stdin.readline().strip()
+    if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= len(hits):
+        return str(hits[int(answer) - 1].code)
+    return None
+
+
+def confirm(question: str, *, default: bool = False) -> bool:
+    """Ask yes or no; Enter gives the default ([y/N] or [Y/n]), which never discards work."""
+    sys.stdout.write(f"{question} {'[Y/n]' if default else '[y/N]'} ")
+    sys.stdout.flush()
+    answer = sys.stdin.readline().strip().lower()
+    return answer in {"y", "yes"} or (default and answer not in {"n", "no"})
 
 
 def logged(encounter: Any, entries: list[Any], warnings: list[str], *, saved: bool = True) -> None:
-    """The encounter just logged (or about to be): one row per line and the total."""
-    from rich.table import Table
+    """The encounter just logged (or about to be): one row per line and the total, fitting the terminal (the
+    name and flags wrap, or move under their row; items and numbers are never cut)."""
+    from rvutool.plaintext import logged_table
 
-    console = _console()
-    table = Table(title=None, show_footer=True, box=None, pad_edge=False)
-    table.add_column("#", footer="", justify="right")
-    table.add_column("Item", footer="Total")
-    table.add_column("Units", justify="right")
-    table.add_column("Base wRVU", justify="right", footer=rvu(encounter.base_wrvu))
-    table.add_column("Credited", justify="right", footer=rvu(encounter.credited_wrvu))
-    table.add_column("Name", ratio=1, overflow="fold")  # gives way first: items and numbers keep their width
-    table.add_column("Flags")
-    rows = entries if entries else [None] * len(encounter.lines)
-    from rvutool.nametable import short_name
-
-    for entry, priced in zip(rows, encounter.lines, strict=True):
-        item = priced.item
-        table.add_row("" if entry is None else str(entry.id),
-                      item.code + "".join(f"-{m}" for m in item.modifiers), str(item.units),
-                      rvu(priced.base_wrvu), rvu(priced.credited_wrvu), clean(short_name(item.code) or ""),
-                      flag_text(list(priced.flags)))
-    console.print(table)
+    sys.stdout.write(logged_table(encounter, entries, terminal_width()))
     where = f"{encounter.date.isoformat()}, {encounter.release.id}, {encounter.options.setting}"
     if saved and entries:
-        console.print(f"Saved encounter {entries[0].encounter_id} ({where}).")
+        line(f"Saved encounter {entries[0].encounter_id} ({where}).")
     elif not saved:
-        console.print(f"Not saved yet ({where}).")
+        line(f"Not saved yet ({where}).")
     for text in warnings:
         warning(text)
 

@@ -1,24 +1,29 @@
-"""`rvutool search`: find codes by code, clinical words, names, imported descriptors, topic and category.
+"""`rvutool search`: find codes by code, clinical or everyday words, names, imported descriptors, topic and category.
 
-Ranking, best first: the exact code; codes starting with the query; codes one of whose aliases the query is
-("TKA", "lap chole", "c-section"); codes whose name and aliases hold every query word, in any order, plurals
-and one-letter slips forgiven (namesearch.name_hits says which first); codes whose imported CMS descriptor
-holds every word; codes of a family whose name holds every word; codes in a plain-language topic (topics.py);
-codes whose name and aliases hold all query words but one; codes of a matching category. Ties by code. Only
-codes with a row in the chosen release are found.
+The query's words become slots (laywords.py: "boob job" -> breast, augmentation; generic words such as "removal"
+are marked). Ranking, best first: the exact code; codes starting with the query; codes one of whose aliases the
+query is ("TKA", "lap chole", "c-section"); codes whose name and aliases meet every slot that is not generic, in
+any order, plurals and slips forgiven (namesearch.name_hits says which first); codes whose imported CMS
+descriptor holds every word; codes of a family whose name meets the slots; codes in a plain-language topic
+(topics.py); codes meeting all slots but one; codes found only in a CMS long Level II description; codes of a
+matching category. Ties by code. Only codes with a row in the chosen release are found.
+
+Below the confidence floor nothing is a hit: generic words alone, a slip only worth offering ("lunch" for
+"punch"), a code lacking a word that tells as much as the rest ("tax return"), words scattered through a long
+CMS description. Those become at most SUGGESTIONS "did you mean" offers.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from rvutool import names, taxonomy, words
 from rvutool.codes import Catalog, ReleaseInfo, Row
-from rvutool.errors import RvuError, UsageError
+from rvutool.errors import UsageError
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 1000
@@ -26,7 +31,10 @@ _CODE_QUERY = re.compile(r"[A-Z0-9]{1,5}")
 _WORD = re.compile(r"[a-z0-9]+")
 _MIN_PREFIX = 4  # a category word this long may be the start of a longer word ("musculo")
 
-MATCH_ORDER = ("code", "prefix", "alias", "name", "descriptor", "family", "topic", "partial", "category")
+SUGGESTIONS = 3  # "did you mean" offers at most this many
+PARTIAL_FLOOR = 0.6  # a code lacking a word that tells something is a hit only if it holds this share of the rest
+MATCH_ORDER = ("code", "prefix", "alias", "name", "descriptor", "family", "topic", "partial", "hcpcs", "category")
+_LONG_GRADE = 3  # namesearch.name_hits: the words are found only in a CMS long description
 
 
 @dataclass
@@ -67,6 +75,18 @@ class SearchResult:
     release_note: str | None
     hits: list[Hit]
     total: int
+    suggestions: list[Hit] = field(default_factory=list)  # "did you mean": the nearest, when nothing is a hit
+
+    @property
+    def message(self) -> str:
+        """What to say when nothing matches."""
+        return (f"no procedure matches {self.query!r} in {self.release.id}; try other words, a code or its first "
+                "digits, or a category such as implant, preventive or radiology")
+
+    def to_dict(self) -> dict[str, Any]:
+        """`search --json` when nothing matches (hits are a plain list otherwise)."""
+        return {"query": self.query, "release": self.release.id, "matches": [], "message": self.message,
+                "did_you_mean": [hit.to_dict() for hit in self.suggestions]}
 
 
 def check_limit(limit: int) -> int:
@@ -108,8 +128,10 @@ def _base_row(rows: dict[str, Row]) -> Row:
 
 def search(query: str, *, limit: int = DEFAULT_LIMIT, on: date | None = None, year: int | None = None,
            catalog: Catalog | None = None) -> SearchResult:
-    """Codes matching a query in the release in force on a date (default today)."""
-    from rvutool import namesearch, topics
+    """Codes matching a query in the release in force on a date (default today). Below the confidence floor
+    (generic words only, a slip only worth offering, too little of the query met) nothing is a hit: the best
+    of those are kept as `suggestions` ("did you mean")."""
+    from rvutool import laywords, namesearch, topics
     from rvutool.lookup import choose_release
 
     text = " ".join(query.split())
@@ -119,18 +141,21 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT, on: date | None = None, ye
     catalog = catalog or Catalog()
     release, note = choose_release(catalog, on, year)
     found_words = list(_WORD.findall(text.lower()))
-    stems = words.stems(text)
+    slots = laywords.slots(text) if found_words else []
+    clinical = " ".join(slot.alternatives[0] for slot in slots)
+    generic_only = bool(slots) and all(slot.generic for slot in slots)
     code_query = text.upper() if _CODE_QUERY.fullmatch(text.upper()) and any(c.isdigit() for c in text) else None
     index = catalog.index(release)
     category_of = dict(index)
     codes = list(category_of)  # sorted, as the dataset is
-    best: dict[str, tuple[tuple[Any, ...], str]] = {}  # code -> (rank, match); the first tier to find a code keeps it
+    best: dict[str, tuple[tuple[Any, ...], str, bool]] = {}  # code -> (rank, match, sure); the first tier keeps it
     topic_of: dict[str, str] = {}
     via: dict[str, str] = {}  # the alias that found a code
+    long_text: dict[str, tuple[Any, ...]] = {}  # code -> (rank, sure), found only in a CMS long description
 
-    def found(code: str, rank: tuple[Any, ...], match: str) -> None:
+    def found(code: str, rank: tuple[Any, ...], match: str, sure: bool = True) -> None:
         if code not in best:
-            best[code] = (rank, match)
+            best[code] = (rank, match, sure)
 
     if code_query:
         if code_query in category_of:
@@ -139,48 +164,74 @@ def search(query: str, *, limit: int = DEFAULT_LIMIT, on: date | None = None, ye
             if not code.startswith(code_query):
                 break
             found(code, (1,), "prefix")
-    if stems:
+    if slots:
         allowed = set(codes)
-        for code, (rank, alias) in sorted(namesearch.alias_hits(text, codes).items(), key=lambda hit: hit[1]):
+        aliases = namesearch.alias_hits(text, codes)
+        if clinical != " ".join(words.stems(text)):
+            for code, hit in namesearch.alias_hits(clinical, codes).items():
+                aliases.setdefault(code, hit)
+        for code, (rank, alias) in sorted(aliases.items(), key=lambda hit: hit[1]):
             found(code, (2, *rank), "alias")
             via.setdefault(code, alias)
-        for code, rank in sorted(namesearch.name_hits(stems, allowed).items(), key=lambda hit: hit[1]):
-            found(code, (3, *rank), "name")
+        reached = namesearch.reach(slots)
+        generic = [slot.generic for slot in slots]
+        for code, (rank, doubtful) in sorted(namesearch.name_hits(reached, generic, allowed).items(),
+                                             key=lambda hit: hit[1]):
+            if rank[3] == _LONG_GRADE:  # CMS's long text of a Level II code: after the names, topics and partials
+                met = [stems for stems, is_generic in zip(reached, generic, strict=True) if not is_generic]
+                long_text[code] = (rank, not (doubtful or generic_only) and namesearch.close_together(code, met))
+            else:
+                found(code, (3, *rank), "name", not (doubtful or generic_only))
     descriptors = _descriptors(catalog)
     if found_words and descriptors:
         for code in codes:
             if code in descriptors and (rank := _descriptor_rank(descriptors[code], found_words)):
-                found(code, (4, *rank), "descriptor")
-    if stems and not code_query:
-        for order, (slips, first, last, family) in enumerate(namesearch.family_hits(stems)):
+                found(code, (4, *rank), "descriptor", not generic_only)
+    if slots and not code_query:
+        for order, (slips, first, last, family) in enumerate(namesearch.family_hits(slots)):
             for code in namesearch.codes_between(codes, first, last):
                 if code not in best:
                     topic_of[code] = family
-                found(code, (5, slips, order), "family")
-    partial = namesearch.partial_hits(stems, set(codes)) if stems and not code_query else {}
+                found(code, (5, slips, order), "family", not generic_only)
+    partial: dict[str, tuple[Any, ...]] = {}
+    sure_partial: set[str] = set()
+    if slots and not code_query:
+        weight = namesearch.weights(slots, reached)
+        wanted = sum(1 for slot in slots if not slot.generic)
+        telling = sum(w for w, slot in zip(weight, slots, strict=True) if not slot.generic)
+        for code, (rank, lacking, doubtful) in namesearch.partial_hits(reached, weight, generic, allowed).items():
+            partial[code] = rank
+            # Sure only when it holds most of what a longer query tells: "tax return" is neither tax nor return.
+            if not doubtful and wanted >= 3 and telling - weight[lacking] >= PARTIAL_FLOOR * telling:
+                sure_partial.add(code)
     if found_words and not code_query:
-        for code, (order, topic) in topics.codes_in(codes, topics.matching(text.lower().split())).items():
+        phrases = [" ".join(found_words), clinical]
+        for code, (order, topic) in topics.codes_in(codes, topics.matching(phrases, slots)).items():
             if code not in best:
                 topic_of[code] = topic.label
             # within a topic, codes whose names hold all the query's words but one come first
             found(code, (6, order, *partial.get(code, (9,))), "topic")
     for code, rank in sorted(partial.items(), key=lambda hit: hit[1]):
-        found(code, (7, *rank), "partial")
-    categories = matching_categories(found_words) if found_words else set()
+        found(code, (7, *rank), "partial", code in sure_partial)
+    for code, (rank, sure) in long_text.items():
+        found(code, (8, *rank), "hcpcs", sure)
+    categories = matching_categories(found_words) if found_words and not generic_only else set()
     for code, category in index:
         if category in categories:
-            found(code, (8,), "category")
-    if not best:
-        raise RvuError(f"nothing in {release.id} matches {text!r}; try other words, a shorter code prefix, "
-                       "or a category such as implant, preventive or radiology")
+            found(code, (9,), "category")
     ranked = sorted(best.items(), key=lambda item: (item[1][0], item[0]))  # rank, then code
-    hits = []
-    for code, (rank, match) in ranked[:limit]:
+    sure = [item for item in ranked if item[1][2]]
+
+    def hit(code: str, rank: tuple[Any, ...], match: str) -> Hit:
         row = _base_row(catalog.rows(code, release))
-        hits.append(Hit(code=code, match=match, rank=rank, row=row, description=descriptors.get(code),
-                        topic=topic_of.get(code), name=names.name_of(code), aliases=names.aliases_of(code),
-                        alias=via.get(code)))
-    return SearchResult(query=text, release=release, release_note=note, hits=hits, total=len(ranked))
+        return Hit(code=code, match=match, rank=rank, row=row, description=descriptors.get(code),
+                   topic=topic_of.get(code), name=names.name_of(code), aliases=names.aliases_of(code),
+                   alias=via.get(code))
+
+    hits = [hit(code, rank, match) for code, (rank, match, _) in sure[:limit]]
+    suggestions = [] if sure else [hit(code, rank, match) for code, (rank, match, _) in ranked[:SUGGESTIONS]]
+    return SearchResult(query=text, release=release, release_note=note, hits=hits, total=len(sure),
+                        suggestions=suggestions)
 
 
 def _descriptors(catalog: Catalog) -> dict[str, str]:

@@ -8,6 +8,10 @@ inclusive code ranges (from the public structure of CPT, HCPCS and CDT) it cover
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rvutool.laywords import Slot
 
 
 @dataclass(frozen=True)
@@ -156,22 +160,25 @@ TOPICS: tuple[Topic, ...] = (
 )
 
 
-def matching(words: list[str]) -> list[tuple[int, Topic]]:
-    """Topics every query word belongs to: a keyword, a word of one, the start of one when 4+ letters, a
-    plural of one, or one with a one-letter slip (words.matches)."""
+def matching(phrases: list[str], slots: list[Slot]) -> list[tuple[int, Topic]]:
+    """Topics the query belongs to: one of its phrases (as typed, or in clinical words) is a keyword of the
+    topic; or every slot that is not generic meets a word of one (the word, the start of one when 4+ letters,
+    its plural, or a slip search may take: words.sure_slip). A query of generic words alone meets none."""
     from rvutool import words as cuts
 
-    phrase = " ".join(words)
-    stems = [cuts.stem(w) for w in words]
+    wanted = [slot for slot in slots if not slot.generic]
     found = []
     for order, topic in enumerate(TOPICS):
-        if phrase in topic.words:
+        if any(phrase in topic.words for phrase in phrases):
             found.append((order, topic))
             continue
+        if not wanted:
+            continue
         tokens = {token for word in (*topic.words, topic.label.lower()) for token in word.replace("-", " ").split()}
-        if words and all(w in tokens or (len(w) >= 4 and any(t.startswith(w) for t in tokens))
-                         or any(cuts.matches(s, cuts.stem(t)) is not None for t in tokens)
-                         for w, s in zip(words, stems, strict=True)):
+        stems = {cuts.stem(t) for t in tokens}
+        if all(any(w in stems or (len(w) >= 4 and any(t.startswith(w) for t in tokens))
+                   or any(cuts.near(w, t) and cuts.sure_slip(w, t) for t in stems if len(w) >= cuts.TYPO_MIN)
+                   for w in slot.alternatives) for slot in wanted):
             found.append((order, topic))
     return found
 

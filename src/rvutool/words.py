@@ -17,6 +17,7 @@ STOP = frozenset({"a", "an", "the", "of", "and", "or", "for", "to", "in", "on", 
                   "from", "as", "into", "its", "via", "w"})
 TYPO_MIN = 5  # a word this long may carry one slip
 PREFIX_MIN = 4  # a query word this long may be the start of a longer word ("echo", "arthro")
+SURE_SLIP_MIN = 7  # a slip in a word this long is taken as meant; in a shorter one it is only offered
 
 
 def tokens(text: str) -> list[str]:
@@ -76,6 +77,20 @@ def near(a: str, b: str) -> bool:
     if la > lb:
         return a[i + 1:] == b[i:]  # a has one letter more
     return a[i:] == b[i + 1:]
+
+
+def sure_slip(query_word: str, word: str) -> bool:
+    """A slip search may take without asking: two letters swapped ("biospy") in a word of five letters or more,
+    any other in a word of seven or more. "lunch" is not "punch" or "lynch": a short word with a letter changed
+    is as likely another word, so it is only offered ("did you mean").
+    """
+    if len(query_word) >= SURE_SLIP_MIN:
+        return True
+    if len(query_word) != len(word):
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(query_word, word, strict=True)) if a != b]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and query_word[diff[0]] == word[diff[1]] \
+        and query_word[diff[1]] == word[diff[0]]
 
 
 def matches(query_word: str, word: str) -> int | None:
