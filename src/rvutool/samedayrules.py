@@ -164,7 +164,7 @@ def g2211_rules() -> G2211Rules:
 
     from rvutool import paths
 
-    raw = json.loads(paths.bundled_file("g2211_rules.json").read_text(encoding="utf-8"))
+    raw = json.loads(paths.bundled_g2211_rules().read_text(encoding="utf-8"))
     return G2211Rules(
         code=raw["code"],
         adds_to=tuple((date.fromisoformat(r["from"]), _codes(r["codes"]), r["what"]) for r in raw["adds_to"]),
