@@ -175,6 +175,12 @@ def data_import(path_text: str) -> int:
     from rvutool.importer import import_file
 
     path = Path(path_text).expanduser()  # importer._read refuses names the system cannot take
+    from rvutool.catalog import ncci_files
+
+    if ncci_files.recognise(path) is not None:  # CMS's NCCI PTP or MUE file: its own database (issue 21)
+        from rvutool import check_actions
+
+        return check_actions.import_ncci(path)
     with render.import_progress() as progress:
         report = import_file(path, progress=progress)
     render.import_report(report)
@@ -182,13 +188,15 @@ def data_import(path_text: str) -> int:
 
 
 def data_status(as_json: bool = False) -> int:
+    from rvutool import check_actions
     from rvutool.importer import status
 
     found = status()
     if as_json:
-        render.print_json(found.to_dict())
+        render.print_json({**found.to_dict(), "ncci": check_actions.status(as_json=True)})
     else:
         render.data_status(found)
+        check_actions.status()
     return 0
 
 

@@ -32,7 +32,7 @@ def _interactive() -> bool:
 
 def log(tokens: list[str], *, date_text: str | None = None, note: str | None = None, case: str | None = None,
         as_json: bool = False, setting: str | None = None, fraction: str | None = None,
-        postop_days: str | None = None, allow_identifiers: bool = False) -> int:
+        postop_days: str | None = None, allow_identifiers: bool = False, no_check: bool = False) -> int:
     from rvutool import inputs, log, rules
     from rvutool.fav_actions import expanded
     from rvutool.items import parse_item
@@ -48,7 +48,7 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
 
         return interactive.run(date_text=date_text, note=note, case=case, options=options,
                                allow_identifiers=allow_identifiers, policy=_policy(),
-                               setting_given=setting is not None)
+                               setting_given=setting is not None, check=not no_check)
     items = [parse_item(t) for t in expanded(tokens)]
     encounter = rules.price_encounter(items, inputs.service_date(date_text), policy=_policy(), options=options)
     with log.open_for_writing() as store:
@@ -56,14 +56,25 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
         if already and not confirm_duplicates(already):
             return 1
         change = changes.add_encounter(store, encounter, note=note, case_label=case)
+        checked = None if no_check else _checked(store, change.entries)
     warnings = [w for line in encounter.lines for w in line.warnings]
     if as_json:
-        render.print_json(logged_json(encounter, change.entries))
+        render.print_json({**logged_json(encounter, change.entries), **(checked.to_dict() if checked else {})})
         for text in warnings:
             render.warning(text)
     else:
         render.logged(encounter, change.entries, warnings)
+    from rvutool import check_view
+
+    check_view.warnings(checked)
     return 0
+
+
+def _checked(store: Any, entries: list[Any]) -> Any:
+    """`rvutool check` on the encounter just saved (issue 21): warnings only, never a refusal."""
+    from rvutool import check_actions
+
+    return check_actions.after_logging(store, entries)
 
 
 def confirm_duplicates(already: list[Any]) -> bool:
