@@ -295,6 +295,9 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
         chart = summaries.summarize(store, period, today=today, by=report_html.chart_by(period))
         table = summaries.summarize(store, period, today=today, by="month", then="code")
         counts = store.release_counts(period.start, period.end) if store is not None else []
+        from rvutool import check_actions
+
+        findings = check_actions.report_section(store, period, s.provider)
     catalog = Catalog() if counts else None
     releases = []
     for count in counts:
@@ -306,7 +309,7 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
                                                count.last))
     page = report_html.page(report_html.ReportData(
         summary=s, chart=chart, table=table, categories=summaries.category_groups(table.codes),
-        releases=releases, made=today, version=__version__))
+        releases=releases, made=today, version=__version__, findings=findings))
     payload = browser.print_pdf(page, chromium=chromium) if kind == ".pdf" else page.encode("utf-8")
     try:
         datafile.write_atomic(target_path, payload)

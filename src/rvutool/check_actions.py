@@ -67,6 +67,18 @@ def after_logging(store: Any, entries: list[Any]) -> Any:
         ncci.close()
 
 
+def report_section(store: Any, period: Any, provider: str | None) -> str:
+    """The findings section of `rvutool report` for the period (HTML)."""
+    from rvutool.catalog.ncci import Ncci
+    from rvutool.pricing import checks
+
+    ncci = Ncci()
+    try:
+        return check_view.html(checks.findings_for_period(store, period, provider=provider, ncci=ncci))
+    finally:
+        ncci.close()
+
+
 def import_ncci(path: Any) -> int:
     """`rvutool data import` of a CMS NCCI PTP or MUE file (or a zip of them)."""
     from rvutool.catalog import ncci

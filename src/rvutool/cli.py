@@ -378,7 +378,7 @@ def import_(
 @app.command(cls=_Command)
 def check(
     items: Annotated[list[str] | None, typer.Argument(
-        metavar="[ITEM]...", help="Items of one encounter, as calc takes them: 29881 29877-59 99213-25 G2211. "
+        metavar="ITEM...", help="Items of one encounter, as calc takes them: 29881 29877-59 99213-25 G2211. "
                                   "None: check the log over a period.")] = None,
     *,
     date: DateOpt = None,
