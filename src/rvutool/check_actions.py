@@ -51,20 +51,32 @@ def check(tokens: list[str], *, date_text: str | None = None, month: str | None 
     return 0
 
 
+def _imported_ncci() -> Any:
+    """The imported NCCI edits, or None when there are none (then the database code is not even loaded: `log`
+    runs these checks on every call)."""
+    from rvutool import paths
+
+    if not paths.ncci_file().exists():
+        return None
+    from rvutool.catalog.ncci import Ncci
+
+    return Ncci()
+
+
 def after_logging(store: Any, entries: list[Any]) -> Any:
     """The findings on an encounter just saved (checks.AfterLogging). Never stops the command: a check that
     cannot run (a damaged NCCI database) is one warning, and the encounter stays saved."""
-    from rvutool.catalog.ncci import Ncci
     from rvutool.pricing import checks
 
-    ncci = Ncci()
+    ncci = _imported_ncci()
     try:
         return checks.findings_after_logging(store, entries, ncci=ncci)
     except RvuError as err:
         render.warning(f"the encounter is saved, but was not checked: {err.message}")
         return checks.AfterLogging()
     finally:
-        ncci.close()
+        if ncci is not None:
+            ncci.close()
 
 
 def report_section(store: Any, period: Any, provider: str | None) -> str:

@@ -212,6 +212,7 @@ def add_on_findings(encounters: Iterable[list[Line]]) -> list[Finding]:
             if verdict.paid:
                 continue
             ln = group[i]
-            out.append(Finding(verdict.flag, ln.on, (ln,), f"{ln.shown}: {verdict.reason}", verdict.fix,
+            message = ln.shown + verdict.reason.removeprefix(ln.code)  # "#12 G2211 is not paid with..."
+            out.append(Finding(verdict.flag, ln.on, (ln,), message, verdict.fix,
                                Source("rule", "Medicare add-on code rules (G2211: data/g2211_rules.json)")))
     return out

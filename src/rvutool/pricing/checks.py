@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from rvutool.errors import RvuError
-from rvutool.pricing import bundled_checks, ncci_checks
+from rvutool.pricing import bundled_checks
 from rvutool.pricing.findings import KINDS, Finding, Line
 
 if TYPE_CHECKING:
@@ -48,10 +48,13 @@ def check(lines: list[Line], ncci: Ncci | None = None, focus: set[int] | None = 
     out = wanted(bundled_checks.modifier_findings(mine))
     out += wanted(bundled_checks.global_findings(lines, focus))
     out += wanted(bundled_checks.add_on_findings(_encounters(same_day)))
-    if ncci is not None and ncci.has("ptp"):
-        out += wanted(ncci_checks.ptp_findings(same_day, ncci))
-    if ncci is not None and ncci.has("mue"):
-        out += wanted(ncci_checks.mue_findings(same_day, ncci))
+    if ncci is not None and ncci.parts:
+        from rvutool.pricing import ncci_checks
+
+        if ncci.has("ptp"):
+            out += wanted(ncci_checks.ptp_findings(same_day, ncci))
+        if ncci.has("mue"):
+            out += wanted(ncci_checks.mue_findings(same_day, ncci))
     return sorted(out, key=Finding.sort_key)
 
 
@@ -138,12 +141,11 @@ def _entries(store: LogStore, start: date, end: date, provider: str | None) -> I
 
 
 def _shift(day: date, days: int) -> date:
-    from rvutool.periods import MAX_DATE, MIN_DATE
-
+    """`days` later (earlier when negative), held to the calendar's ends (an open period's start or end)."""
     try:
         return day + timedelta(days=days)
     except OverflowError:
-        return MIN_DATE if days < 0 else MAX_DATE
+        return date.min if days < 0 else date.max
 
 
 def findings_for_period(store: LogStore | None, period: Period, *, provider: str | None = None,

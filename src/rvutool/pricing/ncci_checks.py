@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date
+from typing import TYPE_CHECKING
 
-from rvutool.catalog.ncci import Edit, Mue, Ncci
 from rvutool.pricing.findings import Finding, Line, Source
+
+if TYPE_CHECKING:
+    from rvutool.catalog.ncci import Edit, Mue, Ncci
 
 NCCI_MODIFIERS = frozenset({"59", "XE", "XS", "XP", "XU", "24", "25", "57", "58", "78", "79", "91"})
 ANATOMIC_MODIFIERS = frozenset({"E1", "E2", "E3", "E4", "FA", *(f"F{i}" for i in range(1, 10)), "TA",
