@@ -148,7 +148,8 @@ def test_an_indicator_0_pair_is_never_paid_whatever_the_modifier(catalog, store)
     for items in (("29880", "29881"), ("29880", "29881-59"), ("29880-RT", "29881-LT")):
         found = findings(catalog, store, *items)
         assert kinds(found) == ["ptp-not-allowed"], items
-        assert "modifier indicator 0" in found[0].message and found[0].fix == "bill 29880 alone: 29881 is included in it"
+        assert "modifier indicator 0" in found[0].message
+        assert found[0].fix == "bill 29880 alone: 29881 is included in it"
 
 
 def test_indicator_9_deleted_and_not_yet_effective_edits_do_not_apply(catalog, store):
