@@ -115,18 +115,15 @@ def _sniff_text(head: bytes) -> str | None:
 def recognise(path: Path) -> str | None:
     """PTP or MUE when the file (or a zip member) is named or shaped like CMS's NCCI files, else None. Reads a
     few kilobytes of a regular file at most; anything else (a folder, a device) is left to the RVU importer."""
-    import os
-    import stat
+    from rvutool.importer import open_regular
 
     kind = kind_from_name(path.name)
     if kind is not None:
         return kind
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None
-        with open(path, "rb") as fh:
+        with open_regular(path, max_bytes=MAX_ZIP_TOTAL) as fh:  # never waits on a pipe or device
             head = fh.read(4096)
-    except (OSError, ValueError):
+    except (ImportFileError, OSError, ValueError):
         return None
     if head.startswith(b"PK\x03\x04"):
         return _zip_kind(path)
@@ -136,8 +133,10 @@ def recognise(path: Path) -> str | None:
 def _zip_kind(path: Path) -> str | None:
     import zipfile
 
+    from rvutool.importer import open_regular
+
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path, max_bytes=MAX_ZIP_TOTAL) as fh:
             _check_directory(fh, path.name)
             names = zipfile.ZipFile(fh).namelist()
     except (zipfile.BadZipFile, ImportFileError, OSError, ValueError):
