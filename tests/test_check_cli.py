@@ -170,3 +170,21 @@ def test_report_lists_the_periods_findings(rvutool, tmp_path):
     page = out.read_text(encoding="utf-8")
     assert '<section id="findings">' in page and "E/M in a post-operative period without -24" in page
     assert "post-operative day 20 of #1 27447" in page
+
+
+def test_on_a_shared_log_the_checks_look_at_one_physician(rvutool, log_backend, request, monkeypatch):
+    if log_backend != "postgres":
+        pytest.skip("a practice's shared log only")
+    practice = request.getfixturevalue("shared_log")
+    rvutool("log", "27447", "--date", "2026-10-30", "--no-check")  # alice's surgery
+    monkeypatch.setenv("RVUTOOL_LOG_URL", practice.url("bob"))
+    # bob's visit 20 days later is not in alice's global period: another physician
+    assert rvutool("log", "99213", "--date", "2026-11-19", "--json").json()["findings"] == []
+    monkeypatch.setenv("RVUTOOL_LOG_URL", practice.url("alice"))
+    rvutool("log", "99213", "--date", "2026-11-19", "--no-check")
+    monkeypatch.setenv("RVUTOOL_LOG_URL", practice.url("boss"))  # the manager: his own log, or --provider's
+    assert rvutool("check", "--month", "--json").json()["findings"] == []
+    alice = rvutool("check", "--month", "--provider", practice.users["alice"], "--json").json()
+    assert alice["counts"] == {"em-in-postop": 1} and alice["services"] == 1
+    bob = rvutool("check", "--month", "--provider", practice.users["bob"], "--json").json()
+    assert bob["findings"] == [] and bob["services"] == 1
