@@ -154,6 +154,8 @@ def test_a_damaged_ncci_database_never_stops_log(rvutool, home):
     assert "the encounter is saved, but was not checked: the imported NCCI edits" in logged.stderr
     checked = rvutool("check", "99213")
     assert checked.exit_code == 1 and len(checked.stderr.splitlines()) == 1
+    status = rvutool("data", "status", "--json")  # the releases are still listed; the damage is named
+    assert status.exit_code == 0 and "are damaged" in status.json()["ncci"]["error"]
 
 
 def test_an_empty_log_has_nothing_to_check(rvutool):

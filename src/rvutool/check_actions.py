@@ -108,10 +108,15 @@ def status(as_json: bool = False) -> Any:
 
     store = ncci.Ncci()
     try:
-        quarters = ncci.status(store)
+        quarters, problem = ncci.status(store), None
+    except RvuError as err:  # a damaged database: the releases above are still listed
+        quarters, problem = [], err.message
     finally:
         store.close()
     if as_json:
-        return {"database": str(paths.ncci_file()), "quarters": [q.to_dict() for q in quarters]}
-    check_view.status(quarters, str(paths.ncci_file()))
+        return {"database": str(paths.ncci_file()), "quarters": [q.to_dict() for q in quarters], "error": problem}
+    if problem is not None:
+        render.warning(problem)
+    else:
+        check_view.status(quarters, str(paths.ncci_file()))
     return None
