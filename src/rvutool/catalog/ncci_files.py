@@ -532,7 +532,7 @@ def _code_cell(value: Any) -> str:
 
 def _xlsx_rows(member: Member, reading: Reading) -> Iterator[tuple[Any, ...]]:
     shown, kind = member.shown, member.quarter.kind
-    with _xlsx_file(member) as fh:
+    with _XlsxFile(member) as fh:
         sheet = _first_sheet(fh, shown)
         header: list[str] | None = []
         for number, values in _sheet_rows(sheet, shown):
@@ -603,7 +603,7 @@ def _first_sheet(fh: IO[bytes], shown: str) -> Any:
     return book.worksheets[0]
 
 
-class _xlsx_file:  # noqa: N801 - used as a context manager, like open()
+class _XlsxFile:
     """The .xlsx as a seekable file: the file given, or a zip member copied (capped) to a private
     temporary file, removed afterwards."""
 
