@@ -76,11 +76,20 @@ CASES: list[Case] = [
 
 def extra_cases() -> list[Case]:
     """Cases other modules register (the log and summary benchmarks live beside them)."""
+    found = []
     try:
         from bench_log import CASES as LOG_CASES  # type: ignore[import-not-found]
+
+        found += LOG_CASES
     except ImportError:
-        return []
-    return list(LOG_CASES)
+        pass
+    try:
+        from bench_ncci import CASES as NCCI_CASES  # type: ignore[import-not-found]
+
+        found += NCCI_CASES
+    except ImportError:
+        pass
+    return found
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:

@@ -11,12 +11,13 @@ import inspect
 
 import pytest
 
-from rvutool import actions, cli, fastpath, log_actions
+from rvutool import actions, check_actions, cli, fastpath, log_actions
 
 # command -> (action it calls, a positional argument it needs)
 HOT = {"lookup": ("lookup", ["99213"]), "search": ("search", ["knee"]), "log": ("log", ["99213"]),
-       "summary": ("summary", []), "list": ("list_entries", [])}
-MODULES = {"lookup": actions, "search": actions, "log": log_actions, "summary": actions, "list": log_actions}
+       "summary": ("summary", []), "list": ("list_entries", []), "check": ("check", [])}
+MODULES = {"lookup": actions, "search": actions, "log": log_actions, "summary": actions, "list": log_actions,
+           "check": check_actions}
 SIGNATURES = {command: inspect.signature(getattr(MODULES[command], action)) for command, (action, _) in HOT.items()}
 
 

@@ -449,12 +449,13 @@ def test_order_of_items_fixed_example(catalog):
 def test_units_of_an_add_on_are_further_levels_not_a_bilateral_pair():
     # 64484 (RVU26C): add-on (global ZZZ), bilateral indicator 1, work 0.98.
     # 2 units = two more levels: 0.98 x 2 = 1.96, never folded into one bilateral procedure (0.98 x 1.5 = 1.47).
+    # With its primary 64483 (an add-on alone is credited 0, issue 21).
     from datetime import date
 
     from rvutool.items import parse_item
     from rvutool.rules import price_encounter
 
-    [line] = price_encounter([parse_item("64484x2")], date(2026, 6, 1)).lines
+    [_, line] = price_encounter([parse_item("64483"), parse_item("64484x2")], date(2026, 6, 1)).lines
     assert line.row.values["global_days"] == "ZZZ" and line.row.values["bilateral"] == "1"
     assert line.credited_wrvu == Decimal("1.96")
     assert "bilateral" not in line.flags

@@ -238,6 +238,12 @@ def data_import(path_text: str) -> int:
     from rvutool.importer import import_file
 
     path = Path(path_text).expanduser()  # importer._read refuses names the system cannot take
+    from rvutool.catalog import ncci_files
+
+    if ncci_files.recognise(path) is not None:  # CMS's NCCI PTP or MUE file: its own database (issue 21)
+        from rvutool import check_actions
+
+        return check_actions.import_ncci(path)
     with render.import_progress() as progress:
         report = import_file(path, progress=progress)
     render.import_report(report)
@@ -269,13 +275,15 @@ def _point_to_stand_ins(year: int) -> None:
 
 
 def data_status(as_json: bool = False) -> int:
+    from rvutool import check_actions
     from rvutool.importer import status
 
     found = status()
     if as_json:
-        render.print_json(found.to_dict())
+        render.print_json({**found.to_dict(), "ncci": check_actions.status(as_json=True)})
     else:
         render.data_status(found)
+        check_actions.status()
     return 0
 
 
@@ -390,6 +398,9 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
         chart = summaries.summarize(store, period, today=today, by=report_html.chart_by(period))
         table = summaries.summarize(store, period, today=today, by="month", then="code")
         counts = store.release_counts(period.start, period.end) if store is not None else []
+        from rvutool import check_actions
+
+        findings = check_actions.report_section(store, period, s.provider)
     catalog = Catalog() if counts else None
     releases = []
     for count in counts:
@@ -401,7 +412,7 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
                                                count.last))
     page = report_html.page(report_html.ReportData(
         summary=s, chart=chart, table=table, categories=summaries.category_groups(table.codes),
-        releases=releases, made=today, version=__version__))
+        releases=releases, made=today, version=__version__, findings=findings))
     payload = browser.print_pdf(page, chromium=chromium) if kind == ".pdf" else page.encode("utf-8")
     try:
         datafile.write_atomic(target_path, payload)

@@ -202,9 +202,10 @@ def search(
 
 @data_app.command("import", cls=_Command)
 def data_import(
-    path: Annotated[str, typer.Argument(metavar="FILE", help="A CMS RVU zip, a PPRRVU CSV or the HCPCS annual file.")],
+    path: Annotated[str, typer.Argument(metavar="FILE", help="A CMS RVU zip, a PPRRVU CSV, the HCPCS annual file, "
+                                                             "or an NCCI PTP or MUE file (or zip).")],
 ) -> None:
-    """Import your own CMS file: its release and descriptors. Example: rvutool data import rvu26d.zip"""
+    """Import your own CMS file: a release and descriptors, or NCCI edits. Example: rvutool data import rvu26d.zip"""
     _exit(actions.guard(actions.data_import, path))
 
 
@@ -241,11 +242,13 @@ def log(
     allow_identifiers: AllowIdOpt = False,
     yes: Annotated[bool, typer.Option(
         "--yes", help="Log without asking, even the same items saved a few minutes ago (a likely double).")] = False,
+    no_check: Annotated[bool, typer.Option(
+        "--no-check", help="Do not run `rvutool check` on the encounter after saving it.")] = False,
 ) -> None:
     """Log one encounter (every item shares its date). Example: rvutool log 99213 71046-26"""
     _exit(actions.guard(log_actions.log, items or [], date_text=date, note=note, case=case, as_json=as_json,
                         setting=setting, fraction=fraction, postop_days=postop_days,
-                        allow_identifiers=allow_identifiers, yes=yes))
+                        allow_identifiers=allow_identifiers, yes=yes, no_check=no_check))
 
 
 @app.command("list", cls=_Command)
@@ -383,6 +386,31 @@ def import_(
     _exit(actions.guard(log_actions.import_file, file, dry_run=dry_run, skip_bad=skip_bad, setting=setting,
                         allow_duplicates=allow_duplicates, restore=restore, group_by_date=group_by_date,
                         allow_identifiers=allow_identifiers))
+
+
+# ---------------------------------------------------------------- check: will Medicare pay it? (issue 21)
+@app.command(cls=_Command)
+def check(
+    items: Annotated[list[str] | None, typer.Argument(
+        metavar="ITEM...", help="Items of one encounter, as calc takes them: 29881 29877-59 99213-25 G2211. "
+                                  "None: check the log over a period.")] = None,
+    *,
+    date: DateOpt = None,
+    month: MonthOpt = None,
+    week: WeekOpt = False,
+    year: YearPeriodOpt = None,
+    from_: FromOpt = None,
+    to: ToOpt = None,
+    all_: AllOpt = False,
+    provider: ProviderOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What Medicare would not pay: NCCI pairs and MUEs (imported), global periods, modifiers, add-ons.
+    Example: rvutool check 29881 29877, or rvutool check --month"""
+    from rvutool import check_actions
+
+    _exit(actions.guard(check_actions.check, items or [], date_text=date, month=month, week=week, year=year,
+                        from_=from_, to=to, all_=all_, provider=provider, as_json=as_json))
 
 
 # ---------------------------------------------------------------- reconcile (issue 11)

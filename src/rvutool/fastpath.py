@@ -45,7 +45,7 @@ _LOOKUP = ({"--date": "date_text", "--year": "year_text", "--locality": "localit
 _SEARCH = ({"--date": "date_text", "--year": "year_text", "--limit": "limit"}, {"--json": "as_json"})
 _LOG = ({"--date": "date_text", "--note": "note", "--case": "case", "--setting": "setting",
          "--fraction": "fraction", "--postop-days": "postop_days"},
-        {"--json": "as_json", "--allow-identifiers": "allow_identifiers", "--yes": "yes"})
+        {"--json": "as_json", "--allow-identifiers": "allow_identifiers", "--yes": "yes", "--no-check": "no_check"})
 _SUMMARY = ({"--month": "month", "--year": "year", "--from": "from_", "--to": "to", "--by": "by",
              "--rate": "rate", "--target": "target", "--locality": "locality_text", "--zip": "zip_text",
              "--provider": "provider", "--reprice": "reprice"},
@@ -55,8 +55,11 @@ _LIST = ({"--month": "month", "--year": "year", "--from": "from_", "--to": "to",
           "--encounter": "encounter", "--provider": "provider"},
          {"--week": "week", "--all": "all_", "--json": "as_json", "--csv": "as_csv", "--explain": "explain",
           "--removed": "removed"})
+_CHECK = ({"--date": "date_text", "--month": "month", "--year": "year", "--from": "from_", "--to": "to",
+           "--provider": "provider"},
+          {"--week": "week", "--all": "all_", "--json": "as_json"})
 # The tables by command; tests/test_entry_paths.py checks them against the typer commands in cli.py.
-OPTIONS = {"lookup": _LOOKUP, "search": _SEARCH, "log": _LOG, "summary": _SUMMARY, "list": _LIST}
+OPTIONS = {"lookup": _LOOKUP, "search": _SEARCH, "log": _LOG, "summary": _SUMMARY, "list": _LIST, "check": _CHECK}
 
 
 def run(argv: list[str]) -> int | None:
@@ -82,6 +85,16 @@ def run(argv: list[str]) -> int | None:
         from rvutool import log_actions
 
         return actions.guard(log_actions.log, parsed[0], **parsed[1])
+    if command == "check":
+        # items, or a period (bare --month / --year become --month=current / --year=current first)
+        from rvutool.periods import normalize_argv
+
+        parsed = _parse(normalize_argv(argv)[1:], *_CHECK)
+        if parsed is None:
+            return None
+        from rvutool import check_actions
+
+        return actions.guard(check_actions.check, parsed[0], **parsed[1])
     if command in {"summary", "list"}:
         from rvutool.periods import normalize_argv
 

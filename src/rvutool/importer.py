@@ -92,8 +92,9 @@ def _kind(mode: int) -> str:
     return next((what for test, what in _KINDS if test(mode)), "not a plain file")
 
 
-def _read(path: Path) -> bytes:
-    """The whole file, read only when stat says it is a regular file of a sane size."""
+def open_regular(path: Path, max_bytes: int = MAX_FILE_BYTES) -> IO[bytes]:
+    """The file opened for reading, only when stat says it is a regular file of at most `max_bytes`
+    (never a folder, device, pipe or socket)."""
     name = shown(str(path))
     try:
         info = os.stat(path)
@@ -108,16 +109,24 @@ def _read(path: Path) -> bytes:
     if not stat.S_ISREG(info.st_mode):
         raise ImportFileError(f"{name} is not a regular file ({_kind(info.st_mode)}); give the CMS zip or "
                               "the file inside it")
-    if info.st_size > MAX_FILE_BYTES:
-        raise _too_large(name, info.st_size, MAX_FILE_BYTES)
+    if info.st_size > max_bytes:
+        raise _too_large(name, info.st_size, max_bytes)
     try:
         # O_NONBLOCK: should the name now be a FIFO after all, opening it does not wait for a writer.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
         raise ImportFileError(f"cannot read {name}: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            raise ImportFileError(f"{name} is not a regular file; give the CMS zip or the file inside it")
+    fh = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+        fh.close()
+        raise ImportFileError(f"{name} is not a regular file; give the CMS zip or the file inside it")
+    return fh
+
+
+def _read(path: Path) -> bytes:
+    """The whole file, read only when stat says it is a regular file of a sane size."""
+    name = shown(str(path))
+    with open_regular(path) as fh:
         try:
             raw = _read_capped(fh, MAX_FILE_BYTES, name)
         except OSError as exc:
@@ -168,18 +177,25 @@ def _check_zip_directory(raw: bytes, name: str) -> None:
                               "a CMS release zip")
 
 
-def _check_zip_sizes(infos: list[Any], name: str) -> None:
+def _check_zip_sizes(infos: list[Any], name: str, member_cap: int = MAX_MEMBER_BYTES,
+                     total_cap: int = MAX_ZIP_TOTAL_BYTES) -> None:
+    """Refuse a zip (or .xlsx) whose members declare too much, before any is decompressed. The caps may
+    be a member's own (`member_cap` a number, or a function of the member's name)."""
     if len(infos) > MAX_ZIP_MEMBERS:
         raise ImportFileError(f"{name} has {len(infos):,} members, too many for a CMS release zip "
                               f"(at most {MAX_ZIP_MEMBERS})")
     for info in infos:
-        if info.file_size > MAX_MEMBER_BYTES:
+        cap = member_cap(info.filename) if callable(member_cap) else member_cap
+        if info.file_size > cap:
             raise ImportFileError(f"{name}: {shown(info.filename)} declares {info.file_size:,} bytes, more than "
-                                  f"the {MAX_MEMBER_BYTES:,}-byte limit: too large for a CMS file (a zip bomb?)")
+                                  f"the {cap:,}-byte limit: too large for a CMS file (a zip bomb?)")
     total = sum(info.file_size for info in infos)
-    if total > MAX_ZIP_TOTAL_BYTES:
+    if total > total_cap:
         raise ImportFileError(f"{name}: its members declare {total:,} bytes in all, more than the "
-                              f"{MAX_ZIP_TOTAL_BYTES:,}-byte limit: too large for a CMS release zip")
+                              f"{total_cap:,}-byte limit: too large for a CMS release zip")
+
+
+check_zip_directory, check_zip_sizes = _check_zip_directory, _check_zip_sizes  # NCCI files: catalog/ncci_files.py
 
 
 @dataclass

@@ -323,7 +323,7 @@ def _start(date_text: str | None, options: Any, policy: Any, setting_given: bool
 
 def run(*, date_text: str | None, note: str | None, case: str | None, options: Any, allow_identifiers: bool,
         policy: Any, setting_given: bool = False, ask: Ask | None = None,
-        remember: Callable[[str], None] | None = None) -> int:
+        remember: Callable[[str], None] | None = None, check: bool = True) -> int:
     from rvutool import double_entry, log
     from rvutool.log import changes
     from rvutool.plaintext import double_entry_text
@@ -361,9 +361,15 @@ def run(*, date_text: str | None, note: str | None, case: str | None, options: A
         return 1
     with log.open_for_writing() as store:
         entries = changes.add_encounter(store, encounter, note=note, case_label=case).entries
+        if check:  # issue 21: what Medicare would refuse, as warnings once saved
+            from rvutool import check_actions, check_view
+
+            findings = check_actions.after_logging(store, entries)
     if terminal is not None:  # the lines typed are kept with the encounter; a cancelled one leaves nothing
         terminal.save()
     render.line(promptview.fit(f"Saved encounter {entries[0].encounter_id}: "
                                + ", ".join(f"#{e.id} {e.label}" for e in entries)
                                + f" ({render.rvu(encounter.credited_wrvu)} wRVU)."))
+    if check:
+        check_view.warnings(findings)
     return 0

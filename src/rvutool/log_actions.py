@@ -32,7 +32,8 @@ def _interactive() -> bool:
 
 def log(tokens: list[str], *, date_text: str | None = None, note: str | None = None, case: str | None = None,
         as_json: bool = False, setting: str | None = None, fraction: str | None = None,
-        postop_days: str | None = None, allow_identifiers: bool = False, yes: bool = False) -> int:
+        postop_days: str | None = None, allow_identifiers: bool = False, yes: bool = False,
+        no_check: bool = False) -> int:
     from rvutool import double_entry, inputs, log, rules
     from rvutool.actions import typed_items
     from rvutool.log import changes
@@ -47,7 +48,7 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
 
         return interactive.run(date_text=date_text, note=note, case=case, options=options,
                                allow_identifiers=allow_identifiers, policy=_policy(),
-                               setting_given=setting is not None)
+                               setting_given=setting is not None, check=not no_check)
     on = inputs.service_date(date_text)
     items = typed_items(tokens, on=on, ask=not as_json)  # words too: rvutool log "total knee"-RT
     encounter = rules.price_encounter(items, on, policy=_policy(), options=options)
@@ -56,14 +57,25 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
         if again and not confirm_double_entry(again, yes=yes):
             return 1
         change = changes.add_encounter(store, encounter, note=note, case_label=case)
+        checked = None if no_check else _checked(store, change.entries)
     warnings = [w for line in encounter.lines for w in line.warnings]
     if as_json:
-        render.print_json(logged_json(encounter, change.entries))
+        render.print_json({**logged_json(encounter, change.entries), **(checked.to_dict() if checked else {})})
         for text in warnings:
             render.warning(text)
     else:
         render.logged(encounter, change.entries, warnings)
+    from rvutool import check_view
+
+    check_view.warnings(checked)
     return 0
+
+
+def _checked(store: Any, entries: list[Any]) -> Any:
+    """`rvutool check` on the encounter just saved (issue 21): warnings only, never a refusal."""
+    from rvutool import check_actions
+
+    return check_actions.after_logging(store, entries)
 
 
 def confirm_double_entry(again: list[Any], *, yes: bool = False) -> bool:

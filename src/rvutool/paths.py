@@ -63,6 +63,11 @@ def descriptors_file() -> Path:
     return imports_dir() / "descriptors.json"
 
 
+def ncci_file() -> Path:
+    """The NCCI edits (PTP pairs, MUEs) the user imported: one indexed SQLite database, never the log."""
+    return data_dir() / "ncci.sqlite3"
+
+
 def bundled_file(name: str) -> Path:
     for folder in _BUNDLED_CANDIDATES:
         candidate = folder / name
@@ -77,6 +82,11 @@ def bundled_dataset() -> Path:
 
 def bundled_zip_localities() -> Path:
     return bundled_file("zip_localities.json")
+
+
+def bundled_g2211_rules() -> Path:
+    """When Medicare pays G2211 (samedayrules.py), with its sources."""
+    return bundled_file("g2211_rules.json")
 
 
 def bundled_names() -> Path:
@@ -107,7 +117,7 @@ def own_files() -> list[Path]:
     """Files rvutool keeps that an export must never overwrite."""
     log = log_file()
     return [log, Path(f"{log}-wal"), Path(f"{log}-shm"), config_file(), imports_dir() / "releases.json",
-            descriptors_file(), history_file()]
+            descriptors_file(), history_file(), ncci_file()]
 
 
 def check_export_target(target: Path, typed: str) -> None:
@@ -139,8 +149,10 @@ def all_paths() -> dict[str, Path]:
         "config": config_file(),
         "imported releases": imports_dir(),
         "imported descriptors": descriptors_file(),
+        "imported NCCI edits": ncci_file(),
         "prompt history": history_file(),
         "bundled dataset": bundled_dataset(),
         "bundled ZIP localities": bundled_zip_localities(),
         "bundled names": bundled_names(),
+        "bundled G2211 rules": bundled_g2211_rules(),
     }

@@ -253,7 +253,8 @@ def clean(text: str) -> str:
 
 
 def flag_text(flags: list[str], voided: bool = False) -> str:
-    words = {"no-wrvu": "no wRVU", "not-used-for-medicare": "not used by Medicare"}
+    words = {"no-wrvu": "no wRVU", "not-used-for-medicare": "not used by Medicare",
+             "g2211-not-payable": "G2211 not paid", "add-on-without-primary": "add-on without primary"}
     out = [words.get(f, f) for f in flags]
     if voided:
         out.insert(0, "REMOVED")

@@ -25,6 +25,8 @@ KEYS: dict[str, tuple[tuple[str, ...], str, str]] = {
                        "an E/M visit in the same encounter as a procedure's global package (-25, -57)",
                        "global package"),
     "status_t": (("medicare", "none"), "status T codes (injections) billed with another service", "status T"),
+    "add_on": (("medicare", "none"), "add-on codes: G2211's visit rules, and an add-on with no primary service",
+               "add-on codes"),
     "imaging_pc_reduction": (("on", "off"), "reduce the professional component of multiple imaging studies",
                              "imaging PC reduction"),
     "published_not_payable": (("include", "exclude"),
@@ -61,6 +63,7 @@ class Policy:
     split_care: str = default("split_care")
     global_package: str = default("global_package")
     status_t: str = default("status_t")
+    add_on: str = default("add_on")
     imaging_pc_reduction: str = default("imaging_pc_reduction")
     published_not_payable: str = default("published_not_payable")
     work_gpci_floor: str = default("work_gpci_floor")

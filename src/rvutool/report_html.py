@@ -68,6 +68,7 @@ class ReportData:
     releases: list[ReleaseUse] = field(default_factory=list)
     made: date | None = None
     version: str = ""
+    findings: str = ""  # the period's `rvutool check` findings, as HTML (check_view.html); "" leaves the section out
 
 
 def chart_by(period: Any) -> str:
@@ -290,6 +291,12 @@ def _notes(s: Any) -> str:
     return "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>"
 
 
+def _findings(data: ReportData) -> str:
+    if not data.findings:
+        return ""
+    return f'<section id="findings">\n<h2>What Medicare may not pay (rvutool check)</h2>\n{data.findings}\n</section>\n'
+
+
 def page(data: ReportData) -> str:
     s = data.summary
     period = s.period
@@ -337,7 +344,7 @@ def page(data: ReportData) -> str:
 {_flagged(s)}
 </section>
 {_repricing(s)}
-<section id="sources">
+{_findings(data)}<section id="sources">
 <h2>Policy and CMS releases</h2>
 {_sources(data)}
 </section>

@@ -8,7 +8,8 @@ switch (§2.3) whose Medicare default can be turned off:
 
 1. rows: -26, -TC and -53 select their own CMS rows (§1.5); then (samedayrules.py) a status T
    line billed with another fee-schedule service, and an E/M visit inside a procedure's global
-   package (no -25 with a 000/010 procedure, no -57 with a 090 one), are bundled: credited 0;
+   package (no -25 with a 000/010 procedure, no -57 with a 090 one), and an add-on code with no
+   primary (G2211 by its own rules), are bundled: credited 0;
 2. bilateral, by the bilateral indicator: -50, an RT+LT pair, or 2 units of an
    indicator-1 code (§1.9) that is not an add-on (an add-on's units count further levels,
    such as 64484x2 for two more epidural levels, so they are never folded into one);
@@ -629,7 +630,7 @@ def price_encounter(items: list[items_mod.Item], on: date, *, catalog: Catalog |
 
         options = replace(options, locality=locality.dated(options.locality, on, policy.work_gpci_floor))
     enc = _Encounter(lines, catalog, release, policy, options, cf.value if cf is not None else None)
-    bundled = samedayrules.bundle(enc, enc.order)
+    bundled = samedayrules.bundle(enc, enc.order, on)
     enc.order = [i for i in enc.order if i not in bundled]
     procs = _bilateral(enc)
     # Medicare ranks by fee schedule amount; without a locality (or when a procedure has no amount

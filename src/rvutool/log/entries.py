@@ -266,7 +266,7 @@ _RULE_LABELS = {"multiple-procedure": "multiple procedure", "endoscopy-family": 
                 "imaging-pc": "imaging PC", "split-care": "split care", "reduced-service": "reduced service",
                 "team-surgery": "team surgery", "co-surgeon": "co-surgeon", "assistant": "assistant",
                 "published-not-payable": "not paid by Medicare",
-                "row": "CMS row"}
+                "row": "CMS row", "g2211": "G2211 not paid", "add-on": "add-on without primary"}
 
 
 def adjustment_label(adjustment: dict[str, Any]) -> str | None:

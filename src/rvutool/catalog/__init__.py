@@ -1,0 +1,1 @@
+"""CMS code data, bundled and imported, by code and date."""
