@@ -203,26 +203,34 @@ def summary(*, month: str | None = None, week: bool = False, year: str | None = 
             from_: str | None = None, to: str | None = None, all_: bool = False, by: str | None = None,
             rate: str | None = None, target: str | None = None, as_json: bool = False,
             as_csv: bool = False, chart: bool = False, locality_text: str | None = None,
-            zip_text: str | None = None, qp: bool = False, provider: str | None = None) -> int:
+            zip_text: str | None = None, qp: bool = False, provider: str | None = None, contract: str | None = None,
+            benchmark: str | None = None) -> int:
     """`rvutool summary`: totals for a period, with the arithmetic behind them."""
     if as_json and as_csv:
         raise UsageError("give --json or --csv, not both")
     result = summary_result(month=month, week=week, year=year, from_=from_, to=to, all_=all_, by=by, rate=rate,
-                            target=target, locality_text=locality_text, zip_text=zip_text, qp=qp, provider=provider)
+                            target=target, locality_text=locality_text, zip_text=zip_text, qp=qp, provider=provider,
+                            contract=contract, benchmark=benchmark)
     if as_json:
         render.print_json(result.to_dict())
     elif as_csv:
         render.summary_csv(result)
     else:
         render.summary(result, show_groups=by is not None, chart=chart)
+        if result.pay is not None or result.benchmark is not None:
+            from rvutool.reports import payview
+
+            render.line(payview.summary_text(result))
     return 0
 
 
 def summary_result(*, month: str | None = None, week: bool = False, year: str | None = None,
                    from_: str | None = None, to: str | None = None, all_: bool = False, by: str | None = None,
                    rate: str | None = None, target: str | None = None, locality_text: str | None = None,
-                   zip_text: str | None = None, qp: bool = False, provider: str | None = None) -> Any:
-    """The Summary `summary` shows (and `report` prints): period, totals, groups, rate, target, Medicare."""
+                   zip_text: str | None = None, qp: bool = False, provider: str | None = None,
+                   contract: str | None = None, benchmark: str | None = None) -> Any:
+    """The Summary `summary` shows (and `report` prints): period, totals, groups, rate, target, Medicare; a
+    contract's pay and a benchmark when asked for (or configured)."""
     from rvutool import config, dates, inputs, log
     from rvutool.log import summary as summaries
 
@@ -256,7 +264,27 @@ def summary_result(*, month: str | None = None, week: bool = False, year: str | 
         elif qp:
             raise UsageError("--qp prices a locality's payment: give --locality or --zip "
                              "(or set one with: rvutool config set locality 01182-18)")
+        _standing(result, store, settings, contract, benchmark)
     return result
+
+
+def _standing(result: Any, store: Any, settings: Any, contract: str | None, benchmark: str | None) -> None:
+    """--contract (or config contract): the pay arithmetic; --benchmark (or config benchmark.specialty): where the
+    year stands."""
+    name = contract if contract is not None else settings.get("contract")
+    specialty = benchmark if benchmark is not None else settings.get("benchmark.specialty")
+    if not name and not specialty:
+        return
+    from rvutool.reports import standing
+
+    fiscal = settings.fiscal_year_start
+    if name:
+        result.pay = standing.contract_pay(store, name, result.period, today=result.today, fiscal_year_start=fiscal,
+                                           origin="" if contract is not None else "config contract")
+    if specialty:
+        result.benchmark = standing.benchmark_position(
+            store, specialty, result.period, today=result.today, fiscal_year_start=fiscal,
+            contract=result.pay.versions if result.pay is not None else None)
 
 
 def report(*, output: str | None = None, month: str | None = None, week: bool = False, year: str | None = None,

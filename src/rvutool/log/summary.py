@@ -171,6 +171,8 @@ class Summary:
     then: str | None = None  # the second key of a two-level --by
     outer: list[Group] = field(default_factory=list)  # with `then`: subtotals per first key
     provider: str | None = None  # --provider: one provider's entries of a shared log
+    pay: Any = None  # --contract: the contract's pay arithmetic (reports/pay.py)
+    benchmark: Any = None  # --benchmark: where the year stands in a benchmark table (reports/benchmarks.py)
 
     @property
     def first_level(self) -> list[Group]:
@@ -217,6 +219,8 @@ class Summary:
             "estimated_compensation": self.compensation,
             "progress": self.progress.to_dict() if self.progress else None,
             "estimated_medicare_allowed": self.medicare.to_dict() if self.medicare else None,
+            "contract": self.pay.to_dict() if self.pay is not None else None,
+            "benchmark": self.benchmark.to_dict() if self.benchmark is not None else None,
         }
 
 
