@@ -290,7 +290,8 @@ def _standing(result: Any, store: Any, settings: Any, contract: str | None, benc
 def report(*, output: str | None = None, month: str | None = None, week: bool = False, year: str | None = None,
            from_: str | None = None, to: str | None = None, all_: bool = False, rate: str | None = None,
            target: str | None = None, locality_text: str | None = None, zip_text: str | None = None,
-           qp: bool = False, provider: str | None = None) -> int:
+           qp: bool = False, provider: str | None = None, contract: str | None = None,
+           benchmark: str | None = None) -> int:
     """`rvutool report -o FILE`: the period's summary as a printable HTML page, or that page printed to PDF."""
     from pathlib import Path
 
@@ -309,7 +310,8 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
     if kind == ".pdf" and chromium is None:
         raise RvuError(browser.HOW_TO_GET)
     s = summary_result(month=month, week=week, year=year, from_=from_, to=to, all_=all_, rate=rate, target=target,
-                       locality_text=locality_text, zip_text=zip_text, qp=qp, provider=provider)
+                       locality_text=locality_text, zip_text=zip_text, qp=qp, provider=provider, contract=contract,
+                       benchmark=benchmark)
     period, today = s.period, s.today
     with log.reading(s.provider) as store:
         chart = summaries.summarize(store, period, today=today, by=report_html.chart_by(period))

@@ -17,7 +17,7 @@ CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV instead of a tabl
 NameOpt = Annotated[str | None, typer.Option("--name", metavar="NAME", help="Use this name instead of the file's.")]
 ReplaceOpt = Annotated[bool, typer.Option("--replace", help="Replace the one stored under the same name (and date).")]
 ContractArg = Annotated[str, typer.Argument(metavar="NAME", help="A contract's name, such as mercy-2026.")]
-ContractFileArg = Annotated[str, typer.Argument(metavar="FILE.toml", help="A contract file (README: Contracts).")]
+ContractFileArg = Annotated[str, typer.Argument(metavar="FILE", help="A contract file, TOML (README: Contracts).")]
 TableNameArg = Annotated[str, typer.Argument(metavar="NAME", help="A benchmark table's name (rvutool benchmark list).")]
 
 
@@ -136,7 +136,7 @@ def register(app: typer.Typer, group: Any, command: Any) -> None:
                                                                  "type, FTE basis.")],
         *,
         source: Annotated[str | None, typer.Option(
-            "--source", metavar="TEXT", help="Where the figures come from (shown beside every figure).")] = None,
+            "--source", metavar="SOURCE", help="Where the figures come from (shown beside every figure).")] = None,
         name: Annotated[str | None, typer.Option("--name", metavar="NAME",
                                                  help="The table's name (default: from the file's name).")] = None,
         replace: ReplaceOpt = False,

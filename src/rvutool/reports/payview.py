@@ -127,7 +127,7 @@ def credit_lines(p: Pay) -> list[str]:
     return out
 
 
-def _tier_text(w: Window) -> str:
+def tier_text(w: Window) -> str:
     if w.production is not None:
         part = w.production
         base = f"collections {money(part.collections or Decimal(0))}" if part.on_collections else \
@@ -166,7 +166,7 @@ def pay_table(p: Pay, width: int | None = None) -> str:
         state = {"running": " *", "not started": " -"}.get(w.state, "")
         rows.append([w.label + state, rvu(w.wrvu), amount(w.base), amount(w.productivity),
                      amount(-w.withhold) if w.withhold else "0.00", amount(w.earned)])
-        details.append(_tier_text(w))
+        details.append(tier_text(w))
     footer = ["Total", rvu(p.total("wrvu")), amount(p.total("base")), amount(p.total("productivity")),
               amount(-p.total("withhold")) if p.total("withhold") else "0.00", amount(p.total("earned"))]
     lines = columns(header, rows, {1, 2, 3, 4, 5}, footer).splitlines()
