@@ -148,7 +148,9 @@ def _number(key: str, raw: Any, what: str, *, low: Decimal = Decimal(0), low_ok:
 
 
 def _example(what: str) -> str:
-    return "0.05" if "share" in what else "300" if "wRVU" in what else "52.50"
+    if "share" in what or "equivalent" in what:
+        return "0.8"
+    return "52.50" if "dollar" in what or "fee" in what else "300"
 
 
 def _shown(raw: Any) -> str:
