@@ -136,7 +136,8 @@ def test_name_option_wins_over_the_file(rvutool, tmp_path):
     ("name = \"x\"\ntiers = [ { from = 300 } ]\n", "tiers[1]: a tier needs both `from` (wRVUs) and `rate`"),
     ("name = \"x\"\nrate = 50\nfte = 1.2\n", "fte: expected a full-time equivalent above 0, at most 1; it must be at "
                                             "most 1"),
-    ("name = \"x\"\nrate = 50\nfte = 0\n", "fte: expected a full-time equivalent above 0, at most 1; it must be above 0"),
+    ("name = \"x\"\nrate = 50\nfte = 0\n", "fte: expected a full-time equivalent above 0, at most 1; it must be "
+                                          "above 0"),
     ("name = \"x\"\nrate = 50\ntiers = [ { from = 0, rate = 50 } ]\n", "rate: give `rate` (one rate) or `tiers`"),
     ("name = \"x\"\nrate = \"$52\"\n", "rate: expected dollars per wRVU, a number such as 52.50; got '$52'"),
     ("name = \"x\"\nrate = -5\n", "rate: expected dollars per wRVU; it must be above 0"),
@@ -150,7 +151,7 @@ def test_name_option_wins_over_the_file(rvutool, tmp_path):
     ("name = \"x\"\npay = \"production\"\nproduction_share = 0.3\nthreshold = 10\n",
      "threshold: a production contract (pay = \"production\") pays a share of production"),
     ("name = \"x\"\nrate = 50\nfees = { D1110 = 120 }\n", "fees: only a production contract uses it"),
-    ("name = \"x\"\nrate = 50\ncustom_wrvu = { D60 = 1 }\n", "custom_wrvu.D60: expected a 5-character CPT, HCPCS or CDT"),
+    ("name = \"x\"\nrate = 50\ncustom_wrvu = { D60 = 1 }\n", "custom_wrvu.D60: expected a 5-character CPT"),
     ("name = \"x\"\nrate = 50\ncustom_wrvu = { D0001 = 1 }\n", "custom_wrvu.D0001: not a code in any CMS release"),
     ("name = \"x\"\nrate = 50\ncredit_release = \"RVU19A\"\n", "credit_release: no release RVU19A"),
     ("name = \"x\"\nrate = 50\ncredit_release = \"last year\"\n", "credit_release: expected a CMS release id"),
@@ -187,7 +188,8 @@ def test_hostile_files_are_refused_by_name(rvutool, tmp_path):
 
 
 def test_custom_wrvu_for_a_code_cms_values_is_noted(rvutool, tmp_path):
-    out = rvutool("contract", "check", write(tmp_path, "c.toml", 'name = "c"\nrate = 50\ncustom_wrvu = { 99213 = 2 }\n'))
+    text = 'name = "c"\nrate = 50\ncustom_wrvu = { 99213 = 2 }\n'
+    out = rvutool("contract", "check", write(tmp_path, "c.toml", text))
     assert out.exit_code == 0
     assert "custom_wrvu: 99213 has a CMS work RVU; custom credit applies only to entries logged with none" in out.stderr
 

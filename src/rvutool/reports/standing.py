@@ -96,3 +96,22 @@ def benchmark_position(store: LogStore | None, specialty: str, period: Period, *
         fte, source = version.fte, f"contract {contract.name}"  # type: ignore[union-attr]
     return benchmarks.Position(table, row, year.label, year.start, through, (through - year.start).days + 1,
                                (year.end - year.start + timedelta(days=1)).days, total, fte, source)
+
+
+def fee_paid(store: LogStore, codes: set[str], on: date) -> set[str]:
+    """The codes the default contract (config contract) pays by their fee on `on`: under a production contract a
+    logged dental code is paid by its fee, so `log` need not warn, code by code, that it has no work RVU (the
+    entry keeps its no-wRVU flag)."""
+    from rvutool import config
+
+    name = config.load().get("contract")
+    if not name or not codes:
+        return set()
+    try:
+        found = versions(store, name)
+    except RvuError:  # the configured contract is gone: `summary` says so; `log` just keeps its warnings
+        return set()
+    version = found.at(on)
+    if version is None or not version.production:
+        return set()
+    return {code for code in codes if found.fee(version, code) is not None}
