@@ -232,13 +232,15 @@ def production_table(p: Pay) -> str:
 
 # ---------------------------------------------------------------- benchmark
 def benchmark_line(b: Position) -> str:
-    value, words = b.place()
-    year = f", year {b.row.year}" if b.row.year else ""
-    fte = f" / FTE {number(b.fte)}" if b.fte != 1 else ""
-    return (f"Benchmark: {rvu(b.adjusted)} wRVU a year{' at 1.0 FTE' if b.fte != 1 else ''} is {words} for "
-            f"{b.row.label} (source: {b.table.source}{year}; table {b.table.name}): {rvu(b.year_to_date)} wRVU "
-            f"{b.start} to {b.through} x {b.days_in_year} / {b.days_elapsed} days = {rvu(b.annualised)}{fte} "
-            f"({b.fte_source})")
+    _, words = b.place()
+    row = b.row
+    what = ", ".join(x for x in (row.specialty, row.region, row.practice_type) if x)
+    year = f", year {row.year}" if row.year else ""
+    fte = f" / FTE {number(b.fte)} = {b.adjusted:,.2f}" if b.fte != 1 else ""
+    return (f"Benchmark: {b.adjusted:,.2f} wRVU a year{' at 1.0 FTE' if b.fte != 1 else ''} is {words} for {what} "
+            f"(source: {b.table.source}{year}; table {b.table.name}). Year to date {b.year_to_date:,.2f} wRVU "
+            f"({b.start} to {b.through}) x {b.days_in_year} / {b.days_elapsed} days = {b.annualised:,.2f}{fte} "
+            f"({b.fte_source}).")
 
 
 def summary_text(s: Any) -> str:
