@@ -201,3 +201,29 @@ def test_the_default_contract_is_a_setting(rvutool):
     assert bad.exit_code == 2 and "expected a contract's name" in bad.stderr
     missing = rvutool("summary")
     assert missing.exit_code == 1 and "no contract named mercy-2026 (config contract)" in missing.stderr
+
+
+@pytest.mark.sqlite_only  # sets up a practice's shared log itself, with three people
+def test_on_a_shared_log_each_provider_has_their_own_contracts(rvutool, tmp_path, shared_log, monkeypatch):
+    psycopg = pytest.importorskip("psycopg")
+    alice, bob = shared_log.users["alice"], shared_log.users["bob"]
+    monkeypatch.setenv("RVUTOOL_LOG_URL", shared_log.url("alice"))
+    assert rvutool("contract", "add", write(tmp_path, "mercy.toml", MERCY)).exit_code == 0
+    assert rvutool("contract", "collections", "--month", "2026-10", "1000").exit_code == 0
+    monkeypatch.setenv("RVUTOOL_LOG_URL", shared_log.url("bob"))
+    assert "No contracts yet" in rvutool("contract", "list").stdout
+    assert rvutool("contract", "collections", "--json").json() == []
+    assert rvutool("contract", "add", write(tmp_path, "smile.toml", SMILE)).exit_code == 0
+    assert [c["name"] for c in rvutool("contract", "list", "--json").json()] == ["smile-dental"]
+    with shared_log.connect("bob") as conn:  # row-level security, whatever program connects
+        assert conn.execute("SELECT provider, name FROM rvutool.contracts").fetchall() == [(bob, "smile-dental")]
+        assert conn.execute("UPDATE rvutool.contracts SET source = '' WHERE provider = %s", (alice,)).rowcount == 0
+        assert conn.execute("DELETE FROM rvutool.collections").rowcount == 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("INSERT INTO rvutool.contracts (provider, name, effective, source, added_at) "
+                         "VALUES (%s, 'x', '', 'rate = 1', 'now')", (alice,))
+    monkeypatch.setenv("RVUTOOL_LOG_URL", shared_log.url("boss"))  # a manager reads a provider's contract
+    out = rvutool("summary", "--provider", alice, "--contract", "mercy-2026", "--json")
+    assert out.exit_code == 0, out.stderr
+    assert out.json()["contract"]["name"] == "mercy-2026"
+    assert rvutool("contract", "list", "--json").json() == []  # the manager's own: none

@@ -6,7 +6,8 @@ the date: each part is paid under its own version, and its base, threshold and t
 version's for the period times the part's share of the period's days.
 
 For one pay period (or part) with W credited wRVU:
-    base         = base per year x months in the period / 12 x the part's share
+    base         = base per year x months in the period / 12 x the part's share (rounded so that a version's
+                   periods in one (fiscal) year add up to its base per year exactly)
     threshold    = threshold x fte x the part's share (wRVU up to it are not paid)
     tier i       = from x fte x the part's share; "marginal": each wRVU above the threshold at the rate of the
                    tier it falls in; "all": every wRVU above the threshold at the rate of the highest tier
@@ -178,11 +179,16 @@ def wrvu_pay(window: Window) -> None:
     window.productivity = sum((t.amount for t in window.tiers), ZERO)
 
 
-def finish(window: Window) -> None:
-    """Base and withhold, once the productivity is known."""
+def finish(window: Window, year_share_before: Decimal) -> Decimal:
+    """Base and withhold, once the productivity is known. The base is the year's base x the window's share of the
+    year, rounded so that the windows of one version in one (fiscal) year add up to the year's base exactly (twelve
+    months of 250,000 are 20,833.33, 20,833.34, 20,833.33, ...). Returns the year's share up to the window's end."""
     v = window.version
-    window.base = half_up(v.base * MONTHS_IN[window.period.kind] / 12 * window.share)
+    share = Decimal(MONTHS_IN[window.period.kind]) / 12 * window.share
+    after = year_share_before + share
+    window.base = half_up(v.base * after) - half_up(v.base * year_share_before)
     window.withhold = half_up(window.productivity * v.quality_withhold)
+    return after
 
 
 # ---------------------------------------------------------------- windows over a span
@@ -299,13 +305,15 @@ def compute(versions: Versions, credit: Credit, start: date, end: date, *, today
 
     first, last = span or (fiscal_year(start, fiscal_year_start).start, fiscal_year(end, fiscal_year_start).end)
     found = windows(versions, first, last, fiscal_year_start, today)
+    year_shares: dict[tuple[date, int], Decimal] = {}  # (fiscal year, version) -> its share of the year so far
     for window in found:
         window.wrvu = credit.total(window.start, min(window.end, today))
         if window.version.production:
             production.pay(window, versions, credit, collections or {}, today)
         else:
             wrvu_pay(window)
-        finish(window)
+        key = (fiscal_year(window.start, fiscal_year_start).start, id(window.version))
+        year_shares[key] = finish(window, year_shares.get(key, Decimal(0)))
     shown = [w for w in found if w.end >= start and w.start <= end]
     return Pay(versions.name, versions, found, shown, true_ups(versions, found, fiscal_year_start, today), credit,
                start, end)

@@ -114,8 +114,8 @@ def _defaults() -> dict[str, str]:
 def credit_lines(p: Pay) -> list[str]:
     c = p.credit
     logged, credited = c.total(p.period_start, p.period_end, logged=True), c.total(p.period_start, p.period_end)
-    out = [f"Credited under {p.contract}: {rvu(credited)} wRVU ({p.period_start} to {p.period_end}; as logged "
-           f"{rvu(logged)})"]
+    out = [f"Credited under {p.contract}: {credited:,.2f} wRVU ({p.period_start} to {p.period_end}; as logged "
+           f"{logged:,.2f})"]
     for extra in c.custom(p.period_start, p.period_end):
         out.append(f"  custom credit {extra.code}: {extra.units:,} unit{'s' if extra.units != 1 else ''} x "
                    f"{number(extra.per_unit)} = {rvu(extra.wrvu)} wRVU (no CMS work RVU)")
@@ -164,10 +164,10 @@ def pay_table(p: Pay, width: int | None = None) -> str:
     rows, details = [], []
     for w in p.shown:
         state = {"running": " *", "not started": " -"}.get(w.state, "")
-        rows.append([w.label + state, rvu(w.wrvu), amount(w.base), amount(w.productivity),
+        rows.append([w.label + state, amount(w.wrvu), amount(w.base), amount(w.productivity),
                      amount(-w.withhold) if w.withhold else "0.00", amount(w.earned)])
         details.append(tier_text(w))
-    footer = ["Total", rvu(p.total("wrvu")), amount(p.total("base")), amount(p.total("productivity")),
+    footer = ["Total", amount(p.total("wrvu")), amount(p.total("base")), amount(p.total("productivity")),
               amount(-p.total("withhold")) if p.total("withhold") else "0.00", amount(p.total("earned"))]
     lines = columns(header, rows, {1, 2, 3, 4, 5}, footer).splitlines()
     import textwrap
@@ -189,11 +189,11 @@ def true_up_line(t: TrueUp) -> str:
 
 
 def pay_text(p: Pay) -> str:
-    versions = p.versions.versions
-    shown = sorted({w.version.effective_text or "the start" for w in p.shown})
-    head = (f"Pay under contract {p.contract} ({len(versions)} version{'s' if len(versions) != 1 else ''}; "
-            f"in force here: effective {', '.join(shown) or 'none'}); pay periods overlapping "
-            f"{p.period_start} to {p.period_end}:")
+    kinds = sorted({w.period.kind for w in p.shown}, key=lambda k: ("month", "quarter", "year").index(k))
+    by = {"month": "month by month", "quarter": "quarter by quarter", "year": "year by year"}
+    effective = sorted({w.version.effective_text or "from the start" for w in p.shown})
+    head = (f"Pay under {p.contract}, {' and '.join(by[k] for k in kinds) or 'by period'} (version"
+            f"{'s' if len(effective) != 1 else ''} effective {', '.join(effective) or 'none'}):")
     out = credit_lines(p) + [head]
     if not p.shown:
         out.append("  no version of the contract covers these dates")
@@ -258,9 +258,9 @@ def compare_text(c: Comparison) -> str:
     if not c.rows:
         return "Nothing to compare."
     head = f"{a} and {b} on the same work, {c.rows[0].period.start} to {c.rows[-1].period.end} (by {c.kind}):"
-    rows = [[r.period.label, rvu(r.a.wrvu), amount(r.a.earned), rvu(r.b.wrvu), amount(r.b.earned),
+    rows = [[r.period.label, amount(r.a.wrvu), amount(r.a.earned), amount(r.b.wrvu), amount(r.b.earned),
              f"{r.difference:+,.2f}"] for r in c.rows]
-    total = ["Total", rvu(c.total("a", "wrvu")), amount(c.total("a", "earned")), rvu(c.total("b", "wrvu")),
+    total = ["Total", amount(c.total("a", "wrvu")), amount(c.total("a", "earned")), amount(c.total("b", "wrvu")),
              amount(c.total("b", "earned")), f"{c.total('b', 'earned') - c.total('a', 'earned'):+,.2f}"]
     table = columns(["Period", f"{a} wRVU", f"{a} $", f"{b} wRVU", f"{b} $", f"{b} - {a} $"], rows,
                     {1, 2, 3, 4, 5}, total).rstrip("\n")
@@ -280,7 +280,7 @@ def compare_text(c: Comparison) -> str:
 def plan_text(p: Plan) -> str:
     out = [f"Plan under {p.contract} for {p.year.label} ({p.year.start} to {p.year.end}), income {money(p.income)} "
            "(earned: base + productivity - withhold):",
-           f"So far: {rvu(p.so_far_wrvu)} wRVU credited through {min(p.today, p.year.end)}; with no more work the year "
+           f"So far: {p.so_far_wrvu:,.2f} wRVU credited through {min(p.today, p.year.end)}; with no more work the year "
            f"earns {money(p.so_far_earned)}."]
     if p.reached:
         out.append(f"Reached: {money(p.so_far_earned)} is at least {money(p.income)} already.")
@@ -290,9 +290,9 @@ def plan_text(p: Plan) -> str:
         out.append(f"Out of reach: even {rvu(Decimal(1000))} wRVU on each of the {p.workdays} remaining workdays would "
                    f"earn {money(p.best_earned or Decimal(0))}.")
     else:
-        out.append(f"Needed: {rvu(p.per_workday)} wRVU per workday on the {p.workdays} remaining workdays (Mon-Fri, "
-                   f"today included) = {rvu(p.more_wrvu)} more wRVU, {rvu(p.so_far_wrvu + p.more_wrvu)} for the year; "
-                   f"the year then earns {money(p.projected_earned)}.")
+        out.append(f"Needed: {p.per_workday:,.2f} wRVU per workday on the {p.workdays} remaining workdays (Mon-Fri, "
+                   f"today included) = {p.more_wrvu:,.2f} more wRVU, {p.so_far_wrvu + p.more_wrvu:,.2f} for the "
+                   f"year; the year then earns {money(p.projected_earned)}.")
     return "\n".join(out)
 
 
