@@ -17,6 +17,11 @@ import pytest
 from rvutool import paths
 from rvutool.reports.benchmarks import percentile
 
+
+def flat(text: str) -> str:
+    """Output as one line: sentences wrap at the terminal's width."""
+    return " ".join(text.split())
+
 D = Decimal
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "benchmark-invented.csv"
 POINTS = {10: D(3400), 25: D(4100), 50: D(4900), 75: D(5700), 90: D(6600)}
@@ -57,7 +62,7 @@ def test_outside_the_range_is_never_extrapolated():
 def test_import_the_invented_example_and_list_it(rvutool):
     out = rvutool("benchmark", "import", str(EXAMPLE), "--source", "invented figures (rvutool examples)")
     assert out.exit_code == 0, out.stderr
-    assert out.stdout.startswith("Imported benchmark table benchmark-invented: 6 rows, 6 specialties, year 2025; "
+    assert flat(out.stdout).startswith("Imported benchmark table benchmark-invented: 6 rows, 6 specialties, year 2025; "
                                  "percentiles p10, p25, p50, p75, p90; source: invented figures (rvutool examples)")
     [table] = rvutool("benchmark", "list", "--json").json()
     assert table["source"] == "invented figures (rvutool examples)" and table["imported"] == "2026-11-23"
@@ -150,8 +155,8 @@ def test_summary_places_the_year_annualised(october):
     assert (data["annualised_wrvu"], data["fte"], data["fte_adjusted_wrvu"]) == (426.61, 1.0, 426.61)
     assert (data["percentile"], data["placement"]) == (53.3, "percentile 53.3 (between p50 and p75)")
     assert data["source"] == "test table" and data["fte_source"] == "no contract: FTE 1.0"
-    line = october("summary", "--benchmark", "Test Medicine").stdout.splitlines()[-1]
-    assert line.startswith("Benchmark: 426.61 wRVU a year is percentile 53.3 (between p50 and p75) for Test Medicine "
+    line = flat(october("summary", "--benchmark", "Test Medicine").stdout.split("Benchmark:")[1])
+    assert ("Benchmark: " + line).startswith("Benchmark: 426.61 wRVU a year is percentile 53.3 (between p50 and p75) for Test Medicine "
                            "(source: test table, year 2026; table small).")
     assert "Year to date 382.20 wRVU (2026-01-01 to 2026-11-23) x 365 / 327 days = 426.61" in line
 
@@ -164,7 +169,7 @@ def test_the_contracts_fte_divides_the_annual_wrvu(october, tmp_path):
     # 426.61 / 0.8 = 533.2625 -> 533.26; 50 + (533.26 - 400) / 200 x 25 = 50 + 16.6575 = 66.7
     assert (data["fte"], data["fte_adjusted_wrvu"], data["percentile"]) == (0.8, 533.26, 66.7)
     assert data["fte_source"] == "contract part-time"
-    line = october("summary", "--benchmark", "test medicine", "--contract", "part-time").stdout.splitlines()[-1]
+    line = flat(october("summary", "--benchmark", "test medicine", "--contract", "part-time").stdout)
     assert "533.26 wRVU a year at 1.0 FTE is percentile 66.7" in line and "= 426.61 / FTE 0.8 = 533.26" in line
 
 

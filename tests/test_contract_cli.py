@@ -137,7 +137,8 @@ def test_the_default_contract_comes_from_config(october, tmp_path):
     add(october, tmp_path, TIERED)
     assert october("config", "set", "contract", "tiered").exit_code == 0
     assert october("summary", "--month", "2026-10", "--json").json()["contract"]["totals"]["earned"] == 4271.0
-    assert "Pay under contract tiered" in october("summary", "--month", "2026-10").stdout
+    assert "Pay under tiered, month by month (version effective from the start):" in october(
+        "summary", "--month", "2026-10").stdout
 
 
 def test_report_has_the_compensation_section_with_the_same_figures(october, tmp_path):

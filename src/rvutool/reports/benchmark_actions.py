@@ -27,7 +27,8 @@ def import_table(file: str, *, source: str | None = None, name: str | None = Non
     chosen = check_name(name, "benchmark table name") if name is not None else _name_from(path.stem)
     table = benchmarks.read_table(path, name=chosen, source=cited, today=dates.today())
     replaced = benchmarks.save(table, replace=replace)
-    render.line(("Replaced" if replaced else "Imported") + " benchmark table " + payview.table_line(table))
+    verb = "Replaced" if replaced else "Imported"
+    render.line(payview.say([f"{verb} benchmark table {payview.table_line(table)}"]))
     return 0
 
 
@@ -41,7 +42,7 @@ def list_all(*, as_json: bool = False) -> int:
         render.line("No benchmark tables yet. Import one you are licensed to use: rvutool benchmark import FILE "
                     "--source \"...\" (examples/benchmark-invented.csv holds invented figures to try it)")
     else:
-        render.line("\n".join(payview.table_line(t) for t in found))
+        render.line(payview.say([payview.table_line(t) for t in found]))
     return 0
 
 

@@ -72,7 +72,7 @@ def add(file: str, *, name: str | None = None, replace: bool = False) -> int:
         count = len(store.contract_rows(contract.name))
     verb = "Replaced" if same else "Added"
     render.line(f"{verb} contract {contract.name}, version {when} ({count} version{'s' if count != 1 else ''}).")
-    render.line("\n".join(payview.describe(contract, _settings().fiscal_year_start)))
+    render.line(payview.say(payview.describe(contract, _settings().fiscal_year_start)))
     for text in notes:
         render.note(text)
     return 0
@@ -88,7 +88,7 @@ def check(file: str, *, name: str | None = None, as_json: bool = False) -> int:
         render.print_json({"ok": True, "contract": contract.to_dict(), "notes": notes,
                            "meaning": payview.describe(contract, _settings().fiscal_year_start)})
         return 0
-    render.line("\n".join(payview.describe(contract, _settings().fiscal_year_start)))
+    render.line(payview.say(payview.describe(contract, _settings().fiscal_year_start)))
     for text in notes:
         render.note(text)
     render.line(f"{tables.shown(file)} is a valid contract file.")
@@ -143,7 +143,7 @@ def show(name: str, *, as_json: bool = False) -> int:
         out += ["  " + line for line in payview.describe(version, fiscal)]
     if found.fees:
         out.append(f"Imported fee schedule: {len(found.fees):,} codes (the file's own fees come first).")
-    render.line("\n".join(out))
+    render.line(payview.say(out))
     return 0
 
 

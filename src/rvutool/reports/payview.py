@@ -21,6 +21,23 @@ if TYPE_CHECKING:
 PER = {"month": "a month", "quarter": "a quarter", "year": "a year"}
 
 
+def say(lines: list[str], width: int | None = None) -> str:
+    """Sentences wrapped to the terminal (between words; a line that goes on is indented); a table (text that
+    holds line breaks) as it is."""
+    import textwrap
+
+    width = max(width or terminal_width(), 40)
+    out = []
+    for line in lines:
+        if "\n" in line or len(line) <= width:
+            out.append(line)
+        else:
+            lead = " " * (len(line) - len(line.lstrip(" ")))
+            out += textwrap.wrap(line, width, initial_indent="", subsequent_indent=lead + "  ",
+                                 break_on_hyphens=False, break_long_words=False)
+    return "\n".join(out)
+
+
 def amount(value: Decimal) -> str:
     """Dollars in a table cell: 1,234.50 (the column header says $)."""
     return f"{value:,.2f}"
@@ -207,7 +224,7 @@ def pay_text(p: Pay) -> str:
     if p.production:
         out.append(production_table(p))
     out += [f"Note: {n}" for n in p.notes]
-    return "\n".join(out)
+    return say(out)
 
 
 def production_table(p: Pay) -> str:
@@ -248,7 +265,7 @@ def summary_text(s: Any) -> str:
     if s.pay is not None:
         out.append(pay_text(s.pay))
     if s.benchmark is not None:
-        out.append(benchmark_line(s.benchmark))
+        out.append(say([benchmark_line(s.benchmark)]))
     return "\n".join(out)
 
 
@@ -262,9 +279,10 @@ def compare_text(c: Comparison) -> str:
              f"{r.difference:+,.2f}"] for r in c.rows]
     total = ["Total", amount(c.total("a", "wrvu")), amount(c.total("a", "earned")), amount(c.total("b", "wrvu")),
              amount(c.total("b", "earned")), f"{c.total('b', 'earned') - c.total('a', 'earned'):+,.2f}"]
-    table = columns(["Period", f"{a} wRVU", f"{a} $", f"{b} wRVU", f"{b} $", f"{b} - {a} $"], rows,
-                    {1, 2, 3, 4, 5}, total).rstrip("\n")
-    out = [head, table, "Pay is what each contract earns: base + productivity - withhold (draws are advances)."]
+    table = columns(["Period", "A wRVU", "A $", "B wRVU", "B $", "B - A $"], rows, {1, 2, 3, 4, 5},
+                    total).rstrip("\n")
+    out = [head, f"A: {a}; B: {b}", table,
+           "Pay is what each contract earns: base + productivity - withhold (draws are advances)."]
     difference = c.total("b", "earned") - c.total("a", "earned")
     better = b if difference > 0 else a
     if difference:
@@ -274,7 +292,7 @@ def compare_text(c: Comparison) -> str:
     for pay in (c.a, c.b):
         out += [true_up_line(t).replace("Draw,", f"{pay.contract} draw,") for t in pay.true_ups]
         out += [f"Note ({pay.contract}): {n}" for n in pay.notes]
-    return "\n".join(out)
+    return say(out)
 
 
 def plan_text(p: Plan) -> str:
@@ -293,7 +311,7 @@ def plan_text(p: Plan) -> str:
         out.append(f"Needed: {p.per_workday:,.2f} wRVU per workday on the {p.workdays} remaining workdays (Mon-Fri, "
                    f"today included) = {p.more_wrvu:,.2f} more wRVU, {p.so_far_wrvu + p.more_wrvu:,.2f} for the "
                    f"year; the year then earns {money(p.projected_earned)}.")
-    return "\n".join(out)
+    return say(out)
 
 
 # ---------------------------------------------------------------- benchmark tables
