@@ -156,7 +156,7 @@ def test_summary_places_the_year_annualised(october):
     assert (data["percentile"], data["placement"]) == (53.3, "percentile 53.3 (between p50 and p75)")
     assert data["source"] == "test table" and data["fte_source"] == "no contract: FTE 1.0"
     line = flat(october("summary", "--benchmark", "Test Medicine").stdout.split("Benchmark:")[1])
-    assert ("Benchmark: " + line).startswith("Benchmark: 426.61 wRVU a year is percentile 53.3 (between p50 and p75) for Test Medicine "
+    assert line.startswith("426.61 wRVU a year is percentile 53.3 (between p50 and p75) for Test Medicine "
                            "(source: test table, year 2026; table small).")
     assert "Year to date 382.20 wRVU (2026-01-01 to 2026-11-23) x 365 / 327 days = 426.61" in line
 

@@ -211,7 +211,7 @@ def pay_text(p: Pay) -> str:
     effective = sorted({w.version.effective_text or "from the start" for w in p.shown})
     head = (f"Pay under {p.contract}, {' and '.join(by[k] for k in kinds) or 'by period'} (version"
             f"{'s' if len(effective) != 1 else ''} effective {', '.join(effective) or 'none'}):")
-    out = credit_lines(p) + [head]
+    out = ([] if p.shown and all(w.production is not None for w in p.shown) else credit_lines(p)) + [head]
     if not p.shown:
         out.append("  no version of the contract covers these dates")
     else:
