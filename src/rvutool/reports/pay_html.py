@@ -70,7 +70,8 @@ def cumulative_chart(p: Pay, today: date) -> str:
             day += timedelta(days=1)
         lines.append((points, w))
         top = max([top, run, w.threshold, *(t.start for t in w.tiers)])
-    top = top * Decimal("1.08")
+    step = _step(top * Decimal("1.05") / 4)
+    top = step * 4
     height = 220
     plot_w, plot_h = WIDTH - LEFT - RIGHT, height - TOP - BOTTOM
 
@@ -87,13 +88,14 @@ def cumulative_chart(p: Pay, today: date) -> str:
            f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" stroke="#111"/>',
            f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" y2="{TOP + plot_h}" stroke="#111"/>']
     for k in range(5):
-        value = top * k / 4
-        out.append(f'<text x="{LEFT - 4}" y="{y(value) + 3:.1f}" text-anchor="end">{rvu(value)}</text>')
+        value = step * k
+        out.append(f'<text x="{LEFT - 4}" y="{y(value) + 3:.1f}" text-anchor="end">{value:,.0f}</text>')
     for points, w in lines:
         x0, x1 = x((w.start - first).days), x((w.end - first).days + 1)
         out.append(f'<line x1="{x0:.1f}" y1="{TOP}" x2="{x0:.1f}" y2="{TOP + plot_h}" stroke="#bbb" '
                    'stroke-width="0.5"/>')
-        out.append(f'<text x="{x0 + 2:.1f}" y="{TOP + plot_h + 12}">{escape(w.period.label)}</text>')
+        label = w.period.label if x1 - x0 >= len(w.period.label) * 6.2 + 4 else w.period.label.rsplit("-", 1)[-1]
+        out.append(f'<text x="{x0 + 2:.1f}" y="{TOP + plot_h + 12}">{escape(label)}</text>')
         if w.threshold:
             out.append(f'<line x1="{x0:.1f}" y1="{y(w.threshold):.1f}" x2="{x1:.1f}" y2="{y(w.threshold):.1f}" '
                        'stroke="#111" stroke-dasharray="6 3" stroke-width="1"/>')
@@ -115,13 +117,23 @@ def cumulative_chart(p: Pay, today: date) -> str:
     return "\n".join(out)
 
 
+def _step(quarter: Decimal) -> Decimal:
+    """A round step for an axis with four steps: 1, 2 or 5 x a power of ten, at least `quarter`."""
+    power = Decimal(1)
+    while power * 10 <= quarter:
+        power *= 10
+    while power > quarter and power > Decimal("0.01"):
+        power /= 10
+    return next(power * k for k in (1, 2, 5, 10) if power * k >= quarter)
+
+
 def benchmark(b: Position) -> str:
     """A bar of the FTE-adjusted annual wRVU on a scale marked with the table's percentiles."""
     from rvutool.reports import payview
 
     points = sorted(b.row.points.items())
     top = max([b.adjusted, *(v for _, v in points)]) * Decimal("1.1")
-    height, plot_w = 96, WIDTH - LEFT - RIGHT
+    height, plot_w = 100, WIDTH - LEFT - RIGHT
 
     def x(value: Decimal) -> float:
         return LEFT + float(value / top) * plot_w
@@ -134,12 +146,12 @@ def benchmark(b: Position) -> str:
            '<line x1="0" y1="0" x2="0" y2="5" stroke="#222" stroke-width="1.6"/></pattern></defs>',
            f'<rect x="{LEFT}" y="34" width="{x(b.adjusted) - LEFT:.1f}" height="18" fill="url(#bench-hatch)" '
            'stroke="#111" stroke-width="0.8"/>',
-           f'<text x="{x(b.adjusted) + 4:.1f}" y="47">you: {rvu(b.adjusted)}</text>',
+           f'<text x="{x(b.adjusted):.1f}" y="92" text-anchor="middle">you: {b.adjusted:,.2f}</text>',
            f'<line x1="{LEFT}" y1="58" x2="{LEFT + plot_w}" y2="58" stroke="#111"/>']
     for p, v in points:
         out.append(f'<line x1="{x(v):.1f}" y1="26" x2="{x(v):.1f}" y2="62" stroke="#111" stroke-dasharray="2 2"/>')
         out.append(f'<text x="{x(v):.1f}" y="22" text-anchor="middle">p{p}</text>')
         out.append(f'<text x="{x(v):.1f}" y="74" text-anchor="middle">{int(v):,}</text>')
-    out.append('</svg><figcaption class="sub">Annual wRVU (FTE-adjusted) as a hatched bar; dashed lines: the '
-               "table's percentiles.</figcaption></figure>")
+    out.append('</svg><figcaption class="sub">Annual wRVU (FTE-adjusted) as a hatched bar, its value written under '
+               "its end; dashed lines: the table's percentiles.</figcaption></figure>")
     return f"<p>{escape(payview.benchmark_line(b))}</p>" + "\n".join(out)
