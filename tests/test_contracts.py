@@ -227,3 +227,25 @@ def test_on_a_shared_log_each_provider_has_their_own_contracts(rvutool, tmp_path
     assert out.exit_code == 0, out.stderr
     assert out.json()["contract"]["name"] == "mercy-2026"
     assert rvutool("contract", "list", "--json").json() == []  # the manager's own: none
+
+
+@pytest.mark.sqlite_only  # the SQLite file's own migration
+def test_an_older_log_gains_the_contract_tables_and_keeps_its_entries(rvutool, tmp_path):
+    import sqlite3
+
+    from rvutool import paths
+    from rvutool.log import schema
+
+    rvutool("log", "99213", "--date", "2026-03-02")
+    rvutool("fav", "add", "tka", "27447")
+    with sqlite3.connect(paths.log_file()) as db:
+        for table in ("contracts", "contract_fees", "collections"):
+            db.execute(f"DROP TABLE {table}")
+        db.execute(f"PRAGMA user_version = {schema.CONTRACTS_SINCE - 1}")
+    assert "No contracts yet" in rvutool("contract", "list").stdout  # a reading command migrates once
+    assert rvutool("contract", "add", write(tmp_path, "mercy.toml", MERCY)).exit_code == 0
+    with sqlite3.connect(paths.log_file()) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    assert len(rvutool("list", "--all", "--json").json()["entries"]) == 1
+    assert [f["name"] for f in rvutool("fav", "list", "--json").json()] == ["tka"]
+    assert rvutool("doctor").exit_code == 0
