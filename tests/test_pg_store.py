@@ -508,7 +508,8 @@ def test_db_init_brings_a_version_1_log_up_to_date_with_its_entries(pg_server, r
     assert rvutool("summary", "--month", "2026-03", "--json").json()["total_wrvu"] == 1.30
     assert rvutool("doctor").exit_code == 0
     with pg_server.admin(db) as conn:
-        assert conn.execute("SELECT version FROM rvutool.migrations ORDER BY version").fetchall() == [(1,), (2,), (3,)]
+        assert conn.execute("SELECT version FROM rvutool.migrations ORDER BY version").fetchall() == [
+            (v,) for v in range(1, pg_schema.PG_SCHEMA_VERSION + 1)]
         assert conn.execute("SELECT relrowsecurity FROM pg_class WHERE oid = 'rvutool.favourites'::regclass"
                             ).fetchone()[0] is True
 
