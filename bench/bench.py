@@ -80,7 +80,11 @@ def extra_cases() -> list[Case]:
         from bench_log import CASES as LOG_CASES  # type: ignore[import-not-found]
     except ImportError:
         return []
-    return list(LOG_CASES)
+    try:
+        from bench_contracts import CASES as CONTRACT_CASES  # type: ignore[import-not-found]
+    except ImportError:
+        CONTRACT_CASES = []
+    return list(LOG_CASES) + list(CONTRACT_CASES)
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:
