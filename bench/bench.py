@@ -83,12 +83,11 @@ def extra_cases() -> list[Case]:
         found += LOG_CASES
     except ImportError:
         pass
-    try:
-        from bench_ncci import CASES as NCCI_CASES  # type: ignore[import-not-found]
-
-        found += NCCI_CASES
-    except ImportError:
-        pass
+    for module in ("bench_ncci", "bench_contracts"):
+        try:
+            found += __import__(module).CASES
+        except ImportError:
+            pass
     return found
 
 

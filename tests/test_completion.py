@@ -16,25 +16,35 @@ from rvutool import completion, dates, paths
 
 
 def typer_commands() -> dict[str, object]:
-    """Command path ("lookup", "data import") -> its click command."""
+    """Command path ("lookup", "data import", "contract fees import") -> its click command."""
     import typer.main  # noqa: TID251 - the test compares with the typer commands
 
     from rvutool import cli
 
-    root = typer.main.get_command(cli.app)
     found = {}
-    for name, command in root.commands.items():
-        subcommands = getattr(command, "commands", None)
-        for sub, leaf in (subcommands or {None: command}).items():
-            found[f"{name} {sub}" if sub else name] = leaf
+    groups = [("", typer.main.get_command(cli.app))]
+    while groups:
+        prefix, group = groups.pop()
+        for name, command in group.commands.items():
+            path = f"{prefix} {name}".strip()
+            if getattr(command, "commands", None):
+                groups.append((path, command))
+            else:
+                found[path] = command
     return found
 
 
 def table_commands() -> dict[str, completion.Spec]:
     found = {}
-    for name, spec in completion.COMMANDS.items():
-        for sub, leaf in (spec.items() if isinstance(spec, dict) else [(None, spec)]):
-            found[f"{name} {sub}" if sub else name] = leaf
+    groups = [("", completion.COMMANDS)]
+    while groups:
+        prefix, group = groups.pop()
+        for name, spec in group.items():
+            path = f"{prefix} {name}".strip()
+            if isinstance(spec, dict):
+                groups.append((path, spec))
+            else:
+                found[path] = spec
     return found
 
 

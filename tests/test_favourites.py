@@ -140,11 +140,13 @@ def test_a_version_2_log_migrates_to_3_with_its_entries(rvutool):
     rvutool("log", "99213", "--date", "2026-03-02")
     with sqlite3.connect(paths.log_file()) as db:
         db.execute("DROP TABLE favourites")
+        for table in ("contracts", "contract_fees", "collections"):  # the tables later versions add
+            db.execute(f"DROP TABLE {table}")
         db.execute("PRAGMA user_version = 2")
-    assert schema.SCHEMA_VERSION == 3
+    assert schema.FAVOURITES_SINCE == 3
     assert rvutool("fav", "list", "--json").json() == []  # a reading command migrates once
     with sqlite3.connect(paths.log_file()) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
         assert db.execute("SELECT COUNT(*) FROM favourites").fetchone()[0] == 0
     assert rvutool("fav", "add", "tka", "27447").exit_code == 0
     assert entries(rvutool) == [("99213", [], 1)]

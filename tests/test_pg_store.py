@@ -501,14 +501,15 @@ def test_db_init_brings_a_version_1_log_up_to_date_with_its_entries(pg_server, r
     out = rvutool("fav", "list")
     assert out.exit_code == 1 and "holds an older rvutool log; its owner runs `rvutool db init` first" in out.stderr
     out = rvutool("db", "init", owner)
-    assert out.exit_code == 0 and "from schema version 1 to 3" in out.stdout
+    assert out.exit_code == 0 and f"from schema version 1 to {pg_schema.PG_SCHEMA_VERSION}" in out.stdout
     assert rvutool("fav", "add", "tka", "27447").exit_code == 0
     assert [e["code"] for e in rvutool("list", "--all", "--json").json()["entries"]] == ["99213"]
     # version 3 added up the entries already there
     assert rvutool("summary", "--month", "2026-03", "--json").json()["total_wrvu"] == 1.30
     assert rvutool("doctor").exit_code == 0
     with pg_server.admin(db) as conn:
-        assert conn.execute("SELECT version FROM rvutool.migrations ORDER BY version").fetchall() == [(1,), (2,), (3,)]
+        assert conn.execute("SELECT version FROM rvutool.migrations ORDER BY version").fetchall() == [
+            (v,) for v in range(1, pg_schema.PG_SCHEMA_VERSION + 1)]
         assert conn.execute("SELECT relrowsecurity FROM pg_class WHERE oid = 'rvutool.favourites'::regclass"
                             ).fetchone()[0] is True
 

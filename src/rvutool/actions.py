@@ -299,19 +299,23 @@ def summary(*, month: str | None = None, week: bool = False, year: str | None = 
             rate: str | None = None, target: str | None = None, as_json: bool = False,
             as_csv: bool = False, chart: bool = False, locality_text: str | None = None,
             zip_text: str | None = None, qp: bool = False, provider: str | None = None,
-            reprice: str | None = None) -> int:
+            reprice: str | None = None, contract: str | None = None, benchmark: str | None = None) -> int:
     """`rvutool summary`: totals for a period, with the arithmetic behind them."""
     if as_json and as_csv:
         raise UsageError("give --json or --csv, not both")
     result = summary_result(month=month, week=week, year=year, from_=from_, to=to, all_=all_, by=by, rate=rate,
                             target=target, locality_text=locality_text, zip_text=zip_text, qp=qp, provider=provider,
-                            reprice=reprice)
+                            reprice=reprice, contract=contract, benchmark=benchmark)
     if as_json:
         render.print_json(result.to_dict())
     elif as_csv:
         render.summary_csv(result)
     else:
         render.summary(result, show_groups=by is not None, chart=chart)
+        if result.pay is not None or result.benchmark is not None:
+            from rvutool.reports import payview
+
+            render.line(payview.summary_text(result))
     return 0
 
 
@@ -319,9 +323,10 @@ def summary_result(*, month: str | None = None, week: bool = False, year: str | 
                    from_: str | None = None, to: str | None = None, all_: bool = False, by: str | None = None,
                    rate: str | None = None, target: str | None = None, locality_text: str | None = None,
                    zip_text: str | None = None, qp: bool = False, provider: str | None = None,
-                   reprice: str | None = None) -> Any:
-    """The Summary `summary` shows (and `report` prints): period, totals, groups, rate, target, Medicare, and
-    with `reprice` the same entries under another release."""
+                   reprice: str | None = None, contract: str | None = None, benchmark: str | None = None) -> Any:
+    """The Summary `summary` shows (and `report` prints): period, totals, groups, rate, target, Medicare; with
+    `reprice` the same entries under another release; a contract's pay and a benchmark when asked for (or
+    configured)."""
     from rvutool import config, dates, inputs, log
     from rvutool.log import summary as summaries
 
@@ -367,13 +372,34 @@ def summary_result(*, month: str | None = None, week: bool = False, year: str | 
             from rvutool.reports import repricing
 
             result.repricing = repricing.reprice(store, period, release_id, place=where, qp=qp, gpci_floor=floor)
+        _standing(result, store, settings, contract, benchmark)
     return result
+
+
+def _standing(result: Any, store: Any, settings: Any, contract: str | None, benchmark: str | None) -> None:
+    """--contract (or config contract): the pay arithmetic; --benchmark (or config benchmark.specialty): where the
+    year stands."""
+    name = contract if contract is not None else settings.get("contract")
+    specialty = benchmark if benchmark is not None else settings.get("benchmark.specialty")
+    if not name and not specialty:
+        return
+    from rvutool.reports import standing
+
+    fiscal = settings.fiscal_year_start
+    if name:
+        result.pay = standing.contract_pay(store, name, result.period, today=result.today, fiscal_year_start=fiscal,
+                                           origin="" if contract is not None else "config contract")
+    if specialty:
+        result.benchmark = standing.benchmark_position(
+            store, specialty, result.period, today=result.today, fiscal_year_start=fiscal,
+            contract=result.pay.versions if result.pay is not None else None)
 
 
 def report(*, output: str | None = None, month: str | None = None, week: bool = False, year: str | None = None,
            from_: str | None = None, to: str | None = None, all_: bool = False, rate: str | None = None,
            target: str | None = None, locality_text: str | None = None, zip_text: str | None = None,
-           qp: bool = False, provider: str | None = None, reprice: str | None = None) -> int:
+           qp: bool = False, provider: str | None = None, reprice: str | None = None, contract: str | None = None,
+           benchmark: str | None = None) -> int:
     """`rvutool report -o FILE`: the period's summary as a printable HTML page, or that page printed to PDF."""
     from pathlib import Path
 
@@ -392,7 +418,8 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
     if kind == ".pdf" and chromium is None:
         raise RvuError(browser.HOW_TO_GET)
     s = summary_result(month=month, week=week, year=year, from_=from_, to=to, all_=all_, rate=rate, target=target,
-                       locality_text=locality_text, zip_text=zip_text, qp=qp, provider=provider, reprice=reprice)
+                       locality_text=locality_text, zip_text=zip_text, qp=qp, provider=provider, reprice=reprice,
+                       contract=contract, benchmark=benchmark)
     period, today = s.period, s.today
     with log.reading(s.provider) as store:
         chart = summaries.summarize(store, period, today=today, by=report_html.chart_by(period))

@@ -100,6 +100,13 @@ RateOpt = Annotated[str | None, typer.Option("--rate", metavar="DOLLARS",
 ProviderOpt = Annotated[str | None, typer.Option(
     "--provider", metavar="NAME",
     help="A shared log only: this provider's entries (a manager may name anyone; a clinician only themselves).")]
+ContractOpt = Annotated[str | None, typer.Option(
+    "--contract", metavar="NAME",
+    help="Show the pay arithmetic under this contract (rvutool contract add); default: config contract.")]
+BenchmarkOpt = Annotated[str | None, typer.Option(
+    "--benchmark", metavar="SPECIALTY",
+    help="Place the year's wRVU in your benchmark table for this specialty (rvutool benchmark import); "
+         "default: config benchmark.specialty.")]
 
 
 def _exit(status: int) -> None:
@@ -472,11 +479,14 @@ def summary(
     qp: QpOpt = False,
     provider: ProviderOpt = None,
     reprice: RepriceOpt = None,
+    contract: ContractOpt = None,
+    benchmark: BenchmarkOpt = None,
 ) -> None:
     """Total wRVU for a period (default: this month), with estimate and pace. Example: rvutool summary --year"""
     _exit(actions.guard(actions.summary, month=month, week=week, year=year, from_=from_, to=to, all_=all_,
                         by=by, rate=rate, target=target, as_json=as_json, as_csv=as_csv, chart=chart,
-                        locality_text=locality, zip_text=zip_code, qp=qp, provider=provider, reprice=reprice))
+                        locality_text=locality, zip_text=zip_code, qp=qp, provider=provider, reprice=reprice,
+                        contract=contract, benchmark=benchmark))
 
 
 @app.command(cls=_Command)
@@ -499,12 +509,14 @@ def report(
     qp: QpOpt = False,
     provider: ProviderOpt = None,
     reprice: RepriceOpt = None,
+    contract: ContractOpt = None,
+    benchmark: BenchmarkOpt = None,
 ) -> None:
     """A printable productivity report for a period (default: this month), with charts; no patient data.
     Example: rvutool report --year -o 2026.pdf"""
     _exit(actions.guard(actions.report, output=output, month=month, week=week, year=year, from_=from_, to=to,
                         all_=all_, rate=rate, target=target, locality_text=locality, zip_text=zip_code, qp=qp,
-                        provider=provider, reprice=reprice))
+                        provider=provider, reprice=reprice, contract=contract, benchmark=benchmark))
 
 
 KeyArg = Annotated[str, typer.Argument(
@@ -623,6 +635,16 @@ def fav_remove(name: FavNameArg) -> None:
     from rvutool import fav_actions
 
     _exit(actions.guard(fav_actions.remove, name))
+
+
+# ---------------------------------------------------------------- contracts, plan and benchmarks (issue 22)
+def _reports_commands() -> None:
+    from rvutool import cli_reports
+
+    cli_reports.register(app, _Group, _Command)
+
+
+_reports_commands()
 
 
 # typer 0.29 vendors click; older releases use click itself. Find the base class either way.

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Any
 
 COMPLETE_VAR = "_RVUTOOL_COMPLETE"
 
@@ -37,11 +38,13 @@ _PERIOD = {"--month": MONTH, "--year": YEAR, "--from": DAY, "--to": DAY}
 _PERIOD_FLAGS = ("--week", "--all")
 _PLACE = {"--locality": TEXT, "--zip": TEXT}
 _OUTPUT = {"-o": TEXT, "--output": TEXT}
+_STANDING = {"--contract": TEXT, "--benchmark": TEXT}  # issue 22: a contract's pay, a benchmark
 
 # THE table: command -> (options taking a value -> kind, flags, kinds of the positional arguments (the last
-# repeats)); a group is a dict of its commands. tests/test_completion.py holds it to typer's commands and options.
+# repeats)); a group is a dict of its commands (a group may hold a group: contract fees import).
+# tests/test_completion.py holds it to typer's commands and options.
 Spec = tuple[dict[str, str | None], tuple[str, ...], tuple[str | None, ...]]
-COMMANDS: dict[str, Spec | dict[str, Spec]] = {
+COMMANDS: dict[str, Spec | dict[str, Any]] = {
     "lookup": ({"--date": DATE, "--year": YEAR, **_PLACE, "--compare": TEXT}, ("--json", "--qp", "--about"), (CODE,)),
     "calc": ({"--date": DATE, "--setting": SETTING, "--fraction": TEXT, "--postop-days": TEXT, "--policy": POLICY,
               **_PLACE}, ("--qp", "--json"), (ITEM,)),
@@ -65,10 +68,9 @@ COMMANDS: dict[str, Spec | dict[str, Spec]] = {
     "reconcile": ({**_PERIOD, "--csv": TEXT, "--html": TEXT, "--map": TEXT, "--rate": TEXT, "--provider": TEXT},
                   ("--week", "--json"), (TEXT,)),
     "summary": ({**_PERIOD, "--by": BY, "--rate": TEXT, "--target": TEXT, **_PLACE, "--provider": TEXT,
-                 "--reprice": TEXT},
-                (*_PERIOD_FLAGS, "--chart", "--json", "--csv", "--qp"), ()),
+                 "--reprice": TEXT, **_STANDING}, (*_PERIOD_FLAGS, "--chart", "--json", "--csv", "--qp"), ()),
     "report": ({**_OUTPUT, **_PERIOD, "--rate": TEXT, "--target": TEXT, **_PLACE, "--provider": TEXT,
-                "--reprice": TEXT},
+                "--reprice": TEXT, **_STANDING},
                (*_PERIOD_FLAGS, "--qp"), ()),
     "config": {"list": ({}, ("--json",), ()), "get": ({}, (), (KEY,)), "set": ({}, (), (KEY, VALUE)),
                "unset": ({}, (), (KEY,))},
@@ -77,6 +79,16 @@ COMMANDS: dict[str, Spec | dict[str, Spec]] = {
            "push": ({"--from": TEXT, "--url": TEXT}, ("--allow-identifiers",), ())},
     "fav": {"add": ({}, ("--replace", "--allow-identifiers"), (TEXT, ITEM)), "list": ({}, ("--json",), ()),
             "remove": ({}, (), (FAV,))},
+    "contract": {"add": ({"--name": TEXT}, ("--replace",), (TEXT,)),
+                 "check": ({"--name": TEXT}, ("--json",), (TEXT,)),
+                 "list": ({}, ("--json",), ()), "show": ({}, ("--json",), (TEXT,)),
+                 "remove": ({"--effective": DATE}, (), (TEXT,)),
+                 "compare": ({}, ("--json", "--csv"), (TEXT, TEXT, TEXT)),
+                 "collections": ({"--month": MONTH}, ("--json",), (TEXT,)),
+                 "fees": {"import": ({"--contract": TEXT}, (), (TEXT,))}},
+    "plan": ({"--contract": TEXT, "--income": TEXT, "--year": YEAR}, ("--json",), ()),
+    "benchmark": {"import": ({"--source": TEXT, "--name": TEXT}, ("--replace",), (TEXT,)),
+                  "list": ({}, ("--json",), ()), "remove": ({}, (), (TEXT,))},
 }
 ROOT_FLAGS = ("--version", "--install-completion", "--show-completion")
 MULTIPLE = frozenset({"--policy", "--map"})  # may be given more than once

@@ -133,6 +133,22 @@ def _log_url(raw: Any) -> str:
     return value
 
 
+def _contract_name(raw: Any) -> str:
+    from rvutool.reports.contracts import NAME
+
+    value = raw.strip().lower() if isinstance(raw, str) else ""
+    if not NAME.match(value):
+        raise _BadValue("expected a contract's name, such as mercy-2026 (see `rvutool contract list`)")
+    return value
+
+
+def _specialty(raw: Any) -> str:
+    value = " ".join(raw.split()) if isinstance(raw, str) else ""
+    if not value or len(value) > 100 or not value.isprintable():
+        raise _BadValue("expected a specialty as your benchmark table names it, such as \"Family Medicine\"")
+    return value
+
+
 @dataclass(frozen=True)
 class Key:
     name: str
@@ -165,6 +181,10 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("qp", _yes_no, False, "paid as a qualifying APM participant (QP): every dollar figure uses the QP "
         "conversion factor, not the non-QP one", lambda v: "true" if v else "false"),
     Key("log.url", _log_url, None, "a practice's shared log on PostgreSQL (postgresql://user@host/db)", _quoted),
+    Key("contract", _contract_name, None, "the contract `summary`, `report` and `plan` use when none is named "
+        "(rvutool contract add FILE.toml)", _quoted),
+    Key("benchmark.specialty", _specialty, None, "the specialty `summary` and `report` compare you with in your "
+        "benchmark tables (rvutool benchmark import)", _quoted),
     *(Key(f"policy.{name}", _choice(*policy.CHOICES[name]), policy.default(name), policy.help_text(name), _quoted)
       for name in policy.CHOICES),
 )}

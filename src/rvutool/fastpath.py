@@ -48,7 +48,7 @@ _LOG = ({"--date": "date_text", "--note": "note", "--case": "case", "--setting":
         {"--json": "as_json", "--allow-identifiers": "allow_identifiers", "--yes": "yes", "--no-check": "no_check"})
 _SUMMARY = ({"--month": "month", "--year": "year", "--from": "from_", "--to": "to", "--by": "by",
              "--rate": "rate", "--target": "target", "--locality": "locality_text", "--zip": "zip_text",
-             "--provider": "provider", "--reprice": "reprice"},
+             "--provider": "provider", "--reprice": "reprice", "--contract": "contract", "--benchmark": "benchmark"},
             {"--week": "week", "--all": "all_", "--json": "as_json", "--csv": "as_csv", "--chart": "chart",
              "--qp": "qp"})
 _LIST = ({"--month": "month", "--year": "year", "--from": "from_", "--to": "to", "--code": "code",

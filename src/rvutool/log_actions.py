@@ -58,7 +58,13 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
             return 1
         change = changes.add_encounter(store, encounter, note=note, case_label=case)
         checked = None if no_check else _checked(store, change.entries)
-    warnings = [w for line in encounter.lines for w in line.warnings]
+        unvalued = {line.item.code for line in encounter.lines if "no-wrvu" in line.flags}
+        if unvalued:  # under a production contract (config contract) a dental code is paid by its fee
+            from rvutool.reports.standing import fee_paid
+
+            unvalued = fee_paid(store, unvalued, encounter.date)
+    warnings = [w for line in encounter.lines for w in line.warnings
+                if not (line.item.code in unvalued and w.startswith(f"{line.item.code}: no CMS work RVU"))]
     if as_json:
         render.print_json({**logged_json(encounter, change.entries), **(checked.to_dict() if checked else {})})
         for text in warnings:

@@ -68,6 +68,11 @@ def ncci_file() -> Path:
     return data_dir() / "ncci.sqlite3"
 
 
+def benchmarks_dir() -> Path:
+    """Benchmark tables the user imported (their own licensed reference data): one JSON file per table, 0600."""
+    return data_dir() / "benchmarks"
+
+
 def bundled_file(name: str) -> Path:
     for folder in _BUNDLED_CANDIDATES:
         candidate = folder / name
@@ -117,7 +122,7 @@ def own_files() -> list[Path]:
     """Files rvutool keeps that an export must never overwrite."""
     log = log_file()
     return [log, Path(f"{log}-wal"), Path(f"{log}-shm"), config_file(), imports_dir() / "releases.json",
-            descriptors_file(), history_file(), ncci_file()]
+            descriptors_file(), history_file(), ncci_file(), benchmarks_dir()]
 
 
 def check_export_target(target: Path, typed: str) -> None:
@@ -126,7 +131,8 @@ def check_export_target(target: Path, typed: str) -> None:
 
     try:
         resolved = target.resolve()
-        if resolved in {p.resolve() for p in own_files()} or imports_dir().resolve() in resolved.parents:
+        if resolved in {p.resolve() for p in own_files()} or imports_dir().resolve() in resolved.parents \
+                or benchmarks_dir().resolve() in resolved.parents:
             raise UsageError(f"-o {typed}: that is one of rvutool's own files; choose another file")
         if target.is_dir():
             raise UsageError(f"-o {typed} is a directory; give a file name")
@@ -151,6 +157,7 @@ def all_paths() -> dict[str, Path]:
         "imported descriptors": descriptors_file(),
         "imported NCCI edits": ncci_file(),
         "prompt history": history_file(),
+        "benchmark tables": benchmarks_dir(),
         "bundled dataset": bundled_dataset(),
         "bundled ZIP localities": bundled_zip_localities(),
         "bundled names": bundled_names(),

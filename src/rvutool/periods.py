@@ -26,7 +26,7 @@ MIN_DATE = date(1, 1, 1)
 MAX_DATE = date(9999, 12, 31)
 
 CURRENT = "current"
-PERIOD_COMMANDS = frozenset({"list", "summary", "export", "recalc", "reconcile", "check"})
+PERIOD_COMMANDS = frozenset({"list", "summary", "export", "recalc", "reconcile", "check", "report", "plan"})
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December")
 

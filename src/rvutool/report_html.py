@@ -297,6 +297,22 @@ def _findings(data: ReportData) -> str:
     return f'<section id="findings">\n<h2>What Medicare may not pay (rvutool check)</h2>\n{data.findings}\n</section>\n'
 
 
+def standing_sections(s: Any) -> str:
+    """The compensation section (`--contract` or config contract) and the benchmark bar (`--benchmark`), drawn by
+    reports/pay_html.py from the same figures `summary` shows."""
+    if s.pay is None and s.benchmark is None:
+        return ""
+    from rvutool.reports import pay_html
+
+    out = []
+    if s.pay is not None:
+        out.append(f'<section id="compensation">\n<h2>Compensation under {escape(s.pay.contract)}</h2>\n'
+                   f"{pay_html.compensation(s.pay, s.today)}\n</section>")
+    if s.benchmark is not None:
+        out.append(f'<section id="benchmark">\n<h2>Benchmark</h2>\n{pay_html.benchmark(s.benchmark)}\n</section>')
+    return "\n".join(out)
+
+
 def page(data: ReportData) -> str:
     s = data.summary
     period = s.period
@@ -327,6 +343,7 @@ def page(data: ReportData) -> str:
 <h2>Headline figures</h2>
 <table class="figures"><tbody>{figures}</tbody></table>
 </section>
+{standing_sections(s)}
 <section id="by-{escape(by)}">
 <h2>Credited wRVU by {escape(by)}</h2>
 {bar_chart(f"Credited wRVU by {by}", period_bars(data.chart), "period")}

@@ -7,6 +7,8 @@
     rvutool.meta         facts about this log (its random id)
     rvutool.favourites   each provider's favourites (`rvutool fav add tka 27447`), by provider and name
     rvutool.day_totals   live entries added up by provider, date, code, reason and policy (kept by triggers)
+    rvutool.contracts, contract_fees, collections   each provider's contracts, their imported fee schedules
+                         and the collections entered per month (issue 22)
     rvutool.migrations   the schema versions applied
     rvutool.encounter_numbers  a sequence: a number handed out is never handed out again
 
@@ -30,7 +32,8 @@ if TYPE_CHECKING:
 SCHEMA = "rvutool"
 CLINICIAN = "rvutool_clinician"
 MANAGER = "rvutool_manager"
-TABLES = ("entries", "changes", "change_rows", "meta", "migrations", "favourites", "day_totals")
+TABLES = ("entries", "changes", "change_rows", "meta", "migrations", "favourites", "day_totals", "contracts",
+          "contract_fees", "collections")
 
 _M001 = f"""
 CREATE TABLE {SCHEMA}.entries (
@@ -180,7 +183,41 @@ CREATE TRIGGER day_totals_delete AFTER DELETE ON {SCHEMA}.entries REFERENCING OL
     FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.keep_day_totals();
 """
 
-PG_MIGRATIONS: list[str] = [_M001 + _RLS, _M002, _M003]
+# Contracts (issue 22): each provider's own contract versions, the fee schedules imported for them, and the
+# collections they enter per month, under the same row-level security as favourites. New tables only.
+_M_CONTRACTS = f"""
+CREATE TABLE {SCHEMA}.contracts (
+    provider TEXT NOT NULL DEFAULT current_user,
+    name TEXT NOT NULL,
+    effective TEXT NOT NULL,
+    source TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (provider, name, effective)
+);
+CREATE TABLE {SCHEMA}.contract_fees (
+    provider TEXT NOT NULL DEFAULT current_user,
+    contract TEXT NOT NULL,
+    code TEXT NOT NULL,
+    fee_c BIGINT NOT NULL,
+    lab_fee_c BIGINT,
+    PRIMARY KEY (provider, contract, code)
+);
+CREATE TABLE {SCHEMA}.collections (
+    provider TEXT NOT NULL DEFAULT current_user,
+    month TEXT NOT NULL,
+    amount_c BIGINT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (provider, month)
+);
+""" + "".join(f"""
+GRANT SELECT, INSERT, UPDATE, DELETE ON {SCHEMA}.{table} TO {CLINICIAN}, {MANAGER};
+ALTER TABLE {SCHEMA}.{table} ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON {SCHEMA}.{table} FOR ALL TO {CLINICIAN}, {MANAGER}
+    USING (provider = current_user) WITH CHECK (provider = current_user);
+CREATE POLICY manager_reads ON {SCHEMA}.{table} FOR SELECT TO {MANAGER} USING (true);
+""" for table in ("contracts", "contract_fees", "collections"))
+
+PG_MIGRATIONS: list[str] = [_M001 + _RLS, _M002, _M003, _M_CONTRACTS]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

@@ -23,6 +23,7 @@ from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
 from rvutool.log.location import masked
 from rvutool.log.pg_schema import CLINICIAN, MANAGER, PG_SCHEMA_VERSION, SCHEMA, version
 from rvutool.log.store import (
+    ContractRow,
     DayCodeTotal,
     FavouriteRow,
     LogStore,
@@ -220,6 +221,31 @@ class PostgresTransaction(LogTransaction):
     def remove_favourite(self, name: str) -> bool:
         return bool(self.conn.execute(f"DELETE FROM {_FAVOURITES} WHERE {_OWN} AND name = %s", (name,)).rowcount)
 
+    def put_contract(self, name: str, effective: str, source: str) -> None:
+        self.conn.execute(f"INSERT INTO {SCHEMA}.contracts (name, effective, source, added_at) VALUES (%s, %s, %s, %s) "
+                          "ON CONFLICT (provider, name, effective) DO UPDATE SET source = excluded.source, "
+                          "added_at = excluded.added_at", (name, effective, source, now_utc()))
+
+    def remove_contract(self, name: str, effective: str | None = None) -> int:
+        if effective is not None:
+            return self.conn.execute(f"DELETE FROM {SCHEMA}.contracts WHERE {_OWN} AND name = %s AND effective = %s",
+                                     (name, effective)).rowcount
+        self.conn.execute(f"DELETE FROM {SCHEMA}.contract_fees WHERE {_OWN} AND contract = %s", (name,))
+        return self.conn.execute(f"DELETE FROM {SCHEMA}.contracts WHERE {_OWN} AND name = %s", (name,)).rowcount
+
+    def replace_contract_fees(self, name: str, fees: list[tuple[str, int, int | None]]) -> int:
+        before = self.conn.execute(f"DELETE FROM {SCHEMA}.contract_fees WHERE {_OWN} AND contract = %s",
+                                   (name,)).rowcount
+        with self.conn.cursor() as cur:
+            cur.executemany(f"INSERT INTO {SCHEMA}.contract_fees (contract, code, fee_c, lab_fee_c) "
+                            "VALUES (%s, %s, %s, %s)", [(name, *fee) for fee in fees])
+        return before
+
+    def put_collection(self, month: str, amount_c: int) -> None:
+        self.conn.execute(f"INSERT INTO {SCHEMA}.collections (month, amount_c, updated_at) VALUES (%s, %s, %s) "
+                          "ON CONFLICT (provider, month) DO UPDATE SET amount_c = excluded.amount_c, "
+                          "updated_at = excluded.updated_at", (month, amount_c, now_utc()))
+
 
 # (a query counting what breaks an invariant, the sentence for it): the rows the user can see
 _INVARIANTS: tuple[tuple[str, str], ...] = (
@@ -389,6 +415,34 @@ class PostgresStore(LogStore):
                 f"SELECT release, COUNT(*), MIN(service_date), MAX(service_date) FROM {_ENTRIES} WHERE {live} "
                 "GROUP BY release ORDER BY MIN(service_date), release", args).fetchall()
         return [ReleaseCount(r, int(n), first, last) for r, n, first, last in rows]
+
+    def _whose(self) -> tuple[str, tuple[str, ...]]:
+        """Contracts, fees and collections are one provider's: the one a manager reads (--provider), else the
+        connected user's own."""
+        return ("provider = %s", (self.provider,)) if self.provider is not None else (_OWN, ())
+
+    def contract_rows(self, name: str | None = None) -> list[ContractRow]:
+        whose, args = self._whose()
+        if name is not None:
+            whose, args = f"{whose} AND name = %s", (*args, name)
+        with sql_errors(self.url):
+            rows = self.conn.execute(f"SELECT name, effective, source, added_at FROM {SCHEMA}.contracts WHERE "
+                                     f"{whose} ORDER BY name, effective", args).fetchall()
+        return [ContractRow(*r) for r in rows]
+
+    def contract_fees(self, name: str) -> list[tuple[str, int, int | None]]:
+        whose, args = self._whose()
+        with sql_errors(self.url):
+            rows = self.conn.execute(f"SELECT code, fee_c, lab_fee_c FROM {SCHEMA}.contract_fees WHERE {whose} AND "
+                                     "contract = %s ORDER BY code", (*args, name)).fetchall()
+        return [(c, int(f), None if lab is None else int(lab)) for c, f, lab in rows]
+
+    def collections(self) -> list[tuple[str, int]]:
+        whose, args = self._whose()
+        with sql_errors(self.url):
+            rows = self.conn.execute(f"SELECT month, amount_c FROM {SCHEMA}.collections WHERE {whose} ORDER BY month",
+                                     args).fetchall()
+        return [(m, int(a)) for m, a in rows]
 
     def payment_groups(self, start: date, end: date, cuts: tuple[date, ...] = ()) -> list[PaymentGroup]:
         # how many cut dates lie before (with none, nothing more to group by: a bare 0 would be a column position)

@@ -6,6 +6,9 @@
     meta         facts about this log: its random id, the next encounter number
     day_totals   live entries added up by date, code and no-wRVU reason ('' for none), kept by triggers
     favourites   a name for items logged together (`rvutool fav add tka 27447`; `@tka`)
+    contracts    each version of a contract file as written (reports/contracts.py), by name and effective date
+    contract_fees  fee schedules imported for a contract (`rvutool contract fees import`), in cents
+    collections  collections entered per month (`rvutool contract collections`), in cents
 
 `PRAGMA application_id` marks the file as ours; `PRAGMA user_version` is the schema version.
 MIGRATIONS[n] takes a log from version n to n + 1 inside one transaction. Append; never edit
@@ -188,6 +191,35 @@ def _m003_favourites(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX favourites_change ON favourites (change_id) WHERE change_id IS NOT NULL")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_create, _m002_service_keys, _m003_favourites]
+def _m_contracts(conn: sqlite3.Connection) -> None:
+    """Contracts live with the log (issue 22): each version's file as written (`effective` '' when it applies from
+    the start), the fee schedules imported for a contract, and collections entered per month. New tables only."""
+    conn.execute("""
+        CREATE TABLE contracts (
+            name TEXT NOT NULL,
+            effective TEXT NOT NULL,
+            source TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (name, effective)
+        ) WITHOUT ROWID""")
+    conn.execute("""
+        CREATE TABLE contract_fees (
+            contract TEXT NOT NULL,
+            code TEXT NOT NULL,
+            fee_c INTEGER NOT NULL,
+            lab_fee_c INTEGER,
+            PRIMARY KEY (contract, code)
+        ) WITHOUT ROWID""")
+    conn.execute("""
+        CREATE TABLE collections (
+            month TEXT PRIMARY KEY,
+            amount_c INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        ) WITHOUT ROWID""")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_create, _m002_service_keys, _m003_favourites,
+                                                          _m_contracts]
 SCHEMA_VERSION = len(MIGRATIONS)
 FAVOURITES_SINCE = 3  # the schema version that added the favourites table
+CONTRACTS_SINCE = MIGRATIONS.index(_m_contracts) + 1  # the schema version that added contracts

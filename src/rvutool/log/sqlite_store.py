@@ -17,6 +17,7 @@ from rvutool.errors import CorruptLogError, NoSuchEntryError, RvuError
 from rvutool.log import connection, schema
 from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
 from rvutool.log.store import (
+    ContractRow,
     DayCodeTotal,
     FavouriteRow,
     LogStore,
@@ -183,6 +184,26 @@ class SQLiteTransaction(LogTransaction):
 
     def remove_favourite(self, name: str) -> bool:
         return bool(self.db.execute("DELETE FROM favourites WHERE name = ?", (name,)).rowcount)
+
+    def put_contract(self, name: str, effective: str, source: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO contracts (name, effective, source, added_at) VALUES (?, ?, ?, ?)",
+                        (name, effective, source, now_utc()))
+
+    def remove_contract(self, name: str, effective: str | None = None) -> int:
+        if effective is not None:
+            return self.db.execute("DELETE FROM contracts WHERE name = ? AND effective = ?", (name, effective)).rowcount
+        self.db.execute("DELETE FROM contract_fees WHERE contract = ?", (name,))
+        return self.db.execute("DELETE FROM contracts WHERE name = ?", (name,)).rowcount
+
+    def replace_contract_fees(self, name: str, fees: list[tuple[str, int, int | None]]) -> int:
+        before = self.db.execute("DELETE FROM contract_fees WHERE contract = ?", (name,)).rowcount
+        self.db.executemany("INSERT INTO contract_fees (contract, code, fee_c, lab_fee_c) VALUES (?, ?, ?, ?)",
+                            [(name, *fee) for fee in fees])
+        return before
+
+    def put_collection(self, month: str, amount_c: int) -> None:
+        self.db.execute("INSERT OR REPLACE INTO collections (month, amount_c, updated_at) VALUES (?, ?, ?)",
+                        (month, amount_c, now_utc()))
 
 
 _SUMMED = ("SELECT service_date, code, COALESCE(no_wrvu_reason, '') AS reason, COUNT(*) AS n, SUM(units) AS u, "
@@ -377,6 +398,19 @@ class SQLiteStore(LogStore):
                                  f"WHERE {_LIVE} GROUP BY release ORDER BY MIN(service_date), release",
                                  _bounds(start, end)).fetchall()
         return [ReleaseCount(*r) for r in rows]
+
+    def contract_rows(self, name: str | None = None) -> list[ContractRow]:
+        where, args = ("WHERE name = ?", (name,)) if name is not None else ("", ())
+        rows = self.conn.execute(f"SELECT name, effective, source, added_at FROM contracts {where} "
+                                 "ORDER BY name, effective", args).fetchall()
+        return [ContractRow(*r) for r in rows]
+
+    def contract_fees(self, name: str) -> list[tuple[str, int, int | None]]:
+        return [tuple(r) for r in self.conn.execute(  # type: ignore[misc]
+            "SELECT code, fee_c, lab_fee_c FROM contract_fees WHERE contract = ? ORDER BY code", (name,)).fetchall()]
+
+    def collections(self) -> list[tuple[str, int]]:
+        return [(m, int(a)) for m, a in self.conn.execute("SELECT month, amount_c FROM collections ORDER BY month")]
 
     def payment_groups(self, start: date, end: date, cuts: tuple[date, ...] = ()) -> list[PaymentGroup]:
         side = " + ".join(["0", *("(service_date > ?)" for _ in cuts)])  # how many cut dates lie before

@@ -67,6 +67,15 @@ class FavouriteRow(NamedTuple):
     change_id: int | None  # the import that added it (undoing that import removes it); None for `fav add`
 
 
+class ContractRow(NamedTuple):
+    """One stored version of a contract: its file's text as written (reports/contracts.py parses it)."""
+
+    name: str
+    effective: str  # YYYY-MM-DD, or '' when it applies from the start
+    source: str
+    added_at: str
+
+
 @dataclass
 class Undone:
     kind: str
@@ -170,6 +179,24 @@ class LogTransaction(ABC):
     def remove_favourite(self, name: str) -> bool:
         """Remove the user's favourite of that name; False when there was none."""
 
+    # -- contracts (issue 22): not log changes, so `undo` does not take them back
+    @abstractmethod
+    def put_contract(self, name: str, effective: str, source: str) -> None:
+        """Add a version of a contract, or replace the version of that name and effective date."""
+
+    @abstractmethod
+    def remove_contract(self, name: str, effective: str | None = None) -> int:
+        """Remove one version (or, with None, every version and the imported fees); how many versions went."""
+
+    @abstractmethod
+    def replace_contract_fees(self, name: str, fees: list[tuple[str, int, int | None]]) -> int:
+        """Replace the fee schedule imported for a contract with (code, fee cents, lab fee cents or None) rows;
+        how many fees it had before."""
+
+    @abstractmethod
+    def put_collection(self, month: str, amount_c: int) -> None:
+        """Set the collections of a month (YYYY-MM), in cents."""
+
 
 class LogStore(ABC):
     """A log: reading methods, and `transaction()` for changes."""
@@ -258,6 +285,18 @@ class LogStore(ABC):
     @abstractmethod
     def release_counts(self, start: date, end: date) -> list[ReleaseCount]:
         """The CMS releases a period's live entries were priced from, with how many and their first and last date."""
+
+    @abstractmethod
+    def contract_rows(self, name: str | None = None) -> list[ContractRow]:
+        """The stored contract versions (of one contract, or all), by name and effective date."""
+
+    @abstractmethod
+    def contract_fees(self, name: str) -> list[tuple[str, int, int | None]]:
+        """(code, fee cents, lab fee cents or None) imported for a contract, by code."""
+
+    @abstractmethod
+    def collections(self) -> list[tuple[str, int]]:
+        """(month YYYY-MM, amount cents) of the collections entered, by month."""
 
     @abstractmethod
     def payment_groups(self, start: date, end: date, cuts: tuple[date, ...] = ()) -> list[PaymentGroup]:

@@ -182,6 +182,8 @@ class Summary:
     provider: str | None = None  # --provider: one provider's entries of a shared log
     stand_ins: list[StandIns] = field(default_factory=list)
     repricing: Any = None  # reports.repricing.Repricing: the same entries under another release (--reprice)
+    pay: Any = None  # --contract: the contract's pay arithmetic (reports/pay.py)
+    benchmark: Any = None  # --benchmark: where the year stands in a benchmark table (reports/benchmarks.py)
 
     @property
     def first_level(self) -> list[Group]:
@@ -231,6 +233,8 @@ class Summary:
             "stand_in_entries": sum(s.entries for s in self.stand_ins),
             "stand_ins": [{"release": s.release, "year": s.year, "entries": s.entries} for s in self.stand_ins],
             "reprice": self.repricing.to_dict() if self.repricing is not None else None,
+            "contract": self.pay.to_dict() if self.pay is not None else None,
+            "benchmark": self.benchmark.to_dict() if self.benchmark is not None else None,
         }
 
 
