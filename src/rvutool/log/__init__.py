@@ -35,8 +35,8 @@ def _shared() -> str | None:
 
     url = location.url()
     if url is not None and not location.is_postgres(url):
-        raise UsageError(f"{location.URL_ENV} must be a postgresql:// connection string, not "
-                         f"{location.masked(url)!r}")
+        raise UsageError(f"{location.URL_ENV} must be a postgresql:// connection string (it is not one; its text "
+                         "is not repeated here, as it may hold a password)")
     return url
 
 

@@ -299,6 +299,7 @@ class RecalcPlan:
     old_total_c: int = 0
     new_total_c: int = 0
     digest: str = ""
+    others: int = 0  # other providers' entries (a manager reads them) that would change: only their owners may
 
 
 def _by_encounter(entries: Iterable[Entry]) -> Iterator[list[Entry]]:
@@ -338,10 +339,20 @@ def _recalc_pass(plan: RecalcPlan, entries: Iterable[Entry], catalog: Catalog,
 
 def plan_recalc(store: LogStore, start: date, end: date, label: str, policy: Policy,
                 catalog: Catalog | None = None) -> RecalcPlan:
+    """Over the user's own entries, the ones apply_recalc saves (on a shared log a manager reads others' too:
+    those are only counted)."""
     from rvutool.codes import CachedCatalog
 
     plan = RecalcPlan(label, start, end, policy)
-    plan.digest = _recalc_pass(plan, store.entries(start, end), catalog or CachedCatalog(), lambda *_: None)
+    catalog = catalog or CachedCatalog()
+    plan.digest = _recalc_pass(plan, store.own_entries(start, end), catalog, lambda *_: None)
+    for members in _by_encounter(store.others_entries(start, end)):
+        try:
+            fresh = reprice(members, [m.as_item() for m in members], members[0].date, catalog, policy)
+        except RvuError:
+            continue  # theirs to look at, when they recalc
+        plan.others += sum(any(getattr(m, k) != v for k, v in values.items())
+                           for m, values in zip(members, fresh, strict=True))
     return plan
 
 

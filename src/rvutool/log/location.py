@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 
-from rvutool.conninfo import has_password, is_postgres, masked
+from rvutool.conninfo import has_password, is_postgres, masked, shown
 
 URL_ENV = "RVUTOOL_LOG_URL"
-__all__ = ["URL_ENV", "has_password", "is_postgres", "masked", "url"]
+__all__ = ["URL_ENV", "has_password", "is_postgres", "masked", "shown", "url"]
 
 
 def url() -> str | None:
