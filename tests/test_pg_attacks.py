@@ -244,19 +244,64 @@ def test_search_path_hijacks_no_longer_run(practice, rvutool, monkeypatch):
 
 
 def test_every_connection_pins_its_search_path(practice):
+    """Even a connection string that asks for another search_path (its own `options`) gets the pinned one."""
     from rvutool.log import pg_store
 
-    conn = pg_store.connect(practice.url("alice"))
-    try:
-        assert conn.execute("SHOW search_path").fetchone()[0].replace(" ", "") == "pg_catalog,pg_temp"
-    finally:
-        conn.close()
+    for url in (practice.url("alice"), practice.url("alice") + "&options=-c%20search_path%3Dpublic"):
+        conn = pg_store.connect(url)
+        try:
+            assert conn.execute("SHOW search_path").fetchone()[0].replace(" ", "") == "pg_catalog,pg_temp"
+            assert conn.execute("SHOW lock_timeout").fetchone()[0] == f"{pg_store.LOCK_WAIT_SECONDS}s"
+        finally:
+            conn.close()
+
+
+def test_db_init_refuses_roles_left_by_an_earlier_database_of_the_same_name(pg_server, rvutool):
+    """A database dropped and made again under the same name would inherit its old roles' members."""
+    from pg_practice import SUPER_PASSWORD
+
+    db = f"reborn{next(_legacy)}"
+    with pg_server.admin() as admin:
+        admin.execute(f"CREATE DATABASE {db}")
+        admin.execute(f"CREATE ROLE rvutool_{db}_clinician NOLOGIN")
+        admin.execute(f"CREATE ROLE leftover_{db} LOGIN IN ROLE rvutool_{db}_clinician")
+    out = rvutool("db", "init", pg_server.url("postgres", SUPER_PASSWORD, db))
+    assert out.exit_code == 1 and f"rvutool_{db}_clinician already exists with 1 members" in out.stderr
+    with pg_server.admin(db) as conn:
+        assert conn.execute("SELECT to_regclass('rvutool.entries')").fetchone()[0] is None
+
+
+def test_the_new_tables_hold_under_row_level_security(practice, rvutool, monkeypatch):
+    """The writer rows, the set-aside entries and the journal, attacked in plain SQL by a clinician and the manager."""
+    alice, bob = practice.users["alice"], practice.users["bob"]
+    assert rvutool("log", "99213", "--date", "2026-03-02").exit_code == 0
+    as_user(monkeypatch, practice, "bob")
+    assert rvutool("log", "99214", "--date", "2026-03-02").exit_code == 0
+    owner_rows(practice, "INSERT INTO rvutool.set_aside SELECT e.*, 'test', now() FROM rvutool.entries e")
+    with practice.connect("alice") as conn:
+        assert conn.execute("SELECT provider FROM rvutool.writers").fetchall() == [(alice,)]
+        assert conn.execute("SELECT provider FROM rvutool.set_aside").fetchall() == [(alice,)]
+        assert not attempt(conn, "INSERT INTO rvutool.set_aside SELECT * FROM rvutool.set_aside")
+        assert not attempt(conn, "UPDATE rvutool.writers SET provider = %s", (bob,))
+        assert not attempt(conn, "DELETE FROM rvutool.writers")
+        assert not attempt(conn, "SELECT pg_catalog.nextval('rvutool.entries_id_seq')")
+        assert not attempt(conn, "LOCK TABLE rvutool.writers IN SHARE MODE")
+        assert not attempt(conn, "INSERT INTO rvutool.changes (provider, kind, summary, created_at) "
+                           "VALUES (%s, 'log', 'x', 'x')", (bob,))
+        assert not attempt(conn, "CREATE TEMPORARY TABLE t (x int)")
+    with practice.connect("boss") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM rvutool.set_aside").fetchone()[0] == 2  # a manager reads them
+        assert conn.execute("SELECT COUNT(*) FROM rvutool.writers").fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM rvutool.changes").fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM rvutool.change_rows").fetchone()[0] == 0
+        assert not attempt(conn, "UPDATE rvutool.set_aside SET note = 'x'")
+        assert not attempt(conn, "DELETE FROM rvutool.set_aside")
 
 
 # ---------------------------------------------------------------- 4. the writer lock
 def test_no_one_can_take_another_providers_writer_lock(practice, rvutool, monkeypatch):
     """alice tries every way at bob's writer lock while bob logs: the old advisory key, his lock row, the lock
-    table itself. None of it holds bob up, and none of it tells alice whether he is writing."""
+    table itself. None of it holds bob up, and his lock row is not even visible to her."""
     bob = practice.users["bob"]
     owner_rows(practice, f"ALTER ROLE {bob} SET statement_timeout = '20s'")  # the old lock waited forever
     with practice.connect("alice") as conn:
@@ -419,8 +464,8 @@ def test_what_a_clinician_still_sees_is_what_the_readme_says(practice, rvutool, 
         assert seen and all(query == "<insufficient privilege>" for _, query in seen)  # who, never what
         assert conn.execute("SELECT COUNT(*) FROM rvutool.entries").fetchone()[0] == 0
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    section = readme.split("### Security", 1)[1].split("\n## ", 1)[0]
-    for words in ("pg_stat_activity", "pg_stat_user_tables", "encounter number", "two practices"):
+    section = readme.split("### Security", 1)[1].split("\n## ", 1)[0].lower()
+    for words in ("pg_stat_activity", "pg_stat_user_tables", "pg_locks", "encounter number", "two practices"):
         assert words in section
 
 
