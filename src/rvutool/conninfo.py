@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from typing import NamedTuple
-from urllib.parse import unquote
 
 _SCHEMES = ("postgresql://", "postgres://")
 MASK = "***"
@@ -48,6 +47,8 @@ def is_postgres(url: str) -> bool:
 
 def _decoded(text: str) -> str | None:
     """Percent-decoding, strictly: None when an escape is not two hex digits or the bytes are not UTF-8."""
+    from urllib.parse import unquote  # (only when a shared log is used: not at every start-up)
+
     if _BAD_ESCAPE.search(text):
         return None
     try:
@@ -204,6 +205,8 @@ def shown(text: str) -> str:
 
 def _safe_values(text: str) -> set[str]:
     """The user, host, port and database of a valid URI: not secret, so libpq's messages may quote them."""
+    from urllib.parse import unquote
+
     safe: set[str] = set()
     rest = masked(text.strip()).split("://", 1)[-1]
     authority, _, tail = rest.partition("/")

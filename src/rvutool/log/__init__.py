@@ -9,6 +9,7 @@
     pg_schema    a practice's shared log on PostgreSQL: tables, roles, row-level security, migrations
     pg_store     the PostgreSQL backend (psycopg is imported only when a postgresql:// log is used)
     changes      log, edit, remove, undo, recalc and import as changes that keep encounters whole
+    journal      what an undo may write back: a before-image checked as an edit would be
     exchange     export, and import of rvutool's own files and of other layouts (a registry of readers)
     layouts      readers for other programs' CSV files
     summary      the arithmetic of summaries over what the store totals

@@ -425,7 +425,9 @@ def init(conn: psycopg.Connection, lock_wait: int = 30) -> InitOutcome:
     connect. Refuses a database whose `rvutool` schema holds tables that are not a log's, or where PUBLIC may
     create objects in a schema."""
     with conn.transaction():
-        conn.execute("SELECT pg_catalog.set_config('lock_timeout', %s, true)", (f"{lock_wait}s",))
+        # whatever connection it is given (pg_store.connect pins these already): nothing planted elsewhere runs
+        conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true), "
+                     "pg_catalog.set_config('lock_timeout', %s, true)", (f"{lock_wait}s",))
         if _exists(conn, f"{SCHEMA}.migrations"):  # one init at a time; a user's reads never block this lock
             conn.execute(f"LOCK TABLE {SCHEMA}.migrations IN SHARE ROW EXCLUSIVE MODE")
         _refuse_public_create(conn)

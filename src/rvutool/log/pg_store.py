@@ -499,12 +499,12 @@ def connect(url: str) -> psycopg.Connection:
 
 def _check_provider(conn: psycopg.Connection, provider: str) -> None:
     """`--provider NAME`: a user of this practice's log whose entries the connected user may read."""
-    clinician, manager = pg_schema.group_roles(conn)
+    roles = pg_schema.group_roles(conn)
     row = conn.execute(
         "SELECT current_user, pg_catalog.pg_has_role(current_user, %s, 'MEMBER'), "
         "EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = %s AND "
         "(pg_catalog.pg_has_role(r.oid, %s, 'MEMBER') OR pg_catalog.pg_has_role(r.oid, %s, 'MEMBER')))",
-        (manager, provider, clinician, manager)).fetchone()
+        (roles.manager, provider, roles.clinician, roles.manager)).fetchone()
     me, manager, known = row if row else ("", False, False)
     if provider == me:
         return
