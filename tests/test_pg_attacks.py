@@ -404,6 +404,8 @@ def test_rows_poisoned_before_the_upgrade_are_set_aside_and_the_rest_reads(pg_se
             for column in ("flags", "units", "credited_wrvu_c", "service_date"):
                 _insert(conn, {**_GOOD, column: POISON[column]})
             _insert(conn, {**_GOOD, "flags": "[1, 2]", "service_date": "2026-03-05"})  # JSON, of a wrong shape
+            long = json.dumps([{"rule": "x", "factor": "1", "reason": "r" * 3000}])  # sound, and kilobytes long
+            _insert(conn, {**_GOOD, "adjustments": long, "voided": 1})
     out = rvutool("db", "init", practice.url("owner"))
     assert out.exit_code == 0, out.stderr
     assert "set aside 4 entries" in out.stdout

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 _SCHEMES = ("postgresql://", "postgres://")
 MASK = "***"
-SECRET_KEYS = ("password", "passfile", "sslpassword")
+SECRET_KEYS = ("password", "passfile", "sslpassword", "scram_client_key", "scram_server_key", "oauth_client_secret")
 # libpq's other keywords, shown as they are; a key that is none of these is masked with its value
 _PLAIN_KEYS = frozenset({
     "host", "hostaddr", "port", "dbname", "user", "connect_timeout", "client_encoding", "options",
@@ -28,7 +28,8 @@ _PLAIN_KEYS = frozenset({
     "keepalives_count", "tcp_user_timeout", "replication", "gssencmode", "sslmode", "requiressl", "sslcompression",
     "sslcert", "sslkey", "sslrootcert", "sslcrl", "sslcrldir", "sslsni", "requirepeer", "ssl_min_protocol_version",
     "ssl_max_protocol_version", "krbsrvname", "gsslib", "gssdelegation", "service", "target_session_attrs",
-    "load_balance_hosts", "channel_binding", "require_auth", "sslcertmode", "sslnegotiation"})
+    "load_balance_hosts", "channel_binding", "require_auth", "sslcertmode", "sslnegotiation", "min_protocol_version",
+    "max_protocol_version", "sslkeylogfile", "oauth_issuer", "oauth_client_id", "oauth_scope"})
 _MENTIONS_SECRET = re.compile(r"pass(?:word|file)", re.IGNORECASE)
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _KEYWORD = re.compile(r"\s*([^\s=']*)\s*(=?)\s*")
@@ -76,13 +77,21 @@ def _query_secrets(text: str, start: int) -> list[Secret]:
     for param in text[start:].split("&"):
         key, eq, value = param.partition("=")
         name = _decoded(key)
-        if not eq or name is None or name not in (*SECRET_KEYS, *_PLAIN_KEYS):
+        if eq and name is not None and _secret_key(name):  # (any spelling: PASSWORD is still meant as one)
+            found.append(Secret(at + len(key) + 1, at + len(param), _secret_key(name)))
+        elif not eq or name is None or name not in _PLAIN_KEYS:
             if param:
                 found.append(Secret(at, at + len(param), "a query parameter"))
-        elif name in SECRET_KEYS or _MENTIONS_SECRET.search(_decoded(value) or value):
-            found.append(Secret(at + len(key) + 1, at + len(param), name if name in SECRET_KEYS else "options"))
+        elif _MENTIONS_SECRET.search(_decoded(value) or value):
+            found.append(Secret(at + len(key) + 1, at + len(param), "options"))
         at += len(param) + 1
     return found
+
+
+def _secret_key(name: str) -> str:
+    """The secret a parameter name means ('' for none): libpq's own, in any case, or any name with pass in it."""
+    lowered = name.lower()
+    return lowered if lowered in SECRET_KEYS else ("password" if _MENTIONS_SECRET.search(lowered) else "")
 
 
 def _keyword_secrets(text: str) -> list[Secret]:
@@ -105,7 +114,7 @@ def _keyword_secrets(text: str) -> list[Secret]:
             while end < len(text) and not text[end].isspace():
                 end += 1
         if key not in _PLAIN_KEYS or _MENTIONS_SECRET.search(text[at:end]):
-            found.append(Secret(at, end, key if key in SECRET_KEYS else "a parameter"))
+            found.append(Secret(at, end, _secret_key(key) or "a parameter"))
         at = end
     return found
 
@@ -173,12 +182,9 @@ def problem(text: str) -> str | None:
         return f"it holds %00, which PostgreSQL refuses, {where(text.index('%00'))}"
     if password is not None and any(ch in text[password.start:password.end] for ch in "@/"):
         return f"the password holds a raw '@' or '/', which changes how the rest is read ({_PGPASS_HINT})"
-    for secret in found:
-        if secret.what == "a query parameter":
-            param = text[secret.start:secret.end]
-            if "=" not in param:
-                return "a query parameter has no '=' (a password with a raw '&' in it?)"
-            return "the query names a parameter PostgreSQL does not know"
+    for secret in found:  # (a parameter libpq does not know is left to libpq: a newer one may know it)
+        if secret.what == "a query parameter" and "=" not in text[secret.start:secret.end]:
+            return "a query parameter has no '=' (a password with a raw '&' in it?)"
     if _decoded(text) is None:
         return "it has percent-escapes that are not UTF-8 text"
     query = text.find("?", found[0].end if found and found[0].what == "password" else 0)

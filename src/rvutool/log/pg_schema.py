@@ -217,8 +217,9 @@ CREATE TRIGGER day_totals_delete AFTER DELETE ON {SCHEMA}.entries REFERENCING OL
 """
 
 # ---------------------------------------------------------------- version 4: the practice's own, and held to it
-# What rvutool writes, column by column (the same domains as the SQLite log's CHECK constraints). A bound is as
-# wide as what rvutool itself writes: notes up to phi.MAX_TEXT characters, any date of service it accepts.
+# What rvutool writes, column by column (the domains the SQLite log's CHECK constraints hold too). A bound is as
+# wide as what rvutool itself writes: notes up to phi.MAX_TEXT characters, any date of service `log --date`
+# accepts (it takes 1066-10-14, pricing it with the nearest year's release).
 def _domains(json_type: Callable[[str], str], is_date: Callable[[str], str]) -> dict[str, str]:
     amounts = " AND ".join(f"{c} BETWEEN 0 AND 100000000" for c in ("work_rvu_c", "base_wrvu_c", "credited_wrvu_c"))
     return {
@@ -247,9 +248,9 @@ _TEXTS = "pg_temp.rvutool_texts"
 _SCANNED = _domains(lambda c: f"COALESCE((SELECT t.json_type FROM {_TEXTS} t WHERE t.v = {c}), '')",
                     lambda c: f"COALESCE((SELECT t.is_date FROM {_TEXTS} t WHERE t.v = {c}), false)")
 _JUDGE_TEXTS = f"""
-CREATE FUNCTION pg_temp.rvutool_json_type(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $fn$
+CREATE OR REPLACE FUNCTION pg_temp.rvutool_json_type(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $fn$
 BEGIN RETURN pg_catalog.jsonb_typeof(t::pg_catalog.jsonb); EXCEPTION WHEN others THEN RETURN NULL; END $fn$;
-CREATE FUNCTION pg_temp.rvutool_is_date(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $fn$
+CREATE OR REPLACE FUNCTION pg_temp.rvutool_is_date(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $fn$
 BEGIN RETURN t::pg_catalog.date BETWEEN '0001-01-01' AND '9999-12-31'; EXCEPTION WHEN others THEN RETURN false; END
 $fn$;
 CREATE TEMPORARY TABLE rvutool_texts ON COMMIT DROP AS
@@ -257,7 +258,7 @@ CREATE TEMPORARY TABLE rvutool_texts ON COMMIT DROP AS
     FROM (SELECT flags FROM {SCHEMA}.entries UNION SELECT adjustments FROM {SCHEMA}.entries
           UNION SELECT policy FROM {SCHEMA}.entries UNION SELECT options FROM {SCHEMA}.entries
           UNION SELECT service_date FROM {SCHEMA}.entries) AS texts (v);
-CREATE UNIQUE INDEX ON {_TEXTS} (v);
+CREATE INDEX ON {_TEXTS} USING hash (v);  -- (a b-tree refuses texts of a few kilobytes)
 """
 
 
