@@ -218,7 +218,7 @@ def _safe_values(text: str) -> set[str]:
     authority, _, tail = rest.partition("/")
     path, _, query = tail.partition("?")
     user, _, hosts = authority.rpartition("@")
-    safe.update(unquote(user.split(":", 1)[0]) for _ in [0] if user)
+    safe.add(unquote(user.split(":", 1)[0]))
     safe.update(unquote(h.split(":", 1)[0]) for h in hosts.split(",") if h)
     safe.add(unquote(path))
     for param in query.split("&"):
