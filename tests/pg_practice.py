@@ -19,7 +19,7 @@ import throwaway_pg  # noqa: E402
 from throwaway_pg import SUPER_PASSWORD, Server  # noqa: E402
 
 PASSWORD = "clinic-secret-1"
-__all__ = ["PASSWORD", "SUPER_PASSWORD", "Practice", "Server"]
+__all__ = ["PASSWORD", "SUPER_PASSWORD", "Practice", "Server", "make_practice"]
 
 
 def _psycopg():
@@ -57,6 +57,27 @@ class Practice:
         return _psycopg().connect(self.url(who), autocommit=True)
 
 
+def make_practice(server: Server, rvutool, folder: Path, prefix: str = "practice") -> Practice:
+    """A new database set up as the README says, through the command line: `rvutool db init` as its owner, then
+    two clinicians (alice, bob) and a manager (boss) with `rvutool db add-user`. Role names carry the database's
+    name, so practices on one server never share a login by accident."""
+    db = f"{prefix}{next(_numbers)}"
+    with server.admin() as admin:
+        admin.execute(f"CREATE DATABASE {db}")
+    owner = server.url("postgres", SUPER_PASSWORD, db)
+    out = rvutool("db", "init", owner)
+    assert out.exit_code == 0, out.stderr
+    assert SUPER_PASSWORD not in out.stdout + out.stderr
+    pw = folder / f"{db}.pw"
+    pw.write_text(PASSWORD + "\n")
+    users = {"alice": f"alice_{db}", "bob": f"bob_{db}", "boss": f"boss_{db}"}
+    for short, role in users.items():
+        extra = ["--manager"] if short == "boss" else []
+        out = rvutool("db", "add-user", role, *extra, "--password-file", str(pw), "--url", owner)
+        assert out.exit_code == 0, out.stderr
+    return Practice(server, db, users)
+
+
 TEMPLATE_USERS = {"alice": "alice_t", "bob": "bob_t", "boss": "boss_t"}
 
 
@@ -75,9 +96,15 @@ def practice_template(pg_server):
 
 
 def copy_practice(server: Server, template: str) -> Practice:
+    """A copy of the template: its tables, rows and grants come along, its database's CONNECT rights do not,
+    so `db init` (up to date, nothing else to do) gives them again. The copy shares the template's roles."""
+    from rvutool.log import pg_schema
+
     db = f"shared{next(_numbers)}"
     with server.admin() as admin:
         admin.execute(f"CREATE DATABASE {db} TEMPLATE {template}")
+    with server.admin(db) as conn:
+        pg_schema.init(conn)
     return Practice(server, db, dict(TEMPLATE_USERS))
 
 

@@ -203,7 +203,7 @@ def show_paths(as_json: bool = False) -> int:
 
     shared = location.url()
     if shared:
-        found["log"] = location.masked(shared)
+        found["log"] = location.shown(shared)
     if as_json:
         render.print_json(found)
     else:
@@ -469,7 +469,7 @@ def config_get(key: str) -> int:
 
     spec = config.check_key(key)
     settings = config.load()
-    value = settings.get(spec.name)
+    value = settings.shown(spec.name)
     if value is None:
         render.note(f"{spec.name} is not set (`rvutool config set {spec.name} VALUE` sets it)")
         return 1

@@ -122,14 +122,20 @@ def _locality(raw: Any) -> str:
 
 
 def _log_url(raw: Any) -> str:
-    value = raw.strip() if isinstance(raw, str) else ""
-    if not value.lower().startswith(("postgresql://", "postgres://")):
-        raise _BadValue("expected a postgresql:// connection string, such as postgresql://alice@db.example/practice")
-    from rvutool.conninfo import has_password
+    """A connection string with no secret in any form libpq takes (conninfo.secrets), and nothing libpq would
+    read otherwise than it is written."""
+    from rvutool import conninfo
 
-    if has_password(value):
-        raise _BadValue("a connection string without its password: keep the password in ~/.pgpass "
-                        "(or PGPASSWORD), never in the settings file")
+    value = raw.strip() if isinstance(raw, str) else ""
+    if not conninfo.is_postgres(value):
+        raise _BadValue("expected a postgresql:// connection string, such as postgresql://alice@db.example/practice")
+    carried = [_SECRET_NAMES.get(part, part) for part in conninfo.secret_parts(value)]
+    if carried:
+        raise _BadValue(f"it carries a {' and a '.join(carried)}: keep the password in ~/.pgpass (mode 0600) or "
+                        "PGPASSWORD, never in the settings file")
+    why = conninfo.problem(value)
+    if why is not None:
+        raise _BadValue(why)
     return value
 
 
@@ -149,6 +155,10 @@ def _specialty(raw: Any) -> str:
     return value
 
 
+_SECRET_NAMES = {"password": "password", "options": "password in its options", "passfile": "passfile",
+                 "sslpassword": "sslpassword"}
+
+
 @dataclass(frozen=True)
 class Key:
     name: str
@@ -156,6 +166,7 @@ class Key:
     default: Any
     help: str
     toml: Callable[[Any], str] = field(default=lambda v: _number(v))
+    echo: bool = True  # whether a message may repeat a value (never a connection string: it may hold a secret)
 
 
 def _number(value: Any) -> str:
@@ -180,7 +191,8 @@ KEYS: dict[str, Key] = {k.name: k for k in (
         "--setting of log, calc, import and the log prompt", _quoted),
     Key("qp", _yes_no, False, "paid as a qualifying APM participant (QP): every dollar figure uses the QP "
         "conversion factor, not the non-QP one", lambda v: "true" if v else "false"),
-    Key("log.url", _log_url, None, "a practice's shared log on PostgreSQL (postgresql://user@host/db)", _quoted),
+    Key("log.url", _log_url, None, "a practice's shared log on PostgreSQL (postgresql://user@host/db)", _quoted,
+        echo=False),
     Key("contract", _contract_name, None, "the contract `summary`, `report` and `plan` use when none is named "
         "(rvutool contract add FILE.toml)", _quoted),
     Key("benchmark.specialty", _specialty, None, "the specialty `summary` and `report` compare you with in your "
@@ -249,9 +261,16 @@ class Config:
 
         return Policy(**{name.split(".", 1)[1]: self.get(name) for name in KEYS if name.startswith("policy.")})
 
+    def shown(self, key: str) -> Any:
+        """The value in force as it may be printed: a connection string with any secret masked."""
+        from rvutool import conninfo
+
+        value = self.get(key)
+        return value if check_key(key).echo or value is None else conninfo.shown(str(value))
+
     def rows(self) -> list[tuple[str, Any, bool, str]]:
-        """(key, value in force, whether it is set, help) for every known key."""
-        return [(name, self.get(name), name in self.values, spec.help) for name, spec in KEYS.items()]
+        """(key, value in force as it may be printed, whether it is set, help) for every known key."""
+        return [(name, self.shown(name), name in self.values, spec.help) for name, spec in KEYS.items()]
 
     def document(self) -> dict[str, Any]:
         """The table to write: the file as read with the known settings replaced by `values`.
@@ -335,7 +354,8 @@ def load(path: Path | None = None) -> Config:
         try:
             config.values[name] = spec.parse(value)
         except _BadValue as exc:
-            raise ConfigError(f"settings file {path}: {name} = {_shown(value)} is not valid ({exc}); "
+            given = f" = {_shown(value)}" if spec.echo else ""
+            raise ConfigError(f"settings file {path}: {name}{given} is not valid ({exc}); "
                               f"fix it or run `rvutool config unset {name}`") from None
     return config
 
@@ -351,9 +371,8 @@ def parse_value(key: str, value: str, *, option: str | None = None) -> Any:
     try:
         return spec.parse(value)
     except _BadValue as exc:
-        from rvutool.conninfo import masked
-
-        raise UsageError(f"{option or spec.name} {masked(value)!r} is not valid: {exc}") from None
+        given = f" {value!r}" if spec.echo else ""
+        raise UsageError(f"{option or spec.name}{given} is not valid: {exc}") from None
 
 
 @contextmanager

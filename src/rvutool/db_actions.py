@@ -10,34 +10,55 @@ from rvutool.errors import RvuError, UsageError
 
 
 def _url(given: str | None) -> str:
+    """The database: --url (or the positional URL), else RVUTOOL_LOG_URL or log.url. A password typed on the
+    command line is used, with a warning: `ps` and the shell's history show it to others."""
+    from rvutool import conninfo
     from rvutool.log import location
 
     url = (given or "").strip() or location.url()
     if not url:
         raise UsageError(f"give --url postgresql://... or set {location.URL_ENV} (or `rvutool config set log.url`)")
     if not location.is_postgres(url):
-        raise UsageError(f"the log database must be a postgresql:// connection string, not {location.masked(url)!r}")
+        raise UsageError("the log database must be a postgresql:// connection string")
+    if given and conninfo.has_password(given):
+        render.warning("a password on the command line can be seen by other users (ps) and stays in your shell's "
+                       "history: keep it in ~/.pgpass (mode 0600) instead")
     return url
 
 
 def init(url: str | None) -> int:
-    from rvutool.log import location, pg_schema, pg_store
+    from rvutool import conninfo
+    from rvutool.log import pg_schema, pg_store
 
     url = _url(url)
     conn = pg_store.connect(url)
     try:
         with pg_store.sql_errors(url):
-            before, after = pg_schema.init(conn)
+            done = pg_schema.init(conn)
     finally:
         conn.close()
-    where = location.masked(url)
-    if before == after:
-        render.line(f"the log in {where} is up to date (schema version {after}); nothing was changed")
-    elif before == 0:
-        render.line(f"created the practice's log in {where} (schema {pg_schema.SCHEMA}, version {after}); "
-                    "add users with `rvutool db add-user NAME`")
+    where = conninfo.shown(url)
+    if done.before == done.after:
+        render.line(f"the log in {where} is up to date (schema version {done.after}); nothing was changed")
+    elif done.before == 0:
+        render.line(f"created the practice's log in {where} (schema {pg_schema.SCHEMA}, version {done.after}, "
+                    f"users in {done.roles.clinician} and {done.roles.manager}); add them with "
+                    "`rvutool db add-user NAME`")
     else:
-        render.line(f"brought the log in {where} from schema version {before} to {after}")
+        render.line(f"brought the log in {where} from schema version {done.before} to {done.after}")
+    if done.carried:
+        render.line(f"its users now belong to this practice's own roles ({done.roles.clinician}, "
+                    f"{done.roles.manager}): {', '.join(done.carried)}")
+    if done.left_out:
+        render.line(f"not carried over, having no work in this log (they may belong to another practice on this "
+                    f"server): {', '.join(done.left_out)}; `rvutool db add-user NAME` adds one again")
+    if done.set_aside:
+        render.line(f"set aside {done.set_aside} {'entry' if done.set_aside == 1 else 'entries'} holding values "
+                    f"rvutool never writes (kept, with why, in {pg_schema.SCHEMA}.set_aside; `rvutool doctor` "
+                    "counts them)")
+    if done.unhooked:
+        render.line(f"removed {done.unhooked} undo-journal links to another user's change (no rvutool writes "
+                    "them: see the README's Security section)")
     return 0
 
 
@@ -65,20 +86,27 @@ def _password(password_file: str | None) -> str:
 
 
 def add_user(name: str, *, manager: bool, password_file: str | None, url: str | None) -> int:
-    from rvutool.log import location, pg_schema, pg_store
+    """A new login of the practice; or a login this server already has (of another practice, or one `db init`
+    did not carry over) joins it, its password unchanged, and none is asked for."""
+    from rvutool import conninfo
+    from rvutool.log import pg_schema, pg_store
 
     url = _url(url)
     pg_schema.check_role_name(name)
-    password = _password(password_file)
     conn = pg_store.connect(url)
     try:
+        with pg_store.sql_errors(url):
+            status = pg_schema.user_status(conn, name)
+        existing = status == "elsewhere"
+        password = _password(password_file) if status == "new" else None  # (add_user refuses the others)
         with pg_store.sql_errors(url):
             pg_schema.add_user(conn, name, password, manager=manager)
     finally:
         conn.close()
     role = "manager (reads every provider's entries, changes only their own)" if manager else \
         "clinician (reads and changes only their own entries)"
-    render.line(f"added {name} to the log in {location.masked(url)} as a {role}")
+    known = " (a login this server already had: their password is unchanged)" if existing else ""
+    render.line(f"added {name} to the log in {conninfo.shown(url)} as a {role}{known}")
     return 0
 
 
@@ -86,8 +114,8 @@ def push(from_path: str | None, *, url: str | None, allow_identifiers: bool = Fa
     """Copy a personal SQLite log's live entries (and favourites) into the shared log as the connected user,
     by meaning: a service the shared log already holds (as many times) is not added again, so a second push
     adds nothing."""
-    from rvutool import config, dates, inputs, paths
-    from rvutool.log import changes, exchange, location, pg_store, sqlite_store
+    from rvutool import config, conninfo, dates, inputs, paths
+    from rvutool.log import changes, exchange, pg_store, sqlite_store
 
     url = _url(url)
     source_path = inputs.readable_path(from_path) if from_path else paths.log_file()
@@ -108,7 +136,7 @@ def push(from_path: str | None, *, url: str | None, allow_identifiers: bool = Fa
         source.close()
     render.line(f"pushed {outcome.added} {'entry' if outcome.added == 1 else 'entries'} "
                 f"({outcome.encounters} {'encounter' if outcome.encounters == 1 else 'encounters'}) from {source_path} "
-                f"into {location.masked(url)} as {user}; {outcome.duplicates} already there")
+                f"into {conninfo.shown(url)} as {user}; {outcome.duplicates} already there")
     if outcome.favourites_added:
         render.line(f"and your favourites {', '.join('@' + n for n in outcome.favourites_added)}")
     for name, theirs, _ in outcome.favourites_kept:

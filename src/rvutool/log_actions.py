@@ -115,6 +115,7 @@ def list_entries(*, month: str | None = None, week: bool = False, year: str | No
                  removed: bool = False, provider: str | None = None) -> int:
     from rvutool import inputs, log
     from rvutool.items import check_code
+    from rvutool.log.entries import Readable
     from rvutool.money import from_hundredths
 
     if as_json and as_csv:
@@ -123,8 +124,8 @@ def list_entries(*, month: str | None = None, week: bool = False, year: str | No
     period = inputs.period(month, week, year, from_, to, all_, default_all=number is not None)
     code = check_code(code) if code is not None else None
     with log.reading(inputs.provider(provider)) as store:
-        entries = iter(()) if store is None else store.entries(period.start, period.end, code=code,
-                                                               encounter=number, include_voided=removed)
+        entries = Readable(iter(()) if store is None else store.entries(period.start, period.end, code=code,
+                                                                        encounter=number, include_voided=removed))
         title = period.label if number is None else f"encounter {number}"
         if as_csv:
             render.entries_csv(entries)
@@ -135,6 +136,8 @@ def list_entries(*, month: str | None = None, week: bool = False, year: str | No
                                "total_wrvu": total})
         else:
             render.entries_table(entries, title, explain=explain)
+    if entries.skipped:
+        render.warning(f"skipped {entries.described()}; `rvutool doctor` names them")
     return 0
 
 
@@ -282,14 +285,18 @@ def export(*, month: str | None = None, week: bool = False, year: str | None = N
         paths.check_export_target(target, output or "")
     with log.reading(inputs.provider(provider)) as store:
         if target is None:
-            exchange.export(store, period.start, period.end, fmt, sys.stdout, period.to_dict())
-            return 0
-        try:
-            with datafile.atomic_text(target, mode=0o600) as out:
-                count = exchange.export(store, period.start, period.end, fmt, out, period.to_dict())
-        except OSError as exc:
-            raise RvuError(f"cannot write {target}: {exc.strerror or exc}") from None
-    render.note(f"exported {count} {'entry' if count == 1 else 'entries'} ({period.label}) to {target}")
+            done = exchange.export(store, period.start, period.end, fmt, sys.stdout, period.to_dict())
+        else:
+            try:
+                with datafile.atomic_text(target, mode=0o600) as out:
+                    done = exchange.export(store, period.start, period.end, fmt, out, period.to_dict())
+            except OSError as exc:
+                raise RvuError(f"cannot write {target}: {exc.strerror or exc}") from None
+    if done.skipped:
+        render.warning(f"skipped {done.described()}; `rvutool doctor` names them")
+    if target is not None:
+        count = done.written
+        render.note(f"exported {count} {'entry' if count == 1 else 'entries'} ({period.label}) to {target}")
     return 0
 
 
@@ -362,10 +369,29 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
     return 0
 
 
+def _unreadable(store: Any, problems: list[str]) -> list[str]:
+    """Every entry read as list and export read them: the ones that cannot be, counted and named by id. (A log
+    already found damaged may fail to read at all; that is said already.)"""
+    from rvutool.log.entries import Readable
+
+    readable = Readable(store.entries(include_voided=True))
+    try:
+        for _ in readable:
+            pass
+    except RvuError:
+        if problems:
+            return []
+        raise
+    if not readable.skipped:
+        return []
+    return [f"{readable.described()}; list and export skip {'it' if readable.skipped == 1 else 'them'}"]
+
+
 def doctor(*, as_json: bool = False) -> int:
     """Check the log thoroughly; exit 1 when anything is wrong. It never changes the log."""
     from rvutool import log, paths
     from rvutool.errors import CorruptLogError, LogVersionError
+    from rvutool.log import location
 
     where = str(paths.log_file())
     try:
@@ -373,10 +399,12 @@ def doctor(*, as_json: bool = False) -> int:
             where = where if store is None else store.where
             problems = [] if store is None else store.problems()
             exists = store is not None
+            if store is not None:
+                problems += _unreadable(store, problems)
     except (CorruptLogError, LogVersionError) as exc:
         problems, exists = [exc.message], True
     if as_json:
         render.print_json({"log": where, "exists": exists, "ok": not problems, "problems": problems})
     else:
-        render.doctor(where, exists, problems)
+        render.doctor(where, exists, problems, shared=location.url() is not None)
     return 1 if problems else 0

@@ -413,15 +413,22 @@ def import_result_text(outcome: Any, *, dry_run: bool) -> str:
             f"{outcome.source}{extra}. Net change: {outcome.net:+.2f} wRVU. `rvutool undo` reverts it.")
 
 
-def doctor_text(where: str, exists: bool, problems: list[str]) -> str:
-    """`rvutool doctor`: the verdict, each problem, and what to do about them."""
+def doctor_text(where: str, exists: bool, problems: list[str], *, shared: bool = False) -> str:
+    """`rvutool doctor`: the verdict, each problem, and what to do about them, for the log it checked (a file of
+    yours, or a practice's shared database, which PostgreSQL keeps and only its owner repairs)."""
     if not exists:
         return f"No log yet at {where}: nothing to check.\n"
     if not problems:
+        if shared:
+            return f"The log {where} is sound: its invariants, totals and every entry's values checked.\n"
         return f"The log {where} is sound: every page, index and invariant checked.\n"
     out = [f"The log {where} has problems:", *(f"  - {problem}" for problem in problems)]
-    out.append("Keep a copy of the file; move it aside, then `rvutool import` your latest export into a new log "
-               "(`--restore` brings back removed entries).")
+    if shared:
+        out.append("The log is the practice's database, not a file of yours: its owner looks at these with psql "
+                   "and fixes or removes them. Meanwhile `rvutool export` writes every entry that can be read.")
+    else:
+        out.append("Keep a copy of the file; move it aside, then `rvutool import` your latest export into a new log "
+                   "(`--restore` brings back removed entries).")
     return "".join(f"{text}\n" for text in out)
 
 

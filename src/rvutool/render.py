@@ -508,8 +508,8 @@ def undone(change: Any) -> None:
     _others(change)
 
 
-def doctor(where: str, exists: bool, problems: list[str]) -> None:
-    sys.stdout.write(doctor_text(where, exists, problems))
+def doctor(where: str, exists: bool, problems: list[str], *, shared: bool = False) -> None:
+    sys.stdout.write(doctor_text(where, exists, problems, shared=shared))
 
 
 def ask_split(entry: Any) -> bool:
@@ -532,6 +532,10 @@ def recalc_plan(plan: Any) -> None:
     line(f"{plan.label}: {count} {'entry' if count == 1 else 'entries'}, "
          f"{rvu(from_c(plan.old_total_c))} wRVU as saved, {rvu(from_c(plan.new_total_c))} wRVU with today's "
          f"data and settings; {plan.changed} would change.")
+    if plan.others:
+        line(f"{plan.others} {'entry of another provider' if plan.others == 1 else 'entries of other providers'} "
+             f"would change too; only {'its owner' if plan.others == 1 else 'their owners'} can recalc "
+             f"{'it' if plan.others == 1 else 'them'}.")
     if not plan.changed:
         line("Nothing to change.")
 

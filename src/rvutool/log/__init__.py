@@ -9,6 +9,7 @@
     pg_schema    a practice's shared log on PostgreSQL: tables, roles, row-level security, migrations
     pg_store     the PostgreSQL backend (psycopg is imported only when a postgresql:// log is used)
     changes      log, edit, remove, undo, recalc and import as changes that keep encounters whole
+    journal      what an undo may write back: a before-image checked as an edit would be
     exchange     export, and import of rvutool's own files and of other layouts (a registry of readers)
     layouts      readers for other programs' CSV files
     summary      the arithmetic of summaries over what the store totals
@@ -35,8 +36,8 @@ def _shared() -> str | None:
 
     url = location.url()
     if url is not None and not location.is_postgres(url):
-        raise UsageError(f"{location.URL_ENV} must be a postgresql:// connection string, not "
-                         f"{location.masked(url)!r}")
+        raise UsageError(f"{location.URL_ENV} must be a postgresql:// connection string (it is not one; its text "
+                         "is not repeated here, as it may hold a password)")
     return url
 
 

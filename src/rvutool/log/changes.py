@@ -300,6 +300,7 @@ class RecalcPlan:
     new_total_c: int = 0
     digest: str = ""
     only: Callable[[list[Entry]], bool] | None = None  # the encounters to price again (None: all)
+    others: int = 0  # other providers' entries (a manager reads them) that would change: only their owners may
 
 
 def _by_encounter(entries: Iterable[Entry]) -> Iterator[list[Entry]]:
@@ -358,11 +359,20 @@ def priced_by_stand_in(members: list[Entry]) -> bool:
 
 def plan_recalc(store: LogStore, start: date, end: date, label: str, policy: Policy,
                 catalog: Catalog | None = None, only: Callable[[list[Entry]], bool] | None = None) -> RecalcPlan:
+    """Over the user's own entries, the ones apply_recalc saves (on a shared log a manager reads others' too:
+    those are only counted); `only` chooses the encounters to price again (all of them without it)."""
     from rvutool.codes import CachedCatalog
 
     plan = RecalcPlan(label, start, end, policy, only=only)
-    plan.digest = _recalc_pass(plan, _chosen(store.entries(start, end), only), catalog or CachedCatalog(),
-                               lambda *_: None)
+    catalog = catalog or CachedCatalog()
+    plan.digest = _recalc_pass(plan, _chosen(store.own_entries(start, end), only), catalog, lambda *_: None)
+    for members in _by_encounter(_chosen(store.others_entries(start, end), only)):
+        try:
+            fresh = reprice(members, [m.as_item() for m in members], members[0].date, catalog, policy)
+        except RvuError:
+            continue  # theirs to look at, when they recalc
+        plan.others += sum(any(getattr(m, k) != v for k, v in values.items())
+                           for m, values in zip(members, fresh, strict=True))
     return plan
 
 

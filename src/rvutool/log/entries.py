@@ -284,3 +284,75 @@ def adjustment_label(adjustment: dict[str, Any]) -> str | None:
     elif rule == "bilateral" and factor < 1:
         return f"bilateral {_percent(factor)} each"  # each side (RT and LT) or each of 2 units
     return f"{name} {_percent(factor)}"
+
+
+# ---------------------------------------------------------------- entries that cannot be read
+_SHAPES: dict[tuple[str, str], bool] = {}
+
+
+def _json_of(text: str, name: str, kind: type) -> bool:
+    """Whether a stored JSON cell has the shape everything that reads it expects (remembered: cells repeat)."""
+    found = _SHAPES.get((name, text))
+    if found is None:
+        try:
+            value = json.loads(text)
+            found = isinstance(value, kind)
+            if found and name == "flags":
+                found = all(isinstance(f, str) for f in value)
+            elif found and name == "adjustments":
+                found = all(isinstance(a, dict) and isinstance(a.get("rule", ""), str)
+                            and isinstance(a.get("reason", ""), str) and Decimal(str(a.get("factor", 1))).is_finite()
+                            for a in value)
+        except (ValueError, TypeError, ArithmeticError):
+            found = False
+        if len(_SHAPES) < 10_000:
+            _SHAPES[(name, text)] = found
+    return found
+
+
+def unreadable(entry: Entry) -> str | None:
+    """Why a stored entry cannot be listed or exported (a value no rvutool writes: a row changed by hand, or
+    written before the log checked its values), or None when it reads."""
+    try:
+        if date.fromisoformat(entry.service_date).isoformat() != entry.service_date:
+            return "its date of service"
+    except (TypeError, ValueError):
+        return "its date of service"
+    for name, kind in (("flags", list), ("adjustments", list), ("policy", dict), ("options", dict)):
+        if not isinstance(getattr(entry, name), str) or not _json_of(getattr(entry, name), name, kind):
+            return f"its {name}"
+    numbers = (entry.units, entry.work_rvu_c, entry.base_wrvu_c, entry.credited_wrvu_c, entry.voided)
+    if not all(isinstance(n, int) for n in numbers) or not 1 <= entry.units <= 999 or \
+            not all(0 <= n <= 100_000_000 for n in numbers[1:4]):
+        return "its units or amounts"
+    if not all(isinstance(t, str) for t in (entry.code, entry.modifiers, entry.setting, entry.release)):
+        return "its code"
+    return None
+
+
+class Readable:
+    """The entries a store streams, less those that cannot be read (`unreadable`): `list` and `export` show and
+    write every other entry, and say how many they skipped (`rvutool doctor` names them)."""
+
+    SHOWN = 10
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        self._entries = entries
+        self.written = 0  # set by whoever writes them out (an export)
+        self.skipped = 0
+        self.first: list[tuple[int, str]] = []  # (id, why) of the first SHOWN skipped
+
+    def __iter__(self) -> Iterator[Entry]:
+        for entry in self._entries:
+            why = unreadable(entry)
+            if why is None:
+                yield entry
+                continue
+            self.skipped += 1
+            if len(self.first) < self.SHOWN:
+                self.first.append((entry.id, why))
+
+    def described(self) -> str:
+        """'2 entries that cannot be read, holding values no rvutool writes (#5: its flags, #9: its date of service)'"""
+        shown = ", ".join(f"#{i}: {why}" for i, why in self.first) + (", ..." if self.skipped > len(self.first) else "")
+        return f"{self.skipped} {plural(self.skipped)} that cannot be read, holding values no rvutool writes ({shown})"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,7 +29,7 @@ from rvutool import spreadsheet
 from rvutool.errors import ImportFileError, RvuError
 from rvutool.favourites import Favourite
 from rvutool.log import layouts
-from rvutool.log.entries import Entry, now_utc, snapshot
+from rvutool.log.entries import Entry, Readable, now_utc, snapshot
 from rvutool.money import from_hundredths
 from rvutool.nametable import short_name
 
@@ -166,13 +167,17 @@ def _encode(record: dict[str, Any]) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
-def export(store: LogStore | None, start: date, end: date, fmt: str, out: IO[str], period: dict[str, Any]) -> int:
-    """The period's entries and, whatever the period, every favourite."""
+def export(store: LogStore | None, start: date, end: date, fmt: str, out: IO[str], period: dict[str, Any]) -> Readable:
+    """The period's entries and, whatever the period, every favourite. Entries that cannot be read are left out;
+    the result counts what was written (`written`) and what was skipped."""
     from rvutool.favourites import from_text
 
     favourites = [] if store is None else [from_text(row.name, row.items) for row in store.favourites()]
-    entries: Iterator[Entry] = iter(()) if store is None else store.entries(start, end)
-    return write_csv(entries, out, favourites) if fmt == "csv" else write_json(entries, out, period, favourites)
+    entries = Readable(iter(()) if store is None else store.entries(start, end))
+    stream = iter(entries)
+    entries.written = write_csv(stream, out, favourites) if fmt == "csv" else \
+        write_json(stream, out, period, favourites)
+    return entries
 
 
 # ---------------------------------------------------------------- import: what readers hand over
@@ -364,9 +369,12 @@ def _check_units(text: str) -> int:
 
 def _check_release(text: str) -> str:
     release = text.upper()
-    if not release or len(release) > 12 or not release.isascii() or not release.isalnum():
-        raise ValueError(f"release {release!r} is not a CMS release id such as RVU26C")
+    if not _RELEASE.fullmatch(release):
+        raise ValueError(f"release {release[:12]!r} is not a CMS release id such as RVU26C")
     return release
+
+
+_RELEASE = re.compile(r"RVU[0-9]{2}[A-Z]R?")  # the log's own domain of release ids (its CHECK constraints)
 
 
 def _check_setting(text: str) -> str:

@@ -5,10 +5,20 @@ from __future__ import annotations
 
 import os
 
-from rvutool.conninfo import has_password, is_postgres, masked
-
 URL_ENV = "RVUTOOL_LOG_URL"
-__all__ = ["URL_ENV", "has_password", "is_postgres", "masked", "url"]
+
+
+def is_postgres(url: str) -> bool:
+    from rvutool import conninfo  # (only when a log URL is set: not at every start-up)
+
+    return conninfo.is_postgres(url)
+
+
+def shown(url: str) -> str:
+    """The connection string as it may be printed (conninfo.shown): masked, or only what is wrong with it."""
+    from rvutool import conninfo
+
+    return conninfo.shown(url)
 
 
 def url() -> str | None:
@@ -20,3 +30,17 @@ def url() -> str | None:
     from rvutool import config
 
     return config.load().get("log.url") or None
+
+
+def masked(url: str) -> str:
+    """The connection string with every secret replaced by *** (prefer `shown`, which never repeats a string
+    that is not valid)."""
+    from rvutool import conninfo
+
+    return conninfo.masked(url)
+
+
+def has_password(url: str) -> bool:
+    from rvutool import conninfo
+
+    return conninfo.has_password(url)

@@ -1,28 +1,40 @@
 """A practice's shared log on PostgreSQL: its tables, roles, row-level security and migrations.
 
     rvutool.entries      one row per logged line (as in SQLite), plus `provider`: the login role that
-                         logged it, current_user by default and never typed
+                         logged it, current_user by default and never typed; CHECK constraints hold every
+                         column to the values rvutool writes (the same domains as the SQLite log's)
     rvutool.changes      the undo journal, one row per change, per provider
-    rvutool.change_rows  before-images of the entries a change touched (NULL before = inserted)
-    rvutool.meta         facts about this log (its random id)
+    rvutool.change_rows  before-images of the entries a change touched (NULL before = inserted), keyed by
+                         (change_id, provider) to the change: no one can attach a row to another's change
+    rvutool.meta         facts about this log (its random id, its two group roles)
     rvutool.favourites   each provider's favourites (`rvutool fav add tka 27447`), by provider and name
     rvutool.day_totals   live entries added up by provider, date, code, reason and policy (kept by triggers)
+    rvutool.writers      one row per provider, locked by that provider's write transaction (the writer lock)
+    rvutool.set_aside    entries an upgrade found outside those domains, kept with their values
     rvutool.contracts, contract_fees, collections   each provider's contracts, their imported fee schedules
                          and the collections entered per month (issue 22)
     rvutool.migrations   the schema versions applied
     rvutool.encounter_numbers  a sequence: a number handed out is never handed out again
 
-Group roles: rvutool_clinician reads and writes only rows whose provider is themselves;
-rvutool_manager reads every provider's rows and writes only their own. The owner (who ran
-`rvutool db init`) is not bound by the policies. PG_MIGRATIONS[n] takes the schema from
-version n to n + 1 inside one transaction; append, never edit a released step.
+Group roles belong to one database, and are named from it (rvutool_<database>_clinician and _manager):
+a clinician reads and writes only rows whose provider is themselves; a manager also reads every provider's
+entries, totals and favourites (never their journal), and writes only their own. Only the practice's roles
+may connect. The owner (who ran `rvutool db init`) is not bound by the policies. PG_MIGRATIONS[n] takes the
+schema from version n to n + 1 inside one transaction; append, never change what a released step does.
+
+Every connection pins search_path to pg_catalog, pg_temp (pg_store.connect), so nothing a user creates in
+another schema can stand in for a function rvutool calls; `db init` still refuses a database where PUBLIC
+may create objects, because other programs' connections do not pin theirs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
 
 from rvutool.errors import RvuError, UsageError
 
@@ -30,12 +42,35 @@ if TYPE_CHECKING:
     import psycopg
 
 SCHEMA = "rvutool"
-CLINICIAN = "rvutool_clinician"
-MANAGER = "rvutool_manager"
-TABLES = ("entries", "changes", "change_rows", "meta", "migrations", "favourites", "day_totals", "contracts",
-          "contract_fees", "collections")
+TABLES = ("entries", "changes", "change_rows", "meta", "migrations", "favourites", "day_totals", "writers",
+          "set_aside", "contracts", "contract_fees", "collections")
 
-_M001 = f"""
+
+class GroupRoles(NamedTuple):
+    clinician: str
+    manager: str
+
+
+# Versions 1 to 3 made one pair of group roles per server, shared by every practice on it; version 4 moves a
+# practice to roles of its own.
+LEGACY_ROLES = GroupRoles("rvutool_clinician", "rvutool_manager")
+
+
+@dataclass
+class InitOutcome:
+    """What `db init` did, for its report."""
+
+    before: int
+    after: int
+    roles: GroupRoles
+    carried: list[str] = field(default_factory=list)  # users of the server-wide roles moved to this practice's
+    left_out: list[str] = field(default_factory=list)  # users of the server-wide roles with no work in this log
+    set_aside: int = 0  # entries outside the domains, moved to rvutool.set_aside
+    unhooked: int = 0  # journal rows (and favourites' links) that named another provider's change
+
+
+def _m001(r: GroupRoles) -> str:
+    return f"""
 CREATE TABLE {SCHEMA}.entries (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     provider TEXT NOT NULL DEFAULT current_user,
@@ -85,23 +120,22 @@ CREATE TABLE {SCHEMA}.change_rows (
 );
 CREATE TABLE {SCHEMA}.meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE SEQUENCE {SCHEMA}.encounter_numbers;
-GRANT USAGE ON SCHEMA {SCHEMA} TO {CLINICIAN}, {MANAGER};
-GRANT SELECT ON {SCHEMA}.meta, {SCHEMA}.migrations TO {CLINICIAN}, {MANAGER};
+GRANT USAGE ON SCHEMA {SCHEMA} TO {r.clinician}, {r.manager};
+GRANT SELECT ON {SCHEMA}.meta, {SCHEMA}.migrations TO {r.clinician}, {r.manager};
 GRANT SELECT, INSERT, UPDATE, DELETE ON {SCHEMA}.entries, {SCHEMA}.changes, {SCHEMA}.change_rows
-    TO {CLINICIAN}, {MANAGER};
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA {SCHEMA} TO {CLINICIAN}, {MANAGER};
-"""
-# Row-level security: each table's own rows for everyone; every row, for reading, for a manager.
-_RLS = "".join(f"""
+    TO {r.clinician}, {r.manager};
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA {SCHEMA} TO {r.clinician}, {r.manager};
+""" + "".join(f"""
 ALTER TABLE {SCHEMA}.{table} ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_rows ON {SCHEMA}.{table} FOR ALL TO {CLINICIAN}, {MANAGER}
+CREATE POLICY own_rows ON {SCHEMA}.{table} FOR ALL TO {r.clinician}, {r.manager}
     USING (provider = current_user) WITH CHECK (provider = current_user);
-CREATE POLICY manager_reads ON {SCHEMA}.{table} FOR SELECT TO {MANAGER} USING (true);
-""" for table in ("entries", "changes", "change_rows"))
+CREATE POLICY manager_reads ON {SCHEMA}.{table} FOR SELECT TO {r.manager} USING (true);
+""" for table in ("entries", "changes", "change_rows"))  # row-level security: own rows; all, for a manager
 
 # Version 2: favourites, one provider's own, under the same row-level security as entries. `change_id` names
 # the import that added one (undoing it removes the favourite again); NULL for `fav add`.
-_M002 = f"""
+def _m002(r: GroupRoles) -> str:
+    return f"""
 CREATE TABLE {SCHEMA}.favourites (
     provider TEXT NOT NULL DEFAULT current_user,
     name TEXT NOT NULL,
@@ -112,11 +146,11 @@ CREATE TABLE {SCHEMA}.favourites (
     PRIMARY KEY (provider, name)
 );
 CREATE INDEX favourites_change ON {SCHEMA}.favourites (change_id) WHERE change_id IS NOT NULL;
-GRANT SELECT, INSERT, UPDATE, DELETE ON {SCHEMA}.favourites TO {CLINICIAN}, {MANAGER};
+GRANT SELECT, INSERT, UPDATE, DELETE ON {SCHEMA}.favourites TO {r.clinician}, {r.manager};
 ALTER TABLE {SCHEMA}.favourites ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_rows ON {SCHEMA}.favourites FOR ALL TO {CLINICIAN}, {MANAGER}
+CREATE POLICY own_rows ON {SCHEMA}.favourites FOR ALL TO {r.clinician}, {r.manager}
     USING (provider = current_user) WITH CHECK (provider = current_user);
-CREATE POLICY manager_reads ON {SCHEMA}.favourites FOR SELECT TO {MANAGER} USING (true);
+CREATE POLICY manager_reads ON {SCHEMA}.favourites FOR SELECT TO {r.manager} USING (true);
 """
 
 # Version 3: day_totals, the live entries added up by provider, date, code, no-wRVU reason ('' for none) and
@@ -127,7 +161,8 @@ _KEY = "(t.provider, t.service_date, t.code, t.no_wrvu_reason, t.policy)"
 _GROUPED = """SELECT provider, service_date, code, COALESCE(no_wrvu_reason, '') AS reason, policy,
            MIN(category) AS category, COUNT(*) AS n, SUM(units) AS u, SUM(base_wrvu_c) AS b,
            SUM(credited_wrvu_c) AS c FROM {rows} WHERE voided = 0 GROUP BY 1, 2, 3, 4, 5"""
-_M003 = f"""
+def _m003(r: GroupRoles) -> str:
+    return f"""
 CREATE TABLE {SCHEMA}.day_totals (
     provider TEXT NOT NULL,
     service_date TEXT NOT NULL,
@@ -143,10 +178,10 @@ CREATE TABLE {SCHEMA}.day_totals (
 );
 CREATE INDEX day_totals_date ON {SCHEMA}.day_totals (service_date);
 INSERT INTO {SCHEMA}.day_totals {_GROUPED.format(rows=f"{SCHEMA}.entries")};
-GRANT SELECT ON {SCHEMA}.day_totals TO {CLINICIAN}, {MANAGER};
+GRANT SELECT ON {SCHEMA}.day_totals TO {r.clinician}, {r.manager};
 ALTER TABLE {SCHEMA}.day_totals ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_rows ON {SCHEMA}.day_totals FOR SELECT TO {CLINICIAN}, {MANAGER} USING (provider = current_user);
-CREATE POLICY manager_reads ON {SCHEMA}.day_totals FOR SELECT TO {MANAGER} USING (true);
+CREATE POLICY own_rows ON {SCHEMA}.day_totals FOR SELECT TO {r.clinician}, {r.manager} USING (provider = current_user);
+CREATE POLICY manager_reads ON {SCHEMA}.day_totals FOR SELECT TO {r.manager} USING (true);
 CREATE FUNCTION {SCHEMA}.keep_day_totals() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
@@ -183,60 +218,256 @@ CREATE TRIGGER day_totals_delete AFTER DELETE ON {SCHEMA}.entries REFERENCING OL
     FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.keep_day_totals();
 """
 
-# Contracts (issue 22): each provider's own contract versions, the fee schedules imported for them, and the
-# collections they enter per month, under the same row-level security as favourites. New tables only.
-_M_CONTRACTS = f"""
+# ---------------------------------------------------------------- version 4: the practice's own, and held to it
+# What rvutool writes, column by column (the domains the SQLite log's CHECK constraints hold too). A bound is as
+# wide as what rvutool itself writes: notes up to phi.MAX_TEXT characters, any date of service `log --date`
+# accepts (it takes 1066-10-14, pricing it with the nearest year's release).
+def _domains(json_type: Callable[[str], str], is_date: Callable[[str], str]) -> dict[str, str]:
+    amounts = " AND ".join(f"{c} BETWEEN 0 AND 100000000" for c in ("work_rvu_c", "base_wrvu_c", "credited_wrvu_c"))
+    return {
+        "code": "code ~ '^[A-Z0-9]{4,5}$'",
+        "modifiers": "modifiers ~ '^([A-Z0-9]{2}(-[A-Z0-9]{2})*)?$'",
+        "units": "units BETWEEN 1 AND 999",
+        "amounts": amounts,
+        "service_date": f"CASE WHEN service_date ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' THEN {is_date('service_date')} "
+                        "ELSE false END",
+        "flags": f"{json_type('flags')} = 'array'",
+        "adjustments": f"{json_type('adjustments')} = 'array'",
+        "policy": f"{json_type('policy')} = 'object'",
+        "options": f"{json_type('options')} = 'object'",
+        "setting": "setting IN ('facility', 'nonfacility')",
+        "voided": "voided IN (0, 1)",
+        "release": "release ~ '^RVU[0-9]{2}[A-Z]R?$'",
+        "note": "pg_catalog.char_length(note) <= 500",
+        "case_label": "pg_catalog.char_length(case_label) <= 500",
+    }
+
+
+DOMAINS = _domains(lambda c: f"pg_catalog.jsonb_typeof({c}::pg_catalog.jsonb)",
+                   lambda c: f"{c}::pg_catalog.date BETWEEN '0001-01-01' AND '9999-12-31'")
+# the same, asked without raising (an upgrade looks for rows outside them): each distinct text is judged once
+_TEXTS = "pg_temp.rvutool_texts"
+_SCANNED = _domains(lambda c: f"COALESCE((SELECT t.json_type FROM {_TEXTS} t WHERE t.v = {c}), '')",
+                    lambda c: f"COALESCE((SELECT t.is_date FROM {_TEXTS} t WHERE t.v = {c}), false)")
+_JUDGE_TEXTS = f"""
+CREATE OR REPLACE FUNCTION pg_temp.rvutool_json_type(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $fn$
+BEGIN RETURN pg_catalog.jsonb_typeof(t::pg_catalog.jsonb); EXCEPTION WHEN others THEN RETURN NULL; END $fn$;
+CREATE OR REPLACE FUNCTION pg_temp.rvutool_is_date(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $fn$
+BEGIN RETURN t::pg_catalog.date BETWEEN '0001-01-01' AND '9999-12-31'; EXCEPTION WHEN others THEN RETURN false; END
+$fn$;
+CREATE TEMPORARY TABLE rvutool_texts ON COMMIT DROP AS
+    SELECT v, pg_temp.rvutool_json_type(v) AS json_type, pg_temp.rvutool_is_date(v) AS is_date
+    FROM (SELECT flags FROM {SCHEMA}.entries UNION SELECT adjustments FROM {SCHEMA}.entries
+          UNION SELECT policy FROM {SCHEMA}.entries UNION SELECT options FROM {SCHEMA}.entries
+          UNION SELECT service_date FROM {SCHEMA}.entries) AS texts (v);
+CREATE INDEX ON {_TEXTS} USING hash (v);  -- (a b-tree refuses texts of a few kilobytes)
+"""
+
+
+def _own_rows(table: str, r: GroupRoles, *, manager_reads: bool, check: str = "") -> str:
+    """Row-level security on a table: each role's own rows (`check`: more a new row must meet), and every row for
+    a manager to read."""
+    also = f" AND {check}" if check else ""
+    return f"""
+DROP POLICY IF EXISTS own_rows ON {SCHEMA}.{table};
+DROP POLICY IF EXISTS manager_reads ON {SCHEMA}.{table};
+ALTER TABLE {SCHEMA}.{table} ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON {SCHEMA}.{table} FOR ALL TO {r.clinician}, {r.manager}
+    USING (provider = current_user) WITH CHECK (provider = current_user{also});
+""" + (f"CREATE POLICY manager_reads ON {SCHEMA}.{table} FOR SELECT TO {r.manager} USING (true);\n"
+       if manager_reads else "")
+
+
+def _m004_sql(r: GroupRoles) -> str:
+    both = f"{r.clinician}, {r.manager}"
+    own_change = (f"EXISTS (SELECT 1 FROM {SCHEMA}.changes c WHERE c.id = change_id "
+                  "AND c.provider = current_user)")
+    return f"""
+CREATE TABLE {SCHEMA}.writers (provider TEXT PRIMARY KEY DEFAULT current_user, taken_at TIMESTAMPTZ);
+CREATE TABLE {SCHEMA}.set_aside (LIKE {SCHEMA}.entries, reason TEXT NOT NULL,
+    set_aside_at TIMESTAMPTZ NOT NULL DEFAULT pg_catalog.now());
+REVOKE ALL ON ALL TABLES IN SCHEMA {SCHEMA} FROM {both};
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA {SCHEMA} FROM {both};
+GRANT USAGE ON SCHEMA {SCHEMA} TO {both};
+GRANT SELECT ON {SCHEMA}.meta, {SCHEMA}.migrations, {SCHEMA}.day_totals, {SCHEMA}.set_aside TO {both};
+GRANT SELECT, INSERT, UPDATE, DELETE ON {SCHEMA}.entries, {SCHEMA}.changes, {SCHEMA}.change_rows,
+    {SCHEMA}.favourites TO {both};
+-- the lock row: no table-wide UPDATE, so no one may LOCK TABLE it in a mode that would stop another's writes
+GRANT SELECT, INSERT ON {SCHEMA}.writers TO {both};
+GRANT UPDATE (taken_at) ON {SCHEMA}.writers TO {both};
+GRANT USAGE ON SEQUENCE {SCHEMA}.encounter_numbers TO {both};
+""" + _own_rows("entries", r, manager_reads=True) + _own_rows("changes", r, manager_reads=False) \
+        + _own_rows("change_rows", r, manager_reads=False, check=own_change) \
+        + _own_rows("favourites", r, manager_reads=True) + _own_rows("writers", r, manager_reads=False) \
+        + _own_rows("set_aside", r, manager_reads=True) + f"""
+DROP POLICY IF EXISTS own_rows ON {SCHEMA}.day_totals;
+DROP POLICY IF EXISTS manager_reads ON {SCHEMA}.day_totals;
+CREATE POLICY own_rows ON {SCHEMA}.day_totals FOR SELECT TO {both} USING (provider = current_user);
+CREATE POLICY manager_reads ON {SCHEMA}.day_totals FOR SELECT TO {r.manager} USING (true);
+INSERT INTO {SCHEMA}.meta (key, value) VALUES ('clinician_role', '{r.clinician}'), ('manager_role', '{r.manager}')
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+"""
+
+
+_JOURNAL_KEYS = f"""
+ALTER TABLE {SCHEMA}.changes ADD CONSTRAINT changes_id_provider UNIQUE (id, provider);
+ALTER TABLE {SCHEMA}.change_rows DROP CONSTRAINT IF EXISTS change_rows_change_id_fkey;
+ALTER TABLE {SCHEMA}.change_rows ADD CONSTRAINT change_rows_change FOREIGN KEY (change_id, provider)
+    REFERENCES {SCHEMA}.changes (id, provider);
+ALTER TABLE {SCHEMA}.favourites DROP CONSTRAINT IF EXISTS favourites_change_id_fkey;
+ALTER TABLE {SCHEMA}.favourites ADD CONSTRAINT favourites_change FOREIGN KEY (change_id, provider)
+    REFERENCES {SCHEMA}.changes (id, provider);
+"""
+_FOREIGN_CHANGE = (f"NOT EXISTS (SELECT 1 FROM {SCHEMA}.changes c WHERE c.id = {{t}}.change_id "
+                   "AND c.provider = {t}.provider)")
+
+
+def _m004(conn: psycopg.Connection, roles: GroupRoles, outcome: InitOutcome) -> None:
+    """Version 4 (issue 17): the practice's own group roles instead of the server's; journal rows keyed to their
+    own provider's change; a writer lock row no one else can take; CHECK constraints on every column's domain,
+    the entries outside them set aside first (kept, with their values and why)."""
+    _leave_legacy_roles(conn, roles, outcome)
+    # rows a user attached to another's change (foreign keys ignore row-level security) are not that change's
+    outcome.unhooked = conn.execute(f"DELETE FROM {SCHEMA}.change_rows r WHERE "
+                                    f"{_FOREIGN_CHANGE.format(t='r')}").rowcount
+    outcome.unhooked += conn.execute(f"UPDATE {SCHEMA}.favourites f SET change_id = NULL WHERE change_id IS NOT NULL "
+                                     f"AND {_FOREIGN_CHANGE.format(t='f')}").rowcount
+    conn.execute(_JOURNAL_KEYS)
+    conn.execute(_m004_sql(roles))
+    conn.execute(_JUDGE_TEXTS)
+    why = ", ".join(f"CASE WHEN NOT COALESCE({check}, true) THEN '{name}' END" for name, check in _SCANNED.items())
+    outside = " OR ".join(f"NOT COALESCE({check}, true)" for check in _SCANNED.values())
+    outcome.set_aside = conn.execute(f"INSERT INTO {SCHEMA}.set_aside SELECT e.*, pg_catalog.concat_ws(', ', {why}) "
+                                     f"FROM {SCHEMA}.entries e WHERE {outside}").rowcount
+    if outcome.set_aside:
+        conn.execute(f"DELETE FROM {SCHEMA}.entries WHERE id IN (SELECT id FROM {SCHEMA}.set_aside)")
+    conn.execute(f"ALTER TABLE {SCHEMA}.entries " + ", ".join(
+        f"ADD CONSTRAINT entries_{name} CHECK ({check})" for name, check in DOMAINS.items()))
+
+
+def _leave_legacy_roles(conn: psycopg.Connection, roles: GroupRoles, outcome: InitOutcome) -> None:
+    """Members of the server-wide roles who have work in this log join its own roles; the server-wide roles lose
+    every right here (_m004_sql replaces the policies that named them). Others are left out, and named: they may
+    belong to another practice on the server."""
+    from psycopg import sql
+
+    if roles == LEGACY_ROLES:
+        return
+    for legacy, own in zip(LEGACY_ROLES, roles, strict=True):
+        if not conn.execute("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %s", (legacy,)).fetchone():
+            continue
+        members = conn.execute(
+            "SELECT m.rolname, EXISTS (SELECT 1 FROM rvutool.entries WHERE provider = m.rolname) OR EXISTS "
+            "(SELECT 1 FROM rvutool.changes WHERE provider = m.rolname) OR EXISTS (SELECT 1 FROM rvutool.favourites "
+            "WHERE provider = m.rolname) FROM pg_catalog.pg_auth_members a JOIN pg_catalog.pg_roles g ON "
+            "g.oid = a.roleid JOIN pg_catalog.pg_roles m ON m.oid = a.member WHERE g.rolname = %s ORDER BY 1",
+            (legacy,)).fetchall()
+        for member, works_here in members:
+            if works_here:
+                conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(own), sql.Identifier(member)))
+                outcome.carried.append(member)
+            else:
+                outcome.left_out.append(member)
+        conn.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA {SCHEMA} FROM {legacy}")
+        conn.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {SCHEMA} FROM {legacy}")
+        conn.execute(f"REVOKE ALL ON SCHEMA {SCHEMA} FROM {legacy}")
+
+
+Step = Callable[["psycopg.Connection", GroupRoles, InitOutcome], None]
+
+
+def _sql(step: Callable[[GroupRoles], str]) -> Step:
+    def run(conn: psycopg.Connection, roles: GroupRoles, outcome: InitOutcome) -> None:
+        conn.execute(step(roles))  # type: ignore[arg-type]
+
+    return run
+
+
+# ---------------------------------------------------------------- version 5: contracts (issue 22)
+def _m005(r: GroupRoles) -> str:
+    """Each provider's contract versions, the fee schedules imported for them and the collections entered per
+    month, under the same row-level security as favourites, and held to their domains like the entries (the
+    bounds of reports/contracts.py: names, $100M, contract files of 4 MiB)."""
+    return f"""
 CREATE TABLE {SCHEMA}.contracts (
     provider TEXT NOT NULL DEFAULT current_user,
-    name TEXT NOT NULL,
-    effective TEXT NOT NULL,
-    source TEXT NOT NULL,
-    added_at TEXT NOT NULL,
+    name TEXT NOT NULL CHECK (name ~ '^[a-z0-9][a-z0-9_-]{{0,31}}$'),
+    effective TEXT NOT NULL CHECK (effective = '' OR (effective ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'
+                                                      AND effective::pg_catalog.date IS NOT NULL)),
+    source TEXT NOT NULL CHECK (pg_catalog.octet_length(source) <= 4194304),
+    added_at TEXT NOT NULL CHECK (pg_catalog.char_length(added_at) <= 40),
     PRIMARY KEY (provider, name, effective)
 );
 CREATE TABLE {SCHEMA}.contract_fees (
     provider TEXT NOT NULL DEFAULT current_user,
-    contract TEXT NOT NULL,
-    code TEXT NOT NULL,
-    fee_c BIGINT NOT NULL,
-    lab_fee_c BIGINT,
+    contract TEXT NOT NULL CHECK (contract ~ '^[a-z0-9][a-z0-9_-]{{0,31}}$'),
+    code TEXT NOT NULL CHECK (code ~ '^[A-Z0-9]{{4,5}}$'),
+    fee_c BIGINT NOT NULL CHECK (fee_c BETWEEN 0 AND 10000000000),
+    lab_fee_c BIGINT CHECK (lab_fee_c BETWEEN 0 AND 10000000000),
     PRIMARY KEY (provider, contract, code)
 );
 CREATE TABLE {SCHEMA}.collections (
     provider TEXT NOT NULL DEFAULT current_user,
-    month TEXT NOT NULL,
-    amount_c BIGINT NOT NULL,
-    updated_at TEXT NOT NULL,
+    month TEXT NOT NULL CHECK (month ~ '^[0-9]{{4}}-(0[1-9]|1[0-2])$'),
+    amount_c BIGINT NOT NULL CHECK (amount_c BETWEEN 0 AND 10000000000),
+    updated_at TEXT NOT NULL CHECK (pg_catalog.char_length(updated_at) <= 40),
     PRIMARY KEY (provider, month)
 );
-""" + "".join(f"""
-GRANT SELECT, INSERT, UPDATE, DELETE ON {SCHEMA}.{table} TO {CLINICIAN}, {MANAGER};
-ALTER TABLE {SCHEMA}.{table} ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_rows ON {SCHEMA}.{table} FOR ALL TO {CLINICIAN}, {MANAGER}
-    USING (provider = current_user) WITH CHECK (provider = current_user);
-CREATE POLICY manager_reads ON {SCHEMA}.{table} FOR SELECT TO {MANAGER} USING (true);
-""" for table in ("contracts", "contract_fees", "collections"))
+""" + "".join(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {SCHEMA}.{table} TO {r.clinician}, {r.manager};\n"
+              + _own_rows(table, r, manager_reads=True) for table in ("contracts", "contract_fees", "collections"))
 
-PG_MIGRATIONS: list[str] = [_M001 + _RLS, _M002, _M003, _M_CONTRACTS]
+
+PG_MIGRATIONS: list[Step] = [_sql(_m001), _sql(_m002), _sql(_m003), _m004, _sql(_m005)]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
+
 
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
+def roles_named_for(database: str) -> GroupRoles:
+    """rvutool_<database>_clinician and _manager; a name that is not plain lower-case letters, digits and _ (or is
+    long) is shortened and gets a few characters of its hash, so two databases never share roles."""
+    slug = re.sub(r"[^a-z0-9_]", "_", database.lower())
+    if slug != database or len(slug) > 40:
+        slug = f"{slug[:32]}_{hashlib.blake2b(database.encode(), digest_size=3).hexdigest()}"
+    return GroupRoles(f"rvutool_{slug}_clinician", f"rvutool_{slug}_manager")
+
+
+def group_roles(conn: psycopg.Connection) -> GroupRoles:
+    """This practice's group roles: those its log recorded (version 4 on), else the ones named for its database."""
+    if _exists(conn, f"{SCHEMA}.meta"):
+        rows = dict(conn.execute(f"SELECT key, value FROM {SCHEMA}.meta WHERE key IN ('clinician_role', "
+                                 "'manager_role')").fetchall())
+        if len(rows) == 2:
+            return GroupRoles(rows["clinician_role"], rows["manager_role"])
+    (database,), = conn.execute("SELECT pg_catalog.current_database()").fetchall()
+    return roles_named_for(database)
+
+
+def _exists(conn: psycopg.Connection, table: str) -> bool:
+    row = conn.execute("SELECT pg_catalog.to_regclass(%s) IS NOT NULL", (table,)).fetchone()
+    return bool(row and row[0])
+
+
 def version(conn: psycopg.Connection) -> int | None:
     """The schema version of this database's log; None when it holds no rvutool log."""
-    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{SCHEMA}.migrations",)).fetchone()
-    if not row or not row[0]:
+    if not _exists(conn, f"{SCHEMA}.migrations"):
         return None
     found = conn.execute(f"SELECT COALESCE(MAX(version), 0) FROM {SCHEMA}.migrations").fetchone()
     return int(found[0]) if found else 0
 
 
-def init(conn: psycopg.Connection) -> tuple[int, int]:
-    """Create (or bring up to date) the log's schema, tables and group roles; (version before, after).
-    Refuses a database whose `rvutool` schema holds tables that are not a log's."""
+def init(conn: psycopg.Connection, lock_wait: int = 30) -> InitOutcome:
+    """Create (or bring up to date) the log's schema, tables and group roles, and let only the practice's roles
+    connect. Refuses a database whose `rvutool` schema holds tables that are not a log's, or where PUBLIC may
+    create objects in a schema."""
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext('rvutool db init'))")
+        # whatever connection it is given (pg_store.connect pins these already): nothing planted elsewhere runs
+        conn.execute("SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true), "
+                     "pg_catalog.set_config('lock_timeout', %s, true)", (f"{lock_wait}s",))
+        if _exists(conn, f"{SCHEMA}.migrations"):  # one init at a time; a user's reads never block this lock
+            conn.execute(f"LOCK TABLE {SCHEMA}.migrations IN SHARE ROW EXCLUSIVE MODE")
+        _refuse_public_create(conn)
         before = version(conn)
         if before is None:
             taken = [r[0] for r in conn.execute(
@@ -245,23 +476,59 @@ def init(conn: psycopg.Connection) -> tuple[int, int]:
             if taken:
                 raise RvuError(f"this database already has a schema {SCHEMA} with other tables "
                                f"({', '.join(taken[:5])}); nothing was changed. Use another database")
-        for role in (CLINICIAN, MANAGER):
-            if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
-                conn.execute(f"CREATE ROLE {role} NOLOGIN")
+        if before is not None and before > PG_SCHEMA_VERSION:
+            raise RvuError(f"this log's schema (version {before}) is newer than this rvutool knows "
+                           f"({PG_SCHEMA_VERSION}); upgrade rvutool")
+        roles = group_roles(conn)
+        _create_roles(conn, roles, fresh=before is None)
         if before is None:
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
             conn.execute(f"CREATE TABLE {SCHEMA}.migrations (version INTEGER PRIMARY KEY, "
-                         "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+                         "applied_at TIMESTAMPTZ NOT NULL DEFAULT pg_catalog.now())")
             before = 0
-        if before > PG_SCHEMA_VERSION:
-            raise RvuError(f"this log's schema (version {before}) is newer than this rvutool knows "
-                           f"({PG_SCHEMA_VERSION}); upgrade rvutool")
+        outcome = InitOutcome(before, PG_SCHEMA_VERSION, roles)
         for step in range(before, PG_SCHEMA_VERSION):
-            conn.execute(PG_MIGRATIONS[step])  # type: ignore[arg-type]
+            PG_MIGRATIONS[step](conn, roles, outcome)
             conn.execute(f"INSERT INTO {SCHEMA}.migrations (version) VALUES (%s)", (step + 1,))
         if not before:
             conn.execute(f"INSERT INTO {SCHEMA}.meta (key, value) VALUES ('log_id', %s)", (uuid.uuid4().hex[:16],))
-    return before, PG_SCHEMA_VERSION
+        _secure_database(conn, roles)
+    return outcome
+
+
+def _refuse_public_create(conn: psycopg.Connection) -> None:
+    """A schema where anyone may create objects lets a user plant a function that beats pg_catalog's on argument
+    types, which any connection that does not pin its search_path then runs with its caller's rights."""
+    open_to_all = [r[0] for r in conn.execute(
+        "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' "
+        "AND pg_catalog.has_schema_privilege('public', oid, 'CREATE') ORDER BY 1").fetchall()]
+    if open_to_all:
+        name = open_to_all[0]
+        raise RvuError(f"any user may create objects in schema {name} of this database (PostgreSQL's default "
+                       "before version 15), so one could plant functions that others' sessions run; nothing was "
+                       f"changed. Close it first, as the database's owner: REVOKE CREATE ON SCHEMA {name} FROM PUBLIC")
+
+
+def _create_roles(conn: psycopg.Connection, roles: GroupRoles, *, fresh: bool) -> None:
+    for role in roles:
+        found = conn.execute("SELECT r.oid, (SELECT pg_catalog.count(*) FROM pg_catalog.pg_auth_members m "
+                             "WHERE m.roleid = r.oid) FROM pg_catalog.pg_roles r WHERE r.rolname = %s",
+                             (role,)).fetchone()
+        if found is None:
+            conn.execute(f"CREATE ROLE {role} NOLOGIN")
+        elif fresh and found[1] and roles != LEGACY_ROLES:
+            raise RvuError(f"the group role {role} already exists with {found[1]} members (left by an earlier "
+                           "database of this name?); nothing was changed. Drop it first, or use another database")
+
+
+def _secure_database(conn: psycopg.Connection, roles: GroupRoles) -> None:
+    """Only the practice's roles (and the owner) may connect; no one else may make temporary objects here."""
+    from psycopg import sql
+
+    (database,), = conn.execute("SELECT pg_catalog.current_database()").fetchall()
+    conn.execute(sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)))
+    conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}, {}").format(
+        sql.Identifier(database), sql.Identifier(roles.clinician), sql.Identifier(roles.manager)))
 
 
 def check_role_name(name: str) -> str:
@@ -272,17 +539,38 @@ def check_role_name(name: str) -> str:
     return name
 
 
-def add_user(conn: psycopg.Connection, name: str, password: str, *, manager: bool) -> None:
-    """A login role in the clinician (or manager) group."""
+def user_status(conn: psycopg.Connection, name: str) -> str:
+    """'new' (no such role on the server), 'elsewhere' (a login of this server, not of this practice yet),
+    'here' (already a user of this practice) or 'not a login'."""
+    if version(conn) is None:
+        raise RvuError("this database holds no rvutool log; run `rvutool db init` first")
+    roles = group_roles(conn)
+    row = conn.execute("SELECT rolcanlogin, pg_catalog.pg_has_role(oid, %s, 'MEMBER') OR "
+                       "pg_catalog.pg_has_role(oid, %s, 'MEMBER') FROM pg_catalog.pg_roles WHERE rolname = %s",
+                       (*roles, name)).fetchone()
+    if row is None:
+        return "new"
+    return "here" if row[1] else ("elsewhere" if row[0] else "not a login")
+
+
+def add_user(conn: psycopg.Connection, name: str, password: str | None, *, manager: bool) -> None:
+    """A login role in the clinician (or manager) group; `password` None: an existing login of this server joins
+    the practice, its password unchanged."""
     from psycopg import sql
 
     check_role_name(name)
-    group = MANAGER if manager else CLINICIAN
     with conn.transaction():
-        if version(conn) is None:
-            raise RvuError("this database holds no rvutool log; run `rvutool db init` first")
-        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():
-            raise RvuError(f"a user {name} already exists in this database server; nothing was changed")
+        status = user_status(conn, name)
+        group = group_roles(conn)[1 if manager else 0]
+        if status == "here":
+            raise RvuError(f"a user {name} already exists in this practice's log; nothing was changed")
+        if status == "not a login":
+            raise RvuError(f"{name} is a role of this server that cannot log in; choose another name")
+        if status == "elsewhere" or password is None:
+            if status != "elsewhere":
+                raise RvuError(f"there is no user {name} on this server to add")
+            conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), sql.Identifier(name)))
+            return
         # libpq hashes the password here (SCRAM-SHA-256): only the verifier reaches the server, so the
         # password never appears in a statement, the server's log or pg_stat_statements
         verifier = conn.pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256").decode()

@@ -3,9 +3,11 @@
 Every entry carries its `provider`, the login role that wrote it (current_user, never typed).
 Row-level security decides what each role sees; on top of it, a transaction reads and changes
 only the connected user's own rows (so a manager's edit, undo or recalc never reaches another
-provider's entries), and undo takes the newest change of that user. Writers of one provider queue
-one at a time (an advisory lock); providers never wait on each other. Encounter numbers come from
-a sequence, so a number handed out is never handed out again, whatever is rolled back or undone.
+provider's entries), and undo takes the newest change of that user, reading only that user's journal
+rows. Writers of one provider queue one at a time, on their row of rvutool.writers (which no one else
+can read, so no one else can lock it); providers never wait on each other, and no wait lasts longer
+than LOCK_WAIT_SECONDS. Encounter numbers come from a sequence, so a number handed out is never handed
+out again, whatever is rolled back or undone. Every connection pins search_path to pg_catalog, pg_temp.
 psycopg is imported only here, only when a postgresql:// log is used.
 """
 
@@ -18,10 +20,11 @@ from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from rvutool.errors import NoSuchEntryError, RvuError
+from rvutool import conninfo
+from rvutool.errors import NoSuchEntryError, RvuError, UsageError
+from rvutool.log import pg_schema
 from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
-from rvutool.log.location import masked
-from rvutool.log.pg_schema import CLINICIAN, MANAGER, PG_SCHEMA_VERSION, SCHEMA, version
+from rvutool.log.pg_schema import PG_SCHEMA_VERSION, SCHEMA, version
 from rvutool.log.store import (
     ContractRow,
     DayCodeTotal,
@@ -47,6 +50,11 @@ _ROWS_PER_INSERT = 1000  # x the columns: well under PostgreSQL's 65,535 paramet
 _LIVE = "voided = 0 AND service_date BETWEEN %s AND %s"
 _OWN = "provider = current_user"
 _FAVOURITES = f"{SCHEMA}.favourites"
+LOCK_WAIT_SECONDS = 30  # the longest any statement waits for a lock, the writer lock included
+# the writer lock: the provider's own row, which row-level security hides from everyone else
+_TAKE_WRITER_LOCK = (f"INSERT INTO {SCHEMA}.writers (provider) VALUES (current_user) ON CONFLICT (provider) "
+                     "DO UPDATE SET taken_at = pg_catalog.now()")
+_MY_CHANGE = "r.change_id = %s AND r.provider = current_user"  # the caller's own journal rows of one change
 
 
 def _insert_rows(count: int) -> str:
@@ -61,25 +69,56 @@ def _no_such(entry_id: int) -> NoSuchEntryError:
     return NoSuchEntryError(f"no entry #{entry_id} in the log (see `rvutool list --all`)")
 
 
-def _first_line(exc: BaseException) -> str:
+def _first_line(exc: BaseException, url: str, *, connecting: bool = False) -> str:
+    """libpq's or the server's first line, with nothing of the connection string in it but what is not secret."""
     text = str(exc).strip().splitlines()
-    return masked(text[0]) if text else type(exc).__name__
+    return conninfo.scrub(text[0], url, connecting=connecting) if text else type(exc).__name__
+
+
+def _waited() -> str:
+    return (f"waited {LOCK_WAIT_SECONDS} s for a lock on the log that another session holds (a psql session, or "
+            "the owner upgrading the log); nothing was changed: try again, or ask the log's owner, who sees who "
+            "holds it in pg_locks")
 
 
 @contextmanager
 def sql_errors(where: str) -> Iterator[None]:
-    """PostgreSQL's errors as rvutool's: one line, the connection string masked."""
+    """PostgreSQL's errors as rvutool's: one line, nothing secret of the connection string in it."""
     import psycopg
 
     try:
         yield
     except psycopg.errors.InsufficientPrivilege as exc:
-        raise RvuError(f"the log database refused: {_first_line(exc)} (ask whoever runs the practice's "
+        raise RvuError(f"the log database refused: {_first_line(exc, where)} (ask whoever runs the practice's "
                        "log to add you with `rvutool db add-user`)") from None
+    except psycopg.errors.LockNotAvailable:
+        raise RvuError(_waited()) from None
     except psycopg.OperationalError as exc:
-        raise RvuError(f"cannot use the log database {masked(where)}: {_first_line(exc)}") from None
+        raise RvuError(f"cannot use the log database {conninfo.shown(where)}: {_first_line(exc, where)}") from None
     except psycopg.Error as exc:
-        raise RvuError(f"the log database {masked(where)} failed: {_first_line(exc)}") from None
+        raise RvuError(f"the log database {conninfo.shown(where)} failed: {_first_line(exc, where)}") from None
+
+
+def _pgpass_hint(exc: BaseException, url: str) -> str:
+    """Why libpq found no password, when the password file is the reason: it ignores one others can read."""
+    import os
+    import stat
+    from pathlib import Path
+
+    if "password" not in str(exc):
+        return ""
+    named = "passfile" in conninfo.secret_parts(url)
+    path = None if named else os.environ.get("PGPASSFILE") or str(Path.home() / ".pgpass")
+    if path is None:
+        return " (if the passfile named in the connection string can be read by others, PostgreSQL ignores it: " \
+               "chmod 600 it)"
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return ""
+    if stat.S_ISREG(mode) and mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return f" ({path} can be read by others, so PostgreSQL ignores it: chmod 600 {path})"
+    return ""
 
 
 def _page(conn: psycopg.Connection, where: str, args: tuple[Any, ...]) -> Iterator[Entry]:
@@ -135,8 +174,8 @@ class PostgresTransaction(LogTransaction):
         return self.new_encounters(1)[0]
 
     def new_encounters(self, count: int) -> list[int]:
-        rows = self.conn.execute(f"SELECT nextval('{SCHEMA}.encounter_numbers') FROM generate_series(1, %s)",
-                                 (count,)).fetchall()
+        rows = self.conn.execute(f"SELECT pg_catalog.nextval('{SCHEMA}.encounter_numbers'::pg_catalog.regclass) "
+                                 "FROM pg_catalog.generate_series(1, %s)", (count,)).fetchall()
         return sorted(int(r[0]) for r in rows)
 
     def insert(self, values: dict[str, Any]) -> int:
@@ -187,23 +226,24 @@ class PostgresTransaction(LogTransaction):
         done = Undone(kind, summary, created_at, 0)
         count, credit = self.conn.execute(
             f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN e.voided = 0 THEN e.credited_wrvu_c ELSE 0 END), 0) "
-            f"FROM {SCHEMA}.change_rows r JOIN {_ENTRIES} e ON e.id = r.entry_id "
-            "WHERE r.change_id = %s AND r.before IS NULL AND e.provider = current_user", (change_id,)).fetchone()
+            f"FROM {SCHEMA}.change_rows r JOIN {_ENTRIES} e ON e.id = r.entry_id AND e.provider = current_user "
+            f"WHERE {_MY_CHANGE} AND r.before IS NULL", (change_id,)).fetchone()
         done.entries, done.net_c = int(count), -int(credit)
-        self.conn.execute(f"DELETE FROM {_ENTRIES} WHERE {_OWN} AND id IN (SELECT entry_id FROM {SCHEMA}.change_rows "
-                          "WHERE change_id = %s AND before IS NULL)", (change_id,))
+        self.conn.execute(f"DELETE FROM {_ENTRIES} WHERE {_OWN} AND id IN (SELECT r.entry_id FROM "
+                          f"{SCHEMA}.change_rows r WHERE {_MY_CHANGE} AND r.before IS NULL)", (change_id,))
         last = -1
         while True:
-            page = self.conn.execute(f"SELECT entry_id, before FROM {SCHEMA}.change_rows WHERE change_id = %s AND "
-                                     "before IS NOT NULL AND entry_id > %s ORDER BY entry_id LIMIT %s",
+            page = self.conn.execute(f"SELECT r.entry_id, r.before FROM {SCHEMA}.change_rows r WHERE {_MY_CHANGE} "
+                                     "AND r.before IS NOT NULL AND r.entry_id > %s ORDER BY r.entry_id LIMIT %s",
                                      (change_id, last, BATCH)).fetchall()
-            restore_images(self, page, done)
+            restore_images(self, [(entry_id, _restorable(entry_id, before, done)) for entry_id, before in page], done)
             if len(page) < BATCH:
                 break
             last = page[-1][0]
         done.favourites = self.conn.execute(f"DELETE FROM {_FAVOURITES} WHERE {_OWN} AND change_id = %s",
                                             (change_id,)).rowcount
-        self.conn.execute(f"UPDATE {SCHEMA}.changes SET undone_at = %s WHERE id = %s", (now_utc(), change_id))
+        self.conn.execute(f"UPDATE {SCHEMA}.changes SET undone_at = %s WHERE id = %s AND {_OWN}",
+                          (now_utc(), change_id))
         return done
 
     def favourite(self, name: str) -> FavouriteRow | None:
@@ -247,6 +287,17 @@ class PostgresTransaction(LogTransaction):
                           "updated_at = excluded.updated_at", (month, amount_c, now_utc()))
 
 
+def _restorable(entry_id: int, before: str, done: Undone) -> str:
+    """A before-image undo may write back (journal.py); RvuError naming the entry otherwise."""
+    from rvutool.log import journal
+
+    why = journal.why_not(before)
+    if why is not None:
+        raise RvuError(f"cannot undo the {done.kind} made {done.created_at}: the values it saved for entry "
+                       f"#{entry_id} are not ones rvutool writes ({why}); nothing was changed")
+    return before
+
+
 # (a query counting what breaks an invariant, the sentence for it): the rows the user can see
 _INVARIANTS: tuple[tuple[str, str], ...] = (
     (f"SELECT COUNT(*) FROM {_ENTRIES} WHERE voided NOT IN (0, 1) OR units NOT BETWEEN 1 AND 99 OR work_rvu_c < 0 "
@@ -265,6 +316,9 @@ _INVARIANTS: tuple[tuple[str, str], ...] = (
     (f"SELECT COUNT(*) FROM {_ENTRIES} e JOIN {_ENTRIES} f ON f.encounter_id = e.encounter_id AND f.id > e.id "
      "AND f.service_date != e.service_date AND e.voided = 0 AND f.voided = 0",
      "{count} encounters have lines on different dates"),
+    (f"SELECT COUNT(*) FROM {SCHEMA}.set_aside",
+     "{count} entries were set aside when the log was upgraded, their values outside what rvutool writes; "
+     f"they are kept, with why, in {SCHEMA}.set_aside"),
 )
 
 
@@ -272,7 +326,7 @@ class PostgresStore(LogStore):
     def __init__(self, conn: psycopg.Connection, url: str, provider: str | None = None) -> None:
         self.conn = conn
         self.url = url
-        self.where = masked(url)
+        self.where = conninfo.shown(url)
         self.provider = provider  # reading only this provider's entries (None: all the user may see)
 
     def _totals(self, start: date | None, end: date | None) -> tuple[str, tuple[str, ...]]:
@@ -305,9 +359,16 @@ class PostgresStore(LogStore):
 
     @contextmanager
     def transaction(self) -> Iterator[LogTransaction]:
+        import psycopg
+
         with sql_errors(self.url), self.conn.transaction():
-            # one writer per provider at a time; providers never wait on each other
-            self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('rvutool:' || current_user))")
+            # one writer per provider at a time, on a row only that provider can see; others never wait
+            try:
+                self.conn.execute(_TAKE_WRITER_LOCK)
+            except psycopg.errors.LockNotAvailable:
+                raise RvuError(f"waited {LOCK_WAIT_SECONDS} s for another rvutool command of yours (in another "
+                               "terminal, or on another machine) that is writing to the log; nothing was changed: "
+                               "try again when it has finished") from None
             yield PostgresTransaction(self.conn)
 
     # -- reading -----------------------------------------------------------------
@@ -341,6 +402,10 @@ class PostgresStore(LogStore):
 
     def own_entries(self, start: date, end: date) -> Iterator[Entry]:
         return self._stream(f"{_OWN} AND {_LIVE}", _bounds(start, end))
+
+    def others_entries(self, start: date, end: date) -> Iterator[Entry]:
+        """Live entries of other providers the user may read (a manager's view): theirs to change, not the user's."""
+        return self._stream(f"provider <> current_user AND {_LIVE}", _bounds(start, end))
 
     def _stream(self, where: str, args: tuple[Any, ...]) -> Iterator[Entry]:
         """Entries page by page, PostgreSQL's errors turned into rvutool's as they are read."""
@@ -459,21 +524,41 @@ class PostgresStore(LogStore):
 
 
 def connect(url: str) -> psycopg.Connection:
-    """A connection in autocommit (each change in an explicit transaction); one line when it fails."""
+    """A connection in autocommit (each change in an explicit transaction), its search_path pinned to
+    pg_catalog, pg_temp (nothing a user creates elsewhere can stand in for a function rvutool calls) and its
+    lock waits bounded; one line when it fails, naming what is wrong but never repeating the string."""
     try:
         import psycopg
+        from psycopg import conninfo as libpq
     except ImportError:
         raise RvuError("a postgresql:// log needs psycopg: pip install 'rvutool[postgres]'") from None
-    with sql_errors(url):
-        return psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="rvutool")
+    why = conninfo.problem(url)
+    if why is None:
+        try:
+            params = libpq.conninfo_to_dict(url)
+        except psycopg.Error as exc:
+            why = conninfo.libpq_problem(str(exc))
+    if why is not None:
+        raise UsageError(f"the log's connection string is not valid: {why}")
+    pinned = f"-c search_path=pg_catalog,pg_temp -c lock_timeout={LOCK_WAIT_SECONDS}s"
+    defaults = {key: value for key, value in (("connect_timeout", 10), ("application_name", "rvutool"))
+                if key not in params}
+    try:
+        return psycopg.connect(url, autocommit=True, options=f"{params.get('options', '')} {pinned}".strip(),
+                               **defaults)
+    except psycopg.Error as exc:
+        raise RvuError(f"cannot use the log database {conninfo.shown(url)}: "
+                       f"{_first_line(exc, url, connecting=True)}{_pgpass_hint(exc, url)}") from None
 
 
 def _check_provider(conn: psycopg.Connection, provider: str) -> None:
     """`--provider NAME`: a user of this practice's log whose entries the connected user may read."""
+    roles = pg_schema.group_roles(conn)
     row = conn.execute(
-        "SELECT current_user, pg_has_role(current_user, %s, 'MEMBER'), "
-        "EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = %s AND (pg_has_role(r.oid, %s, 'MEMBER') "
-        "OR pg_has_role(r.oid, %s, 'MEMBER')))", (MANAGER, provider, CLINICIAN, MANAGER)).fetchone()
+        "SELECT current_user, pg_catalog.pg_has_role(current_user, %s, 'MEMBER'), "
+        "EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = %s AND "
+        "(pg_catalog.pg_has_role(r.oid, %s, 'MEMBER') OR pg_catalog.pg_has_role(r.oid, %s, 'MEMBER')))",
+        (roles.manager, provider, roles.clinician, roles.manager)).fetchone()
     me, manager, known = row if row else ("", False, False)
     if provider == me:
         return
@@ -497,8 +582,8 @@ def open_store(url: str, provider: str | None = None) -> PostgresStore:
     if found is None or found < PG_SCHEMA_VERSION:
         conn.close()
         what = "holds no rvutool log" if found is None else "holds an older rvutool log"
-        raise RvuError(f"the database {masked(url)} {what}; its owner runs `rvutool db init` first")
+        raise RvuError(f"the database {conninfo.shown(url)} {what}; its owner runs `rvutool db init` first")
     if found > PG_SCHEMA_VERSION:
         conn.close()
-        raise RvuError(f"the log in {masked(url)} was made by a newer rvutool; upgrade rvutool")
+        raise RvuError(f"the log in {conninfo.shown(url)} was made by a newer rvutool; upgrade rvutool")
     return PostgresStore(conn, url, provider)

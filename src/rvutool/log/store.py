@@ -249,6 +249,10 @@ class LogStore(ABC):
         """Live entries of the connected user only (on a shared log a manager also sees others')."""
         return self.entries(start, end)
 
+    def others_entries(self, start: date, end: date) -> Iterator[Entry]:
+        """Live entries of other providers that the user may read but not change (a manager's, on a shared log)."""
+        return iter(())
+
     @abstractmethod
     def get(self, entry_id: int) -> Entry: ...
 
