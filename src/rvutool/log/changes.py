@@ -327,13 +327,25 @@ def _recalc_pass(plan: RecalcPlan, entries: Iterable[Entry], catalog: Catalog,
 
     digest = hashlib.blake2b(digest_size=16)
     plan.entries = plan.changed = plan.old_total_c = plan.new_total_c = 0
+    # One day's encounters priced, by all that decides their price (the date aside: entries come day by day):
+    # the same visit logged many times a day is priced once.
+    priced: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    day = ""
     for members in _by_encounter(entries):
         if plan.only is not None and not any(plan.only(m) for m in members):
             continue
-        try:
-            fresh = reprice(members, [m.as_item() for m in members], members[0].date, catalog, plan.policy)
-        except RvuError as exc:
-            raise RvuError(f"entry #{members[0].id} ({members[0].service_date}): {exc.message}") from None
+        first = members[0]
+        if first.service_date != day:
+            priced.clear()
+            day = first.service_date
+        shape = (tuple((m.code, m.modifiers, m.units) for m in members), first.setting, first.options)
+        fresh = priced.get(shape)
+        if fresh is None:
+            try:
+                fresh = priced[shape] = reprice(members, [m.as_item() for m in members], first.date, catalog,
+                                                plan.policy)
+            except RvuError as exc:
+                raise RvuError(f"entry #{first.id} ({first.service_date}): {exc.message}") from None
         for member, values in zip(members, fresh, strict=True):
             plan.entries += 1
             plan.old_total_c += member.credited_wrvu_c
