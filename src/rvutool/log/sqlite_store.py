@@ -202,16 +202,18 @@ class SQLiteTransaction(LogTransaction):
                 f"FROM entries WHERE {where}", args).fetchone()
             done.entries, done.net_c = done.entries + int(count), done.net_c - int(credit)
             self.db.execute(f"DELETE FROM entries WHERE {where}", args)
-        # Entries it changed: their before-images restored, page by page.
+        # Entries it changed: their before-images restored, page by page (each read with its entry as it is).
         last = -1
         while True:
-            page = self.db.execute("SELECT entry_id, before FROM change_rows WHERE change_id = ? AND before IS NOT "
-                                   "NULL AND entry_id > ? ORDER BY entry_id LIMIT ?",
+            rows = self.db.execute(f"SELECT r.entry_id, r.before, {', '.join(f'e.{c}' for c in COLUMNS)} FROM "
+                                   "change_rows r LEFT JOIN entries e ON e.id = r.entry_id WHERE r.change_id = ? AND "
+                                   "r.before IS NOT NULL AND r.entry_id > ? ORDER BY r.entry_id LIMIT ?",
                                    (change_id, last, BATCH)).fetchall()
-            restore_images(self, page, done)
-            if len(page) < BATCH:
+            now = {row[0]: Entry(*row[2:]) for row in rows if row[2] is not None}  # (an entry gone: tx.entry says so)
+            restore_images(self, [(row[0], row[1]) for row in rows], done, now)
+            if len(rows) < BATCH:
                 break
-            last = page[-1][0]
+            last = rows[-1][0]
         done.favourites = self.db.execute("DELETE FROM favourites WHERE change_id = ?", (change_id,)).rowcount
         self.db.execute("UPDATE changes SET undone_at = ? WHERE id = ?", (now_utc(), change_id))
         return done

@@ -83,17 +83,19 @@ class Undone:
 REPRICED_SHOWN = 50
 
 
-def restore_images(tx: LogTransaction, page: list[tuple[int, str]], done: Undone) -> None:
+def restore_images(tx: LogTransaction, page: list[tuple[int, str]], done: Undone,
+                   now: dict[int, Entry] | None = None) -> None:
     """Undo, for any backend: put back each entry's before-image (JSON of its values), and count what the
     undo changes (entries, net credit, the live entries whose credit moved). The page is written in one
-    batch, each entry's fields that differ from its image only."""
+    batch, each entry's fields that differ from its image only. `now`: the entries as they are, when the
+    store read them with the page."""
     import json
 
     from rvutool.log.entries import MUTABLE
 
     writes: list[tuple[int, dict[str, Any]]] = []
     for entry_id, before in page:
-        current = tx.entry(entry_id)
+        current = (now or {}).get(entry_id) or tx.entry(entry_id)
         old = json.loads(before)
         values = {k: old[k] for k in MUTABLE if k in old}
         restored = Entry(**{**{k: getattr(current, k) for k in MUTABLE}, **values, "id": entry_id})
