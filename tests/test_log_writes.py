@@ -94,6 +94,22 @@ def test_undo_puts_back_every_value_of_a_recalc_and_of_an_import(rvutool, the_lo
     assert all_entries(the_log) == before
 
 
+def test_a_recalc_can_be_limited_to_the_encounters_a_predicate_picks(rvutool, the_log):
+    rvutool("log", "47562", "49505", "--date", "2026-04-02")
+    rvutool("log", "47562", "49505", "--date", "2026-04-03")
+    none = Policy(multiple_procedure="none")
+    with log.open_for_writing() as store:
+        # a line of the 2nd picks its whole encounter: both lines are priced together
+        plan = changes.plan_recalc(store, date(2026, 4, 1), date(2026, 4, 30), "April 2026", none,
+                                   only=lambda entry: entry.service_date == "2026-04-03" and entry.code == "49505")
+        # 10.21 + 3.88 = 14.09 as saved; 10.21 + 7.76 = 17.97 under the policy
+        assert (plan.entries, plan.changed, plan.old_total_c, plan.new_total_c) == (2, 2, 1409, 1797)
+        changes.apply_recalc(store, plan)
+    credited = the_log.execute("SELECT service_date, code, credited_wrvu_c FROM entries ORDER BY id")
+    assert [tuple(r) for r in credited] == [("2026-04-02", "47562", 1021), ("2026-04-02", "49505", 388),
+                                            ("2026-04-03", "47562", 1021), ("2026-04-03", "49505", 776)]
+
+
 # ---------------------------------------------------------------- the report's releases and policies from totals
 def test_release_and_policy_counts_equal_a_count_of_the_entries(rvutool, the_log):
     rvutool("log", "47562", "49505", "--date", "2025-11-03")  # CY2025 dates are priced by RVU25D
@@ -178,7 +194,7 @@ def test_a_recalc_of_one_day_reads_and_writes_only_that_day(rvutool, monkeypatch
 
 
 @pytest.mark.sqlite_only
-def test_a_big_write_checks_what_it_reads_not_the_whole_file(rvutool, monkeypatch):
+def test_a_big_write_checks_what_it_reads_not_the_whole_file(rvutool, monkeypatch, tmp_path):
     rvutool("log", "99213", "--date", "2026-08-03")
     rvutool("log", "99213", "--date", "2026-09-01")
     with sqlite3.connect(paths.log_file()) as db:  # September's totals out of step with its entries
@@ -194,7 +210,13 @@ def test_a_big_write_checks_what_it_reads_not_the_whole_file(rvutool, monkeypatc
 
     monkeypatch.setattr(sqlite3, "connect", traced)
     assert rvutool("recalc", "--month", "2026-08", "--yes").exit_code == 0  # August is sound
-    assert not [s for s in statements if "integrity_check" in s or s.strip() == "PRAGMA quick_check"]
+    assert rvutool("undo").exit_code == 0
+    export = tmp_path / "august.csv"
+    assert rvutool("export", "--month", "2026-08", "-o", str(export)).exit_code == 0
+    assert rvutool("import", str(export), "--allow-duplicates").exit_code == 0
+    assert rvutool("undo").exit_code == 0
+    whole_file = [s for s in statements if "integrity_check" in s or s.strip() == "PRAGMA quick_check"]
+    assert not whole_file and "PRAGMA quick_check(day_totals)" in statements
     refused = rvutool("recalc", "--month", "2026-09", "--yes")
     assert refused.exit_code == 1
     assert "day totals from 2026-09-01 to 2026-09-30 disagree with its entries" in refused.stderr
