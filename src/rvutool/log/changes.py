@@ -10,6 +10,7 @@ store's transaction (store.py).
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -319,6 +320,11 @@ def _by_encounter(entries: Iterable[Entry]) -> Iterator[list[Entry]]:
         yield group
 
 
+_REPRICED = (*PRICE_FIELDS, "service_key")  # what reprice() gives, in its order
+_repriced_of = operator.attrgetter(*_REPRICED)
+_CREDITED = _REPRICED.index("credited_wrvu_c")
+
+
 def _recalc_pass(plan: RecalcPlan, entries: Iterable[Entry], catalog: Catalog,
                  changed: Callable[[Entry, dict[str, Any]], None]) -> str:
     """Price every encounter again; count, total, and hand each entry that would change to `changed` (its new
@@ -329,7 +335,7 @@ def _recalc_pass(plan: RecalcPlan, entries: Iterable[Entry], catalog: Catalog,
     plan.entries = plan.changed = plan.old_total_c = plan.new_total_c = 0
     # One day's encounters priced, by all that decides their price (the date aside: entries come day by day):
     # the same visit logged many times a day is priced once.
-    priced: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    priced: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
     day = ""
     for members in _by_encounter(entries):
         if plan.only is not None and not any(plan.only(m) for m in members):
@@ -342,19 +348,19 @@ def _recalc_pass(plan: RecalcPlan, entries: Iterable[Entry], catalog: Catalog,
         fresh = priced.get(shape)
         if fresh is None:
             try:
-                fresh = priced[shape] = reprice(members, [m.as_item() for m in members], first.date, catalog,
-                                                plan.policy)
+                lines = reprice(members, [m.as_item() for m in members], first.date, catalog, plan.policy)
             except RvuError as exc:
                 raise RvuError(f"entry #{first.id} ({first.service_date}): {exc.message}") from None
+            fresh = priced[shape] = [tuple(values[k] for k in _REPRICED) for values in lines]
         for member, values in zip(members, fresh, strict=True):
             plan.entries += 1
             plan.old_total_c += member.credited_wrvu_c
-            plan.new_total_c += values["credited_wrvu_c"]
-            differ = {k: v for k, v in values.items() if getattr(member, k) != v}
-            if differ:
+            plan.new_total_c += values[_CREDITED]
+            was = _repriced_of(member)
+            if was != values:
                 plan.changed += 1
                 digest.update(repr(member).encode("utf-8"))
-                changed(member, differ)
+                changed(member, {k: v for k, old, v in zip(_REPRICED, was, values, strict=True) if old != v})
     return digest.hexdigest()
 
 

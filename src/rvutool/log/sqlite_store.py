@@ -153,7 +153,7 @@ class SQLiteTransaction(LogTransaction):
             if old is None:
                 inserted.append(entry_id)
             else:
-                images.append((change_id, entry_id, json.dumps(old.values())))
+                images.append((change_id, entry_id, json.dumps(vars(old))))  # its fields, as Entry.values()
         self.db.executemany("INSERT INTO change_rows (change_id, entry_id, before) VALUES (?, ?, ?)", images)
         self.journal_inserted(change_id, id_ranges(inserted))
 
