@@ -83,14 +83,15 @@ def _scratch(env: dict[str, str]) -> str:
 def _with_export(n: int):
     import subprocess
     import sys
-    from datetime import date
+
+    from rvutool import dates
 
     make_log = _big_log(n)
 
     def setup(env: dict[str, str]) -> None:
         make_log(env)
         out = f"{_scratch(env)}/import-{n}.csv"
-        subprocess.run([sys.executable, "-m", "rvutool", "export", "--to", date.today().isoformat(), "-o", out],
+        subprocess.run([sys.executable, "-m", "rvutool", "export", "--to", dates.today().isoformat(), "-o", out],
                        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     return setup
