@@ -17,35 +17,47 @@ CASES: list[Case] = [
 # ---------------------------------------------------------------- summary cases (helper C)
 # `summary --year` over big logs made by scripts/make_big_log.py, cached in bench/out/ (gitignored)
 # under a name that changes with the log schema, and copied into the bench's RVUTOOL_HOME.
-def _big_log(n: int):
+def _cached_log(n: int, seed: int = 2026):
+    """The path of a big log of n entries (made once, then kept until the schema or the generator changes)."""
     import hashlib
     import inspect
     import os
-    import shutil
     import subprocess
     import sys
     from pathlib import Path
 
+    from rvutool.log import schema
+
     repo = Path(__file__).resolve().parents[1]
+    version = hashlib.sha256("".join(inspect.getsource(m) for m in schema.MIGRATIONS).encode()
+                             + (repo / "scripts" / "make_big_log.py").read_bytes()).hexdigest()[:10]
+    cached = repo / "bench" / "out" / f"log-{n}-{version}{'' if seed == 2026 else f'-seed{seed}'}.sqlite3"
+    if not cached.exists():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        subprocess.run([sys.executable, str(repo / "scripts" / "make_big_log.py"), str(n), str(partial),
+                        "--seed", str(seed)], check=True)
+        os.replace(partial, cached)
+    return cached
 
+
+def _copy_log(cached, home) -> None:
+    import os
+    import shutil
+    from pathlib import Path
+
+    home = Path(home)
+    home.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        (home / f"log.sqlite3{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(cached, home / "log.sqlite3")
+    os.chmod(home / "log.sqlite3", 0o600)
+
+
+def _big_log(n: int):
     def setup(env: dict[str, str]) -> None:
-        from rvutool.log import schema
-
-        version = hashlib.sha256("".join(inspect.getsource(m) for m in schema.MIGRATIONS).encode()
-                                + (repo / "scripts" / "make_big_log.py").read_bytes()).hexdigest()[:10]
-        cached = repo / "bench" / "out" / f"log-{n}-{version}.sqlite3"
-        if not cached.exists():
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(".partial")
-            partial.unlink(missing_ok=True)
-            subprocess.run([sys.executable, str(repo / "scripts" / "make_big_log.py"), str(n), str(partial)],
-                           check=True)
-            os.replace(partial, cached)
-        home = Path(env["RVUTOOL_HOME"])
-        for suffix in ("", "-wal", "-shm"):
-            (home / f"log.sqlite3{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(cached, home / "log.sqlite3")
-        os.chmod(home / "log.sqlite3", 0o600)
+        _copy_log(_cached_log(n), env["RVUTOOL_HOME"])
 
     return setup
 
@@ -71,14 +83,15 @@ def _scratch(env: dict[str, str]) -> str:
 def _with_export(n: int):
     import subprocess
     import sys
-    from datetime import date
+
+    from rvutool import dates
 
     make_log = _big_log(n)
 
     def setup(env: dict[str, str]) -> None:
         make_log(env)
         out = f"{_scratch(env)}/import-{n}.csv"
-        subprocess.run([sys.executable, "-m", "rvutool", "export", "--to", date.today().isoformat(), "-o", out],
+        subprocess.run([sys.executable, "-m", "rvutool", "export", "--to", dates.today().isoformat(), "-o", out],
                        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     return setup
@@ -111,6 +124,100 @@ CASES += [
     Case("import FILE, new log (1M entries)", ["import", "{FILE}"], [], 0, _with_export(1_000_000),
          limit_s=40, before_each=_empty_home(1_000_000), runs=1),
 ]
+
+
+# ---------------------------------------------------------------- writes at scale (issue 16, item 6)
+# A month's and a day's recalc, the undo of each, an import of 10,000 entries into the log, and
+# `report --year`, at 100k, 300k and 1M entries. A write runs on a fresh copy of the big log (copied before
+# every run, untimed) in a home whose config sets policy.multiple_procedure = none, so a recalc re-prices every
+# live entry of its period (each stores the new policy). Its floor is the same rows written by one set-based
+# statement through Python's sqlite3, as the sqlite3 CLI would (bench/write_floor.py):
+# with the log's indexes, without its day-totals triggers, so the ratio is rvutool's whole cost over SQLite's
+# own for that write. Across the sizes, the ratios show whether cost follows the entries changed or the log.
+MONTH = ("2026-06-01", "2026-06-30")
+DAY = ("2026-06-15", "2026-06-15")
+IMPORTED = 10_000  # entries in the file imported into the big log
+
+
+def _export_of(n: int, seed: int) -> tuple[str, int]:
+    """A CSV export of a log of n entries made with another seed (cached beside the logs), and how many entries
+    it holds (the live ones)."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    cached = _cached_log(n, seed)
+    target = cached.with_suffix(".csv")
+    if not target.exists():
+        with tempfile.TemporaryDirectory() as home:
+            _copy_log(cached, home)
+            subprocess.run([sys.executable, "-m", "rvutool", "export", "-o", str(target) + ".partial"],
+                           env=dict(os.environ, RVUTOOL_HOME=home), check=True, stdout=subprocess.DEVNULL)
+        os.replace(str(target) + ".partial", target)
+    with open(target, encoding="utf-8") as lines:
+        return str(target), sum(1 for line in lines if line[:1].isdigit())  # an entry's row starts with its id
+
+
+def _fresh_writes_home(n: int, *prepare: list[str]):
+    """Before each run: a copy of the big log in a home of its own, then the untimed commands `prepare`."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def before_each(env: dict[str, str]) -> dict[str, str]:
+        home = Path(_scratch(env)) / "writes-home"
+        _copy_log(_cached_log(n), home)
+        imported, count = _export_of(IMPORTED, seed=7)
+        # "today" fixed at the year's end, so that every entry of 2026 may be imported whatever the clock says
+        run_env = dict(env, RVUTOOL_HOME=str(home), LOG=str(home / "log.sqlite3"), FILE=imported,
+                       IMPORTED=str(count), RVUTOOL_TODAY="2026-12-31")
+        steps = [] if (home / "config.toml").exists() else [["config", "set", "policy.multiple_procedure", "none"]]
+        for argv in [*steps, *prepare]:
+            subprocess.run([sys.executable, "-m", "rvutool", *argv], env=run_env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return run_env
+
+    return before_each
+
+
+def _report_to(n: int):
+    make_log = _big_log(n)
+
+    def setup(env: dict[str, str]) -> None:
+        make_log(env)
+        env["OUT"] = f"{_scratch(env)}/report.html"
+
+    return setup
+
+
+def _floor(what: str, *args: str) -> list[str]:
+    import sys
+    from pathlib import Path
+
+    return [sys.executable, str(Path(__file__).resolve().with_name("write_floor.py")), what, "{LOG}", *args]
+
+
+_RECALC_MONTH = ["recalc", "--from", MONTH[0], "--to", MONTH[1], "--yes"]
+_RECALC_DAY = ["recalc", "--from", DAY[0], "--to", DAY[1], "--yes"]
+for _n, _label, _runs in ((100_000, "100k", 3), (300_000, "300k", 3), (1_000_000, "1M", 1)):
+    CASES += [
+        # Goal from issue 16: a month's recalc within 10x the set-based UPDATE (at 300k; the same goal at each size).
+        Case(f"recalc a month ({_label} entries)", _RECALC_MONTH, [], 10, floor=_floor("update", *MONTH),
+             before_each=_fresh_writes_home(_n), runs=_runs),
+        Case(f"recalc a day ({_label} entries)", _RECALC_DAY, [], 10, floor=_floor("update", *DAY),
+             before_each=_fresh_writes_home(_n), runs=_runs),
+        Case(f"undo a month's recalc ({_label} entries)", ["undo"], [], 10, floor=_floor("update", *MONTH),
+             before_each=_fresh_writes_home(_n, _RECALC_MONTH), runs=_runs),
+        Case(f"undo a day's recalc ({_label} entries)", ["undo"], [], 10, floor=_floor("update", *DAY),
+             before_each=_fresh_writes_home(_n, _RECALC_DAY), runs=_runs),
+        Case(f"import 10k entries ({_label} entries)", ["import", "{FILE}", "--allow-duplicates"], [], 10,
+             floor=_floor("insert", "{IMPORTED}"), before_each=_fresh_writes_home(_n), runs=_runs),
+        # Flat in log size (issue 16): the same ratio to the stack floor at every size. A report adds up three
+        # summaries and writes a page: about 2.2x the floor at 100k entries, so 2.5 holds it there.
+        Case(f"report --year ({_label} entries)", ["report", "--year", "2026", "-o", "{OUT}"], ["summary"], 2.5,
+             _report_to(_n), runs=5),
+    ]
 
 
 # ---------------------------------------------------------------- the same summary on a practice's shared log
@@ -164,3 +271,4 @@ def _postgres_here() -> bool:
 if _postgres_here():
     CASES.append(Case("summary --year (1M entries, PostgreSQL)", ["summary", "--year", "2026"], ["summary"], 1.5,
                       _shared_log(1_000_000)))
+

@@ -137,11 +137,14 @@ def test_listing_with_no_log_creates_nothing(rvutool):
 
 def test_a_version_2_log_migrates_to_3_with_its_entries(rvutool):
     """A log written before favourites (schema 2) gains the table on first use; its entries stay."""
-    rvutool("log", "99213", "--date", "2026-03-02")
-    with sqlite3.connect(paths.log_file()) as db:
-        db.execute("DROP TABLE favourites")
-        for table in ("contracts", "contract_fees", "collections"):  # the tables later versions add
-            db.execute(f"DROP TABLE {table}")
+    paths.log_file().parent.mkdir(parents=True)
+    with sqlite3.connect(paths.log_file()) as db:  # a log made by version 1 and migrated to 2
+        schema.MIGRATIONS[0](db)
+        db.execute("INSERT INTO entries (encounter_id, service_date, code, units, release, category, work_rvu_c, "
+                   "base_wrvu_c, credited_wrvu_c, source, created_at, updated_at) VALUES (1, '2026-03-02', "
+                   "'99213', 1, 'RVU26C', 'em', 130, 130, 130, 'cli', '2026-03-02', '2026-03-02')")
+        schema.MIGRATIONS[1](db)
+        db.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
         db.execute("PRAGMA user_version = 2")
     assert schema.FAVOURITES_SINCE == 3
     assert rvutool("fav", "list", "--json").json() == []  # a reading command migrates once

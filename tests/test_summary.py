@@ -340,12 +340,13 @@ def test_the_configured_locality_is_used_and_no_locality_means_no_estimate(rvuto
 def _day_totals_and_entries() -> tuple[list[tuple], list[tuple]]:
     conn = sqlite3.connect(paths.log_file())
     try:
-        kept = conn.execute("SELECT service_date, code, no_wrvu_reason, category, entries, units, base_wrvu_c, "
-                            "credited_wrvu_c FROM day_totals ORDER BY 1, 2, 3").fetchall()
+        # kept by date, code, no-wRVU reason, category, release and policy (schema version 4)
+        kept = conn.execute("SELECT service_date, code, no_wrvu_reason, category, release, policy, entries, units, "
+                            "base_wrvu_c, credited_wrvu_c FROM day_totals ORDER BY 1, 2, 3, 4, 5, 6").fetchall()
         summed = conn.execute(
-            "SELECT service_date, code, COALESCE(no_wrvu_reason, ''), MIN(category), COUNT(*), SUM(units), "
-            "SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM entries WHERE voided = 0 "
-            "GROUP BY service_date, code, COALESCE(no_wrvu_reason, '') ORDER BY 1, 2, 3").fetchall()
+            "SELECT service_date, code, COALESCE(no_wrvu_reason, ''), category, release, policy, COUNT(*), "
+            "SUM(units), SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM entries WHERE voided = 0 "
+            "GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6").fetchall()
     finally:
         conn.close()
     return kept, summed
@@ -420,7 +421,7 @@ def test_day_totals_follow_every_change(rvutool, home, tmp_path_factory, steps):
         kept, summed = _day_totals_and_entries()
         assert kept == summed, step
     data = rvutool("summary", "--month", "2026-11", "--by", "code", "--json").json()
-    assert data["entries"] == sum(r[4] for r in summed if r[0].startswith("2026-11"))
+    assert data["entries"] == sum(r[6] for r in summed if r[0].startswith("2026-11"))
 
 
 def test_the_medicare_estimate_uses_the_work_gpci_in_force_on_each_date(rvutool, monkeypatch):

@@ -10,8 +10,9 @@ store's transaction (store.py).
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from rvutool.errors import RvuError, UsageError
 from rvutool.log.entries import (
     PRICE_FIELDS,
     Entry,
+    by_encounter,
     item_label,
     now_utc,
     options_of,
@@ -28,6 +30,7 @@ from rvutool.log.entries import (
     service_keys,
     snapshot,
 )
+from rvutool.log.store import id_ranges
 from rvutool.money import from_hundredths
 
 if TYPE_CHECKING:
@@ -103,14 +106,16 @@ class _Edit:
               unchanged: str = "those are already the entry's values") -> Change:
         stamp = now_utc()
         journal: list[tuple[int, Entry | None]] = []
+        writes: list[tuple[int, dict[str, Any]]] = []
         for entry_id, values in self.updates.items():
             old = self.before[entry_id]
             if all(getattr(old, k) == v for k, v in values.items()):
                 continue
-            self.tx.update(entry_id, dict(values, updated_at=stamp))
+            writes.append((entry_id, dict(values, updated_at=stamp)))
             journal.append((entry_id, old))
         if not journal:
             raise RvuError(f"{unchanged}; nothing was changed")
+        self.tx.update_many(writes)
         after = {entry_id: self.tx.entry(entry_id) for entry_id, _ in journal}
         entries = [after.get(i) or self.tx.entry(i) for i in asked]
         change = Change(kind, entries)
@@ -140,7 +145,7 @@ def add_encounter(store: LogStore, encounter: PricedEncounter, *, note: str | No
         ids = tx.insert_many(rows)
         labels = ", ".join(f"#{i} {item_label(v)}" for i, v in zip(ids, rows, strict=True))
         summary = f"log of {len(ids)} {plural(len(ids))} on {encounter.date} in encounter {number} ({labels})"
-        tx.journal("log", summary, ((i, None) for i in ids))
+        tx.journal_inserted(tx.journal("log", summary, ()), id_ranges(ids))
         entries = [tx.entry(i) for i in ids]
     return Change("log", entries, net_c=sum(e.credited_wrvu_c for e in entries), summary=summary)
 
@@ -288,7 +293,9 @@ def undo(store: LogStore) -> Change:
 @dataclass
 class RecalcPlan:
     """What `recalc` would change: counts, totals and a digest of the entries as saved (no entry is kept,
-    so a million-entry year plans in bounded memory; saving prices them again and checks the digest)."""
+    so a million-entry year plans in bounded memory; saving prices them again and checks the digest).
+    `only`: re-price only the encounters with a line it accepts (such as entries priced by a stand-in
+    release); None re-prices every encounter of the period."""
 
     label: str
     start: date
@@ -299,74 +306,73 @@ class RecalcPlan:
     old_total_c: int = 0
     new_total_c: int = 0
     digest: str = ""
-    only: Callable[[list[Entry]], bool] | None = None  # the encounters to price again (None: all)
+    only: Callable[[Entry], bool] | None = None  # the entries to price again, with their encounters (None: all)
     others: int = 0  # other providers' entries (a manager reads them) that would change: only their owners may
 
 
-def _by_encounter(entries: Iterable[Entry]) -> Iterator[list[Entry]]:
-    """Consecutive entries of one encounter (entries come by date, encounter and id)."""
-    group: list[Entry] = []
-    for entry in entries:
-        if group and (entry.encounter_id != group[0].encounter_id or entry.service_date != group[0].service_date):
-            yield group
-            group = []
-        group.append(entry)
-    if group:
-        yield group
+_REPRICED = (*PRICE_FIELDS, "service_key")  # what reprice() gives, in its order
+_repriced_of = operator.attrgetter(*_REPRICED)
+_CREDITED = _REPRICED.index("credited_wrvu_c")
 
 
 def _recalc_pass(plan: RecalcPlan, entries: Iterable[Entry], catalog: Catalog,
                  changed: Callable[[Entry, dict[str, Any]], None]) -> str:
-    """Price every encounter again; count, total, and hand each entry that would change to `changed`."""
+    """Price every encounter again; count, total, and hand each entry that would change to `changed` (its new
+    values: the fields that differ)."""
     import hashlib
 
     digest = hashlib.blake2b(digest_size=16)
     plan.entries = plan.changed = plan.old_total_c = plan.new_total_c = 0
-    for members in _by_encounter(entries):
-        try:
-            fresh = reprice(members, [m.as_item() for m in members], members[0].date, catalog, plan.policy)
-        except RvuError as exc:
-            raise RvuError(f"entry #{members[0].id} ({members[0].service_date}): {exc.message}") from None
+    # One day's encounters priced, by all that decides their price (the date aside: entries come day by day):
+    # the same visit logged many times a day is priced once.
+    priced: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    day = ""
+    for members in by_encounter(entries):
+        if plan.only is not None and not any(plan.only(m) for m in members):
+            continue
+        first = members[0]
+        if first.service_date != day:
+            priced.clear()
+            day = first.service_date
+        shape = (tuple((m.code, m.modifiers, m.units) for m in members), first.setting, first.options)
+        fresh = priced.get(shape)
+        if fresh is None:
+            try:
+                lines = reprice(members, [m.as_item() for m in members], first.date, catalog, plan.policy)
+            except RvuError as exc:
+                raise RvuError(f"entry #{first.id} ({first.service_date}): {exc.message}") from None
+            fresh = priced[shape] = [tuple(values[k] for k in _REPRICED) for values in lines]
         for member, values in zip(members, fresh, strict=True):
             plan.entries += 1
             plan.old_total_c += member.credited_wrvu_c
-            plan.new_total_c += values["credited_wrvu_c"]
-            if any(getattr(member, k) != v for k, v in values.items()):
+            plan.new_total_c += values[_CREDITED]
+            was = _repriced_of(member)
+            if was != values:
                 plan.changed += 1
                 digest.update(repr(member).encode("utf-8"))
-                changed(member, values)
+                changed(member, {k: v for k, old, v in zip(_REPRICED, was, values, strict=True) if old != v})
     return digest.hexdigest()
 
 
-def _chosen(entries: Iterable[Entry], only: Callable[[list[Entry]], bool] | None) -> Iterator[Entry]:
-    """The entries of the encounters `only` chooses (all of them without it)."""
-    from rvutool.log.entries import by_encounter
-
-    if only is None:
-        yield from entries
-        return
-    for members in by_encounter(entries):
-        if only(members):
-            yield from members
-
-
-def priced_by_stand_in(members: list[Entry]) -> bool:
-    """An encounter priced by another year's release (none of its own year was here then)."""
+def priced_by_stand_in(entry: Entry) -> bool:
+    """An entry priced by another year's release (none of its own year was here then)."""
     from rvutool.log.entries import release_year
 
-    return release_year(members[0].release) != members[0].date.year
+    return release_year(entry.release) != entry.date.year
 
 
 def plan_recalc(store: LogStore, start: date, end: date, label: str, policy: Policy,
-                catalog: Catalog | None = None, only: Callable[[list[Entry]], bool] | None = None) -> RecalcPlan:
+                catalog: Catalog | None = None, only: Callable[[Entry], bool] | None = None) -> RecalcPlan:
     """Over the user's own entries, the ones apply_recalc saves (on a shared log a manager reads others' too:
-    those are only counted); `only` chooses the encounters to price again (all of them without it)."""
+    those are only counted); `only` chooses the entries to price again, each with its encounter."""
     from rvutool.codes import CachedCatalog
 
     plan = RecalcPlan(label, start, end, policy, only=only)
     catalog = catalog or CachedCatalog()
-    plan.digest = _recalc_pass(plan, _chosen(store.own_entries(start, end), only), catalog, lambda *_: None)
-    for members in _by_encounter(_chosen(store.others_entries(start, end), only)):
+    plan.digest = _recalc_pass(plan, store.own_entries(start, end), catalog, lambda *_: None)
+    for members in by_encounter(store.others_entries(start, end)):
+        if only is not None and not any(only(m) for m in members):
+            continue
         try:
             fresh = reprice(members, [m.as_item() for m in members], members[0].date, catalog, policy)
         except RvuError:
@@ -376,9 +382,12 @@ def plan_recalc(store: LogStore, start: date, end: date, label: str, policy: Pol
     return plan
 
 
+RECALC_BATCH = 1000  # entries written (and journaled) at a time
+
+
 def apply_recalc(store: LogStore, plan: RecalcPlan, catalog: Catalog | None = None) -> Change:
-    """Price the period again inside one write transaction and save what changed, batch by batch; if the
-    log changed since the plan was shown, nothing is saved."""
+    """Price the period again inside one write transaction and save what changed, batch by batch (each
+    entry's changed fields only); if the log changed since the plan was shown, nothing is saved."""
     from rvutool.codes import CachedCatalog
 
     stamp = now_utc()
@@ -386,19 +395,22 @@ def apply_recalc(store: LogStore, plan: RecalcPlan, catalog: Catalog | None = No
     summary = (f"recalc of {plan.changed} {plural(plan.changed)} in {plan.label} "
                f"({from_hundredths(plan.old_total_c)} -> {from_hundredths(plan.new_total_c)} wRVU)")
     with store.transaction() as tx:
+        tx.check_period(plan.start, plan.end)  # what this change reads, before it writes over it
         change_id = tx.journal("recalc", summary, ())
-        batch: list[tuple[int, Entry | None]] = []
+        batch: list[tuple[Entry, dict[str, Any]]] = []
+
+        def flush() -> None:
+            tx.update_many((member.id, values) for member, values in batch)
+            tx.journal_rows(change_id, ((member.id, member) for member, _ in batch))
+            batch.clear()
 
         def save(member: Entry, values: dict[str, Any]) -> None:
-            tx.update(member.id, dict(values, updated_at=stamp))
-            batch.append((member.id, member))
-            if len(batch) >= 1000:
-                tx.journal_rows(change_id, batch)
-                batch.clear()
+            batch.append((member, dict(values, updated_at=stamp)))
+            if len(batch) >= RECALC_BATCH:
+                flush()
 
-        digest = _recalc_pass(plan, _chosen(tx.entries(plan.start, plan.end), plan.only), catalog or CachedCatalog(),
-                              save)
-        tx.journal_rows(change_id, batch)
+        digest = _recalc_pass(plan, tx.entries(plan.start, plan.end), catalog or CachedCatalog(), save)
+        flush()
         if (plan.entries, plan.changed, plan.old_total_c, plan.new_total_c, digest) != expected:
             raise RvuError("the log changed while recalc was waiting; nothing was changed: run it again")
     return Change("recalc", [], net_c=plan.new_total_c - plan.old_total_c, summary=summary)
@@ -470,7 +482,7 @@ def apply_import(store: LogStore | None, encounters: Iterable[list[dict[str, Any
 
     def run(tx: LogTransaction | None) -> None:
         pending: list[list[dict[str, Any]]] = []
-        journal_ids: list[int] = []
+        journal_ranges: list[tuple[int, int]] = []
 
         def flush() -> None:
             fresh = {r["service_key"] for group in pending for r in group} - held.keys()
@@ -502,7 +514,7 @@ def apply_import(store: LogStore | None, encounters: Iterable[list[dict[str, Any
             outcome.net_c += sum(r["credited_wrvu_c"] for r in rows if not r.get("voided"))
             if tx is not None and rows:
                 ids = tx.insert_many(rows)
-                journal_ids.extend(ids)
+                id_ranges(ids, journal_ranges)
                 outcome.first_id = outcome.first_id or ids[0]
                 outcome.last_id = ids[-1]
             pending.clear()
@@ -520,11 +532,11 @@ def apply_import(store: LogStore | None, encounters: Iterable[list[dict[str, Any
                 size = 0
         flush()
         fresh = _favourites_to_add(tx if tx is not None else store, favourites, outcome)
-        if tx is not None and (journal_ids or fresh):
-            what = [f"{len(journal_ids)} {plural(len(journal_ids))}"] if journal_ids else []
+        if tx is not None and (outcome.added or fresh):
+            what = [f"{outcome.added} {plural(outcome.added)}"] if outcome.added else []
             what += [f"{len(fresh)} favourite{'' if len(fresh) == 1 else 's'}"] if fresh else []
-            change_id = tx.journal("import", f"import of {' and '.join(what)} from {outcome.source}",
-                                   ((i, None) for i in journal_ids))
+            change_id = tx.journal("import", f"import of {' and '.join(what)} from {outcome.source}", ())
+            tx.journal_inserted(change_id, journal_ranges)  # an import's ids are one run, or a few
             for favourite in fresh:
                 tx.put_favourite(favourite.name, favourite.text, change_id)
 

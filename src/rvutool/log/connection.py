@@ -35,6 +35,8 @@ def translate(exc: Exception, path: Path) -> RvuError:
         return RvuError(f"cannot open the log {path}: {text}")
     if "disk i/o" in low or "readonly" in low or "read-only" in low or "disk is full" in low:
         return RvuError(f"cannot write the log {path}: {text}; nothing was changed")
+    if "constraint failed" in low:  # a value outside a column's domain (schema.ENTRY_DOMAINS)
+        return RvuError(f"the log {path} refused a value ({text}); nothing was changed")
     return CorruptLogError(
         f"the log {path} is damaged or is not an rvutool log ({text}); it was left untouched: "
         "keep a copy, and move it aside to start a new log"
@@ -49,6 +51,8 @@ def sql_errors(path: Path) -> Iterator[None]:
         yield
     except sqlite3.DatabaseError as exc:
         raise translate(exc, path) from None
+    except UnicodeDecodeError:  # text (a cell, or SQLite's message quoting the schema) that is not UTF-8
+        raise translate(ValueError("text that is not UTF-8"), path) from None
 
 
 _GUARDED: dict[str, type] = {}

@@ -220,8 +220,8 @@ CREATE TRIGGER day_totals_delete AFTER DELETE ON {SCHEMA}.entries REFERENCING OL
 
 # ---------------------------------------------------------------- version 4: the practice's own, and held to it
 # What rvutool writes, column by column (the domains the SQLite log's CHECK constraints hold too). A bound is as
-# wide as what rvutool itself writes: notes up to phi.MAX_TEXT characters, any date of service `log --date`
-# accepts (it takes 1066-10-14, pricing it with the nearest year's release).
+# wide as what rvutool itself writes: notes up to phi.MAX_TEXT characters, a date of service from 1900 to 2999
+# (the one range every date option takes: periods.parse_date).
 def _domains(json_type: Callable[[str], str], is_date: Callable[[str], str]) -> dict[str, str]:
     amounts = " AND ".join(f"{c} BETWEEN 0 AND 100000000" for c in ("work_rvu_c", "base_wrvu_c", "credited_wrvu_c"))
     return {
@@ -244,7 +244,7 @@ def _domains(json_type: Callable[[str], str], is_date: Callable[[str], str]) -> 
 
 
 DOMAINS = _domains(lambda c: f"pg_catalog.jsonb_typeof({c}::pg_catalog.jsonb)",
-                   lambda c: f"{c}::pg_catalog.date BETWEEN '0001-01-01' AND '9999-12-31'")
+                   lambda c: f"{c}::pg_catalog.date BETWEEN '1900-01-01' AND '2999-12-31'")
 # the same, asked without raising (an upgrade looks for rows outside them): each distinct text is judged once
 _TEXTS = "pg_temp.rvutool_texts"
 _SCANNED = _domains(lambda c: f"COALESCE((SELECT t.json_type FROM {_TEXTS} t WHERE t.v = {c}), '')",
@@ -253,7 +253,7 @@ _JUDGE_TEXTS = f"""
 CREATE OR REPLACE FUNCTION pg_temp.rvutool_json_type(t text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $fn$
 BEGIN RETURN pg_catalog.jsonb_typeof(t::pg_catalog.jsonb); EXCEPTION WHEN others THEN RETURN NULL; END $fn$;
 CREATE OR REPLACE FUNCTION pg_temp.rvutool_is_date(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $fn$
-BEGIN RETURN t::pg_catalog.date BETWEEN '0001-01-01' AND '9999-12-31'; EXCEPTION WHEN others THEN RETURN false; END
+BEGIN RETURN t::pg_catalog.date BETWEEN '1900-01-01' AND '2999-12-31'; EXCEPTION WHEN others THEN RETURN false; END
 $fn$;
 CREATE TEMPORARY TABLE rvutool_texts ON COMMIT DROP AS
     SELECT v, pg_temp.rvutool_json_type(v) AS json_type, pg_temp.rvutool_is_date(v) AS is_date

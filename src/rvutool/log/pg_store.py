@@ -236,7 +236,7 @@ class PostgresTransaction(LogTransaction):
             page = self.conn.execute(f"SELECT r.entry_id, r.before FROM {SCHEMA}.change_rows r WHERE {_MY_CHANGE} "
                                      "AND r.before IS NOT NULL AND r.entry_id > %s ORDER BY r.entry_id LIMIT %s",
                                      (change_id, last, BATCH)).fetchall()
-            restore_images(self, [(entry_id, _restorable(entry_id, before, done)) for entry_id, before in page], done)
+            restore_images(self, page, done)
             if len(page) < BATCH:
                 break
             last = page[-1][0]
@@ -287,20 +287,9 @@ class PostgresTransaction(LogTransaction):
                           "updated_at = excluded.updated_at", (month, amount_c, now_utc()))
 
 
-def _restorable(entry_id: int, before: str, done: Undone) -> str:
-    """A before-image undo may write back (journal.py); RvuError naming the entry otherwise."""
-    from rvutool.log import journal
-
-    why = journal.why_not(before)
-    if why is not None:
-        raise RvuError(f"cannot undo the {done.kind} made {done.created_at}: the values it saved for entry "
-                       f"#{entry_id} are not ones rvutool writes ({why}); nothing was changed")
-    return before
-
-
 # (a query counting what breaks an invariant, the sentence for it): the rows the user can see
 _INVARIANTS: tuple[tuple[str, str], ...] = (
-    (f"SELECT COUNT(*) FROM {_ENTRIES} WHERE voided NOT IN (0, 1) OR units NOT BETWEEN 1 AND 99 OR work_rvu_c < 0 "
+    (f"SELECT COUNT(*) FROM {_ENTRIES} WHERE voided NOT IN (0, 1) OR units NOT BETWEEN 1 AND 999 OR work_rvu_c < 0 "
      "OR base_wrvu_c < 0 OR credited_wrvu_c < 0 OR setting NOT IN ('facility', 'nonfacility')",
      "{count} entries hold values no rvutool writes (units, amounts, setting or removed flag)"),
     (f"SELECT COUNT(*) FROM {_ENTRIES} WHERE service_date !~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'",

@@ -26,6 +26,7 @@ from rvutool.log.store import (
     PolicyCount,
     ReleaseCount,
     Undone,
+    id_ranges,
     restore_images,
 )
 
@@ -117,6 +118,17 @@ class SQLiteTransaction(LogTransaction):
             self.db.execute(f"UPDATE entries SET {', '.join(f'{c} = ?' for c in names)} WHERE id = ?",
                             [values[c] for c in names] + [entry_id])
 
+    def update_many(self, rows: Iterable[tuple[int, dict[str, Any]]]) -> None:
+        """One prepared UPDATE per set of fields, run over every entry that changes those fields
+        (executemany): a recalc's entries mostly share one set."""
+        batches: dict[tuple[str, ...], list[list[Any]]] = {}
+        for entry_id, values in rows:
+            names = tuple(c for c in values if c in MUTABLE)
+            if names:
+                batches.setdefault(names, []).append([values[c] for c in names] + [entry_id])
+        for names, params in batches.items():
+            self.db.executemany(f"UPDATE entries SET {', '.join(f'{c} = ?' for c in names)} WHERE id = ?", params)
+
     def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
         wanted = list(dict.fromkeys(keys))
         live = "" if include_voided else " AND voided = 0"
@@ -136,9 +148,34 @@ class SQLiteTransaction(LogTransaction):
         return change_id
 
     def journal_rows(self, change_id: int, before: Iterable[tuple[int, Entry | None]]) -> None:
-        self.db.executemany(
-            "INSERT INTO change_rows (change_id, entry_id, before) VALUES (?, ?, ?)",
-            ((change_id, entry_id, None if old is None else json.dumps(old.values())) for entry_id, old in before))
+        images: list[tuple[int, int, str]] = []
+        inserted: list[int] = []
+        for entry_id, old in before:
+            if old is None:
+                inserted.append(entry_id)
+            else:
+                images.append((change_id, entry_id, json.dumps(vars(old))))  # its fields, as Entry.values()
+        self.db.executemany("INSERT INTO change_rows (change_id, entry_id, before) VALUES (?, ?, ?)", images)
+        self.journal_inserted(change_id, id_ranges(inserted))
+
+    def journal_inserted(self, change_id: int, ranges: Iterable[tuple[int, int]]) -> None:
+        self.db.executemany("INSERT INTO change_ranges (change_id, first_id, last_id) VALUES (?, ?, ?)",
+                            ((change_id, first, last) for first, last in ranges))
+
+    def check_period(self, start: date, end: date) -> None:
+        """The period's live entries, read through the date index a change reads them by, add up to the
+        period's day totals. Reading them makes SQLite check each page on the way; a difference means an
+        index or the totals no longer match the entries. Entries of other dates are not read."""
+        low, high = _bounds(start, end)
+        sums = "COALESCE(SUM(units), 0), COALESCE(SUM(base_wrvu_c), 0), COALESCE(SUM(credited_wrvu_c), 0)"
+        read = self.db.execute(f"SELECT COUNT(*), {sums} FROM entries INDEXED BY entries_order WHERE {_LIVE}",
+                               (low, high)).fetchone()
+        kept = self.db.execute(f"SELECT COALESCE(SUM(entries), 0), {sums} FROM day_totals "
+                               "WHERE service_date BETWEEN ? AND ?", (low, high)).fetchone()
+        if tuple(read) != tuple(kept):
+            raise CorruptLogError(f"the log {self.db.path} is damaged (its day totals from {low} to {high} "  # type: ignore[attr-defined]
+                                  "disagree with its entries); nothing was changed. Run `rvutool doctor`, and "
+                                  "restore from your latest export")
 
     def undo_last(self) -> Undone:
         change = self.db.execute("SELECT id, kind, summary, created_at FROM changes WHERE undone_at IS NULL "
@@ -148,25 +185,36 @@ class SQLiteTransaction(LogTransaction):
         change_id, kind, summary, created_at = change
         if kind in BIG_CHANGES:
             sound_before_big_write(self.db)
+            days = self.db.execute("SELECT DISTINCT e.service_date FROM change_rows r JOIN entries e ON e.id = "
+                                   "r.entry_id WHERE r.change_id = ? AND r.before IS NOT NULL", (change_id,))
+            for (day,) in days.fetchall():
+                self.check_period(date.fromisoformat(day), date.fromisoformat(day))
         done = Undone(kind, summary, created_at, 0)
-        # Entries the change inserted: counted and deleted in one statement each, however many.
-        count, credit = self.db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN e.voided = 0 THEN e.credited_wrvu_c ELSE 0 END), 0) "
-            "FROM change_rows r JOIN entries e ON e.id = r.entry_id WHERE r.change_id = ? AND r.before IS NULL",
-            (change_id,)).fetchone()
-        done.entries, done.net_c = int(count), -int(credit)
-        self.db.execute("DELETE FROM entries WHERE id IN "
-                        "(SELECT entry_id FROM change_rows WHERE change_id = ? AND before IS NULL)", (change_id,))
-        # Entries it changed: their before-images restored, page by page.
+        # Entries the change inserted, counted and deleted by range of ids, one statement each however many;
+        # a log journaled before version 4 holds a row per inserted entry (before IS NULL) instead.
+        ranges = self.db.execute("SELECT first_id, last_id FROM change_ranges WHERE change_id = ?",
+                                 (change_id,)).fetchall()
+        inserted = [("id BETWEEN ? AND ?", (first, last)) for first, last in ranges]
+        inserted.append(("id IN (SELECT entry_id FROM change_rows WHERE change_id = ? AND before IS NULL)",
+                         (change_id,)))
+        for where, args in inserted:
+            count, credit = self.db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN voided = 0 THEN credited_wrvu_c ELSE 0 END), 0) "
+                f"FROM entries WHERE {where}", args).fetchone()
+            done.entries, done.net_c = done.entries + int(count), done.net_c - int(credit)
+            self.db.execute(f"DELETE FROM entries WHERE {where}", args)
+        # Entries it changed: their before-images restored, page by page (each read with its entry as it is).
         last = -1
         while True:
-            page = self.db.execute("SELECT entry_id, before FROM change_rows WHERE change_id = ? AND before IS NOT "
-                                   "NULL AND entry_id > ? ORDER BY entry_id LIMIT ?",
+            rows = self.db.execute(f"SELECT r.entry_id, r.before, {', '.join(f'e.{c}' for c in COLUMNS)} FROM "
+                                   "change_rows r LEFT JOIN entries e ON e.id = r.entry_id WHERE r.change_id = ? AND "
+                                   "r.before IS NOT NULL AND r.entry_id > ? ORDER BY r.entry_id LIMIT ?",
                                    (change_id, last, BATCH)).fetchall()
-            restore_images(self, page, done)
-            if len(page) < BATCH:
+            now = {row[0]: Entry(*row[2:]) for row in rows if row[2] is not None}  # (an entry gone: tx.entry says so)
+            restore_images(self, [(row[0], row[1]) for row in rows], done, now)
+            if len(rows) < BATCH:
                 break
-            last = page[-1][0]
+            last = rows[-1][0]
         done.favourites = self.db.execute("DELETE FROM favourites WHERE change_id = ?", (change_id,)).rowcount
         self.db.execute("UPDATE changes SET undone_at = ? WHERE id = ?", (now_utc(), change_id))
         return done
@@ -206,43 +254,62 @@ class SQLiteTransaction(LogTransaction):
                         (month, amount_c, now_utc()))
 
 
-_SUMMED = ("SELECT service_date, code, COALESCE(no_wrvu_reason, '') AS reason, COUNT(*) AS n, SUM(units) AS u, "
-           "SUM(base_wrvu_c) AS b, SUM(credited_wrvu_c) AS c FROM entries WHERE voided = 0 "
-           "GROUP BY service_date, code, COALESCE(no_wrvu_reason, '')")
+_SUMMED = ("SELECT service_date, code, COALESCE(no_wrvu_reason, '') AS no_wrvu_reason, category, release, policy, "
+           "COUNT(*) AS n, SUM(units) AS u, SUM(base_wrvu_c) AS b, SUM(credited_wrvu_c) AS c FROM entries "
+           "WHERE voided = 0 GROUP BY 1, 2, 3, 4, 5, 6")
+_SAME_KEY = " AND ".join(f"d.{c} = s.{c}" for c in schema.TOTALS_KEY)
 # (a query counting what breaks an invariant, the sentence for it)
 _INVARIANTS: tuple[tuple[str, str], ...] = (
     ("SELECT COUNT(*) FROM entries WHERE voided NOT IN (0, 1) OR units NOT BETWEEN 1 AND 99 "
      "OR work_rvu_c < 0 OR base_wrvu_c < 0 OR credited_wrvu_c < 0 OR setting NOT IN ('facility', 'nonfacility')",
      "{count} entries hold values no rvutool writes (units, amounts, setting or removed flag)"),
     ("SELECT COUNT(*) FROM entries WHERE service_date NOT GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]' "
-     "OR date(service_date) IS NOT service_date", "{count} entries have a date of service that is not a date"),
+     "OR date(service_date, '+0 days') IS NOT service_date",
+     "{count} entries have a date of service that is not a date"),
     ("SELECT COUNT(*) FROM entries WHERE NOT json_valid(flags) OR NOT json_valid(adjustments) "
      "OR NOT json_valid(policy) OR NOT json_valid(options)", "{count} entries hold damaged JSON cells"),
     ("SELECT COUNT(*) FROM entries WHERE service_key = ''", "{count} entries have no service key"),
     ("SELECT COUNT(*) FROM meta WHERE key = 'next_encounter' AND CAST(value AS INTEGER) <= "
      "(SELECT COALESCE(MAX(encounter_id), 0) FROM entries)", "the next encounter number would reuse one in the log"),
-    (f"SELECT COUNT(*) FROM (SELECT * FROM ({_SUMMED}) s LEFT JOIN day_totals d ON d.service_date = s.service_date "
-     "AND d.code = s.code AND d.no_wrvu_reason = s.reason WHERE d.entries IS NOT s.n OR d.units IS NOT s.u "
-     "OR d.base_wrvu_c IS NOT s.b OR d.credited_wrvu_c IS NOT s.c)",
+    (f"SELECT COUNT(*) FROM ({_SUMMED}) s LEFT JOIN day_totals d ON {_SAME_KEY} WHERE d.entries IS NOT s.n "
+     "OR d.units IS NOT s.u OR d.base_wrvu_c IS NOT s.b OR d.credited_wrvu_c IS NOT s.c",
      "the day totals disagree with the entries on {count} days and codes (summaries would be wrong)"),
-    (f"SELECT COUNT(*) FROM day_totals d WHERE NOT EXISTS (SELECT 1 FROM ({_SUMMED}) s "
-     "WHERE s.service_date = d.service_date AND s.code = d.code AND s.reason = d.no_wrvu_reason)",
+    (f"SELECT COUNT(*) FROM day_totals d WHERE NOT EXISTS (SELECT 1 FROM ({_SUMMED}) s WHERE {_SAME_KEY})",
      "the day totals count {count} days and codes with no entries"),
     ("SELECT COUNT(*) FROM entries e JOIN entries f ON f.encounter_id = e.encounter_id AND f.id > e.id "
      "AND f.service_date != e.service_date AND e.voided = 0 AND f.voided = 0",
      "{count} encounters have lines on different dates"),
     ("SELECT COUNT(*) FROM favourites WHERE length(name) NOT BETWEEN 1 AND 32 OR name GLOB '*[^a-z0-9_-]*' "
      "OR trim(items) = ''", "{count} favourites have a name or items no rvutool writes"),
+    ("SELECT COUNT(*) FROM quarantined_entries",
+     "{count} entries held values outside the log's checks when it was upgraded (made by hand or by damage): "
+     "they were set aside, with their values, in its table quarantined_entries, and are not in lists, "
+     "summaries or exports"),
 )
 
 
 BIG_CHANGES = ("import", "recalc")
+# The small tables every change writes: checked page by page before a big write, in milliseconds.
+_SMALL_TABLES = ("meta", "changes", "change_ranges", "day_totals", "favourites")
 
 
 def sound_before_big_write(db: sqlite3.Connection) -> None:
-    """SQLite's check of every page and index (about a second for 300,000 entries), before a change that
-    touches many entries: damage SQLite cannot see at open must not be written over."""
-    problems = [r[0] for r in db.execute("PRAGMA integrity_check(5)").fetchall() if r[0] != "ok"]
+    """Checks in proportion to a change, before one that touches many entries (an import, a recalc, their undo).
+    SQLite's full check of every page and index (`PRAGMA integrity_check`: half a minute at 3M entries, for a
+    one-day recalc too) is `rvutool doctor`'s.
+
+    What this still catches, whatever the size of the log: damage on any page of the small tables every change
+    writes (`PRAGMA quick_check` of each), and an encounter counter that would hand out a number again. While
+    the change runs, SQLite checks each page it reads, so damage among the entries it touches stops it and
+    nothing is saved; a recalc and its undo also check their days' entries, read through the date index,
+    against those days' totals (check_period). Left to `rvutool doctor`: damage on pages the change never
+    reads (other days' entries, the list of free pages) and an index out of step outside those days.
+    """
+    problems = [r[0] for table in _SMALL_TABLES for r in db.execute(f"PRAGMA quick_check({table})").fetchall()
+                if r[0] != "ok"]
+    if not problems and db.execute("SELECT COUNT(*) FROM meta WHERE key = 'next_encounter' AND CAST(value AS "
+                                   "INTEGER) <= (SELECT COALESCE(MAX(encounter_id), 0) FROM entries)").fetchone()[0]:
+        problems.append("the next encounter number would reuse one in the log")
     if problems:
         raise CorruptLogError(f"the log {db.path} is damaged ({problems[0]}); nothing was changed. "  # type: ignore[attr-defined]
                               "Run `rvutool doctor`, and restore from your latest export")
@@ -366,9 +433,12 @@ class SQLiteStore(LogStore):
         return list(found)
 
     def day_code_totals(self, start: date, end: date) -> list[DayCodeTotal]:
+        """One row per day, code and no-wRVU reason (the totals' key also holds category, release and policy,
+        grouped away here in key order, with no sort)."""
         rows = self.conn.execute(
-            "SELECT service_date, code, NULLIF(no_wrvu_reason, ''), category, entries, units, base_wrvu_c, "
-            "credited_wrvu_c FROM day_totals WHERE service_date BETWEEN ? AND ?", _bounds(start, end)).fetchall()
+            "SELECT service_date, code, NULLIF(no_wrvu_reason, ''), MIN(category), SUM(entries), SUM(units), "
+            "SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM day_totals WHERE service_date BETWEEN ? AND ? "
+            "GROUP BY service_date, code, no_wrvu_reason", _bounds(start, end)).fetchall()
         return [DayCodeTotal(*r) for r in rows]
 
     def distinct_policies(self, start: date, end: date, *, most: int = 2) -> list[str]:
@@ -386,17 +456,18 @@ class SQLiteStore(LogStore):
         return present
 
     def policy_counts(self, start: date, end: date) -> list[PolicyCount]:
-        rows = self.conn.execute(f"SELECT policy, COUNT(*), MIN(service_date), MAX(service_date) FROM entries "
-                                 f"WHERE {_LIVE} GROUP BY policy", _bounds(start, end)).fetchall()
+        rows = self.conn.execute("SELECT policy, SUM(entries), MIN(service_date), MAX(service_date) FROM day_totals "
+                                 "WHERE service_date BETWEEN ? AND ? GROUP BY policy", _bounds(start, end)).fetchall()
         return [PolicyCount(*r) for r in rows]
 
     def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
         return SQLiteTransaction(self.conn).held(keys, include_voided=include_voided)
 
     def release_counts(self, start: date, end: date) -> list[ReleaseCount]:
-        rows = self.conn.execute(f"SELECT release, COUNT(*), MIN(service_date), MAX(service_date) FROM entries "
-                                 f"WHERE {_LIVE} GROUP BY release ORDER BY MIN(service_date), release",
-                                 _bounds(start, end)).fetchall()
+        """From the day totals (which keep each entry's release): a few thousand rows a year, whatever the log."""
+        rows = self.conn.execute("SELECT release, SUM(entries), MIN(service_date), MAX(service_date) FROM day_totals "
+                                 "WHERE service_date BETWEEN ? AND ? GROUP BY release "
+                                 "ORDER BY MIN(service_date), release", _bounds(start, end)).fetchall()
         return [ReleaseCount(*r) for r in rows]
 
     def contract_rows(self, name: str | None = None) -> list[ContractRow]:

@@ -92,19 +92,31 @@ class Undone:
 REPRICED_SHOWN = 50
 
 
-def restore_images(tx: LogTransaction, page: list[tuple[int, str]], done: Undone) -> None:
+def restore_images(tx: LogTransaction, page: list[tuple[int, str]], done: Undone,
+                   now: dict[int, Entry] | None = None) -> None:
     """Undo, for any backend: put back each entry's before-image (JSON of its values), and count what the
-    undo changes (entries, net credit, the live entries whose credit moved)."""
+    undo changes (entries, net credit, the live entries whose credit moved). The page is written in one
+    batch, each entry's fields that differ from its image only. `now`: the entries as they are, when the
+    store read them with the page. Every image is checked first (journal.py): one no edit could have written
+    (planted in a shared log's journal, or a damaged file) stops the undo, naming the entry."""
     import json
 
+    from rvutool.errors import RvuError
+    from rvutool.log import journal
     from rvutool.log.entries import MUTABLE
 
     for entry_id, before in page:
-        current = tx.entry(entry_id)
+        why = journal.why_not(before)
+        if why is not None:
+            raise RvuError(f"cannot undo the {done.kind} made {done.created_at}: the values it saved for entry "
+                           f"#{entry_id} are not ones rvutool writes ({why}); nothing was changed")
+    writes: list[tuple[int, dict[str, Any]]] = []
+    for entry_id, before in page:
+        current = (now or {}).get(entry_id) or tx.entry(entry_id)
         old = json.loads(before)
         values = {k: old[k] for k in MUTABLE if k in old}
         restored = Entry(**{**{k: getattr(current, k) for k in MUTABLE}, **values, "id": entry_id})
-        tx.update(entry_id, values)
+        writes.append((entry_id, {k: v for k, v in values.items() if getattr(current, k) != v}))
         done.entries += 1
         done.net_c += (0 if restored.voided else restored.credited_wrvu_c) - \
             (0 if current.voided else current.credited_wrvu_c)
@@ -113,6 +125,19 @@ def restore_images(tx: LogTransaction, page: list[tuple[int, str]], done: Undone
                 done.repriced.append((current, restored))
             else:
                 done.repriced_more += 1
+    tx.update_many(writes)
+
+
+def id_ranges(ids: Iterable[int], runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Runs of consecutive ids, as (first, last): [4, 5, 6, 9] -> [(4, 6), (9, 9)]. Given `runs` (of smaller
+    ids), the new ones are added to it, the first continuing its last run when it can."""
+    runs = [] if runs is None else runs
+    for entry_id in sorted(ids):
+        if runs and entry_id == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], entry_id)
+        else:
+            runs.append((entry_id, entry_id))
+    return runs
 
 
 class LogTransaction(ABC):
@@ -150,6 +175,11 @@ class LogTransaction(ABC):
     def update(self, entry_id: int, values: dict[str, Any]) -> None:
         """Change some fields of one entry."""
 
+    def update_many(self, rows: Iterable[tuple[int, dict[str, Any]]]) -> None:
+        """Change some fields of many entries, each its own (a store writes them in batches)."""
+        for entry_id, values in rows:
+            self.update(entry_id, values)
+
     @abstractmethod
     def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
         """How many entries carry each service key (live ones, or removed ones too)."""
@@ -161,6 +191,16 @@ class LogTransaction(ABC):
     @abstractmethod
     def journal_rows(self, change_id: int, before: Iterable[tuple[int, Entry | None]]) -> None:
         """Add more touched entries to a change recorded in this transaction."""
+
+    def journal_inserted(self, change_id: int, ranges: Iterable[tuple[int, int]]) -> None:
+        """Record the entries a change inserted, as ranges of ids (first, last; every id between them is one
+        the change inserted), so undo deletes them. A store may keep the ranges as they are."""
+        self.journal_rows(change_id, ((i, None) for first, last in ranges for i in range(first, last + 1)))
+
+    def check_period(self, start: date, end: date) -> None:
+        """Raise CorruptLogError when what a change of this period reads is damaged (before it is written
+        over). A database that checks its own pages as it reads them has nothing cheap to add."""
+        return None
 
     @abstractmethod
     def undo_last(self) -> Undone:
