@@ -38,7 +38,7 @@ def synthetic_ptp(rows: int = ROWS) -> Path:
         return target
     sys.path.insert(0, str(REPO / "src"))
     from rvutool import paths
-    from rvutool.datafile import DataFile
+    from rvutool.catalog.datafile import DataFile
 
     codes = sorted(DataFile(paths.bundled_dataset()).codes())
     rng = random.Random(21)
@@ -95,10 +95,10 @@ def encounter_ms(home: str, runs: int = 200) -> float:
     sys.path.insert(0, str(REPO / "src"))
     from datetime import date
 
+    from rvutool.catalog.codes import Catalog
     from rvutool.catalog.ncci import Ncci
-    from rvutool.codes import Catalog
-    from rvutool.items import parse_item
     from rvutool.pricing import checks
+    from rvutool.pricing.items import parse_item
 
     catalog, ncci = Catalog(), Ncci()
     items = [parse_item(t) for t in ("29881", "29877", "99213-25", "20610", "G2211")]

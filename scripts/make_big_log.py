@@ -2,7 +2,7 @@
 
     python scripts/make_big_log.py N PATH [--seed S]
 
-Each entry is one of a few dozen common codes, priced once through rvutool.rules
+Each entry is one of a few dozen common codes, priced once through rvutool.pricing.rules
 against the bundled CMS data (so every wRVU is the real one), with a date of
 service on a weekday of 2026. Rows go in through rvutool's log store in one transaction.
 PATH must not exist (the script never overwrites a log). PATH may instead be the postgresql:// URL of a
@@ -39,8 +39,8 @@ def cents(value) -> int:
 
 def templates() -> list[tuple[tuple, int]]:
     """(row values that do not depend on the date, weight) for each code of the mix."""
-    from rvutool import items, rules
-    from rvutool.codes import Catalog
+    from rvutool.catalog.codes import Catalog
+    from rvutool.pricing import items, rules
 
     catalog = Catalog()
     policy = rules.Policy()

@@ -45,9 +45,9 @@ def home(tmp_path, monkeypatch):
 
 def typer_main(argv: list[str]) -> None:
     """entry.main without the fast path: what it does when fastpath.run returns None."""
-    from rvutool import actions, cli
+    from rvutool.cli import actions, app
 
-    status = actions.guard(cli.run, list(argv))
+    status = actions.guard(app.run, list(argv))
     sys.stdout.flush()
     raise SystemExit(status)
 
@@ -79,7 +79,7 @@ def pytest_generate_tests(metafunc):
 def rvutool(request, capsys, entry_path, log_backend, monkeypatch):
     """Run the command line in-process, as a user would type it; every test runs twice, through the
     start-up fast path (entry.main) and through the typer CLI alone, so the two cannot drift apart."""
-    from rvutool.entry import main as fast_main
+    from rvutool.cli.main import main as fast_main
 
     main = fast_main if entry_path == "fast" else typer_main
     if log_backend == "postgres":

@@ -1,5 +1,5 @@
 """`rvutool lookup CODE --about`: the "about this code" content, and a line pointing to it under every lookup
-that has one. The content is the names data's (nametable.about, written by the data side of issue 20); these
+that has one. The content is the names data's (table.about, written by the data side of issue 20); these
 tests read a small fixture of the same shape instead: {family, what, context, documentation, denials, faq}."""
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ import json
 import pytest
 from conftest import REPO
 
-from rvutool import nametable
+from rvutool.names import table
 
 FIXTURE = json.loads((REPO / "tests" / "data" / "about_fixture.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
 def about(monkeypatch):
-    monkeypatch.setattr(nametable, "about", lambda code: FIXTURE.get(code.upper()), raising=False)
+    monkeypatch.setattr(table, "about", lambda code: FIXTURE.get(code.upper()), raising=False)
     return FIXTURE["27447"]
 
 
@@ -52,5 +52,5 @@ def test_about_for_a_code_without_one_says_so(rvutool, about):
 
 
 def test_without_the_data_there_is_no_pointer(rvutool, monkeypatch):
-    monkeypatch.delattr(nametable, "about", raising=False)
+    monkeypatch.delattr(table, "about", raising=False)
     assert "--about" not in rvutool("lookup", "27447").stdout

@@ -112,13 +112,13 @@ def test_same_day_rules_look_at_one_encounter(rvutool):
 
 
 def test_the_interactive_log_checks_too(rvutool, capsys):
-    from rvutool import interactive
-    from rvutool.policy import Policy
-    from rvutool.rules import Options
+    from rvutool.cli import prompt
+    from rvutool.pricing.policy import Policy
+    from rvutool.pricing.rules import Options
 
     rvutool("log", "27447", "--date", "2026-10-30")
     answers = iter(["2026-11-09", "", "99213", "", "", "", "y"])  # date, setting, item, end, note, case, save
-    status = interactive.run(date_text=None, note=None, case=None, options=Options(), allow_identifiers=False,
+    status = prompt.run(date_text=None, note=None, case=None, options=Options(), allow_identifiers=False,
                              policy=Policy(), ask=lambda prompt: next(answers))
     assert status == 0
     assert "Warning: check: #2 99213 on 2026-11-09 is an E/M visit on post-operative day 10" in capsys.readouterr().err

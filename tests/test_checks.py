@@ -23,10 +23,10 @@ import pytest
 from conftest import cms_file
 
 from rvutool.catalog import ncci
-from rvutool.codes import Catalog
-from rvutool.items import parse_item
+from rvutool.catalog.codes import Catalog
 from rvutool.pricing import checks
 from rvutool.pricing.findings import KINDS
+from rvutool.pricing.items import parse_item
 
 ON = date(2026, 11, 20)  # RVU26C; PTP v32.2 (2026 Q3) and the MUE table of 2026 Q2 are the newest imported
 MUE_Q2 = "ncci/MCR_MUE_PractitionerServices_Eff_04-01-2026.csv"

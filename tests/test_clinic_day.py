@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from rvutool import double_entry
+from rvutool.log import double_entry
 
 # A realistic day: visits, repeat levels, the complexity add-on, injections, a few procedures.
 VISITS = ([["99213"], ["99214", "G2211"], ["99213", "G2211"], ["99214"], ["99213", "96372", "J3301"],
@@ -66,9 +66,9 @@ def test_confirmations_fit_the_terminal_and_show_short_names(rvutool, monkeypatc
 
 @pytest.mark.parametrize("columns", [60, 80, 120])
 def test_pick_lists_and_the_encounter_so_far_fit_the_terminal(monkeypatch, capsys, columns):
-    from rvutool import interactive
-    from rvutool.policy import Policy
-    from rvutool.rules import Options
+    from rvutool.cli import prompt
+    from rvutool.pricing.policy import Policy
+    from rvutool.pricing.rules import Options
 
     monkeypatch.setenv("COLUMNS", str(columns))
     answers = ["2026-11-20", "", "total knee", "1-RT", "G2211 99214-25 29881-LT 29877-59-LT", "annual wellness",
@@ -79,7 +79,7 @@ def test_pick_lists_and_the_encounter_so_far_fit_the_terminal(monkeypatch, capsy
             raise EOFError
         return answers.pop(0)
 
-    interactive.run(date_text=None, note=None, case=None, options=Options(), allow_identifiers=False,
+    prompt.run(date_text=None, note=None, case=None, options=Options(), allow_identifiers=False,
                     policy=Policy(), ask=ask)
     out = capsys.readouterr().out
     assert "27447" in out and "G0438" in out and "Total" in out

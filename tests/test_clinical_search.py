@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from conftest import REPO
 
-from rvutool import names
+from rvutool.names import naming
 
 ROWS = [line.split("\t") for line in
         (REPO / "tests" / "data" / "clinical_phrases.tsv").read_text(encoding="utf-8").splitlines()[1:]
@@ -62,15 +62,15 @@ def test_an_alias_ranks_first_and_every_hit_lists_its_name(rvutool):
     assert all(hit["name"] for hit in hits)
     text = rvutool("search", "total", "knee", "replacement", "--limit", "3").stdout
     assert text.splitlines()[0].split() == ["Code", "Work", "RVU", "Name", "Category"]
-    assert "27447" in text and names.name_of("27447").text in text
+    assert "27447" in text and naming.name_of("27447").text in text
 
 
 def test_json_hits_carry_name_and_aliases(rvutool):
     [hit] = rvutool("search", "27447", "--json").json()
-    assert (hit["name"], hit["name_source"]) == (names.name_of("27447").text, "rvutool")
-    assert hit["aliases"] == list(names.aliases_of("27447")) and "TKA" in hit["aliases"]
+    assert (hit["name"], hit["name_source"]) == (naming.name_of("27447").text, "rvutool")
+    assert hit["aliases"] == list(naming.aliases_of("27447")) and "TKA" in hit["aliases"]
     [g] = rvutool("search", "G0438", "--json").json()
-    assert g["name_source"] == "hcpcs" and g["aliases"] == list(names.aliases_of("G0438"))
+    assert g["name_source"] == "hcpcs" and g["aliases"] == list(naming.aliases_of("G0438"))
 
 
 def test_names_rank_before_families_topics_and_categories(rvutool):
@@ -90,7 +90,7 @@ def test_an_imported_descriptor_is_searched_and_the_hit_says_so(rvutool, tmp_pat
     monkeypatch.setenv("COLUMNS", "160")  # room for every column on one line
     text = rvutool("search", "gamma", "--date", "2026-10-15").stdout
     assert "found in its CMS descriptor" in text and "Fixture knee implantation gamma" in text
-    assert names.name_of("27447").text in text
+    assert naming.name_of("27447").text in text
 
 
 @pytest.mark.parametrize("columns", [60, 100])
@@ -115,8 +115,8 @@ NONSENSE = [phrase for phrase, codes, _ in LAY if codes == "-"]
 @pytest.fixture(scope="module")
 def find():
     """search.search on one catalog for the whole list (the command line itself is tested above and below)."""
-    from rvutool.codes import Catalog
-    from rvutool.search import search
+    from rvutool.catalog.codes import Catalog
+    from rvutool.names.search import search
 
     catalog = Catalog()
     return lambda phrase: search(phrase, limit=5, year=2026, catalog=catalog)
@@ -195,22 +195,22 @@ def test_a_match_only_in_a_long_cms_description_comes_after_the_names(rvutool):
 
 
 def test_the_lay_words_file_is_sorted_and_every_word_it_gives_is_in_a_name():
-    from rvutool import laywords, namesearch
+    from rvutool.names import laywords, matching
 
     text = (REPO / "data" / "names" / "lay_words.tsv").read_text(encoding="utf-8")
     rows = [line.split("\t") for line in text.splitlines()[1:]]
     keys = [row[0] for row in rows]
     assert keys == sorted(keys) and len(set(keys)) == len(keys)
     parsed = laywords.parse(text)
-    index = namesearch.index()
+    index = matching.index()
     for alternatives in (alt for means in parsed.means.values() for alt in means):
         assert any(index.reached(word) for word in alternatives), alternatives  # no dead mapping
 
 
 @pytest.mark.parametrize("bad", ["words\tmeans\nboob\n", "word\tmeaning\nboob\tbreast\n", "words\tmeans\n\tbreast\n"])
 def test_a_malformed_lay_words_file_is_refused_by_line(bad):
-    from rvutool import laywords
     from rvutool.errors import DatasetError
+    from rvutool.names import laywords
 
     with pytest.raises(DatasetError, match="line"):
         laywords.parse(bad)

@@ -12,17 +12,18 @@ import sys
 
 import pytest
 
-from rvutool import completion, dates, paths
+from rvutool import dates, paths
+from rvutool.cli import completion
 
 
 def typer_commands() -> dict[str, object]:
     """Command path ("lookup", "data import", "contract fees import") -> its click command."""
     import typer.main  # noqa: TID251 - the test compares with the typer commands
 
-    from rvutool import cli
+    from rvutool.cli import app
 
     found = {}
-    groups = [("", typer.main.get_command(cli.app))]
+    groups = [("", typer.main.get_command(app.app))]
     while groups:
         prefix, group = groups.pop()
         for name, command in group.commands.items():
@@ -65,7 +66,7 @@ def test_the_table_knows_every_command_option_and_argument_typer_has():
 
 def ask(monkeypatch, capsys, env: dict[str, str]) -> tuple[int, str]:
     """rvutool run by a shell's completion script: its environment variables, no arguments."""
-    from rvutool.entry import main
+    from rvutool.cli.main import main
 
     with monkeypatch.context() as shell:  # set for this request only
         for key, value in env.items():
@@ -188,7 +189,7 @@ def test_commands_and_options_are_typers_on_both_paths(rvutool, monkeypatch):
 
 
 def test_a_completion_imports_neither_typer_nor_rich_and_writes_nothing(home):
-    code = ("import sys\nfrom rvutool.entry import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+    code = ("import sys\nfrom rvutool.cli.main import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'click', 'rich', 'pydantic'}))")
     env = {**os.environ, "_RVUTOOL_COMPLETE": "complete_bash", "COMP_WORDS": "rvutool\nlog\n@", "COMP_CWORD": "2"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)

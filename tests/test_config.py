@@ -11,7 +11,7 @@ import pytest
 
 from rvutool import config, paths
 from rvutool.errors import ConfigError, UsageError
-from rvutool.rules import Policy
+from rvutool.pricing.rules import Policy
 
 
 def test_reading_creates_nothing(rvutool, home):

@@ -27,9 +27,10 @@ from decimal import Decimal
 
 import pytest
 
-from rvutool import paths, rules, samedayrules
-from rvutool.codes import Catalog
-from rvutool.items import parse_item
+from rvutool import paths
+from rvutool.catalog.codes import Catalog
+from rvutool.pricing import rules, sameday
+from rvutool.pricing.items import parse_item
 
 D = Decimal
 
@@ -143,7 +144,7 @@ def test_policy_add_on_none_credits_the_add_on(catalog):
 
 def test_the_preventive_list_names_codes_of_the_bundled_release(catalog):
     # every code of data/g2211_rules.json is a real code: a typo there would silently never match
-    found = samedayrules.g2211_rules()
+    found = sameday.g2211_rules()
     release, _ = catalog.release_for(date(2026, 8, 1))
     for code in [*found.preventive, *found.visits_on(date(2026, 8, 1)), *(c for codes, _ in found.never_with
                                                                          for c in codes)]:

@@ -48,7 +48,7 @@ def one_error_line(result):
 @pytest.fixture(scope="module")
 def real_rvu26c(tmp_path_factory):
     """The real RVU26C CSV imported once (domain call); tests copy the result into their home."""
-    from rvutool.importer import import_file
+    from rvutool.catalog.imports import import_file
 
     folder = tmp_path_factory.mktemp("real") / "imported"
     report = import_file(cms_file("PPRRVU2026_Jul_nonQPP.csv"), folder=folder)
@@ -203,7 +203,7 @@ def test_own_hcpcs_fixture_joins_records_and_wins_for_level_ii(rvutool, tmp_path
 
 
 def test_descriptor_file_layout_and_privacy(rvutool, tmp_path, home):
-    from rvutool.importer import encode_descriptors
+    from rvutool.catalog.imports import encode_descriptors
 
     assert rvutool("data", "import", str(write(tmp_path / "PPRRVU2026_Oct_nonQPP.csv", rvu26d_csv()))).exit_code == 0
     raw = (imports(home) / "descriptors.json").read_bytes()
@@ -311,20 +311,20 @@ def test_damaged_release_list_is_reported_not_overwritten(rvutool, tmp_path, hom
 
 def test_a_crash_before_the_release_list_is_written_lists_nothing(tmp_path, home, monkeypatch, rvutool):
     """releases.json is written last: if the import dies just before it, no release is listed."""
-    from rvutool import importer
-    from rvutool.codes import Catalog
+    from rvutool.catalog import imports
+    from rvutool.catalog.codes import Catalog
 
-    real_stage = importer.datafile.stage
+    real_stage = imports.datafile.stage
 
     def dies_on_the_index(path, payload, mode=0o644):
         if path.name == "releases.json":
             raise KeyboardInterrupt
         return real_stage(path, payload, mode)
 
-    monkeypatch.setattr(importer.datafile, "stage", dies_on_the_index)
+    monkeypatch.setattr(imports.datafile, "stage", dies_on_the_index)
     with pytest.raises(KeyboardInterrupt):
-        importer.import_file(write(tmp_path / "PPRRVU2026_Oct_nonQPP.csv", rvu26d_csv()))
-    monkeypatch.setattr(importer.datafile, "stage", real_stage)
+        imports.import_file(write(tmp_path / "PPRRVU2026_Oct_nonQPP.csv", rvu26d_csv()))
+    monkeypatch.setattr(imports.datafile, "stage", real_stage)
     assert [r.origin for r in Catalog().releases] == ["bundled", "bundled"]
     # the files written before it were staged beside their targets, and removed: nothing is left
     assert sorted(p.name for p in imports(home).iterdir()) == [".lock"]
@@ -360,7 +360,7 @@ def test_two_imports_at_once_both_land(home, tmp_path):
                                        capture_output=True, text=True, check=True).stdout)
     text = json.dumps(status)
     assert "RVU25D" in text and "imported" in text
-    from rvutool.importer import load_descriptors
+    from rvutool.catalog.imports import load_descriptors
 
     descriptors = load_descriptors(imports(home))
     assert "G0121" in descriptors and "99213" in descriptors  # from the HCPCS file and from the PPRRVU file

@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 from conftest import CMS, REPO, cms_file
 
-from rvutool import paths, taxonomy
-from rvutool.datafile import DataFile
+from rvutool import paths
+from rvutool.catalog import taxonomy
+from rvutool.catalog.datafile import DataFile
 
 FIELDS_WITH_AMOUNTS = ("work", "pe_nonfacility", "pe_facility", "mp", "total_nonfacility", "total_facility")
 

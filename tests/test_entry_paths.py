@@ -1,4 +1,4 @@
-"""Two entry paths, one behaviour: the start-up fast path (fastpath.py, no typer) and the typer CLI (cli.py).
+"""Two entry paths, one behaviour: the start-up fast path (fastpath.py, no typer) and the typer CLI (app.py).
 
 The `rvutool` fixture already runs every CLI test through both paths. These tests check the wiring itself:
 the same options on both sides, each option reaching the same keyword of the same action, and usage errors
@@ -11,7 +11,7 @@ import inspect
 
 import pytest
 
-from rvutool import actions, check_actions, cli, fastpath, log_actions
+from rvutool.cli import actions, app, check_actions, fastpath, log_actions
 
 # command -> (action it calls, a positional argument it needs)
 HOT = {"lookup": ("lookup", ["99213"]), "search": ("search", ["knee"]), "log": ("log", ["99213"]),
@@ -25,7 +25,7 @@ def typer_options(command: str) -> dict[str, str]:
     """Every option name of the typer command -> "flag" or "value"."""
     import typer.main  # noqa: TID251 - the test compares with the typer commands
 
-    click_command = typer.main.get_command(cli.app).commands[command]
+    click_command = typer.main.get_command(app.app).commands[command]
     found = {}
     for param in click_command.params:
         if param.param_type_name != "option":
@@ -68,14 +68,14 @@ def record_calls(monkeypatch, command: str) -> list[dict]:
 def both_paths(monkeypatch, argv: list[str]) -> tuple[dict, dict]:
     calls = record_calls(monkeypatch, argv[0])
     assert fastpath.run(argv) == 0, f"the fast path declined {argv}"
-    assert cli.run(argv) == 0
+    assert app.run(argv) == 0
     assert len(calls) == 2
     return calls[0], calls[1]
 
 
 @pytest.mark.parametrize("command", sorted(HOT))
 def test_each_option_reaches_the_same_keyword_on_both_paths(monkeypatch, command):
-    # Disconnecting an option on either side (say, cli.lookup passing date_text=None) fails here.
+    # Disconnecting an option on either side (say, app.lookup passing date_text=None) fails here.
     positional = HOT[command][1]
     baseline_fast, baseline_typer = both_paths(monkeypatch, [command, *positional])
     assert baseline_fast == baseline_typer

@@ -156,7 +156,7 @@ def test_a_word_that_is_no_month_is_one_clear_error(rvutool, command):
 
 
 def test_plain_columns_move_text_under_the_row_when_it_cannot_fit():
-    from rvutool.plaintext import columns
+    from rvutool.view.text import columns
 
     rows = [["1", "2026-11-01", "49505-50-RT", "1", "11.64", "2nd procedure 50%, needs-documentation", "case 3"]]
     out = columns(["#", "Date", "Item", "Units", "wRVU", "Flags", "Note"], rows, {0, 3, 4}, width=40,

@@ -6,7 +6,7 @@ import re
 
 import typer.main  # noqa: TID251 - the test walks the typer commands
 
-from rvutool import cli
+from rvutool.cli import app
 
 PLACEHOLDERS = re.compile(r"<bool>|<str>|<int>|<float>|<list\[|<[a-z_]+>|\bTEXT\b|\bINTEGER\b|\bFLOAT\b|\bBOOLEAN\b"
                           r"|\{[A-Za-z_.]+\}|\{ID|\[items\]|\bcodes\.\.\.")
@@ -21,7 +21,7 @@ def all_commands() -> list[tuple[tuple[str, ...], object]]:
         for name, sub in sorted(getattr(command, "commands", {}).items()):
             walk((*path, name), sub)
 
-    walk((), typer.main.get_command(cli.app))
+    walk((), typer.main.get_command(app.app))
     return found
 
 

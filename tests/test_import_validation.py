@@ -124,8 +124,8 @@ def test_release_year_taken_from_the_file_name_is_checked_too(rvutool, tmp_path,
 
 def test_the_year_window_follows_the_date_not_a_constant(tmp_path):
     """Up to two years ahead of the import date: 2028 in 2026; 2033 in 2031."""
+    from rvutool.catalog.imports import import_file
     from rvutool.errors import ImportFileError
-    from rvutool.importer import import_file
 
     in_2026, in_2031 = datetime(2026, 11, 29, tzinfo=UTC), datetime(2031, 1, 2, tzinfo=UTC)
     ahead = write(tmp_path / "PPRRVU2028_Oct_nonQPP.csv", _title("2028").replace(b"08/26/2026", b"08/26/2028"))
@@ -139,7 +139,7 @@ def test_the_year_window_follows_the_date_not_a_constant(tmp_path):
 
 def test_gpci_file_with_a_value_that_is_not_finite_is_refused():
     """The build reads GPCI files with the same number rule."""
-    from rvutool import cmsfile
+    from rvutool.catalog import cmsfile
     from rvutool.errors import ImportFileError
 
     text = cmsfile.decode(cms_file("GPCI2026.csv").read_bytes())
@@ -152,7 +152,7 @@ def test_gpci_file_with_a_value_that_is_not_finite_is_refused():
 
 def test_rows_and_preamble_are_bounded(tmp_path, monkeypatch):
     """What a file can make the parser hold is bounded: data rows, and lines before the header."""
-    from rvutool import cmsfile
+    from rvutool.catalog import cmsfile
     from rvutool.errors import ImportFileError
 
     monkeypatch.setattr(cmsfile, "MAX_DATA_ROWS", 3)
@@ -187,7 +187,7 @@ def _zip_bytes(members: dict[str, bytes]) -> bytes:
 
 def _bomb(folder):
     """A PPRRVU member just over the cap that compresses to a few dozen kB."""
-    from rvutool.importer import MAX_MEMBER_BYTES
+    from rvutool.catalog.imports import MAX_MEMBER_BYTES
 
     filler = b",\r\n" * ((MAX_MEMBER_BYTES + 1024) // 3)
     payload = _zip_bytes({NAME: rvu26d_csv() + filler})
@@ -201,7 +201,7 @@ def _declares_huge(folder):
 
 
 def _declares_too_much_in_all(folder):
-    from rvutool.importer import MAX_MEMBER_BYTES, MAX_ZIP_TOTAL_BYTES
+    from rvutool.catalog.imports import MAX_MEMBER_BYTES, MAX_ZIP_TOTAL_BYTES
 
     extras = {f"extra{i}.txt": b"x" for i in range(MAX_ZIP_TOTAL_BYTES // MAX_MEMBER_BYTES + 1)}
     payload = _zip_bytes({NAME: rvu26d_csv(), **extras})
@@ -209,7 +209,7 @@ def _declares_too_much_in_all(folder):
 
 
 def _many_members(folder):
-    from rvutool.importer import MAX_ZIP_MEMBERS
+    from rvutool.catalog.imports import MAX_ZIP_MEMBERS
 
     extras = {f"extra{i}.txt": b"x" for i in range(MAX_ZIP_MEMBERS)}
     return write(folder / "rvu26d.zip", _zip_bytes({NAME: rvu26d_csv(), **extras}))
@@ -234,8 +234,8 @@ def test_zip_bombs_are_refused(rvutool, tmp_path, home, case, already_imported):
 
 def test_member_is_read_with_a_running_total():
     """Even if a member's declared size lies, reading stops at the cap."""
+    from rvutool.catalog.imports import _read_capped
     from rvutool.errors import ImportFileError
-    from rvutool.importer import _read_capped
 
     assert _read_capped(io.BytesIO(b"x" * 10), 10, "f.zip:m.csv") == b"x" * 10
     with pytest.raises(ImportFileError, match="f.zip:m.csv: more than 10 bytes"):
@@ -243,7 +243,7 @@ def test_member_is_read_with_a_running_total():
 
 
 def test_real_files_are_far_below_the_caps():
-    from rvutool.importer import MAX_FILE_BYTES, MAX_MEMBER_BYTES
+    from rvutool.catalog.imports import MAX_FILE_BYTES, MAX_MEMBER_BYTES
 
     for name in ("PPRRVU2026_Jul_nonQPP.csv", "PPRRVU2025_Oct.csv", "HCPC2026_JAN_ANWEB_01122026.txt"):
         assert cms_file(name).stat().st_size * 3 < MAX_MEMBER_BYTES <= MAX_FILE_BYTES
@@ -263,7 +263,7 @@ def _dev_zero_link(folder):
 
 
 def _huge_sparse(folder):
-    from rvutool.importer import MAX_FILE_BYTES
+    from rvutool.catalog.imports import MAX_FILE_BYTES
 
     path = folder / "PPRRVU2026_Oct_nonQPP.csv"
     with open(path, "wb") as fh:
@@ -308,7 +308,7 @@ def test_control_characters_in_a_file_name_stay_on_one_line(rvutool, tmp_path, h
 # ---------------------------------------------------------------- a full disk
 def _full_disk_after(monkeypatch, good_writes):
     """os.fsync as the datafile writer sees it: the first `good_writes` succeed, then ENOSPC."""
-    from rvutool import datafile
+    from rvutool.catalog import datafile
 
     real_fsync, calls = datafile.os.fsync, []
 
@@ -369,7 +369,7 @@ def _code_lines(folder, release_id):
 ], ids=["RVU26C", "RVU25D"])
 def test_real_release_zip_imports_as_its_csv_does(tmp_path, csv_name, others, release_id, rows):
     """The real CMS files, packed as in CMS's release zip, import exactly as the bare CSV does."""
-    from rvutool.importer import import_file
+    from rvutool.catalog.imports import import_file
 
     members = {name: cms_file(name).read_bytes() for name in [csv_name, *others]}
     archive = zip_of(tmp_path / f"{release_id.lower()}.zip", members)

@@ -6,9 +6,9 @@ import pytest
 from cms_fixtures import rvu26d_csv, write
 
 from rvutool import paths
-from rvutool.datafile import FORMAT, DataFile, encode_code_line, encode_file
+from rvutool.catalog.datafile import FORMAT, DataFile, encode_code_line, encode_file
+from rvutool.catalog.fields import FIELD_NAMES
 from rvutool.errors import DatasetError
-from rvutool.fields import FIELD_NAMES
 
 VALUES = ["A", "", *["0.00"] * (len(FIELD_NAMES) - 2)]
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from rvutool import locality, paths
-from rvutool.codes import Catalog
+from rvutool import paths
+from rvutool.catalog.codes import Catalog
 from rvutool.errors import RvuError, UsageError
+from rvutool.pricing import locality
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "rvutool"
 
@@ -154,7 +155,7 @@ def test_logged_line_estimate(catalog):
 
 
 def test_lookup_fast_path_takes_the_locality_options(capsys):
-    from rvutool import fastpath
+    from rvutool.cli import fastpath
 
     status = fastpath.run(["lookup", "99213", "--locality", "01182-18", "--qp", "--date", "2026-08-01", "--json"])
     assert status == 0  # handled without typer (None would mean "fall back to the full CLI")

@@ -13,8 +13,9 @@ from datetime import timedelta
 
 import pytest
 
-from rvutool import dates, names, paths
+from rvutool import dates, paths
 from rvutool.log import exchange, schema
+from rvutool.names import naming
 
 # the same tests on a practice's shared log (PostgreSQL), as a clinician: tests/conftest.py
 pytestmark = pytest.mark.both_stores
@@ -198,7 +199,7 @@ def test_list_table_and_csv(rvutool):
     import csv
 
     [row] = csv.reader([csv_out[1]])
-    assert row == ["4", "2025-06-01", "27447", names.name_of("27447").text, "", "1", "19.60", "", "", "case 3"]
+    assert row == ["4", "2025-06-01", "27447", naming.name_of("27447").text, "", "1", "19.60", "", "", "case 3"]
 
 
 def test_list_explain_shows_how_each_credit_was_reached(rvutool):
@@ -385,7 +386,7 @@ def test_log_json_loads_neither_typer_nor_rich():
     import subprocess
     import sys
 
-    code = ("import sys\nfrom rvutool.entry import main\ntry:\n    main(['log', '99213', '--json'])\n"
+    code = ("import sys\nfrom rvutool.cli.main import main\ntry:\n    main(['log', '99213', '--json'])\n"
             "except SystemExit as exc:\n    assert exc.code == 0, exc.code\n"
             "print(sorted(m for m in ('typer', 'rich', 'click') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ))
@@ -394,11 +395,11 @@ def test_log_json_loads_neither_typer_nor_rich():
 
 
 def test_the_typer_path_and_the_fast_path_agree(rvutool, capsys):
-    from rvutool import cli
+    from rvutool.cli import app
 
     fast = rvutool("log", "99213", "97110x2", "--date", "2026-03-02", "--note", "ward", "--json").json()
     capsys.readouterr()
-    assert cli.run(["log", "99213", "97110x2", "--date", "2026-03-02", "--note", "ward", "--json"]) == 0
+    assert app.run(["log", "99213", "97110x2", "--date", "2026-03-02", "--note", "ward", "--json"]) == 0
     slow = json.loads(capsys.readouterr().out)
     for data in (fast, slow):
         for line in data["lines"]:
@@ -448,9 +449,9 @@ def test_an_export_restored_after_undo_is_still_imported_only_once(rvutool, tmp_
 
 
 def test_a_long_list_is_written_in_chunks_with_one_header_and_the_whole_total(rvutool, monkeypatch):
-    from rvutool import plaintext
+    from rvutool.view import text
 
-    monkeypatch.setattr(plaintext, "LIST_CHUNK", 3)  # as if the period held more than a chunk
+    monkeypatch.setattr(text, "LIST_CHUNK", 3)  # as if the period held more than a chunk
     for day in range(1, 8):
         rvutool("log", "99213", "--date", f"2026-03-{day:02d}")
     out = rvutool("list", "--month", "2026-03")

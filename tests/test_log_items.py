@@ -7,9 +7,9 @@ import string
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from rvutool import modifiers
 from rvutool.errors import UsageError
-from rvutool.items import MAX_UNITS, Item, parse_item
+from rvutool.pricing import modifiers
+from rvutool.pricing.items import MAX_UNITS, Item, parse_item
 
 DIGITS = "0123456789"
 KNOWN_MODIFIERS = sorted(modifiers.MODIFIERS)

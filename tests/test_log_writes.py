@@ -15,7 +15,7 @@ import pytest
 from rvutool import log, paths
 from rvutool.errors import CorruptLogError
 from rvutool.log import changes, schema
-from rvutool.policy import Policy
+from rvutool.pricing.policy import Policy
 
 # the same tests on a practice's shared log (PostgreSQL), as a clinician: tests/conftest.py
 pytestmark = pytest.mark.both_stores

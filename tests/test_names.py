@@ -16,8 +16,10 @@ from decimal import Decimal
 import pytest
 from conftest import CMS, REPO, cms_file
 
-from rvutool import names, namesbuild, nametable, paths
-from rvutool.datafile import DataFile
+from rvutool import paths
+from rvutool.catalog.datafile import DataFile
+from rvutool.names import build as names_build
+from rvutool.names import naming, table
 
 NAMES_DIR = REPO / "data" / "names"
 
@@ -38,12 +40,13 @@ def bundled() -> dict[str, Decimal]:
 
 
 @pytest.fixture(scope="module")
-def scope(bundled) -> namesbuild.Scope:
+def scope(bundled) -> names_build.Scope:
     """What the build checks names against: the bundled codes, and CMS's CPT/CDT descriptors when the raw
     files are here (they are read, never kept)."""
-    from rvutool import build, cmsfile
+    from rvutool import build
+    from rvutool.catalog import cmsfile
 
-    found = namesbuild.Scope()
+    found = names_build.Scope()
     descriptors: dict[str, str] = {}
     for source in build.SOURCES:
         path = CMS / source.pprrvu
@@ -57,7 +60,7 @@ def scope(bundled) -> namesbuild.Scope:
 # ---------------------------------------------------------------- coverage, from the real files
 def test_every_code_in_scope_has_a_name_of_its_own(bundled):
     missing = [code for code, work in bundled.items() if in_scope(code, work)
-               and (names.name_of(code) is None or names.name_of(code).source != "rvutool")]
+               and (naming.name_of(code) is None or naming.name_of(code).source != "rvutool")]
     assert not missing, f"{len(missing)} codes in scope have no name, e.g. {missing[:10]}"
     counted = sum(1 for code, work in bundled.items() if in_scope(code, work))
     assert counted == 7_362 + 853  # CPT codes with a work RVU in RVU25D or RVU26C, and every D code
@@ -65,30 +68,30 @@ def test_every_code_in_scope_has_a_name_of_its_own(bundled):
 
 def test_every_cpt_code_has_at_least_a_family_name(bundled):
     cpt = [code for code in bundled if code[0].isdigit()]
-    assert not [code for code in cpt if names.family_of(code) is None]
-    unnamed = [code for code in cpt if names.name_of(code).source == "family"]
+    assert not [code for code in cpt if naming.family_of(code) is None]
+    unnamed = [code for code in cpt if naming.name_of(code).source == "family"]
     assert unnamed  # Category II codes and CPT codes without a work RVU are named by their family
-    assert all(names.name_of(code).text == names.family_of(code).name for code in unnamed)
+    assert all(naming.name_of(code).text == naming.family_of(code).name for code in unnamed)
 
 
 def test_level_ii_codes_carry_cms_public_descriptions(bundled):
-    g0438 = names.name_of("G0438")
+    g0438 = naming.name_of("G0438")
     assert g0438.source == "hcpcs" and g0438.text.lower().startswith("annual wellness visit")
     assert not [code for code in bundled if code[0].isalpha() and code[0] != "D"
-                and (found := names.name_of(code)) is not None and found.source == "rvutool"]
+                and (found := naming.name_of(code)) is not None and found.source == "rvutool"]
 
 
 def test_the_source_files_pass_the_build_checks(scope):
-    own = namesbuild.read_names(NAMES_DIR, scope)
-    assert all(len(name) <= namesbuild.MAX_NAME for name in own.values())
-    families = namesbuild.read_families(NAMES_DIR, scope)
-    assert all(len(family[2]) <= namesbuild.MAX_NAME for family in families)
-    aliases, _ = namesbuild.read_aliases(NAMES_DIR, scope)
+    own = names_build.read_names(NAMES_DIR, scope)
+    assert all(len(name) <= names_build.MAX_NAME for name in own.values())
+    families = names_build.read_families(NAMES_DIR, scope)
+    assert all(len(family[2]) <= names_build.MAX_NAME for family in families)
+    aliases, _ = names_build.read_aliases(NAMES_DIR, scope)
     assert len(aliases) >= 400
 
 
 def test_names_are_at_most_70_characters():
-    body = nametable.table(nametable.NAMES_FILE).body().decode("utf-8")
+    body = table.table(table.NAMES_FILE).body().decode("utf-8")
     own = [line.split("\t") for line in body.splitlines() if line.split("\t")[1] == "rvutool"]
     assert len(own) >= 7_362 + 853
     assert max(len(fields[2]) for fields in own) <= 70
@@ -99,7 +102,7 @@ def test_names_are_at_most_70_characters():
 def test_lookup_prints_a_name(rvutool, code):
     result = rvutool("lookup", code)
     assert result.exit_code == 0, result.stderr
-    name = names.name_of(code)
+    name = naming.name_of(code)
     assert name is not None and name.source == "rvutool"
     first = result.stdout.splitlines()[1]
     assert "Name" in first and name.text[:30] in result.stdout
@@ -107,7 +110,7 @@ def test_lookup_prints_a_name(rvutool, code):
 
 def test_lookup_shows_aliases_and_the_family_under_the_numbers(rvutool):
     out = rvutool("lookup", "27447").stdout
-    family = names.family_of("27447")
+    family = naming.family_of("27447")
     assert "Also known as" in out and "TKA" in out
     lines = out.splitlines()
     numbers = next(i for i, line in enumerate(lines) if "Medicare" in line)
@@ -118,9 +121,9 @@ def test_lookup_shows_aliases_and_the_family_under_the_numbers(rvutool):
 
 def test_lookup_json_names_the_code(rvutool):
     [tka] = rvutool("lookup", "27447", "--json").json()
-    assert (tka["name"], tka["name_source"]) == (names.name_of("27447").text, "rvutool")
-    assert "TKA" in tka["aliases"] and tka["aliases"] == list(names.aliases_of("27447"))
-    family = names.family_of("27447")
+    assert (tka["name"], tka["name_source"]) == (naming.name_of("27447").text, "rvutool")
+    assert "TKA" in tka["aliases"] and tka["aliases"] == list(naming.aliases_of("27447"))
+    family = naming.family_of("27447")
     assert tka["family"] == {"name": family.name, "specialties": family.specialties, "note": family.note}
     [awv] = rvutool("lookup", "G0438", "--json").json()
     assert awv["name_source"] == "hcpcs" and awv["name"].lower().startswith("annual wellness visit")
@@ -134,25 +137,25 @@ def test_an_imported_descriptor_is_still_shown_as_such(rvutool, tmp_path):
     rvutool("data", "import", str(write(tmp_path / "PPRRVU2026_Oct_nonQPP.csv", rvu26d_csv())))
     out = rvutool("lookup", "27447", "--date", "2026-10-15").stdout
     assert "Descriptor" in out and "Fixture knee implantation gamma" in out  # the user's own CMS text
-    assert names.name_of("27447").text in out and "American Medical Association" in out
+    assert naming.name_of("27447").text in out and "American Medical Association" in out
     [row] = rvutool("lookup", "27447", "--date", "2026-10-15", "--json").json()
     assert row["description"] == "Fixture knee implantation gamma" and row["name_source"] == "rvutool"
 
 
 # ---------------------------------------------------------------- the interface the fav branch codes against
 def test_the_names_interface():
-    assert dataclasses.is_dataclass(names.Name) and dataclasses.is_dataclass(names.Family)
-    assert [f.name for f in dataclasses.fields(names.Family)] == ["name", "first", "last", "specialties", "note"]
-    assert [f.name for f in dataclasses.fields(names.Name)] == ["text", "source"]
-    name = names.name_of("27447")
+    assert dataclasses.is_dataclass(naming.Name) and dataclasses.is_dataclass(naming.Family)
+    assert [f.name for f in dataclasses.fields(naming.Family)] == ["name", "first", "last", "specialties", "note"]
+    assert [f.name for f in dataclasses.fields(naming.Name)] == ["text", "source"]
+    name = naming.name_of("27447")
     with pytest.raises(dataclasses.FrozenInstanceError):
         name.text = "changed"  # type: ignore[misc]
-    assert list(inspect.signature(names.names_of).parameters) == ["codes"]
-    found = names.names_of(["27447", "D1553", "G0438", "ZZZZZ", "27447"])
+    assert list(inspect.signature(naming.names_of).parameters) == ["codes"]
+    found = naming.names_of(["27447", "D1553", "G0438", "ZZZZZ", "27447"])
     assert set(found) == {"27447", "D1553", "G0438"} and found["27447"] == name
-    assert names.aliases_of("99999") == () and names.family_of("G0438") is None
-    assert names.name_of("zzzzz") is None
-    family = names.family_of("27447")
+    assert naming.aliases_of("99999") == () and naming.family_of("G0438") is None
+    assert naming.name_of("zzzzz") is None
+    family = naming.family_of("27447")
     assert family.first <= "27447" <= family.last
 
 
@@ -175,14 +178,14 @@ def change(folder, file, old_start, new_line):
 
 def test_a_missing_name_is_refused_naming_the_code(names_copy, scope):
     change(names_copy, "dental.tsv", "D1553\t", "")
-    with pytest.raises(namesbuild.NamesError, match=r"^data/names/dental\.tsv: no name for D1553"):
-        namesbuild.read_names(names_copy, scope)
+    with pytest.raises(names_build.NamesError, match=r"^data/names/dental\.tsv: no name for D1553"):
+        names_build.read_names(names_copy, scope)
 
 
 def test_a_long_name_is_refused_naming_file_and_line(names_copy, scope):
     line = change(names_copy, "dental.tsv", "D1553\t", "D1553\t" + "x" * 71)
-    with pytest.raises(namesbuild.NamesError, match=rf"^data/names/dental\.tsv line {line}: .* 71 characters"):
-        namesbuild.read_names(names_copy, scope)
+    with pytest.raises(names_build.NamesError, match=rf"^data/names/dental\.tsv line {line}: .* 71 characters"):
+        names_build.read_names(names_copy, scope)
 
 
 def test_a_name_equal_to_a_cms_descriptor_is_refused(names_copy, scope):
@@ -191,8 +194,8 @@ def test_a_name_equal_to_a_cms_descriptor_is_refused(names_copy, scope):
     descriptor, code = next((text, code) for text, code in sorted(scope.descriptors.items())
                             if code.startswith("D") and len(text) <= 70)
     line = change(names_copy, "dental.tsv", "D1553\t", "D1553\t" + descriptor.upper())
-    with pytest.raises(namesbuild.NamesError, match=rf"dental\.tsv line {line}: .* is CMS's descriptor of {code}"):
-        namesbuild.read_names(names_copy, scope)
+    with pytest.raises(names_build.NamesError, match=rf"dental\.tsv line {line}: .* is CMS's descriptor of {code}"):
+        names_build.read_names(names_copy, scope)
 
 
 def test_overlapping_families_are_refused(names_copy, scope):
@@ -200,17 +203,17 @@ def test_overlapping_families_are_refused(names_copy, scope):
     text = path.read_text(encoding="utf-8").rstrip("\n")
     path.write_text(f"{text}\n27447\t27447\tone code twice\t\t\n", encoding="utf-8")
     line = len(text.split("\n")) + 1
-    knee = names.family_of("27447")
-    with pytest.raises(namesbuild.NamesError,
+    knee = naming.family_of("27447")
+    with pytest.raises(names_build.NamesError,
                        match=rf"families\.tsv line {line}: 27447-27447 overlaps {knee.first}-{knee.last}"):
-        namesbuild.read_families(names_copy, scope)
+        names_build.read_families(names_copy, scope)
 
 
 def test_a_gap_between_families_is_refused(names_copy, scope):
-    family = names.family_of("27447")
+    family = naming.family_of("27447")
     change(names_copy, "families.tsv", f"{family.first}\t", "")
-    with pytest.raises(namesbuild.NamesError, match=rf"families\.tsv: no family covers {family.first}"):
-        namesbuild.read_families(names_copy, scope)
+    with pytest.raises(names_build.NamesError, match=rf"families\.tsv: no family covers {family.first}"):
+        names_build.read_families(names_copy, scope)
 
 
 @pytest.mark.parametrize("targets", ["27447 99999", "0000T-0001T"])
@@ -219,8 +222,8 @@ def test_an_alias_of_a_code_no_release_has_is_refused(names_copy, scope, targets
     text = path.read_text(encoding="utf-8").rstrip("\n")
     path.write_text(f"{text}\nmade-up alias\t{targets}\n", encoding="utf-8")
     line = len(text.split("\n")) + 1
-    with pytest.raises(namesbuild.NamesError, match=rf"aliases\.tsv line {line}: .*(99999|0000T-0001T)"):
-        namesbuild.read_aliases(names_copy, scope)
+    with pytest.raises(names_build.NamesError, match=rf"aliases\.tsv line {line}: .*(99999|0000T-0001T)"):
+        names_build.read_aliases(names_copy, scope)
 
 
 def test_the_build_command_says_what_is_wrong_in_one_line(names_copy, tmp_path):
@@ -249,14 +252,14 @@ def test_sorted_lines_find_every_key_and_the_floor_between_them(tmp_path):
         ordered = sorted(keys)
         body = "".join(f"{k}\t{'x' * (padding % 97)}\tvalue of {k}\n" for k in ordered)
         path.write_text('{"format": "rvutool-names/1"}\n' + body, encoding="utf-8")
-        table = nametable.SortedLines(path)
+        lines = table.SortedLines(path)
         for key in ordered:
-            assert table.get(key)[2] == f"value of {key}"
+            assert lines.get(key)[2] == f"value of {key}"
         for probe in probes:
             below = [k for k in ordered if k <= probe]
-            found = table.floor(probe)
+            found = lines.floor(probe)
             assert (found[0] if found else None) == (below[-1] if below else None)
-            assert (table.get(probe) is not None) == (probe in keys)
+            assert (lines.get(probe) is not None) == (probe in keys)
 
     check()
 
@@ -267,6 +270,6 @@ def test_a_damaged_names_file_is_one_clear_error(tmp_path):
     bad = tmp_path / "names.txt"
     bad.write_text("not json\n27447\trvutool\tx\n", encoding="utf-8")
     with pytest.raises(DatasetError, match="damaged or not rvutool's"):
-        nametable.SortedLines(bad)
+        table.SortedLines(bad)
     with pytest.raises(DatasetError, match="cannot read the bundled names"):
-        nametable.SortedLines(tmp_path / "absent.txt")
+        table.SortedLines(tmp_path / "absent.txt")

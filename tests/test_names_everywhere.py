@@ -8,11 +8,11 @@ import re
 
 import pytest
 
-from rvutool import names
+from rvutool.names import naming
 
 
 def name(code: str) -> str:
-    return names.name_of(code).text
+    return naming.name_of(code).text
 
 
 def whole(token: str, text: str) -> bool:

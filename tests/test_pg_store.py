@@ -215,7 +215,7 @@ def test_eight_clinicians_logging_at_once_keep_every_entry(pg_server, practice, 
 
     # each clinician is a process of their own typing `rvutool log` 100 times (each a command with its own
     # connection and transaction, run in-process so the test takes seconds, not minutes)
-    script = ("import sys\nfrom rvutool.entry import main\nbad = 0\nfor i in range(100):\n"
+    script = ("import sys\nfrom rvutool.cli.main import main\nbad = 0\nfor i in range(100):\n"
               "    try:\n        main(['log', '99213', '--date', f'2026-03-{1 + i % 28:02d}'])\n"
               "    except SystemExit as exc:\n        bad += exc.code != 0\nprint('failed', bad, file=sys.stderr)\n")
 

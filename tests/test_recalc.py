@@ -13,7 +13,7 @@ import pytest
 from rvutool import log
 from rvutool.errors import RvuError
 from rvutool.log import changes
-from rvutool.policy import Policy
+from rvutool.pricing.policy import Policy
 
 # the same tests on a practice's shared log (PostgreSQL), as a clinician: tests/conftest.py
 pytestmark = pytest.mark.both_stores

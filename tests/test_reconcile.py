@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rvutool import reconcile as rec
-from rvutool.employer import ReportRow, is_identifier
 from rvutool.log.entries import Entry
+from rvutool.reports import reconcile as rec
+from rvutool.reports.employer import ReportRow, is_identifier
 
 # the same tests on a practice's shared log (PostgreSQL), as a clinician: tests/conftest.py
 pytestmark = pytest.mark.both_stores
@@ -114,10 +114,10 @@ def test_each_status_reason_and_total_for_a_month(rvutool, october):
     assert (shifted["status"], shifted["date"], shifted["report_date"]) == ("date_shifted", "2026-10-09", "2026-10-10")
     assert by_code["99214"]["status"] == "missing_from_report" and by_code["99214"]["report_wrvu"] is None
     assert by_code["99215"]["status"] == "not_in_log" and by_code["99215"]["date"] is None
-    from rvutool import names
+    from rvutool.names import naming
 
     # each line carries rvutool's name of its code; the report's Patient Name column is never read
-    assert all(ln["name"] == names.name_of(ln["code"]).text for ln in got["lines"])
+    assert all(ln["name"] == naming.name_of(ln["code"]).text for ln in got["lines"])
     no_secrets(out.stdout, out.stderr)
     assert rvutool("list", "--all", "--json").json() == before  # the log is never changed
 
@@ -161,7 +161,7 @@ def test_xlsx_with_a_title_row_and_identifier_columns(rvutool, tmp_path):
 
 def test_identifier_cells_are_never_read(monkeypatch, tmp_path):
     """Rows are built from the used columns' indexes only: the reader never touches an identifier cell."""
-    from rvutool import employer
+    from rvutool.reports import employer
 
     touched = []
 

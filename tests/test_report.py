@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from rvutool import browser
+from rvutool.view import pdf
 
 TODAY = date(2026, 11, 23)  # a Monday
 REPO = Path(__file__).resolve().parents[1]
@@ -191,7 +191,7 @@ def test_report_refusals(rvutool, tmp_path, monkeypatch, args, status, message):
 
 
 def test_pdf_without_chromium_says_how_to_get_it(rvutool, tmp_path, monkeypatch):
-    monkeypatch.setattr(browser, "find", lambda: None)
+    monkeypatch.setattr(pdf, "find", lambda: None)
     out = rvutool("report", "-o", str(tmp_path / "r.pdf"))
     assert out.exit_code == 1
     assert out.stderr.count("\n") == 1 and "Chromium" in out.stderr and "apt-get install chromium" in out.stderr
@@ -237,7 +237,7 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
 
 
 def chromium_or_skip() -> str:
-    found = browser.find()
+    found = pdf.find()
     if found is None:
         if os.environ.get("CI"):
             pytest.fail("CI must run the browser test: chromium is not on PATH (.ci/run installs it)")
@@ -251,7 +251,7 @@ def test_report_in_a_real_browser(logged, tmp_path):
     args = ["--month", "2026-11", "--rate", "55", "--target", "40"]
     assert logged("report", *args, "-o", str(page)).exit_code == 0
     shot = tmp_path / "report.png"
-    browser.run(page, f"--screenshot={shot}", "--window-size=900,1400", chromium=chromium)
+    pdf.run(page, f"--screenshot={shot}", "--window-size=900,1400", chromium=chromium)
     width, height, rows = png_pixels(shot.read_bytes())
     assert (width, height) == (900, 1400)
     colours = {row[i:i + 3] for row in rows[::7] for i in range(0, len(row), 3 * 5)}
@@ -261,10 +261,10 @@ def test_report_in_a_real_browser(logged, tmp_path):
     if os.environ.get("RVUTOOL_SAVE_SCREENSHOT"):  # refreshes the README's picture
         shutil.copyfile(shot, REPO / "docs" / "report.png")
 
-    pdf = tmp_path / "november.pdf"
-    out = logged("report", *args, "-o", str(pdf))
+    printed = tmp_path / "november.pdf"
+    out = logged("report", *args, "-o", str(printed))
     assert out.exit_code == 0, out.stderr
-    payload = pdf.read_bytes()
+    payload = printed.read_bytes()
     assert payload.startswith(b"%PDF") and len(payload) > 1024
 
 
@@ -280,8 +280,8 @@ def test_the_dispute_summary_in_a_real_browser(logged, tmp_path):
     assert out.exit_code == 0, out.stderr
     assert "Roe" not in page.read_text(encoding="utf-8")
     shot = tmp_path / "dispute.png"
-    browser.run(page, f"--screenshot={shot}", "--window-size=900,1200", chromium=chromium)
+    pdf.run(page, f"--screenshot={shot}", "--window-size=900,1200", chromium=chromium)
     _, _, rows = png_pixels(shot.read_bytes())
     assert sum(1 for row in rows[::7] for i in range(0, len(row), 15) if sum(row[i:i + 3]) < 200) > 50
-    pdf = browser.print_pdf(page.read_text(encoding="utf-8"), chromium=chromium)
-    assert pdf.startswith(b"%PDF") and len(pdf) > 1024
+    printed = pdf.print_pdf(page.read_text(encoding="utf-8"), chromium=chromium)
+    assert printed.startswith(b"%PDF") and len(printed) > 1024

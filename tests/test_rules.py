@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rvutool import rules
-from rvutool.codes import Catalog
+from rvutool.catalog.codes import Catalog
 from rvutool.errors import UsageError
-from rvutool.items import parse_item
+from rvutool.pricing import rules
+from rvutool.pricing.items import parse_item
 
 ON = date(2026, 8, 1)  # RVU26C
 D = Decimal
@@ -452,8 +452,8 @@ def test_units_of_an_add_on_are_further_levels_not_a_bilateral_pair():
     # With its primary 64483 (an add-on alone is credited 0, issue 21).
     from datetime import date
 
-    from rvutool.items import parse_item
-    from rvutool.rules import price_encounter
+    from rvutool.pricing.items import parse_item
+    from rvutool.pricing.rules import price_encounter
 
     [_, line] = price_encounter([parse_item("64483"), parse_item("64484x2")], date(2026, 6, 1)).lines
     assert line.row.values["global_days"] == "ZZZ" and line.row.values["bilateral"] == "1"

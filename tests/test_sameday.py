@@ -24,9 +24,9 @@ from decimal import Decimal
 
 import pytest
 
-from rvutool import locality, rules
-from rvutool.codes import Catalog
-from rvutool.items import parse_item
+from rvutool.catalog.codes import Catalog
+from rvutool.pricing import locality, rules
+from rvutool.pricing.items import parse_item
 
 ON = date(2026, 8, 1)  # RVU26C
 D = Decimal
@@ -123,11 +123,11 @@ def test_24_is_accepted_and_99024_keeps_its_reason(catalog):
 
 
 def test_em_visits_are_read_from_the_data(catalog):
-    from rvutool import samedayrules
+    from rvutool.pricing import sameday
 
     release = catalog.release("RVU26C")
     em = [code for code in catalog.all_codes()
-          if (row := catalog.rows(code, release).get("")) is not None and samedayrules.is_em_visit(row)]
+          if (row := catalog.rows(code, release).get("")) is not None and sameday.is_em_visit(row)]
     assert "99213" in em and "99291" in em and "99024" not in em and "20610" not in em
     assert all(code.startswith("99") for code in em)
 

@@ -184,8 +184,8 @@ def test_office_visits_show_their_work_rvus(rvutool):
 
 
 def test_topic_ranges_are_well_formed_and_match_real_codes():
-    from rvutool import topics
-    from rvutool.codes import Catalog
+    from rvutool.catalog.codes import Catalog
+    from rvutool.names import topics
 
     catalog = Catalog()
     release, _ = catalog.release_for_year(2026)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import stat
 
-from rvutool import interactive, paths
-from rvutool.policy import Policy
-from rvutool.rules import Options
+from rvutool import paths
+from rvutool.cli import prompt
+from rvutool.pricing.policy import Policy
+from rvutool.pricing.rules import Options
 
 
 def test_every_folder_rvutool_makes_is_0700_whatever_the_umask(rvutool, tmp_path, monkeypatch):
@@ -26,7 +27,7 @@ def test_every_folder_rvutool_makes_is_0700_whatever_the_umask(rvutool, tmp_path
 def test_an_item_that_would_fail_at_save_is_refused_at_its_prompt(rvutool, capsys):
     # -52 needs the share of the service: the prompt asks for it; declined, the item is not added
     answers = iter(["2026-05-01", "", "45378-52", "", "45378", "", "", "", "y"])
-    status = interactive.run(date_text=None, note=None, case=None, options=Options(), allow_identifiers=False,
+    status = prompt.run(date_text=None, note=None, case=None, options=Options(), allow_identifiers=False,
                              policy=Policy(), ask=lambda prompt: next(answers))
     out = capsys.readouterr().out
     assert status == 0

@@ -27,7 +27,7 @@ def imported_modules(*args: str, home) -> set[str]:
 
 def test_lookup_json_needs_neither_typer_nor_rich(home):
     modules = imported_modules("lookup", "99213", "--json", home=home)
-    assert "rvutool.lookup" in modules
+    assert "rvutool.catalog.lookup" in modules
     assert not {m for m in modules if m.split(".")[0] in {"typer", "rich", "click", "pydantic"}}
 
 
@@ -45,7 +45,7 @@ def test_anything_unusual_falls_back_to_the_full_cli(rvutool, args):
 
 
 def test_importing_the_cli_does_no_work(home):
-    code = "import rvutool.cli, rvutool.codes, rvutool.paths; print('ok')"
+    code = "import rvutool.cli.app, rvutool.catalog.codes, rvutool.paths; print('ok')"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=dict(os.environ, RVUTOOL_HOME=str(home)))
     assert done.stdout.strip() == "ok"
@@ -56,13 +56,13 @@ def test_lookup_with_a_config_file_does_not_load_the_payment_rules(home):
     home.mkdir()
     (home / "config.toml").write_text('rate = 55\nlocality = "01182-18"\n', encoding="utf-8")
     modules = imported_modules("lookup", "99213", "--json", home=home)
-    assert "rvutool.config" in modules and "rvutool.locality" in modules
-    assert "rvutool.rules" not in modules
+    assert "rvutool.config" in modules and "rvutool.pricing.locality" in modules
+    assert "rvutool.pricing.rules" not in modules
 
 
 def test_lookup_json_without_a_config_file_loads_only_what_it_prints(home):
     modules = imported_modules("lookup", "99213", "--json", home=home)
-    assert "rvutool.lookup" in modules
-    unwanted = {"rich", "rvutool.config", "rvutool.locality", "tomllib", "dataclasses", "rvutool.cmsfile", "csv",
-                "tempfile"}
+    assert "rvutool.catalog.lookup" in modules
+    unwanted = {"rich", "rvutool.config", "rvutool.pricing.locality", "tomllib", "dataclasses",
+                "rvutool.catalog.cmsfile", "csv", "tempfile"}
     assert not {m for m in modules if m in unwanted or m.split(".")[0] == "rich"}

@@ -178,12 +178,12 @@ def test_mixed_policies_are_reported(logged):
 
 
 def test_fast_path_and_typer_agree(logged, capsys):
-    from rvutool import cli
+    from rvutool.cli import app
 
     for args in (["summary", "--by", "week", "--json"], ["summary", "--year", "--csv"], ["summary", "--week"]):
         fast = logged(*args)
         capsys.readouterr()
-        assert cli.run(list(args)) == 0
+        assert app.run(list(args)) == 0
         assert capsys.readouterr().out == fast.stdout
 
 
@@ -283,7 +283,7 @@ def test_summary_json_imports_neither_typer_nor_rich(logged):
                           capture_output=True, text=True, env=dict(os.environ), check=True)
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
     assert json.loads(done.stdout)["entries"] == 5
-    assert not {"rich", "typer", "rvutool.rules", "rvutool.codes"} & imported
+    assert not {"rich", "typer", "rvutool.pricing.rules", "rvutool.catalog.codes"} & imported
 
 
 def test_bare_period_options_for_list_and_export(logged):

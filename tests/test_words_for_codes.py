@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from rvutool import items, resolver
-from rvutool.items import parse_typed
+from rvutool.names import resolver
+from rvutool.pricing import items
+from rvutool.pricing.items import parse_typed
 
 
 @pytest.mark.parametrize(("typed", "text", "mods", "units", "is_code"), [

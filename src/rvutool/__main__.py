@@ -1,3 +1,3 @@
-from rvutool.entry import main
+from rvutool.cli.main import main
 
 main()

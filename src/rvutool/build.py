@@ -3,7 +3,7 @@
     python -m rvutool.build [--cms DIR] [--names DIR] [--calendar FILE] [--out DIR]
 
 Same inputs, same bytes. CPT and CDT descriptor text is read by the parser but never written; the names
-are rvutool's own (data/names/*.tsv, checked by namesbuild.py), and CMS's public HCPCS Level II text.
+are rvutool's own (data/names/*.tsv, checked by names/build.py), and CMS's public HCPCS Level II text.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from rvutool import cmsfile, datafile, namesbuild, taxonomy
+from rvutool.catalog import cmsfile, datafile, taxonomy
 from rvutool.errors import RvuError
+from rvutool.names import build as names_build
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CMS = REPO.parent / "shared" / "data" / "cms"
@@ -111,7 +112,7 @@ def gpci_rows(cms_dir: Path, source: Source) -> list[list[str]]:
 def build(cms_dir: Path, names_dir: Path = DEFAULT_NAMES, calendar_path: Path = DEFAULT_CALENDAR) -> dict[str, bytes]:
     """Every file the build writes (file name -> bytes)."""
     releases = []
-    scope = namesbuild.Scope()
+    scope = names_build.Scope()
     localities: dict[str, list[list[str]]] = {}
     by_code: dict[str, list[tuple[str, str, list[str]]]] = {}
     calendar = read_calendar(calendar_path)
@@ -172,7 +173,7 @@ def build(cms_dir: Path, names_dir: Path = DEFAULT_NAMES, calendar_path: Path = 
 
     hcpcs_path = cms_dir / HCPCS_SOURCE
     hcpcs = cmsfile.parse_hcpcs(cmsfile.decode(hcpcs_path.read_bytes()), HCPCS_SOURCE)
-    names = namesbuild.build(names_dir, scope, hcpcs.descriptors, hcpcs_path)
+    names = names_build.build(names_dir, scope, hcpcs.descriptors, hcpcs_path)
     return {"codes.json": codes_json, "zip_localities.json": zip_json, **names}
 
 

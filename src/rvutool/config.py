@@ -25,11 +25,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rvutool import policy
 from rvutool.errors import ConfigError, UsageError
+from rvutool.pricing import policy
 
 if TYPE_CHECKING:
-    from rvutool.policy import Policy
+    from rvutool.pricing.policy import Policy
 
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december")
@@ -257,7 +257,7 @@ class Config:
         return self.get(f"target.{kind}")
 
     def policy(self) -> Policy:
-        from rvutool.policy import Policy
+        from rvutool.pricing.policy import Policy
 
         return Policy(**{name.split(".", 1)[1]: self.get(name) for name in KEYS if name.startswith("policy.")})
 
@@ -378,7 +378,8 @@ def parse_value(key: str, value: str, *, option: str | None = None) -> Any:
 @contextmanager
 def _locked(path: Path | None) -> Iterator[None]:
     """Serialise read-modify-write of the settings file, so two `config set` runs both land."""
-    from rvutool import datafile, paths
+    from rvutool import paths
+    from rvutool.catalog import datafile
 
     target = path or paths.config_file()
     with ExitStack() as stack:
@@ -401,7 +402,8 @@ def _cannot_save(path: Path, exc: OSError) -> ConfigError:
 
 
 def _save(config: Config) -> None:
-    from rvutool import datafile, paths
+    from rvutool import paths
+    from rvutool.catalog import datafile
 
     try:
         payload = config.to_toml().encode("utf-8")

@@ -307,7 +307,7 @@ class NcciImport:
 def _sha256(path: Path) -> str:
     import hashlib
 
-    from rvutool.importer import open_regular
+    from rvutool.catalog.imports import open_regular
 
     digest = hashlib.sha256()
     with open_regular(path, max_bytes=ncci_files.MAX_ZIP_TOTAL) as fh:
@@ -320,7 +320,7 @@ def import_file(path: Path, *, progress: Callable[[str, float], None] | None = N
                 now: datetime | None = None) -> NcciImport:
     """Import a CMS NCCI PTP or MUE file (or a zip of them). Raises ImportFileError; changes nothing then."""
     from rvutool import dates
-    from rvutool.importer import shown
+    from rvutool.catalog.imports import shown
 
     step = progress or (lambda stage, done: None)
     database = database if database is not None else paths.ncci_file()
@@ -331,7 +331,7 @@ def import_file(path: Path, *, progress: Callable[[str, float], None] | None = N
     folder = database.parent
     try:
         paths.ensure_private_dir(folder)
-        from rvutool import datafile
+        from rvutool.catalog import datafile
 
         with datafile.locked(folder / ".ncci.lock"):
             _build(database, members, report, stamp, step)

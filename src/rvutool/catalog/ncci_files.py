@@ -86,7 +86,7 @@ class Member:
 
 
 def _shown(name: str) -> str:
-    from rvutool.importer import shown
+    from rvutool.catalog.imports import shown
 
     return shown(name)
 
@@ -115,7 +115,7 @@ def _sniff_text(head: bytes) -> str | None:
 def recognise(path: Path) -> str | None:
     """PTP or MUE when the file (or a zip member) is named or shaped like CMS's NCCI files, else None. Reads a
     few kilobytes of a regular file at most; anything else (a folder, a device) is left to the RVU importer."""
-    from rvutool.importer import open_regular
+    from rvutool.catalog.imports import open_regular
 
     kind = kind_from_name(path.name)
     if kind is not None:
@@ -133,7 +133,7 @@ def recognise(path: Path) -> str | None:
 def _zip_kind(path: Path) -> str | None:
     import zipfile
 
-    from rvutool.importer import open_regular
+    from rvutool.catalog.imports import open_regular
 
     try:
         with open_regular(path, max_bytes=MAX_ZIP_TOTAL) as fh:
@@ -205,7 +205,7 @@ def _refuse_other_settings(kind: str, name: str, shown: str) -> None:
 def members(path: Path) -> tuple[str, list[Member]]:
     """The kind (PTP or MUE) and the files of edits the path holds, each with its quarter (from its name;
     `Member.quarter.start` is date.min until the header is read, when the name does not tell)."""
-    from rvutool.importer import open_regular
+    from rvutool.catalog.imports import open_regular
 
     shown = _shown(path.name)
     kind = recognise(path)
@@ -241,7 +241,7 @@ def _unknown(kind: str, name: str) -> Quarter:
 
 def _check_directory(fh: IO[bytes], name: str) -> None:
     """Count a zip's members from its end record (importer.check_zip_directory) before zipfile reads them all."""
-    from rvutool.importer import check_zip_directory
+    from rvutool.catalog.imports import check_zip_directory
 
     size = fh.seek(0, io.SEEK_END)
     fh.seek(max(0, size - 0xFFFF - 22))
@@ -256,7 +256,7 @@ def _member_cap(name: str) -> int:
 def _zip_members(path: Path, shown: str) -> list[Member]:
     import zipfile
 
-    from rvutool.importer import check_zip_sizes, open_regular
+    from rvutool.catalog.imports import check_zip_sizes, open_regular
 
     with open_regular(path, max_bytes=MAX_ZIP_TOTAL) as fh:
         _check_directory(fh, shown)
@@ -292,7 +292,7 @@ def _zip_opener(path: Path, member: str, shown: str) -> Callable[[], IO[bytes]]:
     def opened() -> IO[bytes]:
         import zipfile
 
-        from rvutool.importer import open_regular
+        from rvutool.catalog.imports import open_regular
 
         fh = open_regular(path, max_bytes=MAX_ZIP_TOTAL)
         try:
@@ -584,7 +584,7 @@ def _first_sheet(fh: IO[bytes], shown: str) -> Any:
 
     import openpyxl
 
-    from rvutool.importer import check_zip_sizes
+    from rvutool.catalog.imports import check_zip_sizes
 
     def cap(name: str) -> int:
         return MAX_SHARED_STRINGS_BYTES if name.lower().endswith("sharedstrings.xml") else MAX_SHEET_BYTES

@@ -34,12 +34,12 @@ from rvutool.log.store import id_ranges
 from rvutool.money import from_hundredths
 
 if TYPE_CHECKING:
-    from rvutool.codes import Catalog
-    from rvutool.favourites import Favourite
-    from rvutool.items import Item
+    from rvutool.catalog.codes import Catalog
+    from rvutool.log.favourites import Favourite
     from rvutool.log.store import LogStore, LogTransaction
-    from rvutool.policy import Policy
-    from rvutool.rules import PricedEncounter
+    from rvutool.pricing.items import Item
+    from rvutool.pricing.policy import Policy
+    from rvutool.pricing.rules import PricedEncounter
 
 
 @dataclass
@@ -63,7 +63,7 @@ class Change:
 def reprice(lines: list[Entry], items: list[Item], on: date, catalog: Catalog | None,
             policy: Policy | None = None) -> list[dict[str, Any]]:
     """New pricing fields (and service keys) for lines priced together as one encounter."""
-    from rvutool.rules import price_encounter
+    from rvutool.pricing.rules import price_encounter
 
     if not lines:
         return []
@@ -180,7 +180,7 @@ class EditRequest:
 
 
 def _new_item(entry: Entry, request: EditRequest) -> Item:
-    from rvutool.items import Item
+    from rvutool.pricing.items import Item
 
     code = request.code.code if request.code is not None else entry.code
     mods = tuple(entry.modifier_list)
@@ -365,7 +365,7 @@ def plan_recalc(store: LogStore, start: date, end: date, label: str, policy: Pol
                 catalog: Catalog | None = None, only: Callable[[Entry], bool] | None = None) -> RecalcPlan:
     """Over the user's own entries, the ones apply_recalc saves (on a shared log a manager reads others' too:
     those are only counted); `only` chooses the entries to price again, each with its encounter."""
-    from rvutool.codes import CachedCatalog
+    from rvutool.catalog.codes import CachedCatalog
 
     plan = RecalcPlan(label, start, end, policy, only=only)
     catalog = catalog or CachedCatalog()
@@ -388,7 +388,7 @@ RECALC_BATCH = 1000  # entries written (and journaled) at a time
 def apply_recalc(store: LogStore, plan: RecalcPlan, catalog: Catalog | None = None) -> Change:
     """Price the period again inside one write transaction and save what changed, batch by batch (each
     entry's changed fields only); if the log changed since the plan was shown, nothing is saved."""
-    from rvutool.codes import CachedCatalog
+    from rvutool.catalog.codes import CachedCatalog
 
     stamp = now_utc()
     expected = (plan.entries, plan.changed, plan.old_total_c, plan.new_total_c, plan.digest)

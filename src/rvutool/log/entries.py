@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 from rvutool import dates
 from rvutool.money import from_hundredths, hundredths
-from rvutool.nametable import short_name
+from rvutool.names.table import short_name
 
 if TYPE_CHECKING:
-    from rvutool.items import Item
-    from rvutool.policy import Policy
-    from rvutool.rules import Options, PricedEncounter
+    from rvutool.pricing.items import Item
+    from rvutool.pricing.policy import Policy
+    from rvutool.pricing.rules import Options, PricedEncounter
 
 
 def now_utc() -> str:
@@ -118,7 +118,7 @@ class Entry:
         return [label for adj in self.adjustment_list if (label := adjustment_label(adj))]
 
     def as_item(self) -> Item:
-        from rvutool.items import Item
+        from rvutool.pricing.items import Item
 
         return Item(self.code, tuple(self.modifier_list), self.units)
 
@@ -211,13 +211,13 @@ def snapshot(encounter: PricedEncounter, *, note: str | None = None, case_label:
 
 
 def policy_of(entry: Entry) -> Policy:
-    from rvutool.policy import Policy
+    from rvutool.pricing.policy import Policy
 
     return Policy.from_json(entry.policy)
 
 
 def options_of(entry: Entry) -> Options:
-    from rvutool.rules import Options
+    from rvutool.pricing.rules import Options
 
     stored = entry.option_dict
     fraction = Decimal(stored["fraction"]) if stored.get("fraction") is not None else None

@@ -27,16 +27,16 @@ from typing import IO, TYPE_CHECKING, Any
 
 from rvutool import spreadsheet
 from rvutool.errors import ImportFileError, RvuError
-from rvutool.favourites import Favourite
 from rvutool.log import layouts
 from rvutool.log.entries import Entry, Readable, now_utc, snapshot
+from rvutool.log.favourites import Favourite
 from rvutool.money import from_hundredths
-from rvutool.nametable import short_name
+from rvutool.names.table import short_name
 
 if TYPE_CHECKING:
     from rvutool.log.store import LogStore
-    from rvutool.policy import Policy
-    from rvutool.rules import Options
+    from rvutool.pricing.policy import Policy
+    from rvutool.pricing.rules import Options
 
 # The columns of `rvutool export --format csv`, in order. `name` (rvutool's name of the code, for people
 # reading the file) is never read back. Earlier exports had no `name`, and the first ones began with a `key`
@@ -104,7 +104,7 @@ def _cells(entry: Entry, canonical: _Canonical, text: Callable[[str], str] = _sa
 def _favourite_rows(favourites: list[Favourite]) -> Iterator[list[Any]]:
     """One CSV row per item of each favourite: the item in code, modifiers and units (the code's name in name, as
     for an entry, for people reading the file), the favourite's name last."""
-    from rvutool.items import parse_item
+    from rvutool.pricing.items import parse_item
 
     blank = [""] * len(EXPORT_CSV_COLUMNS)
     at = {name: i for i, name in enumerate(EXPORT_CSV_COLUMNS)}
@@ -170,7 +170,7 @@ def _encode(record: dict[str, Any]) -> str:
 def export(store: LogStore | None, start: date, end: date, fmt: str, out: IO[str], period: dict[str, Any]) -> Readable:
     """The period's entries and, whatever the period, every favourite. Entries that cannot be read are left out;
     the result counts what was written (`written`) and what was skipped."""
-    from rvutool.favourites import from_text
+    from rvutool.log.favourites import from_text
 
     favourites = [] if store is None else [from_text(row.name, row.items) for row in store.favourites()]
     entries = Readable(iter(()) if store is None else store.entries(start, end))
@@ -254,8 +254,9 @@ def _json_cell(value: Any, name: str) -> str:
 def _shaped(value: Any, name: str) -> Any:
     """The JSON cell if it has the shape rvutool writes; ValueError naming what is wrong otherwise, so a
     crafted file can never be stored and break `list`, `edit` or `recalc` later."""
-    from rvutool import inputs, phi
-    from rvutool import policy as policies
+    from rvutool import phi
+    from rvutool.cli import inputs
+    from rvutool.pricing import policy as policies
 
     def bad(what: str) -> ValueError:
         return ValueError(f"{name} {what}")
@@ -314,8 +315,8 @@ def _checked(kind: str, text: str, check: Callable[[str], Any]) -> Any:
 
 def _check_known_code(text: str) -> str:
     """A code of some CMS release rvutool has (bundled or imported): an unknown one could not be priced."""
-    from rvutool import items
-    from rvutool.codes import Catalog
+    from rvutool.catalog.codes import Catalog
+    from rvutool.pricing import items
 
     code = items.check_code(text)
     catalog = _CATALOG.get("catalog") or _CATALOG.setdefault("catalog", Catalog())
@@ -328,7 +329,7 @@ _CATALOG: dict[str, Any] = {}
 
 
 def _check_category(text: str) -> str:
-    from rvutool import taxonomy
+    from rvutool.catalog import taxonomy
 
     if text not in taxonomy.CATEGORIES:
         raise ValueError(f"category {text[:40]!r} is not one of rvutool's categories")
@@ -354,13 +355,13 @@ def _check_date(text: str) -> date:
 
 
 def _check_modifiers(text: str) -> str:
-    from rvutool import items
+    from rvutool.pricing import items
 
     return "-".join(items.check_modifier(m) for m in text.split("-") if m)
 
 
 def _check_units(text: str) -> int:
-    from rvutool import items
+    from rvutool.pricing import items
 
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= items.MAX_UNITS:
         raise ValueError(f"units {text!r} must be a whole number from 1 to {items.MAX_UNITS}")
@@ -378,7 +379,7 @@ _RELEASE = re.compile(r"RVU[0-9]{2}[A-Z]R?")  # the log's own domain of release 
 
 
 def _check_setting(text: str) -> str:
-    from rvutool.rules import SETTINGS
+    from rvutool.pricing.rules import SETTINGS
 
     setting = text or "facility"
     if setting not in SETTINGS:
@@ -396,7 +397,7 @@ def _check_stamp(text: str) -> str:
 
 def own_record(rec: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     """Validate one exported entry and turn it into stored values (its snapshot is kept)."""
-    from rvutool import taxonomy
+    from rvutool.catalog import taxonomy
 
     get = rec.get
 
@@ -510,13 +511,13 @@ def _csv_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
 
 def own_favourite(name: Any, items: Any, ctx: ImportContext) -> Favourite:
     """A favourite of an export, checked as `rvutool fav add` checks one; ValueError or RvuError otherwise."""
-    from rvutool import favourites
+    from rvutool.log import favourites
 
     if not isinstance(name, str) or not isinstance(items, list) or not all(isinstance(i, str) for i in items):
         raise ValueError("a favourite should be {\"name\": text, \"items\": [item texts]}")
     catalog = _CATALOG.get("catalog")
     if catalog is None:
-        from rvutool.codes import Catalog
+        from rvutool.catalog.codes import Catalog
 
         catalog = _CATALOG.setdefault("catalog", Catalog())
     checked = favourites.check_name(name, allow_identifiers=ctx.allow_identifiers)
@@ -635,8 +636,8 @@ def read_own_json(path: Path, head: bytes, ctx: ImportContext) -> Source | None:
 
 # ---------------------------------------------------------------- other programs' CSV files
 def read_other_csv(path: Path, head: bytes, ctx: ImportContext) -> Source | None:
-    from rvutool.codes import CachedCatalog
-    from rvutool.rules import price_encounter
+    from rvutool.catalog.codes import CachedCatalog
+    from rvutool.pricing.rules import price_encounter
 
     lines = _csv_lines(path)
     try:

@@ -31,8 +31,8 @@ def checked_image(text: str) -> str:
     guard's RvuError) saying which value is wrong, never repeating a note."""
     from rvutool import dates
     from rvutool.log import exchange
-    from rvutool.policy import Policy
-    from rvutool.priced import Options
+    from rvutool.pricing.policy import Policy
+    from rvutool.pricing.priced import Options
 
     try:
         values = json.loads(text)
@@ -62,6 +62,16 @@ def checked_image(text: str) -> str:
         if wanted != found:
             raise ValueError(f"{name} is not written as rvutool writes it")
     return text
+
+
+def check_page(page: list[tuple[int, str]], done: Any) -> None:
+    """Before an undo writes a page back: an image no edit could have written (planted in a shared log's
+    journal, or a damaged file) stops the undo, naming the entry; nothing is changed."""
+    for entry_id, before in page:
+        why = why_not(before)
+        if why is not None:
+            raise RvuError(f"cannot undo the {done.kind} made {done.created_at}: the values it saved for entry "
+                           f"#{entry_id} are not ones rvutool writes ({why}); nothing was changed")
 
 
 def why_not(text: str) -> str | None:

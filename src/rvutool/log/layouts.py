@@ -26,7 +26,7 @@ from datetime import date
 from pathlib import Path
 
 from rvutool.errors import ImportFileError, RvuError
-from rvutool.items import Item, parse_item
+from rvutool.pricing.items import Item, parse_item
 
 _ROLES: dict[str, tuple[str, ...]] = {
     "date": ("date", "service date", "date of service", "dos", "servicedate"),

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from rvutool import conninfo
 from rvutool.errors import NoSuchEntryError, RvuError, UsageError
-from rvutool.log import pg_schema
+from rvutool.log import journal, pg_schema
 from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
 from rvutool.log.pg_schema import PG_SCHEMA_VERSION, SCHEMA, version
 from rvutool.log.store import (
@@ -236,6 +236,7 @@ class PostgresTransaction(LogTransaction):
             page = self.conn.execute(f"SELECT r.entry_id, r.before FROM {SCHEMA}.change_rows r WHERE {_MY_CHANGE} "
                                      "AND r.before IS NOT NULL AND r.entry_id > %s ORDER BY r.entry_id LIMIT %s",
                                      (change_id, last, BATCH)).fetchall()
+            journal.check_page(page, done)
             restore_images(self, page, done)
             if len(page) < BATCH:
                 break

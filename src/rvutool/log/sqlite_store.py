@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rvutool.errors import CorruptLogError, NoSuchEntryError, RvuError
-from rvutool.log import connection, schema
+from rvutool.log import connection, journal, schema
 from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
 from rvutool.log.store import (
     ContractRow,
@@ -211,7 +211,9 @@ class SQLiteTransaction(LogTransaction):
                                    "r.before IS NOT NULL AND r.entry_id > ? ORDER BY r.entry_id LIMIT ?",
                                    (change_id, last, BATCH)).fetchall()
             now = {row[0]: Entry(*row[2:]) for row in rows if row[2] is not None}  # (an entry gone: tx.entry says so)
-            restore_images(self, [(row[0], row[1]) for row in rows], done, now)
+            page = [(row[0], row[1]) for row in rows]
+            journal.check_page(page, done)
+            restore_images(self, page, done, now)
             if len(rows) < BATCH:
                 break
             last = rows[-1][0]

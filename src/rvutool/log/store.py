@@ -97,19 +97,11 @@ def restore_images(tx: LogTransaction, page: list[tuple[int, str]], done: Undone
     """Undo, for any backend: put back each entry's before-image (JSON of its values), and count what the
     undo changes (entries, net credit, the live entries whose credit moved). The page is written in one
     batch, each entry's fields that differ from its image only. `now`: the entries as they are, when the
-    store read them with the page. Every image is checked first (journal.py): one no edit could have written
-    (planted in a shared log's journal, or a damaged file) stops the undo, naming the entry."""
+    store read them with the page. The stores check every image first (journal.check_page)."""
     import json
 
-    from rvutool.errors import RvuError
-    from rvutool.log import journal
     from rvutool.log.entries import MUTABLE
 
-    for entry_id, before in page:
-        why = journal.why_not(before)
-        if why is not None:
-            raise RvuError(f"cannot undo the {done.kind} made {done.created_at}: the values it saved for entry "
-                           f"#{entry_id} are not ones rvutool writes ({why}); nothing was changed")
     writes: list[tuple[int, dict[str, Any]]] = []
     for entry_id, before in page:
         current = (now or {}).get(entry_id) or tx.entry(entry_id)

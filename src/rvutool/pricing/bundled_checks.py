@@ -9,7 +9,7 @@ the rules of "Added 2026-12-06".
   earlier surgery's global period without -58, -78 or -79 (across encounters: the finding says it does
   not hold for different patients);
 - add-on codes with no primary in their encounter, and G2211 where Medicare does not pay it
-  (samedayrules.add_on_verdicts, the same rules that credit them 0).
+  (sameday.add_on_verdicts, the same rules that credit them 0).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from rvutool import samedayrules
+from rvutool.pricing import sameday
 from rvutool.pricing.findings import Finding, Line, Source, another_patient_note, bundled, maybe_same_patient
 
 POSTOP_DAYS = {"010": 10, "090": 90}
@@ -68,7 +68,7 @@ def modifier_findings(lines: Iterable[Line]) -> list[Finding]:
 # ---------------------------------------------------------------- global periods
 def is_procedure(ln: Line) -> bool:
     """A procedure with a global package Medicare pays from its RVUs (as samedayrules counts them)."""
-    return ln.global_days in MINOR + MAJOR and samedayrules.payable_under_fee_schedule(ln.row) \
+    return ln.global_days in MINOR + MAJOR and sameday.payable_under_fee_schedule(ln.row) \
         and ln.row.has_work_rvu
 
 
@@ -143,7 +143,7 @@ def global_findings(lines: list[Line], focus: set[int] | None = None) -> list[Fi
         if focus is not None and ln.number not in focus and ln.number not in reached:
             continue
         against = every if focus is None or ln.number in focus else mine
-        if samedayrules.is_em_visit(ln.row):
+        if sameday.is_em_visit(ln.row):
             out.extend(_visit(ln, against))
         elif is_procedure(ln):
             out.extend(_procedure(ln, against))
@@ -207,7 +207,7 @@ def add_on_findings(encounters: Iterable[list[Line]]) -> list[Finding]:
     """The add-on rules on each encounter, as samedayrules credits them."""
     out = []
     for group in encounters:
-        verdicts = samedayrules.add_on_verdicts([(ln, ln.row) for ln in group], group[0].on)
+        verdicts = sameday.add_on_verdicts([(ln, ln.row) for ln in group], group[0].on)
         for i, verdict in sorted(verdicts.items()):
             if verdict.paid:
                 continue

@@ -25,12 +25,12 @@ from rvutool.pricing import bundled_checks
 from rvutool.pricing.findings import KINDS, Finding, Line
 
 if TYPE_CHECKING:
+    from rvutool.catalog.codes import Catalog
     from rvutool.catalog.ncci import Ncci, Part
-    from rvutool.codes import Catalog
-    from rvutool.items import Item
     from rvutool.log.entries import Entry
     from rvutool.log.store import LogStore
     from rvutool.periods import Period
+    from rvutool.pricing.items import Item
 
 REACH = 90  # days a global period reaches: the longest post-operative period
 CHUNK = 120  # days of a period checked at once (each with REACH days before it): memory stays bounded
@@ -102,8 +102,8 @@ def _quarters(ncci: Ncci | None, days: Iterable[date]) -> list[Part]:
 def findings_for_items(items: list[Item], on: date, *, catalog: Catalog | None = None,
                        ncci: Ncci | None = None) -> CheckResult:
     """One encounter typed on the command line (the `calc` grammar). Raises for an unknown code."""
-    from rvutool.codes import Catalog
-    from rvutool.lookup import select_row
+    from rvutool.catalog.codes import Catalog
+    from rvutool.catalog.lookup import select_row
 
     catalog = catalog or Catalog()
     release, _ = catalog.release_for(on)
@@ -117,7 +117,7 @@ def findings_for_items(items: list[Item], on: date, *, catalog: Catalog | None =
 
 # ---------------------------------------------------------------- the log
 def _line(entry: Entry, catalog: Catalog) -> Line | None:
-    from rvutool.lookup import select_row
+    from rvutool.catalog.lookup import select_row
 
     try:
         try:
@@ -152,7 +152,7 @@ def findings_for_period(store: LogStore | None, period: Period, *, provider: str
                         catalog: Catalog | None = None, ncci: Ncci | None = None) -> CheckResult:
     """Every finding dated in the period, each service weighed against the REACH days before it and the day
     after it. A plain function: `rvutool check --month`, `report` and `reconcile` call it."""
-    from rvutool.codes import CachedCatalog
+    from rvutool.catalog.codes import CachedCatalog
 
     catalog = catalog or CachedCatalog()
     result = CheckResult([], 0, period=period, ncci_imported=bool(ncci and ncci.parts))
@@ -202,7 +202,7 @@ def findings_after_logging(store: LogStore, entries: list[Entry], *, catalog: Ca
 
 
 def _after_logging(store: LogStore, entries: list[Entry], catalog: Catalog | None, ncci: Ncci | None) -> list[Finding]:
-    from rvutool.codes import CachedCatalog
+    from rvutool.catalog.codes import CachedCatalog
 
     catalog = catalog or CachedCatalog()
     new = [ln for e in entries if (ln := _line(e, catalog)) is not None]
@@ -219,10 +219,10 @@ def _days_that_matter(store: LogStore, catalog: Catalog, new: list[Line]) -> lis
     after, for a visit (surgery the next day); the days of earlier surgeries whose global periods reach it;
     for a new surgery, the days of visits and procedures in its global period. Found from the day totals, so
     a long log is read only where it matters."""
-    from rvutool import samedayrules
+    from rvutool.pricing import sameday
 
     on = new[0].on
-    visit = any(samedayrules.is_em_visit(ln.row) for ln in new)
+    visit = any(sameday.is_em_visit(ln.row) for ln in new)
     procedure = any(bundled_checks.is_procedure(ln) for ln in new)
     reach = max((bundled_checks.POSTOP_DAYS.get(ln.global_days, 0) for ln in new if bundled_checks.is_procedure(ln)),
                 default=0)
@@ -240,7 +240,7 @@ def _days_that_matter(store: LogStore, catalog: Catalog, new: list[Line]) -> lis
                     on <= _shift(day, bundled_checks.POSTOP_DAYS.get(probe.global_days, -1)):
                 days.add(day)  # an earlier surgery whose global period reaches the new encounter
             elif on < day <= _shift(on, reach) and (bundled_checks.is_procedure(probe)
-                                                    or samedayrules.is_em_visit(row)):
+                                                    or sameday.is_em_visit(row)):
                 days.add(day)  # a service in the new surgery's global period
     runs: list[tuple[date, date]] = []
     for day in sorted(days):

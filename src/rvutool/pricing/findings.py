@@ -15,7 +15,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from rvutool.codes import Row
+from rvutool.catalog.codes import Row
 
 # kind -> what it is, in a few words (the count per kind of `rvutool check` over the log)
 KINDS: dict[str, str] = {

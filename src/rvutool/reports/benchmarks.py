@@ -172,7 +172,8 @@ def _file(name: str) -> Path:
 
 def save(table: Table, *, replace: bool) -> bool:
     """Write the table (0600, atomically); True when it replaced one of the same name."""
-    from rvutool import datafile, paths
+    from rvutool import paths
+    from rvutool.catalog import datafile
 
     target = _file(table.name)
     existed = target.exists()

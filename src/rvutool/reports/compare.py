@@ -91,7 +91,7 @@ def rows_for(kind: str, start: date, end: date, fiscal_year_start: int) -> list[
 
 def compare(store: LogStore | None, a: Versions, b: Versions, start: date, end: date, *, today: date,
             fiscal_year_start: int, catalog: Any = None) -> Comparison:
-    from rvutool.codes import CachedCatalog
+    from rvutool.catalog.codes import CachedCatalog
     from rvutool.money import from_hundredths
     from rvutool.reports import credit, pay
 

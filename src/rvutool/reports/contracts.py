@@ -237,7 +237,7 @@ def _tiers(raw: Any) -> tuple[Tier, ...]:
 
 
 def _policy(raw: Any) -> dict[str, str]:
-    from rvutool.policy import CHOICES
+    from rvutool.pricing.policy import CHOICES
 
     if not isinstance(raw, dict):
         raise _Bad("policy", "expected a table such as [policy] with multiple_procedure = \"none\"")

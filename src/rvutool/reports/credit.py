@@ -130,7 +130,7 @@ def credit(store: LogStore | None, versions: Versions, start: date, end: date, c
 
 def _reprice(store: LogStore, versions: Versions, start: date, end: date, catalog: Any, found: Credit) -> None:
     """Each encounter priced again under the release or policy of the version in force on its date."""
-    from rvutool.codes import CachedCatalog
+    from rvutool.catalog.codes import CachedCatalog
     from rvutool.reports.release_credit import credit_on_release, credit_under_policy, encounters
 
     catalog = catalog or CachedCatalog()

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from rvutool.errors import RvuError
 
 if TYPE_CHECKING:
-    from rvutool.codes import Catalog, ReleaseInfo
+    from rvutool.catalog.codes import Catalog, ReleaseInfo
     from rvutool.log.entries import Entry
 
 
@@ -61,7 +61,7 @@ def encounters(entries: Iterable[Entry]) -> Iterator[list[Entry]]:
 def credit_on_release(entries: Iterable[Entry], release: ReleaseInfo | str, *, catalog: Catalog | None = None,
                       policy: dict[str, str] | None = None) -> Credited:
     """The credited wRVU of each live entry (by id) when its encounter is priced under `release`."""
-    from rvutool.codes import CachedCatalog
+    from rvutool.catalog.codes import CachedCatalog
 
     catalog = catalog or CachedCatalog()
     pinned = catalog.release(release) if isinstance(release, str) else release
@@ -74,7 +74,7 @@ def credit_on_release(entries: Iterable[Entry], release: ReleaseInfo | str, *, c
 def _price(group: list[Entry], release: ReleaseInfo, catalog: Catalog, overrides: dict[str, str],
            found: Credited) -> None:
     from rvutool.log.entries import options_of, policy_of
-    from rvutool.rules import price_encounter
+    from rvutool.pricing.rules import price_encounter
 
     present = [e for e in group if catalog.rows(e.code, release)]
     held = {e.id for e in present}
@@ -102,7 +102,7 @@ def credit_under_policy(entries: Iterable[Entry], policy: dict[str, str], *, cat
                         ) -> Credited:
     """The credited wRVU of each live entry priced again under its own release, with some policy keys changed
     (a contract's [policy]: how the employer credits modifiers)."""
-    from rvutool.codes import CachedCatalog
+    from rvutool.catalog.codes import CachedCatalog
 
     catalog = catalog or CachedCatalog()
     found = Credited()

@@ -18,11 +18,11 @@ from rvutool.errors import RvuError
 from rvutool.money import from_hundredths, hundredths, to_cents
 
 if TYPE_CHECKING:
-    from rvutool.codes import Catalog, ReleaseInfo
-    from rvutool.locality import Locality
+    from rvutool.catalog.codes import Catalog, ReleaseInfo
     from rvutool.log.entries import Entry
     from rvutool.log.store import LogStore
     from rvutool.periods import Period
+    from rvutool.pricing.locality import Locality
 
 Place = Callable[[int], "Locality"]  # a year's locality (its GPCIs): the configured one, or national
 
@@ -53,7 +53,7 @@ class RepricedCode:
         return from_hundredths(self.repriced_c)
 
     def to_dict(self) -> dict[str, Any]:
-        from rvutool.nametable import short_name
+        from rvutool.names.table import short_name
 
         return {"code": self.code, "name": short_name(self.code), "entries": self.entries, "units": self.units,
                 "wrvu_logged": self.logged, "wrvu_repriced": self.repriced,
@@ -95,9 +95,9 @@ class Repricing:
 def reprice(store: LogStore, period: Period, release_id: str, *, place: Place, qp: bool = False,
             gpci_floor: str = "by-date", catalog: Catalog | None = None) -> Repricing:
     """The period's live entries as logged and priced under `release_id`, per code."""
-    from rvutool import locality
-    from rvutool.codes import CachedCatalog
+    from rvutool.catalog.codes import CachedCatalog
     from rvutool.log.entries import by_encounter
+    from rvutool.pricing import locality
 
     catalog = catalog or CachedCatalog()
     target = catalog.release(release_id)
@@ -138,7 +138,7 @@ class _LoggedSide:
         self.memo: dict[tuple[Any, ...], Decimal | None] = {}
 
     def amount(self, entry: Entry) -> Decimal | None:
-        from rvutool import locality
+        from rvutool.pricing import locality
 
         floored = locality.floor_period(self.floors, entry.date) is not None
         key = (entry.code, entry.modifiers, entry.release, entry.setting, entry.units, entry.base_wrvu_c,
@@ -151,8 +151,8 @@ class _LoggedSide:
         except RvuError:  # a release imported once and since removed: no amount to show
             release = None
         if release is not None:
-            from rvutool.items import Item
-            from rvutool.lookup import select_row
+            from rvutool.catalog.lookup import select_row
+            from rvutool.pricing.items import Item
 
             rows = self.catalog.rows(entry.code, release)
             if rows:
@@ -178,7 +178,7 @@ class _Repricer:
 
     def lines(self, members: list[Entry]) -> list[tuple[int, Decimal | None, str, str]]:
         """(credited hundredths, amount, change, why) for each member, in order."""
-        from rvutool import locality
+        from rvutool.pricing import locality
 
         first = members[0]
         key = (tuple((m.code, m.modifiers, m.units, m.credited_wrvu_c > 0) for m in members), first.setting,
@@ -191,7 +191,7 @@ class _Repricer:
         from dataclasses import replace
 
         from rvutool.log.entries import options_of, policy_of
-        from rvutool.rules import price_encounter
+        from rvutool.pricing.rules import price_encounter
 
         present = [m for m in members if self.catalog.rows(m.code, self.release)]
         out: dict[int, tuple[int, Decimal | None, str, str]] = {

@@ -1,0 +1,147 @@
+"""`rvutool db`: set up a practice's shared log on PostgreSQL (init, add-user). The SQL lives in
+log/pg_schema.py; this reads the arguments, the password, and says what was done."""
+
+from __future__ import annotations
+
+import sys
+
+from rvutool.errors import RvuError, UsageError
+from rvutool.view import terminal
+
+
+def _url(given: str | None) -> str:
+    """The database: --url (or the positional URL), else RVUTOOL_LOG_URL or log.url. A password typed on the
+    command line is used, with a warning: `ps` and the shell's history show it to others."""
+    from rvutool import conninfo
+    from rvutool.log import location
+
+    url = (given or "").strip() or location.url()
+    if not url:
+        raise UsageError(f"give --url postgresql://... or set {location.URL_ENV} (or `rvutool config set log.url`)")
+    if not location.is_postgres(url):
+        raise UsageError("the log database must be a postgresql:// connection string")
+    if given and conninfo.has_password(given):
+        terminal.warning("a password on the command line can be seen by other users (ps) and stays in your shell's "
+                       "history: keep it in ~/.pgpass (mode 0600) instead")
+    return url
+
+
+def init(url: str | None) -> int:
+    from rvutool import conninfo
+    from rvutool.log import pg_schema, pg_store
+
+    url = _url(url)
+    conn = pg_store.connect(url)
+    try:
+        with pg_store.sql_errors(url):
+            done = pg_schema.init(conn)
+    finally:
+        conn.close()
+    where = conninfo.shown(url)
+    if done.before == done.after:
+        terminal.line(f"the log in {where} is up to date (schema version {done.after}); nothing was changed")
+    elif done.before == 0:
+        terminal.line(f"created the practice's log in {where} (schema {pg_schema.SCHEMA}, version {done.after}, "
+                    f"users in {done.roles.clinician} and {done.roles.manager}); add them with "
+                    "`rvutool db add-user NAME`")
+    else:
+        terminal.line(f"brought the log in {where} from schema version {done.before} to {done.after}")
+    if done.carried:
+        terminal.line(f"its users now belong to this practice's own roles ({done.roles.clinician}, "
+                    f"{done.roles.manager}): {', '.join(done.carried)}")
+    if done.left_out:
+        terminal.line(f"not carried over, having no work in this log (they may belong to another practice on this "
+                    f"server): {', '.join(done.left_out)}; `rvutool db add-user NAME` adds one again")
+    if done.set_aside:
+        terminal.line(f"set aside {done.set_aside} {'entry' if done.set_aside == 1 else 'entries'} holding values "
+                    f"rvutool never writes (kept, with why, in {pg_schema.SCHEMA}.set_aside; `rvutool doctor` "
+                    "counts them)")
+    if done.unhooked:
+        terminal.line(f"removed {done.unhooked} undo-journal links to another user's change (no rvutool writes "
+                    "them: see the README's Security section)")
+    return 0
+
+
+def _password(password_file: str | None) -> str:
+    if password_file is not None:
+        from rvutool.cli import inputs
+
+        path = inputs.readable_path(password_file)
+        try:
+            text = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RvuError(f"cannot read the password file {password_file}: {exc}") from None
+        password = text[0] if text else ""
+    else:
+        if not sys.stdin.isatty():
+            raise UsageError("give --password-file FILE (the password is asked for only in a terminal)")
+        import getpass
+
+        password = getpass.getpass("Password for the new user: ")
+        if getpass.getpass("Again: ") != password:
+            raise UsageError("the passwords differ; nothing was changed")
+    if len(password) < 8:
+        raise UsageError("the password must have at least 8 characters")
+    return password
+
+
+def add_user(name: str, *, manager: bool, password_file: str | None, url: str | None) -> int:
+    """A new login of the practice; or a login this server already has (of another practice, or one `db init`
+    did not carry over) joins it, its password unchanged, and none is asked for."""
+    from rvutool import conninfo
+    from rvutool.log import pg_schema, pg_store
+
+    url = _url(url)
+    pg_schema.check_role_name(name)
+    conn = pg_store.connect(url)
+    try:
+        with pg_store.sql_errors(url):
+            status = pg_schema.user_status(conn, name)
+        existing = status == "elsewhere"
+        password = _password(password_file) if status == "new" else None  # (add_user refuses the others)
+        with pg_store.sql_errors(url):
+            pg_schema.add_user(conn, name, password, manager=manager)
+    finally:
+        conn.close()
+    role = "manager (reads every provider's entries, changes only their own)" if manager else \
+        "clinician (reads and changes only their own entries)"
+    known = " (a login this server already had: their password is unchanged)" if existing else ""
+    terminal.line(f"added {name} to the log in {conninfo.shown(url)} as a {role}{known}")
+    return 0
+
+
+def push(from_path: str | None, *, url: str | None, allow_identifiers: bool = False) -> int:
+    """Copy a personal SQLite log's live entries (and favourites) into the shared log as the connected user,
+    by meaning: a service the shared log already holds (as many times) is not added again, so a second push
+    adds nothing."""
+    from rvutool import config, conninfo, dates, paths
+    from rvutool.cli import inputs
+    from rvutool.log import changes, exchange, pg_store, sqlite_store
+
+    url = _url(url)
+    source_path = inputs.readable_path(from_path) if from_path else paths.log_file()
+    source = sqlite_store.open_for_reading(source_path)
+    if source is None:
+        raise RvuError(f"no personal log at {source_path}: nothing to push")
+    ctx = exchange.ImportContext(today=dates.today(), allow_identifiers=allow_identifiers, skip_bad=False,
+                                 options=inputs.encounter_options(None, None, None), policy=config.load().policy())
+    outcome = changes.ImportOutcome(source=source_path.name, fmt="rvutool log")
+    try:
+        favourites = [exchange.own_favourite(row.name, row.items.split(), ctx) for row in source.favourites()]
+        with pg_store.open_store(url) as target:
+            user = target.user()
+            target.check_before_big_write()
+            changes.apply_import(target, exchange.log_groups(source, source_path, ctx), outcome,
+                                 favourites=favourites)
+    finally:
+        source.close()
+    terminal.line(f"pushed {outcome.added} {'entry' if outcome.added == 1 else 'entries'} "
+                f"({outcome.encounters} {'encounter' if outcome.encounters == 1 else 'encounters'}) from {source_path} "
+                f"into {conninfo.shown(url)} as {user}; {outcome.duplicates} already there")
+    if outcome.favourites_added:
+        terminal.line(f"and your favourites {', '.join('@' + n for n in outcome.favourites_added)}")
+    for name, theirs, _ in outcome.favourites_kept:
+        terminal.warning(f"@{name} is already a favourite of yours in the shared log ({theirs}); kept as it is")
+    if outcome.added:
+        terminal.line("`rvutool undo` (with the shared log set) takes the push back out")
+    return 0

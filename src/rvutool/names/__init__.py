@@ -1,0 +1,1 @@
+"""Plain-language names, aliases, the name index and search by clinical words."""

@@ -1,0 +1,1 @@
+"""Everything shown to a person: terminal, plain text and CSV rows, the HTML report, PDF printing."""
