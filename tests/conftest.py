@@ -44,10 +44,11 @@ def home(tmp_path, monkeypatch):
 
 
 def typer_main(argv: list[str]) -> None:
-    """entry.main without the fast path: what it does when fastpath.run returns None."""
-    from rvutool.cli import actions, app
+    """cli.main without the fast path: what it does when fastpath.plain returns None."""
+    from rvutool.cli import app
+    from rvutool.cli.guard import guard
 
-    status = actions.guard(app.run, list(argv))
+    status = guard(app.run, list(argv))
     sys.stdout.flush()
     raise SystemExit(status)
 

@@ -11,7 +11,7 @@ import inspect
 
 import pytest
 
-from rvutool.cli import actions, app, check_actions, fastpath, log_actions
+from rvutool.cli import app, fastpath
 
 # command -> (action it calls, a positional argument it needs)
 HOT = {"lookup": ("lookup", ["99213"]), "search": ("search", ["knee"]), "log": ("log", ["99213"]),

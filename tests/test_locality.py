@@ -157,7 +157,10 @@ def test_logged_line_estimate(catalog):
 def test_lookup_fast_path_takes_the_locality_options(capsys):
     from rvutool.cli import fastpath
 
-    status = fastpath.run(["lookup", "99213", "--locality", "01182-18", "--qp", "--date", "2026-08-01", "--json"])
-    assert status == 0  # handled without typer (None would mean "fall back to the full CLI")
+    from rvutool.cli.guard import guard
+
+    plain = fastpath.plain(["lookup", "99213", "--locality", "01182-18", "--qp", "--date", "2026-08-01", "--json"])
+    assert plain is not None  # handled without typer (None would mean "fall back to the typer app")
+    assert guard(*plain) == 0
     [row] = json.loads(capsys.readouterr().out)
     assert row["locality"]["payment_facility"] == 60.54  # 1.80345 x 33.5675 = 60.5373... -> 60.54

@@ -40,7 +40,7 @@ def count(where: str = "voided = 0") -> int:
 # ---------------------------------------------------------------- concurrency
 WRITER = textwrap.dedent("""
     import sys
-    from rvutool.entry import main
+    from rvutool.cli.main import main
     failures = 0
     for i in range(100):
         try:

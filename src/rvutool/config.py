@@ -31,8 +31,6 @@ from rvutool.pricing import policy
 if TYPE_CHECKING:
     from rvutool.pricing.policy import Policy
 
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-          "september", "october", "november", "december")
 _LOCALITY = re.compile(r"^[0-9]{5}-[0-9]{2}$")  # [0-9], not \d: \d takes Arabic-Indic and other digits
 _ZIP = re.compile(r"^[0-9]{5}$")
 _MAX_AMOUNT = Decimal("1000000")
@@ -74,10 +72,12 @@ def _month(raw: Any) -> int:
         number = int(raw.strip())
     elif isinstance(raw, str) and len(raw.strip()) >= 3:
         name = raw.strip().lower()
-        matches = [i + 1 for i, month in enumerate(MONTHS) if month.startswith(name)]
-        if len(matches) != 1:
+        from rvutool.dates import month_number
+
+        found = month_number(name)
+        if found is None:
             raise _BadValue("expected a month: 1-12 or a name such as july")
-        number = matches[0]
+        number = found
     else:
         raise _BadValue("expected a month: 1-12 or a name such as july")
     if not 1 <= number <= 12:

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from rvutool.dates import MONTH_NAMES, month_number
 from rvutool.errors import InvalidDateError, UsageError
 
 # Open ends of a range; ISO strings of these compare correctly against stored 'YYYY-MM-DD' text.
@@ -26,9 +27,6 @@ MIN_DATE = date(1, 1, 1)
 MAX_DATE = date(9999, 12, 31)
 
 CURRENT = "current"
-PERIOD_COMMANDS = frozenset({"list", "summary", "export", "recalc", "reconcile", "check", "report", "plan"})
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December")
 
 # re.ASCII: a bare \d also takes '²' and Arabic-Indic digits, which int() then reads as numbers
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$", re.ASCII)
@@ -136,15 +134,6 @@ def check_fiscal_year_start(month: int) -> int:
 
 
 # ---------------------------------------------------------------- parsing options
-def month_number(name: str) -> int | None:
-    """1-12 for a month's name or its first three letters or more (nov, novem, November, sept); else None."""
-    name = name.strip().lower()
-    if len(name) < 3:
-        return None
-    found = [k for k, month in enumerate(MONTH_NAMES, start=1) if month.lower().startswith(name)]
-    return found[0] if len(found) == 1 else None
-
-
 def _named_month(value: str, today: date) -> tuple[int, int] | None:
     match = _MONTH_NAME_RE.match(value)
     if not match or (match["before"] and match["after"]):
@@ -171,24 +160,25 @@ def parse_month(text: str, *, today: date) -> tuple[int, int]:
 
 
 def parse_year(text: str, *, today: date, fiscal_year_start: int = 1) -> int:
+    """--year: dates.parse_year (the one year parser), with today's (fiscal) year for a bare --year."""
+    from rvutool import dates
+
     value = text.strip().lower()
     if value in {CURRENT, ""}:
         return fiscal_year_of(today, fiscal_year_start)
-    if not _YEAR_RE.match(value) or not 1900 <= int(value) <= 2999:
-        raise InvalidDateError(f"--year {text!r} is not a year: use four digits, such as 2026")
-    return int(value)
+    try:
+        return dates.parse_year(value, fiscal_year_start=fiscal_year_start)
+    except InvalidDateError as exc:
+        raise InvalidDateError(f"--year {exc.message}") from None
 
 
 def _parse_day(option: str, text: str) -> date:
     from rvutool import dates
 
     try:
-        day = dates.parse_date(text)
-    except InvalidDateError:
-        raise InvalidDateError(f"{option} {text!r} is not a date: use YYYY-MM-DD, today or yesterday") from None
-    if not 1900 <= day.year <= 2999:  # the years --month and --year take; 0001 and 9999 mark open ends
-        raise InvalidDateError(f"{option} {text!r} is out of range: give a date from 1900 to 2999")
-    return day
+        return dates.parse_date(text)
+    except InvalidDateError as exc:
+        raise InvalidDateError(f"{option} {exc.message}") from None
 
 
 def from_options(month: str | None = None, week: bool = False, year: str | None = None,
@@ -214,32 +204,6 @@ def from_options(month: str | None = None, week: bool = False, year: str | None 
     if all_:
         return all_time()
     return month_period(*parse_month(month if month is not None else CURRENT, today=today))
-
-
-def normalize_argv(argv: list[str]) -> list[str]:
-    """Let --month and --year stand alone: `summary --year` means this (fiscal) year.
-
-    typer options take a value, so for list, summary, export and recalc a bare `--month`
-    or `--year` (last, or followed by another option) is rewritten to `--month=current` /
-    `--year=current`. These commands take no other words, so a word after the option
-    is its value (`--month nov`, `--month 2026-02`), and a bad one gets a clear error.
-    """
-    command_at = next((i for i, arg in enumerate(argv) if not arg.startswith("-")), None)
-    if command_at is None or argv[command_at] not in PERIOD_COMMANDS:
-        return list(argv)
-    out = list(argv[: command_at + 1])
-    rest = argv[command_at + 1:]
-    for i, arg in enumerate(rest):
-        if arg == "--":
-            out.extend(rest[i:])
-            break
-        if arg in {"--month", "--year"}:
-            following = rest[i + 1] if i + 1 < len(rest) else None
-            is_value = following is not None and not following.startswith("-")
-            out.append(arg if is_value else f"{arg}={CURRENT}")
-        else:
-            out.append(arg)
-    return out
 
 
 # ---------------------------------------------------------------- workdays

@@ -25,75 +25,37 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from rvutool.cli import options
+
 COMPLETE_VAR = "_RVUTOOL_COMPLETE"
 
-# Kinds of value an option or argument takes.
-DATE, DAY, MONTH, YEAR, BY = "date", "day", "month", "year", "by"
-SETTING, FORMAT, POLICY = "setting", "format", "policy"
-CODE, ITEM, FAV, KEY, VALUE = "code", "item", "fav", "key", "value"
-TEXT = None  # anything: nothing to offer (the shell may offer files)
+# Kinds of value an option or argument takes: THE option table's (options.py).
+DATE, DAY, MONTH, YEAR, BY = options.DATE, options.DAY, options.MONTH, options.YEAR, options.BY
+SETTING, FORMAT, POLICY = options.SETTING, options.FORMAT, options.POLICY
+CODE, ITEM, FAV, KEY, VALUE = options.CODE, options.ITEM, options.FAV, options.KEY, options.VALUE
+TEXT = options.TEXT  # anything: nothing to offer (the shell may offer files)
+_HELP = options.HELP
 
-_HELP = ("-h", "--help")
-_PERIOD = {"--month": MONTH, "--year": YEAR, "--from": DAY, "--to": DAY}
-_PERIOD_FLAGS = ("--week", "--all")
-_PLACE = {"--locality": TEXT, "--zip": TEXT}
-_OUTPUT = {"-o": TEXT, "--output": TEXT}
-_STANDING = {"--contract": TEXT, "--benchmark": TEXT}  # issue 22: a contract's pay, a benchmark
-
-# THE table: command -> (options taking a value -> kind, flags, kinds of the positional arguments (the last
-# repeats)); a group is a dict of its commands (a group may hold a group: contract fees import).
-# tests/test_completion.py holds it to typer's commands and options.
+# command -> (options taking a value -> kind, flags, kinds of the positional arguments (the last repeats)); a
+# group is a dict of its commands (a group may hold a group: contract fees import). Made from THE table.
 Spec = tuple[dict[str, str | None], tuple[str, ...], tuple[str | None, ...]]
-COMMANDS: dict[str, Spec | dict[str, Any]] = {
-    "lookup": ({"--date": DATE, "--year": YEAR, **_PLACE, "--compare": TEXT}, ("--json", "--qp", "--about"), (CODE,)),
-    "calc": ({"--date": DATE, "--setting": SETTING, "--fraction": TEXT, "--postop-days": TEXT, "--policy": POLICY,
-              **_PLACE}, ("--qp", "--json"), (ITEM,)),
-    "paths": ({}, ("--json",), ()),
-    "search": ({"--limit": TEXT, "--date": DATE, "--year": YEAR}, ("--json",), (TEXT,)),
-    "data": {"import": ({}, (), (TEXT,)), "status": ({}, ("--json",), ())},
-    "log": ({"--date": DATE, "--note": TEXT, "--case": TEXT, "--setting": SETTING, "--fraction": TEXT,
-             "--postop-days": TEXT}, ("--json", "--allow-identifiers", "--yes", "--no-check"), (ITEM,)),
-    "check": ({"--date": DATE, **_PERIOD, "--provider": TEXT}, (*_PERIOD_FLAGS, "--json"), (ITEM,)),
-    "list": ({**_PERIOD, "--code": CODE, "--encounter": TEXT, "--provider": TEXT},
-             (*_PERIOD_FLAGS, "--json", "--csv", "--explain", "--removed"), ()),
-    "edit": ({"--encounter": TEXT, "--date": DATE, "--code": CODE, "--units": TEXT, "--modifiers": TEXT,
-              "--note": TEXT, "--case": TEXT}, ("--split", "--whole", "--allow-identifiers"), (TEXT,)),
-    "remove": ({"--encounter": TEXT}, (), (TEXT,)),
-    "doctor": ({}, ("--json",), ()),
-    "undo": ({}, (), ()),
-    "recalc": (dict(_PERIOD), (*_PERIOD_FLAGS, "--yes", "--stand-ins"), ()),
-    "export": ({**_PERIOD, "--format": FORMAT, **_OUTPUT, "--provider": TEXT}, _PERIOD_FLAGS, ()),
-    "import": ({"--setting": SETTING}, ("--dry-run", "--skip-bad", "--allow-duplicates", "--restore",
-                                        "--group-by-date", "--allow-identifiers"), (TEXT,)),
-    "reconcile": ({**_PERIOD, "--csv": TEXT, "--html": TEXT, "--map": TEXT, "--rate": TEXT, "--provider": TEXT},
-                  ("--week", "--json"), (TEXT,)),
-    "summary": ({**_PERIOD, "--by": BY, "--rate": TEXT, "--target": TEXT, **_PLACE, "--provider": TEXT,
-                 "--reprice": TEXT, **_STANDING}, (*_PERIOD_FLAGS, "--chart", "--json", "--csv", "--qp"), ()),
-    "report": ({**_OUTPUT, **_PERIOD, "--rate": TEXT, "--target": TEXT, **_PLACE, "--provider": TEXT,
-                "--reprice": TEXT, **_STANDING},
-               (*_PERIOD_FLAGS, "--qp"), ()),
-    "config": {"list": ({}, ("--json",), ()), "get": ({}, (), (KEY,)), "set": ({}, (), (KEY, VALUE)),
-               "unset": ({}, (), (KEY,))},
-    "db": {"init": ({"--url": TEXT}, (), (TEXT,)),
-           "add-user": ({"--password-file": TEXT, "--url": TEXT}, ("--manager",), (TEXT,)),
-           "push": ({"--from": TEXT, "--url": TEXT}, ("--allow-identifiers",), ())},
-    "fav": {"add": ({}, ("--replace", "--allow-identifiers"), (TEXT, ITEM)), "list": ({}, ("--json",), ()),
-            "remove": ({}, (), (FAV,))},
-    "contract": {"add": ({"--name": TEXT}, ("--replace",), (TEXT,)),
-                 "check": ({"--name": TEXT}, ("--json",), (TEXT,)),
-                 "list": ({}, ("--json",), ()), "show": ({}, ("--json",), (TEXT,)),
-                 "remove": ({"--effective": DATE}, (), (TEXT,)),
-                 "compare": ({}, ("--json", "--csv"), (TEXT, TEXT, TEXT)),
-                 "collections": ({"--month": MONTH}, ("--json",), (TEXT,)),
-                 "fees": {"import": ({"--contract": TEXT}, (), (TEXT,))}},
-    "plan": ({"--contract": TEXT, "--income": TEXT, "--year": YEAR}, ("--json",), ()),
-    "benchmark": {"import": ({"--source": TEXT, "--name": TEXT}, ("--replace",), (TEXT,)),
-                  "list": ({}, ("--json",), ()), "remove": ({}, (), (TEXT,))},
-}
-ROOT_FLAGS = ("--version", "--install-completion", "--show-completion")
-MULTIPLE = frozenset({"--policy", "--map"})  # may be given more than once
-BY_KEYS = ("day", "week", "month", "code", "category", "provider")
-MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _tree() -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for command in options.COMMANDS:
+        node = tree
+        for word in command.path[:-1]:
+            node = node.setdefault(word, {})
+        values = {name: o.kind for o in command.options if not o.flag for name in o.names}
+        flags = tuple(name for o in command.options if o.flag for name in o.names)
+        node[command.path[-1]] = (values, flags, tuple(a.kind for a in command.arguments))
+    return tree
+
+
+COMMANDS: dict[str, Spec | dict[str, Any]] = _tree()
+ROOT_FLAGS = options.ROOT_FLAGS
+MULTIPLE = frozenset(name for c in options.COMMANDS for o in c.options if o.multiple for name in o.names)
 MAX_CODES = 2000
 MAX_DESCRIBED = 400  # codes named in zsh's and fish's descriptions (names.py reads only the lines asked for)
 
@@ -177,12 +139,16 @@ def _values(kind: str | None, incomplete: str, describe: bool = False) -> list[t
     elif kind == MONTH:
         numbered = [f"{year}-{month:02d}" for year in (today.year, today.year - 1) for month in range(1, 13)
                     if (year, month) <= (today.year, today.month)]
-        found = [(m, "") for m in (*numbered, *MONTHS, "current")]
+        from rvutool.dates import MONTH_NAMES
+
+        found = [(m, "") for m in (*numbered, *(name[:3].lower() for name in MONTH_NAMES), "current")]
     elif kind == YEAR:
         found = [(str(today.year - back), "") for back in range(4)] + [("current", "")]
     elif kind == BY:
         first, comma, _ = incomplete.rpartition(",")
-        found = [(f"{first}{comma}{key}", "") for key in BY_KEYS if key != first]
+        from rvutool.reports.summary import BY_CHOICES
+
+        found = [(f"{first}{comma}{key}", "") for key in BY_CHOICES if key != first]
     elif kind == SETTING:
         found = [("facility", ""), ("nonfacility", "")]
     elif kind == FORMAT:

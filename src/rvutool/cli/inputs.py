@@ -100,15 +100,36 @@ def encounter_options(setting_text: str | None, fraction_text: str | None, posto
                    postop_days=postop_days(postop_text), **extra)
 
 
-def when(date_text: str | None, year_text: str | None) -> tuple[date | None, int | None]:
-    """--date or --year of lookup and search (not both)."""
+def when(date_text: str | None, year_text: str | None) -> date | None:
+    """--date or --year (not both) of lookup and search: a date of service, or a year's last day (the release in
+    force then; a fiscal year when fiscal_year_start is set, as every --year means)."""
     from rvutool import dates
 
     if date_text is not None and year_text is not None:
         raise UsageError("give --date or --year, not both")
-    on = dates.parse_date(date_text) if date_text is not None else None
-    year = dates.parse_year(year_text) if year_text is not None else None
-    return on, year
+    if date_text is not None:
+        return dates.parse_date(date_text)
+    if year_text is None:
+        return None
+    from rvutool import periods
+
+    start = fiscal_year_start()
+    return periods.year_period(periods.parse_year(year_text, today=dates.today(), fiscal_year_start=start), start).end
+
+
+def fiscal_year_start() -> int:
+    """The configured fiscal year's first month; 1 without a settings file (config is then not even loaded)."""
+    import os
+
+    from rvutool import paths
+
+    try:
+        os.stat(paths.config_file())
+    except FileNotFoundError:
+        return 1
+    from rvutool import config
+
+    return config.load().fiscal_year_start
 
 
 def service_date(text: str | None) -> date:
@@ -200,15 +221,28 @@ def period(month: str | None = None, week: bool = False, year: str | None = None
                                 fiscal_year_start=fiscal_year_start)
 
 
+def place(locality_text: str | None, zip_text: str | None, configured: str | None) -> tuple[str | None, str | None]:
+    """The one choice of where dollar figures are priced, for every command: --locality or --zip as typed (not
+    both; an empty one is refused, never taken as "none"), else the configured locality, else (None, None):
+    national amounts."""
+    if locality_text is None and zip_text is None:
+        return (configured, None) if configured else (None, None)
+    if locality_text is not None and zip_text is not None:
+        raise UsageError("give --locality or --zip, not both")
+    given = locality_text if locality_text is not None else zip_text
+    if not (given or "").strip():
+        raise UsageError(f"{'--locality' if locality_text is not None else '--zip'} needs a value: a locality id such "
+                         "as 01182-18, a name such as 'los angeles', or a ZIP code")
+    return locality_text, zip_text
+
+
 def locality(locality_text: str | None, zip_text: str | None, qp: bool, year: int,
              configured: str | None, catalog: Any = None) -> Any:
-    """--locality / --zip, else the configured locality, else None."""
+    """The locality `place` chooses, with the GPCIs of a year; None for national amounts."""
     from rvutool.pricing import locality as localities
 
-    found = localities.resolve(locality_text, zip_text, year, catalog)
-    if found is None and configured and locality_text is None and zip_text is None:
-        found = localities.resolve(configured, None, year, catalog)
-    return found
+    chosen = place(locality_text, zip_text, configured)
+    return None if chosen == (None, None) else localities.resolve(*chosen, year, catalog)
 
 
 def release_id(text: str) -> str:
@@ -218,3 +252,17 @@ def release_id(text: str) -> str:
         raise UsageError(f"{text!r} is not a CMS release: give an id such as RVU26C or RVU27A "
                          "(rvutool data status lists them)")
     return value
+
+
+def configured_policy() -> Any:
+    """The payment policy in the settings (Medicare's rules unless set)."""
+    from rvutool import config
+
+    return config.load().policy()
+
+
+def default_setting(setting: str | None) -> str | None:
+    """--setting as typed, else the configured `setting` (facility unless set)."""
+    from rvutool import config
+
+    return setting if setting is not None else config.load().get("setting")

@@ -1,4 +1,5 @@
-"""The `rvutool` console script: shell completion first, then the fast path, the full typer CLI otherwise."""
+"""The `rvutool` console script: shell completion first, then the fast path, the typer app otherwise; one guard
+around whichever runs (the one place an error becomes a message and an exit status)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,14 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(answered)
     args = sys.argv[1:] if argv is None else argv
     from rvutool.cli import fastpath
+    from rvutool.cli.guard import guard
 
-    status = fastpath.run(args)
-    if status is None:
-        from rvutool.cli import actions, app
+    plain = fastpath.plain(args)
+    if plain is not None:
+        status = guard(*plain)
+    else:
+        from rvutool.cli import app
 
-        status = actions.guard(app.run, args)
+        status = guard(app.run, args)
     sys.stdout.flush()
     raise SystemExit(status)

@@ -312,14 +312,16 @@ def ask_note(ask: Ask, allow_identifiers: bool, field: str = "note",
 def _start(date_text: str | None, options: Any, policy: Any, setting_given: bool, ask: Ask) -> Session:
     from rvutool import log
     from rvutool.catalog.codes import Catalog
-    from rvutool.cli import fav_actions, inputs
+    from rvutool.cli import inputs
 
     on = inputs.service_date(date_text) if date_text is not None else ask_date(ask)
     if not setting_given:
         options = replace(options, setting=ask_setting(ask, options.setting))
     with log.reading() as store:
         recent = [] if store is None else store.recent_codes(PICKS)
-    return Session(on=on, options=options, policy=policy, catalog=Catalog(), favourites=fav_actions.known(),
+    from rvutool.cli.commands import fav
+
+    return Session(on=on, options=options, policy=policy, catalog=Catalog(), favourites=fav.known(),
                    recent=[code + "".join(f"-{m}" for m in mods.split("-") if m) for code, mods in recent])
 
 
@@ -364,10 +366,10 @@ def run(*, date_text: str | None, note: str | None, case: str | None, options: A
     with log.open_for_writing() as store:
         entries = changes.add_encounter(store, encounter, note=note, case_label=case).entries
         if check:  # issue 21: what Medicare would refuse, as warnings once saved
-            from rvutool.cli import check_actions
+            from rvutool.cli.commands import check
             from rvutool.view import check_text
 
-            findings = check_actions.after_logging(store, entries)
+            findings = check.after_logging(store, entries)
     if terminal is not None:  # the lines typed are kept with the encounter; a cancelled one leaves nothing
         terminal.save()
     terminal.line(prompt_lines.fit(f"Saved encounter {entries[0].encounter_id}: "

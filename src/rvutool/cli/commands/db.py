@@ -1,5 +1,4 @@
-"""`rvutool db`: set up a practice's shared log on PostgreSQL (init, add-user). The SQL lives in
-log/pg_schema.py; this reads the arguments, the password, and says what was done."""
+"""A practice's shared log: db init, add-user and push."""
 
 from __future__ import annotations
 
@@ -26,11 +25,13 @@ def _url(given: str | None) -> str:
     return url
 
 
-def init(url: str | None) -> int:
+def init(url_arg: str | None = None, *, url: str | None = None) -> int:
     from rvutool import conninfo
     from rvutool.log import pg_schema, pg_store
 
-    url = _url(url)
+    if url_arg is not None and url is not None:
+        raise UsageError("give the database once: as URL or as --url, not both")
+    url = _url(url if url is not None else url_arg)
     conn = pg_store.connect(url)
     try:
         with pg_store.sql_errors(url):
@@ -85,7 +86,7 @@ def _password(password_file: str | None) -> str:
     return password
 
 
-def add_user(name: str, *, manager: bool, password_file: str | None, url: str | None) -> int:
+def add_user(name: str, *, manager: bool = False, password_file: str | None = None, url: str | None = None) -> int:
     """A new login of the practice; or a login this server already has (of another practice, or one `db init`
     did not carry over) joins it, its password unchanged, and none is asked for."""
     from rvutool import conninfo
@@ -110,7 +111,7 @@ def add_user(name: str, *, manager: bool, password_file: str | None, url: str | 
     return 0
 
 
-def push(from_path: str | None, *, url: str | None, allow_identifiers: bool = False) -> int:
+def push(*, from_path: str | None = None, url: str | None = None, allow_identifiers: bool = False) -> int:
     """Copy a personal SQLite log's live entries (and favourites) into the shared log as the connected user,
     by meaning: a service the shared log already holds (as many times) is not added again, so a second push
     adds nothing."""

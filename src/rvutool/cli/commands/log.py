@@ -1,29 +1,13 @@
-"""What the log commands do once their arguments are parsed: log, list, edit, remove, undo,
-recalc, export and import. Shared by the typer CLI and the fast path; storage is the `log`
-package, output is terminal.py. Each function returns an exit status.
-"""
+"""The log: log, list, edit, remove, undo, recalc and doctor."""
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
+from rvutool.cli import inputs
 from rvutool.errors import NoSuchEntryError, RvuError, UsageError
 from rvutool.view import terminal
-
-
-def _policy() -> Any:
-    from rvutool import config
-
-    return config.load().policy()
-
-
-def default_setting(setting: str | None) -> str | None:
-    """--setting as typed, else the configured `setting` (facility unless set)."""
-    from rvutool import config
-
-    return setting if setting is not None else config.load().get("setting")
 
 
 def _interactive() -> bool:
@@ -35,12 +19,11 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
         postop_days: str | None = None, allow_identifiers: bool = False, yes: bool = False,
         no_check: bool = False) -> int:
     from rvutool import log
-    from rvutool.cli import inputs
-    from rvutool.cli.actions import typed_items
+    from rvutool.cli.commands.codes import typed_items
     from rvutool.log import changes, double_entry
     from rvutool.pricing import rules
 
-    options = inputs.encounter_options(default_setting(setting), fraction, postop_days)
+    options = inputs.encounter_options(inputs.default_setting(setting), fraction, postop_days)
     note, case = inputs.free_text(note, case, allow_identifiers)
     if not tokens:
         if not _interactive():
@@ -49,11 +32,11 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
         from rvutool.cli import prompt
 
         return prompt.run(date_text=date_text, note=note, case=case, options=options,
-                               allow_identifiers=allow_identifiers, policy=_policy(),
+                               allow_identifiers=allow_identifiers, policy=inputs.configured_policy(),
                                setting_given=setting is not None, check=not no_check)
     on = inputs.service_date(date_text)
     items = typed_items(tokens, on=on, ask=not as_json)  # words too: rvutool log "total knee"-RT
-    encounter = rules.price_encounter(items, on, policy=_policy(), options=options)
+    encounter = rules.price_encounter(items, on, policy=inputs.configured_policy(), options=options)
     with log.open_for_writing() as store:
         again = double_entry.likely(store, encounter, case, note)
         if again and not confirm_double_entry(again, yes=yes):
@@ -81,9 +64,9 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
 
 def _checked(store: Any, entries: list[Any]) -> Any:
     """`rvutool check` on the encounter just saved (issue 21): warnings only, never a refusal."""
-    from rvutool.cli import check_actions
+    from rvutool.cli.commands import check
 
-    return check_actions.after_logging(store, entries)
+    return check.after_logging(store, entries)
 
 
 def confirm_double_entry(again: list[Any], *, yes: bool = False) -> bool:
@@ -116,7 +99,6 @@ def list_entries(*, month: str | None = None, week: bool = False, year: str | No
                  encounter: str | None = None, as_json: bool = False, as_csv: bool = False, explain: bool = False,
                  removed: bool = False, provider: str | None = None) -> int:
     from rvutool import log
-    from rvutool.cli import inputs
     from rvutool.log.entries import Readable
     from rvutool.money import from_hundredths
     from rvutool.pricing.items import check_code
@@ -157,7 +139,6 @@ def edit(id_text: str | None, *, date_text: str | None = None, units: str | None
          modifiers: str | None = None, code: str | None = None, note: str | None = None, case: str | None = None,
          encounter: str | None = None, split: bool = False, whole: bool = False,
          allow_identifiers: bool = False) -> int:
-    from rvutool.cli import inputs
     from rvutool.log import changes
     from rvutool.pricing.items import parse_item
 
@@ -192,7 +173,6 @@ def edit(id_text: str | None, *, date_text: str | None = None, units: str | None
 
 
 def remove(id_texts: list[str], *, encounter: str | None = None) -> int:
-    from rvutool.cli import inputs
     from rvutool.log import changes
 
     if bool(id_texts) == (encounter is not None):
@@ -224,14 +204,13 @@ def recalc(*, month: str | None = None, week: bool = False, year: str | None = N
     """Price a period's entries again; with `stand_ins`, only those another year's release priced (by default
     in every year that has some)."""
     from rvutool import log
-    from rvutool.cli import inputs
     from rvutool.log import changes
 
     asked = any((month, week, year, from_, to, all_))
     period = inputs.period(month, week, year, from_, to, all_, default_all=stand_ins)
     if not yes and not sys.stdin.isatty():
         raise UsageError("recalc rewrites saved entries: confirm with --yes (no terminal to ask in)")
-    policy = _policy()
+    policy = inputs.configured_policy()
     with log.reading() as store:
         if store is None:
             terminal.line(f"Nothing logged in {period.label}; nothing to recalculate.")
@@ -270,110 +249,6 @@ def _stand_in_years(store: Any, everything: Any) -> Any:
     first, last = min(years), max(years)
     return Period(date(first, 1, 1), date(last, 12, 31), f"the stand-in entries of {first}"
                   + (f" to {last}" if last != first else ""))
-
-
-def export(*, month: str | None = None, week: bool = False, year: str | None = None, from_: str | None = None,
-           to: str | None = None, all_: bool = False, fmt: str = "csv", output: str | None = None,
-           provider: str | None = None) -> int:
-    from pathlib import Path
-
-    from rvutool import log, paths
-    from rvutool.catalog import datafile
-    from rvutool.cli import inputs
-    from rvutool.log import exchange
-
-    fmt = fmt.strip().lower()
-    if fmt not in {"csv", "json"}:
-        raise UsageError(f"--format {fmt!r}: use csv or json")
-    period = inputs.period(month, week, year, from_, to, all_, default_all=True)
-    target = Path(output).expanduser() if output else None
-    if target is not None:
-        paths.check_export_target(target, output or "")
-    with log.reading(inputs.provider(provider)) as store:
-        if target is None:
-            done = exchange.export(store, period.start, period.end, fmt, sys.stdout, period.to_dict())
-        else:
-            try:
-                with datafile.atomic_text(target, mode=0o600) as out:
-                    done = exchange.export(store, period.start, period.end, fmt, out, period.to_dict())
-            except OSError as exc:
-                raise RvuError(f"cannot write {target}: {exc.strerror or exc}") from None
-    if done.skipped:
-        terminal.warning(f"skipped {done.described()}; `rvutool doctor` names them")
-    if target is not None:
-        count = done.written
-        terminal.note(f"exported {count} {'entry' if count == 1 else 'entries'} ({period.label}) to {target}")
-    return 0
-
-
-def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, allow_identifiers: bool = False,
-                setting: str | None = None, allow_duplicates: bool = False, restore: bool = False,
-                group_by_date: bool = False) -> int:
-    from pathlib import Path
-
-    from rvutool import dates, log, paths
-    from rvutool.cli import inputs
-    from rvutool.log import changes, exchange
-
-    path = inputs.readable_path(file)
-    ctx = exchange.ImportContext(today=dates.today(), allow_identifiers=allow_identifiers, skip_bad=skip_bad,
-                                 options=inputs.encounter_options(default_setting(setting), None, None),
-                                 policy=_policy(),
-                                 group_by_date=group_by_date)
-    source = exchange.open_source(path, ctx)
-    outcome = changes.ImportOutcome(source=path.name, fmt=source.fmt, columns=source.columns,
-                                    skipped=ctx.skipped)
-    with log.reading() as store:
-        exists = store is not None
-        if dry_run:
-            changes.apply_import(store, source.groups, outcome, allow_duplicates=allow_duplicates,
-                                 restore=restore, dry_run=True, favourites=source.favourites)
-    big = path.stat().st_size > 256_000  # a progress note only where an import takes a while
-
-    def into(target: Path | None) -> None:
-        with log.open_for_writing(target) as store, terminal.progress(None if big else 0,
-                                                                    f"Importing from {path.name}") as step:
-            if target is not None:
-                store.filling()
-            else:
-                store.check_before_big_write()
-            changes.apply_import(store, source.groups, outcome, allow_duplicates=allow_duplicates,
-                                 restore=restore, progress=step, new_log=target is not None,
-                                 favourites=source.favourites)
-            if target is not None:
-                store.filled()
-            store.checkpoint()
-
-    if not dry_run and not exists:
-        # No log yet: build it beside where it goes and link it into place only when the whole
-        # file went in, so a bad file leaves no trace (and a log made meanwhile is never replaced).
-        final = paths.log_file()
-        paths.ensure_private_dir(final.parent)
-        scratch = final.with_name(f".{final.name}.import-{os.getpid()}")
-        try:
-            into(scratch)
-            try:
-                os.link(scratch, final)
-            except FileExistsError:  # another command created the log meanwhile: import into it
-                ctx.skipped.clear()
-                source = exchange.open_source(path, ctx)
-                outcome = changes.ImportOutcome(source=path.name, fmt=source.fmt, columns=source.columns,
-                                                skipped=ctx.skipped)
-                into(None)
-        finally:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                scratch.with_name(scratch.name + suffix).unlink(missing_ok=True)
-    elif not dry_run:
-        into(None)
-    for problem in ctx.skipped:
-        terminal.warning(f"skipped {problem}")
-    for name, kept, theirs in outcome.favourites_kept:
-        terminal.warning(f"favourite {name}: kept the log's ({kept}); the file's ({theirs}) was not imported "
-                       f"(`rvutool fav add {name} ... --replace` changes it)")
-    if source.columns is not None:
-        terminal.columns_used(source.columns)
-    terminal.import_result(outcome, dry_run=dry_run)
-    return 0
 
 
 def _unreadable(store: Any, problems: list[str]) -> list[str]:

@@ -1,8 +1,4 @@
-"""What `rvutool fav add | list | remove` do, and `@name` for log, calc and the prompt.
-
-Favourites live in the log's store (favourites.py checks them; store.py keeps them); output is
-favourite_lines.py's plain text, printed through render. Each command returns an exit status.
-"""
+"""Favourites: fav add, list, remove, and @name wherever items are typed."""
 
 from __future__ import annotations
 

@@ -1,10 +1,8 @@
-"""What `rvutool contract ...` and `rvutool plan` do once their arguments are parsed (cli.py calls these
-through actions.guard). Contracts, their imported fees and the collections entered live with the log (both
-stores); output goes through terminal.py, its text from pay_text.py.
-"""
+"""Contracts, plans and benchmark tables: contract ..., plan, benchmark ...."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -257,23 +255,13 @@ def collections(amount: str | None = None, *, month: str | None = None, as_json:
 
 
 # ---------------------------------------------------------------- compare and plan
-def _period(text: str | None, today: Any, fiscal_year_start: int) -> Any:
-    """[PERIOD] of compare: a (fiscal) year (2026), a month (2026-10, oct, oct-2025), or this (fiscal) year."""
-    from rvutool import periods
-
-    if text is None or text.strip().lower() in {"", "year", "current"}:
-        return periods.year_period(periods.fiscal_year_of(today, fiscal_year_start), fiscal_year_start)
-    value = text.strip()
-    if value.isascii() and value.isdigit() and len(value) == 4:
-        return periods.year_period(periods.parse_year(value, today=today), fiscal_year_start)
-    try:
-        return periods.month_period(*periods.parse_month(value, today=today))
-    except RvuError:
-        raise UsageError(f"PERIOD {text!r}: give a year (2026) or a month (2026-10, oct, oct-2025)") from None
-
-
-def compare(a: str, b: str, period: str | None = None, *, as_json: bool = False, as_csv: bool = False) -> int:
+def compare(a: str, b: str, *, month: str | None = None, week: bool = False, year: str | None = None,
+            from_: str | None = None, to: str | None = None, all_: bool = False, as_json: bool = False,
+            as_csv: bool = False) -> int:
+    """The same logged work under contracts A and B, over a period (the period options; this (fiscal) year by
+    default)."""
     from rvutool import dates, log
+    from rvutool.cli import inputs
     from rvutool.reports import compare as comparing
     from rvutool.reports import standing
     from rvutool.view import pay_text
@@ -282,7 +270,10 @@ def compare(a: str, b: str, period: str | None = None, *, as_json: bool = False,
         raise UsageError("give --json or --csv, not both")
     settings = _settings()
     today = dates.today()
-    chosen = _period(period, today, settings.fiscal_year_start)
+    if not any((month, week, year, from_, to, all_)):
+        year = "current"
+    chosen = inputs.period(month, week, year, from_, to, all_, today=today,
+                           fiscal_year_start=settings.fiscal_year_start)
     with log.reading() as store:
         first, second = standing.versions(store, a), standing.versions(store, b)
         start, end = standing.bounds(store, chosen, today)
@@ -325,4 +316,54 @@ def plan(*, contract: str | None = None, income: str | None = None, year: str | 
         terminal.print_json(result.to_dict())
     else:
         terminal.line(pay_text.plan_text(result))
+    return 0
+
+
+def _name_from(stem: str) -> str:
+    name = re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-_")[:32].strip("-_")
+    return name or "benchmark"
+
+
+def import_benchmark(file: str, *, source: str | None = None, name: str | None = None, replace: bool = False) -> int:
+    from rvutool import dates
+    from rvutool.cli import inputs
+    from rvutool.reports import benchmarks
+    from rvutool.reports.contracts import check_name
+    from rvutool.view import pay_text
+
+    if source is None:
+        raise UsageError("say where the figures come from: --source \"MGMA 2025 Provider Compensation\" (it is "
+                         "printed beside every figure)")
+    cited = benchmarks.check_source(source)
+    path = inputs.readable_path(file)
+    chosen = check_name(name, "benchmark table name") if name is not None else _name_from(path.stem)
+    table = benchmarks.read_table(path, name=chosen, source=cited, today=dates.today())
+    replaced = benchmarks.save(table, replace=replace)
+    verb = "Replaced" if replaced else "Imported"
+    terminal.line(pay_text.say([f"{verb} benchmark table {pay_text.table_line(table)}"]))
+    return 0
+
+
+def list_benchmarks(*, as_json: bool = False) -> int:
+    from rvutool.reports import benchmarks
+    from rvutool.view import pay_text
+
+    found = benchmarks.load_all()
+    if as_json:
+        terminal.print_json([t.to_dict() for t in found])
+    elif not found:
+        terminal.line("No benchmark tables yet. Import one you are licensed to use: rvutool benchmark import FILE "
+                    "--source \"...\" (examples/benchmark-invented.csv holds invented figures to try it)")
+    else:
+        terminal.line(pay_text.say([pay_text.table_line(t) for t in found]))
+    return 0
+
+
+def remove_benchmark(name: str) -> int:
+    from rvutool.reports import benchmarks
+    from rvutool.reports.contracts import check_name
+
+    chosen = check_name(name, "benchmark table name")
+    benchmarks.remove(chosen)
+    terminal.line(f"Removed benchmark table {chosen}.")
     return 0

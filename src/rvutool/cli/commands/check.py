@@ -1,7 +1,4 @@
-"""What `rvutool check`, the checks `log` runs after saving, and `data import` of an NCCI file do once their
-arguments are parsed. Shared by the typer CLI and the fast path; the checks are pricing/checks.py, the NCCI
-database catalog/ncci.py, output check_text.py. Each command returns an exit status.
-"""
+"""Will Medicare pay it: rvutool check, the checks after log, and imported NCCI files."""
 
 from __future__ import annotations
 
@@ -27,7 +24,7 @@ def check(tokens: list[str], *, date_text: str | None = None, month: str | None 
     try:
         if tokens:
             from rvutool import dates
-            from rvutool.cli.fav_actions import expanded
+            from rvutool.cli.commands.fav import expanded
             from rvutool.pricing import items
 
             parsed = [items.parse_item(token) for token in expanded(tokens)]
