@@ -156,7 +156,6 @@ def test_logged_line_estimate(catalog):
 
 def test_lookup_fast_path_takes_the_locality_options(capsys):
     from rvutool.cli import fastpath
-
     from rvutool.cli.guard import guard
 
     plain = fastpath.plain(["lookup", "99213", "--locality", "01182-18", "--qp", "--date", "2026-08-01", "--json"])

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from rvutool import paths
-from rvutool.cli import prompt
+from rvutool.cli import prompt as log_prompt
 from rvutool.pricing.policy import Policy
 from rvutool.pricing.rules import Options
 
@@ -33,7 +33,7 @@ def run(ask, **kwargs):
     defaults = {"date_text": None, "note": None, "case": None, "options": Options(), "allow_identifiers": False,
                 "policy": Policy()}
     defaults.update(kwargs)
-    return prompt.run(ask=ask, **defaults)
+    return log_prompt.run(ask=ask, **defaults)
 
 
 def test_scripted_entry_is_validated_as_typed_and_saved(rvutool, capsys):
@@ -50,7 +50,7 @@ def test_scripted_entry_is_validated_as_typed_and_saved(rvutool, capsys):
         ("99213", "2026-03-02", "knee clinic", "case 3"), ("71046", "2026-03-02", "knee clinic", "case 3")]
     assert prompts[:3] == ["date of service [today]: ", "date of service [today]: ",
                            "setting, facility or nonfacility [facility]: "]
-    assert prompts[3] == prompt.FIRST_ITEM
+    assert prompts[3] == log_prompt.FIRST_ITEM
 
 
 def test_declining_or_cancelling_saves_nothing(capsys):
@@ -191,11 +191,11 @@ class Prompt:
         self.expect("date of service [today]: ")
         self.type(on, "setting, facility or nonfacility [")
         self.expect(": ")
-        self.type(setting, prompt.FIRST_ITEM)
+        self.type(setting, log_prompt.FIRST_ITEM)
 
     def finish(self, save: str = "y") -> int:
         self.expect("note (optional; no patient identifiers): ")
-        self.type("", prompt.CASE_PROMPT)
+        self.type("", log_prompt.CASE_PROMPT)
         self.type("", "save? [Y/n] ")
         self.child.send(save + "\r")
         self.child.expect(pexpect.EOF)
@@ -322,7 +322,7 @@ def test_a_share_is_asked_for_and_the_setting_is_asked_with_the_configured_defau
     prompt = Prompt()
     prompt.expect("date of service [today]: ")
     prompt.type("2026-03-02", "setting, facility or nonfacility [nonfacility]: ")
-    prompt.type("f", prompt.FIRST_ITEM)
+    prompt.type("f", log_prompt.FIRST_ITEM)
     shown = prompt.type("45378-52", "share of the service to credit")
     assert "45378-52: -52 (reduced service) is credited at a share of the service" in shown
     shown = prompt.type("0.5", item_prompt(2))

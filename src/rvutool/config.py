@@ -96,11 +96,13 @@ def _choice(*options: str) -> Callable[[Any], str]:
 
 
 def _setting(raw: Any) -> str:
-    """facility or nonfacility; 'non-facility' and 'Non_Facility' are understood (as --setting takes them)."""
-    value = raw.strip().lower().replace("-", "").replace("_", "").replace(" ", "") if isinstance(raw, str) else ""
-    if value not in {"facility", "nonfacility"}:
-        raise _BadValue("expected facility or nonfacility")
-    return value
+    """facility or nonfacility, read as --setting reads it (pricing.values.setting)."""
+    from rvutool.pricing import values
+
+    try:
+        return values.setting(raw if isinstance(raw, str) else "")
+    except ValueError:
+        raise _BadValue("expected facility or nonfacility") from None
 
 
 def _yes_no(raw: Any) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rvutool.errors import RvuError
-from rvutool.view import terminal
+from rvutool.view import messages
 
 
 def guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> int:
@@ -19,22 +19,22 @@ def guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> int:
     try:
         status = action(*args, **kwargs)
     except RvuError as err:
-        terminal.error(err.message)
+        messages.error(err.message)
         return err.exit_code
     except KeyboardInterrupt:
-        terminal.error("interrupted; nothing was changed by the unfinished command")
+        messages.error("interrupted; nothing was changed by the unfinished command")
         return 130
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug: say so plainly, traceback only on request
         if os.environ.get("RVUTOOL_DEBUG"):
             raise
-        terminal.error(f"internal error ({type(exc).__name__}: {exc}); set RVUTOOL_DEBUG=1 for details "
+        messages.error(f"internal error ({type(exc).__name__}: {exc}); set RVUTOOL_DEBUG=1 for details "
                      "and please report it")
         return 1
     finally:
         said = notices.take()
     if status == 0:  # a command that reports errors says only those
         for text in said:
-            terminal.note(text)
+            messages.note(text)
     return status

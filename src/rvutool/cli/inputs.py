@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rvutool.errors import UsageError
@@ -20,51 +20,40 @@ if TYPE_CHECKING:
     from rvutool.periods import Period
     from rvutool.pricing.rules import Options
 
-MAX_POSTOP_DAYS = 90
 
 
-def whole_number(text: str, option: str, low: int, high: int, what: str = "a whole number") -> int:
-    value = text.strip()
-    # isascii: int() would take '²' or Arabic-Indic digits that str.isdigit() lets through
-    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
-        raise UsageError(f"{option} {text!r} must be {what} from {low} to {high}")
-    return int(value)
+def _value(option: str, text: str, parse: Any) -> Any:
+    """A value through its one parser (pricing/values.py), its complaint named after the option."""
+    try:
+        return parse(text)
+    except ValueError as exc:
+        said = f"{option} {text!r} {exc}" if str(exc).startswith("must") else f"{option} {text!r}: {exc}"
+        raise UsageError(said) from None
 
 
 def setting(text: str | None) -> str:
-    """facility or nonfacility; 'non-facility' and 'Non_Facility' are understood."""
-    from rvutool.pricing.rules import SETTINGS
+    """facility or nonfacility (and what pricing.values.setting understands); facility when not given."""
+    from rvutool.pricing import values
 
-    if text is None:
-        return "facility"
-    value = text.strip().lower().replace("-", "").replace("_", "").replace(" ", "")
-    if value not in SETTINGS:
-        raise UsageError(f"--setting {text!r}: use facility or nonfacility")
-    return value
+    return "facility" if text is None else _value("--setting", text, values.setting)
 
 
 def fraction(text: str | None) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        value = Decimal(text.strip()) if text.isascii() else None  # Decimal reads '٠٫٥'-style digits too
-    except (InvalidOperation, ValueError):
-        value = None
-    if value is None or not value.is_finite() or not Decimal(0) < value <= Decimal(1):
-        raise UsageError(f"--fraction {text!r} must be a number above 0 and at most 1, such as 0.5")
-    return value
+    from rvutool.pricing import values
+
+    return None if text is None else _value("--fraction", text, values.fraction)
 
 
 def postop_days(text: str | None) -> int | None:
-    if text is None:
-        return None
-    return whole_number(text, "--postop-days", 1, MAX_POSTOP_DAYS, "a whole number of days")
+    from rvutool.pricing import values
+
+    return None if text is None else _value("--postop-days", text, values.postop_days)
 
 
 def units(text: str | None, option: str = "--units") -> int | None:
-    from rvutool.pricing.items import MAX_UNITS
+    from rvutool.pricing import values
 
-    return None if text is None else whole_number(text, option, 1, MAX_UNITS)
+    return None if text is None else _value(option, text, values.units)
 
 
 def modifiers(text: str | None) -> tuple[str, ...] | None:

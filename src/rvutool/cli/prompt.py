@@ -31,7 +31,8 @@ from datetime import date
 from typing import Any
 
 from rvutool.errors import FractionNeededError, RvuError
-from rvutool.view import prompt_lines, terminal
+from rvutool.view import messages, prompt_lines
+from rvutool.view.text import rvu
 
 Ask = Callable[[str], str]
 FIRST_ITEM = "item 1 (code, @favourite or words; ? for help): "
@@ -88,7 +89,7 @@ def _needs(session: Session, items: list[Any], ask: Ask) -> Any:
         options = replace(options, fraction=None)
     except FractionNeededError as exc:
         if options.fraction is None:
-            terminal.line(f"  {exc.message.split(' needs --fraction')[0]} is credited at a share of the service")
+            messages.line(f"  {exc.message.split(' needs --fraction')[0]} is credited at a share of the service")
             share = _fraction(ask)
             if share is None:
                 return None
@@ -108,7 +109,7 @@ def _fraction(ask: Ask) -> Any:
         try:
             return inputs.fraction(answer)
         except RvuError as exc:
-            terminal.line(f"  {exc.message.replace('--fraction ', '')}")
+            messages.line(f"  {exc.message.replace('--fraction ', '')}")
 
 
 def _postop_days(ask: Ask) -> int | None:
@@ -121,7 +122,7 @@ def _postop_days(ask: Ask) -> int | None:
         try:
             return inputs.postop_days(answer)
         except RvuError as exc:
-            terminal.line(f"  {exc.message.replace('--postop-days ', '')}")
+            messages.line(f"  {exc.message.replace('--postop-days ', '')}")
 
 
 def add(session: Session, texts: list[str], ask: Ask) -> bool:
@@ -135,22 +136,22 @@ def add(session: Session, texts: list[str], ask: Ask) -> bool:
             expanded = favourites.resolve(token, session.favourites) if favourites.is_reference(token) else [token]
             new = [parse_item(text) for text in expanded]
         except RvuError as exc:
-            terminal.line(f"  {exc.message}; type that one again")
+            messages.line(f"  {exc.message}; type that one again")
             continue
         unknown = [item.code for item in new if not session.known(item.code)]
         if unknown:
             nearest = ", ".join(session.catalog.suggest(unknown[0]))
-            terminal.line(f"  unknown code {unknown[0]} (nearest: {nearest}); type it again")
+            messages.line(f"  unknown code {unknown[0]} (nearest: {nearest}); type it again")
             continue
         candidate = [*session.items, *new]
         try:
             options = _needs(session, candidate, ask)
             if options is None:
-                terminal.line(f"  {token} was not added")
+                messages.line(f"  {token} was not added")
                 continue
             session.encounter = session.price(candidate, options)
         except RvuError as exc:
-            terminal.line(f"  {exc.message}; type that one again")
+            messages.line(f"  {exc.message}; type that one again")
             continue
         session.items, session.options, added = candidate, options, True
     return added
@@ -168,7 +169,7 @@ def drop(session: Session, numbers: list[int], ask: Ask) -> bool:
             return False
         session.encounter = session.price(keep, options)
     except RvuError as exc:  # the rest cannot stand alone as they are (rare): keep them all
-        terminal.line(f"  {exc.message}; nothing was dropped")
+        messages.line(f"  {exc.message}; nothing was dropped")
         return False
     session.items, session.options = keep, options
     return True
@@ -178,14 +179,14 @@ def _drop_command(session: Session, answer: str, ask: Ask) -> None:
     words = answer.split()
     if words[0] == "undo":
         if not session.items:
-            terminal.line("  nothing to undo yet")
+            messages.line("  nothing to undo yet")
         elif drop(session, [len(session.items)], ask):
             _show(session)
         return
     numbers = words[1:]
     if not numbers or not all(n.isascii() and n.isdigit() and 1 <= int(n) <= len(session.items) for n in numbers):
         shown = f"1 to {len(session.items)}" if session.items else "none yet"
-        terminal.line(f"  drop takes item numbers from the list ({shown}), such as: drop 2")
+        messages.line(f"  drop takes item numbers from the list ({shown}), such as: drop 2")
         return
     if drop(session, [int(n) for n in numbers], ask):
         _show(session)
@@ -203,7 +204,7 @@ def pick(session: Session, choices: list[str], ask: Ask) -> None:
             number = "".join(c for c in word[:2] if c.isdigit() and c.isascii())
             if not number or not 1 <= int(number) <= len(choices):
                 texts = []
-                terminal.line(f"  {word}: give a number from 1 to {len(choices)}")
+                messages.line(f"  {word}: give a number from 1 to {len(choices)}")
                 break
             texts.append(choices[int(number) - 1] + word[len(number):])
         if texts:
@@ -218,9 +219,9 @@ def search_words(session: Session, text: str, ask: Ask) -> None:
     try:
         result = search(text, limit=PICKS, on=session.on, catalog=session.catalog)
     except RvuError as exc:
-        terminal.line(f"  {exc.message}")
+        messages.line(f"  {exc.message}")
         return
-    terminal.line(prompt_lines.matches(result))
+    messages.line(prompt_lines.matches(result))
     offered = result.hits or result.suggestions
     if offered:
         pick(session, [hit.code for hit in offered], ask)
@@ -228,15 +229,15 @@ def search_words(session: Session, text: str, ask: Ask) -> None:
 
 def offer_recent(session: Session, ask: Ask) -> None:
     if not session.recent:
-        terminal.line(prompt_lines.fit("  nothing logged yet to offer; type a code such as 99213, or words such as "
+        messages.line(prompt_lines.fit("  nothing logged yet to offer; type a code such as 99213, or words such as "
                                    "office visit"))
         return
-    terminal.line(prompt_lines.recent(session.recent, session.catalog, session.on))
+    messages.line(prompt_lines.recent(session.recent, session.catalog, session.on))
     pick(session, session.recent, ask)
 
 
 def _show(session: Session) -> None:
-    terminal.line(prompt_lines.encounter_lines(session.encounter) if session.items else "  (no items yet)")
+    messages.line(prompt_lines.encounter_lines(session.encounter) if session.items else "  (no items yet)")
 
 
 # ---------------------------------------------------------------- the questions
@@ -253,7 +254,7 @@ def ask_items(session: Session, ask: Ask, remember: Callable[[str], None]) -> No
                 return
             offer_recent(session, ask)
         elif command in {"?", "help"}:
-            terminal.line(prompt_lines.HELP)
+            messages.line(prompt_lines.HELP)
         elif command in {"undo", "drop"}:
             _drop_command(session, answer.lower(), ask)
         elif command == "recent":
@@ -276,19 +277,21 @@ def ask_date(ask: Ask) -> date:
         try:
             return dates.parse_date(answer, allow_future=False)
         except RvuError as exc:
-            terminal.line(f"  {exc.message}")
+            messages.line(f"  {exc.message}")
 
 
 def ask_setting(ask: Ask, default: str) -> str:
-    from rvutool.pricing.rules import SETTINGS
+    from rvutool.pricing import values
 
     while True:
-        answer = _ask(ask, f"setting, facility or nonfacility [{default}]: ").strip().lower()
-        word = answer.replace("-", "").replace("_", "").replace(" ", "")
-        found = [s for s in SETTINGS if s.startswith(word)] if word else [default]
-        if len(found) == 1:
-            return found[0]
-        terminal.line("  type facility (a hospital, ASC or SNF) or nonfacility (an office); f or n will do")
+        answer = _ask(ask, f"setting, facility or nonfacility [{default}]: ").strip()
+        if not answer:
+            return default
+        try:
+            return values.setting(answer)  # read as --setting reads it
+        except ValueError:
+            pass
+        messages.line("  type facility (a hospital, ASC or SNF) or nonfacility (an office); f or n will do")
 
 
 def ask_note(ask: Ask, allow_identifiers: bool, field: str = "note",
@@ -306,7 +309,7 @@ def ask_note(ask: Ask, allow_identifiers: bool, field: str = "note",
             phi.check_note(answer, field=field, allow=allow_identifiers)
             return answer
         except RvuError as exc:
-            terminal.line(f"  {exc.message}")
+            messages.line(f"  {exc.message}")
 
 
 def _start(date_text: str | None, options: Any, policy: Any, setting_given: bool, ask: Ask) -> Session:
@@ -339,7 +342,7 @@ def run(*, date_text: str | None, note: str | None, case: str | None, options: A
         terminal = Terminal()
         ask, remember = terminal.ask, terminal.remember
     try:
-        terminal.line(prompt_lines.intro())
+        messages.line(prompt_lines.intro())
         session = _start(date_text, options, policy, setting_given, ask)
         if terminal is not None:
             terminal.complete_with(lambda word: prompt_lines.completions(word, session.favourites))
@@ -350,18 +353,18 @@ def run(*, date_text: str | None, note: str | None, case: str | None, options: A
             case = ask_note(ask, allow_identifiers, "case label", CASE_PROMPT)
         encounter = session.encounter
         warnings = [w for line in encounter.lines for w in line.warnings]
-        terminal.logged(encounter, [], warnings, saved=False)
+        messages.logged(encounter, [], warnings, saved=False)
         with log.reading() as store:
             again = double_entry.likely(store, encounter, case, note)
         if again:
-            terminal.warning(double_entry_text(again))
+            messages.warning(double_entry_text(again))
         answer = _ask(ask, "save? [Y/n] ").strip().lower()
     except (_Cancelled, KeyboardInterrupt) as stop:
-        terminal.line("")
-        terminal.line("Cancelled; nothing was saved.")
+        messages.line("")
+        messages.line("Cancelled; nothing was saved.")
         return 130 if isinstance(stop, KeyboardInterrupt) else 1
     if answer not in {"", "y", "yes"}:
-        terminal.line("Not saved.")
+        messages.line("Not saved.")
         return 1
     with log.open_for_writing() as store:
         entries = changes.add_encounter(store, encounter, note=note, case_label=case).entries
@@ -372,9 +375,9 @@ def run(*, date_text: str | None, note: str | None, case: str | None, options: A
             findings = check.after_logging(store, entries)
     if terminal is not None:  # the lines typed are kept with the encounter; a cancelled one leaves nothing
         terminal.save()
-    terminal.line(prompt_lines.fit(f"Saved encounter {entries[0].encounter_id}: "
+    messages.line(prompt_lines.fit(f"Saved encounter {entries[0].encounter_id}: "
                                + ", ".join(f"#{e.id} {e.label}" for e in entries)
-                               + f" ({terminal.rvu(encounter.credited_wrvu)} wRVU)."))
+                               + f" ({rvu(encounter.credited_wrvu)} wRVU)."))
     if check:
         check_text.warnings(findings)
     return 0

@@ -361,10 +361,13 @@ def _check_modifiers(text: str) -> str:
 
 
 def _check_units(text: str) -> int:
-    from rvutool.pricing import items
 
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= items.MAX_UNITS:
-        raise ValueError(f"units {text!r} must be a whole number from 1 to {items.MAX_UNITS}")
+    from rvutool.pricing import values
+
+    try:
+        values.units(text)
+    except ValueError as exc:
+        raise ValueError(f"units {text!r} {exc}") from None
     return int(text)
 
 
@@ -379,12 +382,12 @@ _RELEASE = re.compile(r"RVU[0-9]{2}[A-Z]R?")  # the log's own domain of release 
 
 
 def _check_setting(text: str) -> str:
-    from rvutool.pricing.rules import SETTINGS
+    from rvutool.pricing import values
 
-    setting = text or "facility"
-    if setting not in SETTINGS:
-        raise ValueError(f"setting {setting!r} must be facility or nonfacility")
-    return setting
+    try:
+        return values.setting(text or "facility")  # read as --setting reads it
+    except ValueError:
+        raise ValueError(f"setting {text!r} must be facility or nonfacility") from None
 
 
 def _check_stamp(text: str) -> str:

@@ -9,9 +9,8 @@ import re
 
 from rvutool.errors import InvalidCodeError, UsageError
 from rvutool.pricing import modifiers
+from rvutool.pricing.values import MAX_UNITS  # the one bound on units (pricing/values.py)
 from rvutool.records import FrozenRecord
-
-MAX_UNITS = 99
 
 # Any 5 letters and digits: CMS files also hold placeholder codes such as GXXX1, and whether a
 # code exists is the release's question (an unknown code is refused by the catalog).

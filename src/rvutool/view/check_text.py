@@ -68,15 +68,15 @@ def result(res: Any) -> None:
 def warnings(checked: Any) -> None:
     """After `rvutool log`: one warning a finding on the encounter (saved whatever they say), and one line for
     the earlier entries it puts in a global period."""
-    from rvutool.view import terminal
+    from rvutool.view import messages
 
     if checked is None:
         return
     for f in checked.findings:
-        terminal.warning(f"check: {f.message}. Fix: {f.fix} ({f.source.name})")
+        messages.warning(f"check: {f.message}. Fix: {f.fix} ({f.source.name})")
     if checked.others:
         first, last = min(f.on for f in checked.others), max(f.on for f in checked.others)
-        terminal.warning(f"check: {_count(len(checked.others), 'entry', 'entries')} logged before fall in this "
+        messages.warning(f"check: {_count(len(checked.others), 'entry', 'entries')} logged before fall in this "
                        f"encounter's global period without the modifier that says so: `rvutool check --from "
                        f"{first.isoformat()} --to {last.isoformat()}` lists them")
 

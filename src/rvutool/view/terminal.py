@@ -1,32 +1,29 @@
-"""All terminal output. rich is imported here and only inside functions that draw,
-so commands that print JSON never pay for it."""
+"""What is drawn with rich: panels, tables, charts and progress bars (the only module that imports rich, and only
+inside the functions that draw, so commands that print JSON never pay for it). Plain lines, messages, JSON and
+questions are messages.py's."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from rvutool.view.messages import note, warning
 from rvutool.view.text import (
     about_pointer,
     about_rows,
     clean,
     code_table,
-    doctor_text,
     family_rows,
     grouped_text,
-    import_result_text,
-    item_text,
-    listing,
     locality_text,
     money,
     na,
     rvu,
+    short_text,
     summary_lines,
-    terminal_width,
 )
 
 if TYPE_CHECKING:
@@ -44,39 +41,6 @@ def _console(stderr: bool = False) -> Console:
     # markup=False: text from data files and users is never read as rich markup ("[demo project code only]"
     # stays, "[/]" cannot crash); styles are given as Text objects instead.
     return Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False)
-
-
-def _to_stderr(kind: str, message: str) -> None:
-    # One line: a newline, terminal escape or lone surrogate (non-UTF-8 byte) echoed from an argument is escaped
-    # a lone surrogate (a non-UTF-8 byte of an argument) is shown escaped, terminal control sequences go,
-    # and other unprintable characters are shown escaped
-    message = clean("".join(repr(c)[1:-1] if "\ud800" <= c <= "\udfff" else c for c in message))
-    text = message if message.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
-    sys.stderr.write(f"{kind}: {text}\n")
-
-
-def error(message: str) -> None:
-    _to_stderr("Error", message)
-
-
-def warning(message: str) -> None:
-    _to_stderr("Warning", message)
-
-
-def note(message: str) -> None:
-    _to_stderr("Note", message)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"cannot encode {type(value).__name__}")
-
-
-def print_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, indent=2, default=_json_default, ensure_ascii=False) + "\n")
 
 
 # ---------------------------------------------------------------- lookup
@@ -278,20 +242,63 @@ def key_values(pairs: Iterable[tuple[str, str]]) -> None:
     _console().print(table)
 
 
-# ---------------------------------------------------------------- search: search_table.py draws its hits
+# ---------------------------------------------------------------- search
+_DESCRIPTOR_NOTICE = ("CPT codes and descriptions are copyright the American Medical Association; "
+                      "CDT (D codes) copyright the American Dental Association. From your own CMS file.")
+
+
 def search(result: SearchResult) -> None:
-    from rvutool.view import search_table
+    """The hits as a table: codes and numbers keep their width, the name wraps, the category is cut short."""
+    from rich.table import Table
+    from rich.text import Text
 
-    search_table.hits(result, _console())
+    from rvutool.catalog import taxonomy
 
-
-def no_match(result: SearchResult, *, offers: bool = True) -> None:
-    """Nothing matched: one line on stderr; up to three "did you mean" lines on stdout, each marked as such."""
-    from rvutool.view.text import did_you_mean
-
-    error(result.message)
-    for text in did_you_mean(result.suggestions) if offers else ():
-        line(text)
+    console = _console()
+    described = any(hit.description for hit in result.hits)
+    narrow = console.width < 80  # the category goes, "No CMS work RVU" gets shorter; codes and numbers stay
+    rows = []
+    for hit in result.hits:
+        row = hit.row
+        if row.has_work_rvu:
+            work = Text(rvu(row.work_rvu), style="green")
+            if row.not_used_for_medicare_payment:
+                work.append(" +", style="yellow")
+        else:
+            work = Text("no wRVU" if narrow else "No CMS work RVU", style="bold red")
+            work.append(f" · {row.no_work_reason_key}", style="red")
+        name = Text(short_text(clean(hit.name.text)) if hit.name else "")  # lookup shows CMS's long text whole
+        if hit.alias and (not hit.name or hit.alias.lower() not in hit.name.text.lower()):
+            name.append(f" (aka {clean(hit.alias)})", style="dim")
+        if hit.match == "descriptor":
+            name.append(" (found in its CMS descriptor)", style="dim")
+        where = taxonomy.label(row.category) + (f" · {hit.topic}" if hit.topic else "")
+        rows.append([hit.code, work, name, where, clean(hit.description or "")])
+    # Codes and numbers keep their width; the name wraps and the category is cut short, in what is left.
+    shown = [0, 1, 2] + ([] if narrow else [3]) + ([4] if described else [])
+    fixed = max(len("Work RVU"), *(len(r[1]) for r in rows)) + 5 + 4 * len(shown)
+    room = max(console.width - fixed, 16)
+    wanted = [max(len(r[i]) for r in rows) for i in (2, 3, 4)]
+    category = 0 if narrow else min(wanted[1], max(12, room // (5 if described else 4)))
+    descriptor = min(wanted[2], max(16, (room - category) // 2)) if described else 0
+    table = Table(box=None, padding=(0, 2), show_edge=False, header_style="bold")
+    table.add_column("Code", no_wrap=True, style="bold")
+    table.add_column("Work RVU", no_wrap=True, justify="right")
+    table.add_column("Name", overflow="fold", width=max(12, min(wanted[0], room - category - descriptor)))
+    if not narrow:
+        table.add_column("Category", no_wrap=True, overflow="ellipsis", width=category)
+    if described:
+        table.add_column("Descriptor", overflow="fold", width=descriptor)
+    for cells in rows:
+        table.add_row(*(cells[i] for i in shown))
+    console.print(table)
+    shown, total = len(result.hits), result.total
+    plural = "hit" if total == 1 else "hits"
+    footer = f"{total:,} {plural} for {result.query!r} in {result.release.id} (CY{result.release.year})"
+    footer += f" · showing {shown:,} of {total:,}"
+    console.print(Text(footer, style="dim"))
+    if described:
+        console.print(Text(_DESCRIPTOR_NOTICE, style="dim"))
 
 
 # ---------------------------------------------------------------- data import / status
@@ -420,126 +427,6 @@ def calc(encounter: PricedEncounter) -> None:
     console.print(Text(f"Policy: {policy}. Nothing was logged.", style="dim"))
 
 
-# ---------------------------------------------------------------- the procedure log (log, list, edit, remove,
-# undo, recalc, import)
-def line(text: str) -> None:
-    sys.stdout.write(clean(text) + "\n")
-
-
-def choose_code(phrase: str, hits: list[Any]) -> str | None:
-    """In a terminal: the candidates of a phrase that is not one code, numbered; the code picked, or None."""
-    from rvutool.view.prompt_lines import choices
-
-    sys.stdout.write(f"{phrase!r} is not one code:\n{choices(hits)}\npick 1-{len(hits)} (Enter: none): ")
-    sys.stdout.flush()
-    answer = sys.stdin.readline().strip()
-    if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= len(hits):
-        return str(hits[int(answer) - 1].code)
-    return None
-
-
-def confirm(question: str, *, default: bool = False) -> bool:
-    """Ask yes or no; Enter gives the default ([y/N] or [Y/n]), which never discards work."""
-    sys.stdout.write(f"{question} {'[Y/n]' if default else '[y/N]'} ")
-    sys.stdout.flush()
-    answer = sys.stdin.readline().strip().lower()
-    return answer in {"y", "yes"} or (default and answer not in {"n", "no"})
-
-
-def logged(encounter: Any, entries: list[Any], warnings: list[str], *, saved: bool = True) -> None:
-    """The encounter just logged (or about to be): one row per line and the total, fitting the terminal (the
-    name and flags wrap, or move under their row; items and numbers are never cut)."""
-    from rvutool.view.text import logged_table
-
-    sys.stdout.write(logged_table(encounter, entries, terminal_width()))
-    where = f"{encounter.date.isoformat()}, {encounter.release.id}, {encounter.options.setting}"
-    if saved and entries:
-        line(f"Saved encounter {entries[0].encounter_id} ({where}).")
-    elif not saved:
-        line(f"Not saved yet ({where}).")
-    for text in warnings:
-        warning(text)
-
-
-def entries_table(entries: Iterable[Any], title: str, *, explain: bool = False) -> None:
-    """The `list` table (plaintext.listing: a long listing is written chunk by chunk)."""
-    for text in listing(entries, title, terminal_width(), explain=explain):
-        sys.stdout.write(text)
-
-
-def entries_csv(entries: Iterable[Any]) -> None:
-    from rvutool import spreadsheet
-    from rvutool.names.table import short_name
-
-    writer = spreadsheet.Writer(sys.stdout)
-    writer.writerow(["id", "date", "code", "name", "modifiers", "units", "credited_wrvu", "flags", "note", "case"])
-    for e in entries:
-        writer.writerow([e.id, e.service_date, e.code, short_name(e.code) or "", e.modifiers, e.units,
-                         rvu(e.credited_wrvu),
-                         " ".join(e.flag_list + (["removed"] if e.voided else [])), e.note or "",
-                         e.case_label or ""])
-
-
-def _others(change: Any) -> None:
-    """Every other line whose credit changed because its encounter was priced again, and the net change."""
-    for old, new in change.others:
-        line(f"  also re-priced #{new.id} {item_text(new)} on {new.service_date}: "
-             f"{rvu(old.credited_wrvu)} -> {rvu(new.credited_wrvu)} wRVU")
-    if change.others_more:
-        line(f"  and {change.others_more:,} more re-priced entries")
-    line(f"Net change: {change.net:+.2f} wRVU.")
-
-
-def change(change: Any) -> None:
-    """An edit: the entries as they are now, the other re-priced lines, the net change."""
-    entries_table(change.entries, change.summary, explain=False)
-    _others(change)
-
-
-def removed(change: Any) -> None:
-    for e in change.entries:
-        line(f"Removed #{e.id} {item_text(e)} on {e.service_date} ({rvu(e.credited_wrvu)} wRVU as credited).")
-    _others(change)
-    line("`rvutool undo` brings " + ("it" if len(change.entries) == 1 else "them") + " back.")
-
-
-def undone(change: Any) -> None:
-    line(f"Undid the {change.summary}.")
-    _others(change)
-
-
-def doctor(where: str, exists: bool, problems: list[str], *, shared: bool = False) -> None:
-    sys.stdout.write(doctor_text(where, exists, problems, shared=shared))
-
-
-def ask_split(entry: Any) -> bool:
-    """Ask whether a new date moves the whole encounter (False) or splits the line off (True)."""
-    sys.stdout.write(f"Entry #{entry.id} is one line of encounter {entry.encounter_id}. Move the whole encounter "
-                     "to the new date, or split this line off? [M/s] ")
-    sys.stdout.flush()
-    return sys.stdin.readline().strip().lower() in {"s", "split"}
-
-
-def columns_used(columns: dict[str, list[str]]) -> None:
-    ignored = ", ".join(columns["ignored"]) or "none"
-    note(f"columns used: {', '.join(columns['used'])}; ignored (never read or stored): {ignored}")
-
-
-def recalc_plan(plan: Any) -> None:
-    from rvutool.money import from_hundredths as from_c
-
-    count = plan.entries
-    line(f"{plan.label}: {count} {'entry' if count == 1 else 'entries'}, "
-         f"{rvu(from_c(plan.old_total_c))} wRVU as saved, {rvu(from_c(plan.new_total_c))} wRVU with today's "
-         f"data and settings; {plan.changed} would change.")
-    if plan.others:
-        line(f"{plan.others} {'entry of another provider' if plan.others == 1 else 'entries of other providers'} "
-             f"would change too; only {'its owner' if plan.others == 1 else 'their owners'} can recalc "
-             f"{'it' if plan.others == 1 else 'them'}.")
-    if not plan.changed:
-        line("Nothing to change.")
-
-
 class _Progress:
     def __init__(self, total: int, label: str) -> None:
         self.total, self.label, self._bar, self._task = total, label, None, None
@@ -569,10 +456,6 @@ class _Progress:
 def progress(total: int | None, label: str) -> _Progress:
     """A progress bar on stderr for long imports (a one-line note when stderr is not a terminal)."""
     return _Progress(total, label)
-
-
-def import_result(outcome: Any, *, dry_run: bool) -> None:
-    line(import_result_text(outcome, dry_run=dry_run))
 
 
 # ---------------------------------------------------------------- summary and config (helper C's section)
@@ -650,15 +533,6 @@ def _bar_chart(console: Any, s: Any) -> None:
         bar = "█" * (eighths // 8) + (blocks[eighths % 8] if eighths % 8 else "")
         console.print(f"{label:<{pad}} {bar:<{width}} {value}", markup=False, highlight=False,
                       soft_wrap=True)
-
-
-def summary_csv(s: Any) -> None:
-    """Tidy rows: one per group of the chosen --by (or pair of keys), with the period on every row."""
-    from rvutool import spreadsheet
-
-    writer = spreadsheet.Writer(sys.stdout)
-    for row in s.csv_rows():
-        writer.writerow(row)
 
 
 def config_rows(rows: list[tuple[str, Any, bool, str]], path: str, unknown: dict[str, Any]) -> None:

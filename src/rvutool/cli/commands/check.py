@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rvutool.errors import RvuError, UsageError
-from rvutool.view import check_text, terminal
+from rvutool.view import check_text, messages, terminal
 
 
 def check(tokens: list[str], *, date_text: str | None = None, month: str | None = None, week: bool = False,
@@ -44,7 +44,7 @@ def check(tokens: list[str], *, date_text: str | None = None, month: str | None 
     finally:
         ncci.close()
     if as_json:
-        terminal.print_json(result.to_dict())
+        messages.print_json(result.to_dict())
     else:
         check_text.result(result)
     return 0
@@ -71,7 +71,7 @@ def after_logging(store: Any, entries: list[Any]) -> Any:
     try:
         return checks.findings_after_logging(store, entries, ncci=ncci)
     except RvuError as err:
-        terminal.warning(f"the encounter is saved, but was not checked: {err.message}")
+        messages.warning(f"the encounter is saved, but was not checked: {err.message}")
         return checks.AfterLogging()
     finally:
         if ncci is not None:
@@ -115,7 +115,7 @@ def status(as_json: bool = False) -> Any:
     if as_json:
         return {"database": str(paths.ncci_file()), "quarters": [q.to_dict() for q in quarters], "error": problem}
     if problem is not None:
-        terminal.warning(problem)
+        messages.warning(problem)
     else:
         check_text.status(quarters, str(paths.ncci_file()))
     return None

@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from rvutool.errors import RvuError, UsageError
-from rvutool.view import terminal
+from rvutool.view import messages, terminal
 
 
 def typed_items(tokens: list[str], *, on: Any = None, allow_units: bool = True, ask: bool = True,
@@ -21,11 +21,11 @@ def typed_items(tokens: list[str], *, on: Any = None, allow_units: bool = True, 
     tokens = expanded(tokens)
     if not any(looks_like_words(token) for token in tokens):  # the usual case: no search is loaded
         return [parse_item(token, allow_units=allow_units) for token in tokens]
-    choose = terminal.choose_code if ask and _terminal() else None
+    choose = messages.choose_code if ask and _terminal() else None
     items, named = resolver.resolve_items(tokens, on=on, catalog=catalog, allow_units=allow_units, choose=choose)
     for found in named:
         if not found.chosen:
-            terminal.note(str(found))
+            messages.note(str(found))
     return items
 
 
@@ -61,7 +61,7 @@ def lookup(tokens: list[str], *, as_json: bool = False, date_text: str | None = 
         add_locality_payments(results, locality_text, zip_text, qp, on, settings)
     abouts = {r.row.code: about_of(r.row.code) for r in results}
     if as_json:
-        terminal.print_json([{**r.to_dict(), "has_about": abouts[r.row.code] is not None,
+        messages.print_json([{**r.to_dict(), "has_about": abouts[r.row.code] is not None,
                             **({"about": abouts[r.row.code]} if about else {})} for r in results])
     elif results and compare is not None:
         terminal.lookup_compared(results)
@@ -152,37 +152,37 @@ def calc(tokens: list[str], *, date_text: str | None = None, setting: str | None
                             locality=loc, qp=qp)
     encounter = rules.price_encounter(parsed, on, catalog=catalog, policy=policy, options=options)
     if as_json:
-        terminal.print_json(encounter.to_dict())
+        messages.print_json(encounter.to_dict())
     else:
         terminal.calc(encounter)
     for text in encounter.warnings:
-        terminal.warning(text)
+        messages.warning(text)
     return 0
 
 
 def report_all(errors: list[RvuError]) -> int:
     """Print each error on its own line; usage errors outrank the rest (2 over 1)."""
     for err in errors:
-        terminal.error(err.message)
+        messages.error(err.message)
     return max((err.exit_code for err in errors), default=0)
 
 
 # ---------------------------------------------------------------- search
-def search(words: list[str], *, limit: int | str = 20, as_json: bool = False, date_text: str | None = None,
+def search(words: list[str], *, limit: int | str | None = None, as_json: bool = False, date_text: str | None = None,
            year: str | None = None) -> int:
     from rvutool.cli import inputs
     from rvutool.names.search import search as find
 
     text = " ".join(words)
     on = inputs.when(date_text, year)
-    result = find(text, limit=inputs.limit(limit), on=on)
+    result = find(text, limit=inputs.limit(limit if limit is not None else 20), on=on)
     if not result.hits:  # nothing sure enough: say so, and offer the nearest as "did you mean"
         if as_json:
-            terminal.print_json(result.to_dict())
-        terminal.no_match(result, offers=not as_json)  # the JSON carries the offers
+            messages.print_json(result.to_dict())
+        messages.no_match(result, offers=not as_json)  # the JSON carries the offers
         return 1
     if as_json:
-        terminal.print_json([hit.to_dict() for hit in result.hits])
+        messages.print_json([hit.to_dict() for hit in result.hits])
     else:
         terminal.search(result)
     return 0

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rvutool.errors import RvuError, UsageError
-from rvutool.view import terminal
+from rvutool.view import messages
 
 FEE_ROLES: dict[str, tuple[str, ...]] = {
     "code": ("code", "cdt", "cdt code", "ada code", "cpt", "hcpcs", "procedure code", "procedure", "proc code"),
@@ -61,7 +61,7 @@ def add(file: str, *, name: str | None = None, replace: bool = False) -> int:
     with log.open_for_writing() as store:
         same = [r for r in store.contract_rows(contract.name) if r.effective == effective]
         if same and same[0].source == contract.source:
-            terminal.line(f"Contract {contract.name} already has this version ({when}); nothing was changed.")
+            messages.line(f"Contract {contract.name} already has this version ({when}); nothing was changed.")
             return 0
         if same and not replace:
             raise RvuError(f"contract {contract.name} already has a version {when}; add --replace to replace it "
@@ -70,10 +70,10 @@ def add(file: str, *, name: str | None = None, replace: bool = False) -> int:
             tx.put_contract(contract.name, effective, contract.source)
         count = len(store.contract_rows(contract.name))
     verb = "Replaced" if same else "Added"
-    terminal.line(f"{verb} contract {contract.name}, version {when} ({count} version{'s' if count != 1 else ''}).")
-    terminal.line(pay_text.say(pay_text.describe(contract, _settings().fiscal_year_start)))
+    messages.line(f"{verb} contract {contract.name}, version {when} ({count} version{'s' if count != 1 else ''}).")
+    messages.line(pay_text.say(pay_text.describe(contract, _settings().fiscal_year_start)))
     for text in notes:
-        terminal.note(text)
+        messages.note(text)
     return 0
 
 
@@ -85,13 +85,13 @@ def check(file: str, *, name: str | None = None, as_json: bool = False) -> int:
     contract = contracts.read_file(file, name=contracts.check_name(name) if name is not None else None)
     notes = contracts.check_with_catalog(contract, Catalog(), tables.shown(file))
     if as_json:
-        terminal.print_json({"ok": True, "contract": contract.to_dict(), "notes": notes,
+        messages.print_json({"ok": True, "contract": contract.to_dict(), "notes": notes,
                            "meaning": pay_text.describe(contract, _settings().fiscal_year_start)})
         return 0
-    terminal.line(pay_text.say(pay_text.describe(contract, _settings().fiscal_year_start)))
+    messages.line(pay_text.say(pay_text.describe(contract, _settings().fiscal_year_start)))
     for text in notes:
-        terminal.note(text)
-    terminal.line(f"{tables.shown(file)} is a valid contract file.")
+        messages.note(text)
+    messages.line(f"{tables.shown(file)} is a valid contract file.")
     return 0
 
 
@@ -106,11 +106,11 @@ def list_all(*, as_json: bool = False) -> int:
         names = sorted({r.name for r in store.contract_rows()}) if store is not None else []
         found = [standing.versions(store, n) for n in names]
     if as_json:
-        terminal.print_json([{"name": v.name, "default": v.name == default,
+        messages.print_json([{"name": v.name, "default": v.name == default,
                             "versions": [c.to_dict() for c in v.versions]} for v in found])
         return 0
     if not found:
-        terminal.line("No contracts yet. Add one: rvutool contract add mercy-2026.toml (see the README's Contracts).")
+        messages.line("No contracts yet. Add one: rvutool contract add mercy-2026.toml (see the README's Contracts).")
         return 0
     rows = []
     for v in found:
@@ -119,7 +119,7 @@ def list_all(*, as_json: bool = False) -> int:
                 if last.production else ("wRVU" if last.tiers else "salary"))
         rows.append([v.name + (" (default)" if v.name == default else ""),
                      ", ".join(c.effective_text or "from the start" for c in v.versions), pays, last.period])
-    terminal.line(columns(["Contract", "Versions (effective)", "Pays on", "Period"], rows, set()).rstrip("\n"))
+    messages.line(columns(["Contract", "Versions (effective)", "Pays on", "Period"], rows, set()).rstrip("\n"))
     return 0
 
 
@@ -132,7 +132,7 @@ def show(name: str, *, as_json: bool = False) -> int:
         found = standing.versions(store, name)
         added = {r.effective: r.added_at for r in store.contract_rows(found.name)} if store is not None else {}
     if as_json:
-        terminal.print_json({"name": found.name, "imported_fees": len(found.fees),
+        messages.print_json({"name": found.name, "imported_fees": len(found.fees),
                            "versions": [{**c.to_dict(), "added_at": added.get(c.effective_text), "source": c.source}
                                         for c in found.versions]})
         return 0
@@ -145,7 +145,7 @@ def show(name: str, *, as_json: bool = False) -> int:
         out += ["  " + line for line in pay_text.describe(version, fiscal)]
     if found.fees:
         out.append(f"Imported fee schedule: {len(found.fees):,} codes (the file's own fees come first).")
-    terminal.line(pay_text.say(out))
+    messages.line(pay_text.say(out))
     return 0
 
 
@@ -162,9 +162,9 @@ def remove(name: str, *, effective: str | None = None) -> int:
         raise RvuError(f"no contract {name}" + (f" with a version effective {when}" if when else "")
                        + " (see rvutool contract list)")
     what = f"the version effective {when} of" if when else f"{gone} version{'s' if gone != 1 else ''} of"
-    terminal.line(f"Removed {what} contract {name}" + ("" if when else " and its imported fees") + ".")
+    messages.line(f"Removed {what} contract {name}" + ("" if when else " and its imported fees") + ".")
     if _settings().get("contract") == name and not when:
-        terminal.note(f"config contract still names {name}: rvutool config unset contract")
+        messages.note(f"config contract still names {name}: rvutool config unset contract")
     return 0
 
 
@@ -214,9 +214,9 @@ def fees_import(file: str, *, contract: str | None = None) -> int:
             before = tx.replace_contract_fees(name, sorted((c, f, lab) for c, (f, lab) in fees.items()))
     used = [header[c] for c in sorted(roles.values())]
     replaced = f" (replacing {before:,})" if before else ""
-    terminal.line(f"Imported {len(fees):,} fees for {name} from {shown}{replaced}; columns used: {', '.join(used)}.")
+    messages.line(f"Imported {len(fees):,} fees for {name} from {shown}{replaced}; columns used: {', '.join(used)}.")
     if not any(v.production for v in versions.versions):
-        terminal.note(f"{name} pays on wRVU: its fees are kept, but only a production contract uses them")
+        messages.note(f"{name} pays on wRVU: its fees are kept, but only a production contract uses them")
     return 0
 
 
@@ -236,7 +236,7 @@ def collections(amount: str | None = None, *, month: str | None = None, as_json:
         with log.open_for_writing() as store:
             with store.transaction() as tx:
                 tx.put_collection(key, hundredths(value))
-        terminal.line(f"Collections for {key}: {money(value)} (saved with the log).")
+        messages.line(f"Collections for {key}: {money(value)} (saved with the log).")
         return 0
     with log.reading() as store:
         found = [(m, from_hundredths(c)) for m, c in store.collections()] if store is not None else []
@@ -244,13 +244,13 @@ def collections(amount: str | None = None, *, month: str | None = None, as_json:
         year, number = parse_month(month, today=dates.today())
         found = [(m, c) for m, c in found if m == f"{year:04d}-{number:02d}"]
     if as_json:
-        terminal.print_json([{"month": m, "amount": c} for m, c in found])
+        messages.print_json([{"month": m, "amount": c} for m, c in found])
     elif not found:
-        terminal.line("No collections entered. Enter a month's: rvutool contract collections --month 2026-10 AMOUNT")
+        messages.line("No collections entered. Enter a month's: rvutool contract collections --month 2026-10 AMOUNT")
     else:
         from rvutool.view.text import columns
 
-        terminal.line(columns(["Month", "Collections $"], [[m, f"{c:,.2f}"] for m, c in found], {1}).rstrip("\n"))
+        messages.line(columns(["Month", "Collections $"], [[m, f"{c:,.2f}"] for m, c in found], {1}).rstrip("\n"))
     return 0
 
 
@@ -280,7 +280,7 @@ def compare(a: str, b: str, *, month: str | None = None, week: bool = False, yea
         result = comparing.compare(store, first, second, start, end, today=today,
                                    fiscal_year_start=settings.fiscal_year_start)
     if as_json:
-        terminal.print_json(result.to_dict())
+        messages.print_json(result.to_dict())
     elif as_csv:
         import sys
 
@@ -288,7 +288,7 @@ def compare(a: str, b: str, *, month: str | None = None, week: bool = False, yea
 
         spreadsheet.Writer(sys.stdout).writerows(result.csv_rows())
     else:
-        terminal.line(pay_text.compare_text(result))
+        messages.line(pay_text.compare_text(result))
     return 0
 
 
@@ -313,9 +313,9 @@ def plan(*, contract: str | None = None, income: str | None = None, year: str | 
         versions = standing.versions(store, name, origin=origin)
         result = planning.plan(store, versions, value, chosen, today=today, fiscal_year_start=fys)
     if as_json:
-        terminal.print_json(result.to_dict())
+        messages.print_json(result.to_dict())
     else:
-        terminal.line(pay_text.plan_text(result))
+        messages.line(pay_text.plan_text(result))
     return 0
 
 
@@ -340,7 +340,7 @@ def import_benchmark(file: str, *, source: str | None = None, name: str | None =
     table = benchmarks.read_table(path, name=chosen, source=cited, today=dates.today())
     replaced = benchmarks.save(table, replace=replace)
     verb = "Replaced" if replaced else "Imported"
-    terminal.line(pay_text.say([f"{verb} benchmark table {pay_text.table_line(table)}"]))
+    messages.line(pay_text.say([f"{verb} benchmark table {pay_text.table_line(table)}"]))
     return 0
 
 
@@ -350,12 +350,12 @@ def list_benchmarks(*, as_json: bool = False) -> int:
 
     found = benchmarks.load_all()
     if as_json:
-        terminal.print_json([t.to_dict() for t in found])
+        messages.print_json([t.to_dict() for t in found])
     elif not found:
-        terminal.line("No benchmark tables yet. Import one you are licensed to use: rvutool benchmark import FILE "
+        messages.line("No benchmark tables yet. Import one you are licensed to use: rvutool benchmark import FILE "
                     "--source \"...\" (examples/benchmark-invented.csv holds invented figures to try it)")
     else:
-        terminal.line(pay_text.say([pay_text.table_line(t) for t in found]))
+        messages.line(pay_text.say([pay_text.table_line(t) for t in found]))
     return 0
 
 
@@ -365,5 +365,5 @@ def remove_benchmark(name: str) -> int:
 
     chosen = check_name(name, "benchmark table name")
     benchmarks.remove(chosen)
-    terminal.line(f"Removed benchmark table {chosen}.")
+    messages.line(f"Removed benchmark table {chosen}.")
     return 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rvutool.errors import RvuError
-from rvutool.view import terminal
+from rvutool.view import messages, terminal
 
 
 # ---------------------------------------------------------------- data import / status
@@ -44,7 +44,7 @@ def _point_to_stand_ins(year: int) -> None:
         return
     count = sum(s.entries for s in found if s.year == year)
     if count:
-        terminal.note(f"{count:,} {'entry' if count == 1 else 'entries'} of {year} were priced by another year's "
+        messages.note(f"{count:,} {'entry' if count == 1 else 'entries'} of {year} were priced by another year's "
                     f"release while none for {year} was here: rvutool recalc --stand-ins re-prices them "
                     "(rvutool undo reverts it)")
 
@@ -55,7 +55,7 @@ def data_status(as_json: bool = False) -> int:
 
     found = status()
     if as_json:
-        terminal.print_json({**found.to_dict(), "ncci": check.status(as_json=True)})
+        messages.print_json({**found.to_dict(), "ncci": check.status(as_json=True)})
     else:
         terminal.data_status(found)
         check.status()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from rvutool.errors import RvuError, UsageError
-from rvutool.view import terminal
+from rvutool.view import messages
 
 
 def _url(given: str | None) -> str:
@@ -20,7 +20,7 @@ def _url(given: str | None) -> str:
     if not location.is_postgres(url):
         raise UsageError("the log database must be a postgresql:// connection string")
     if given and conninfo.has_password(given):
-        terminal.warning("a password on the command line can be seen by other users (ps) and stays in your shell's "
+        messages.warning("a password on the command line can be seen by other users (ps) and stays in your shell's "
                        "history: keep it in ~/.pgpass (mode 0600) instead")
     return url
 
@@ -40,25 +40,25 @@ def init(url_arg: str | None = None, *, url: str | None = None) -> int:
         conn.close()
     where = conninfo.shown(url)
     if done.before == done.after:
-        terminal.line(f"the log in {where} is up to date (schema version {done.after}); nothing was changed")
+        messages.line(f"the log in {where} is up to date (schema version {done.after}); nothing was changed")
     elif done.before == 0:
-        terminal.line(f"created the practice's log in {where} (schema {pg_schema.SCHEMA}, version {done.after}, "
+        messages.line(f"created the practice's log in {where} (schema {pg_schema.SCHEMA}, version {done.after}, "
                     f"users in {done.roles.clinician} and {done.roles.manager}); add them with "
                     "`rvutool db add-user NAME`")
     else:
-        terminal.line(f"brought the log in {where} from schema version {done.before} to {done.after}")
+        messages.line(f"brought the log in {where} from schema version {done.before} to {done.after}")
     if done.carried:
-        terminal.line(f"its users now belong to this practice's own roles ({done.roles.clinician}, "
+        messages.line(f"its users now belong to this practice's own roles ({done.roles.clinician}, "
                     f"{done.roles.manager}): {', '.join(done.carried)}")
     if done.left_out:
-        terminal.line(f"not carried over, having no work in this log (they may belong to another practice on this "
+        messages.line(f"not carried over, having no work in this log (they may belong to another practice on this "
                     f"server): {', '.join(done.left_out)}; `rvutool db add-user NAME` adds one again")
     if done.set_aside:
-        terminal.line(f"set aside {done.set_aside} {'entry' if done.set_aside == 1 else 'entries'} holding values "
+        messages.line(f"set aside {done.set_aside} {'entry' if done.set_aside == 1 else 'entries'} holding values "
                     f"rvutool never writes (kept, with why, in {pg_schema.SCHEMA}.set_aside; `rvutool doctor` "
                     "counts them)")
     if done.unhooked:
-        terminal.line(f"removed {done.unhooked} undo-journal links to another user's change (no rvutool writes "
+        messages.line(f"removed {done.unhooked} undo-journal links to another user's change (no rvutool writes "
                     "them: see the README's Security section)")
     return 0
 
@@ -107,7 +107,7 @@ def add_user(name: str, *, manager: bool = False, password_file: str | None = No
     role = "manager (reads every provider's entries, changes only their own)" if manager else \
         "clinician (reads and changes only their own entries)"
     known = " (a login this server already had: their password is unchanged)" if existing else ""
-    terminal.line(f"added {name} to the log in {conninfo.shown(url)} as a {role}{known}")
+    messages.line(f"added {name} to the log in {conninfo.shown(url)} as a {role}{known}")
     return 0
 
 
@@ -136,13 +136,13 @@ def push(*, from_path: str | None = None, url: str | None = None, allow_identifi
                                  favourites=favourites)
     finally:
         source.close()
-    terminal.line(f"pushed {outcome.added} {'entry' if outcome.added == 1 else 'entries'} "
+    messages.line(f"pushed {outcome.added} {'entry' if outcome.added == 1 else 'entries'} "
                 f"({outcome.encounters} {'encounter' if outcome.encounters == 1 else 'encounters'}) from {source_path} "
                 f"into {conninfo.shown(url)} as {user}; {outcome.duplicates} already there")
     if outcome.favourites_added:
-        terminal.line(f"and your favourites {', '.join('@' + n for n in outcome.favourites_added)}")
+        messages.line(f"and your favourites {', '.join('@' + n for n in outcome.favourites_added)}")
     for name, theirs, _ in outcome.favourites_kept:
-        terminal.warning(f"@{name} is already a favourite of yours in the shared log ({theirs}); kept as it is")
+        messages.warning(f"@{name} is already a favourite of yours in the shared log ({theirs}); kept as it is")
     if outcome.added:
-        terminal.line("`rvutool undo` (with the shared log set) takes the push back out")
+        messages.line("`rvutool undo` (with the shared log set) takes the push back out")
     return 0

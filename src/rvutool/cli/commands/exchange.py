@@ -7,11 +7,11 @@ import sys
 
 from rvutool.cli import inputs
 from rvutool.errors import RvuError, UsageError
-from rvutool.view import terminal
+from rvutool.view import messages, terminal
 
 
 def export(*, month: str | None = None, week: bool = False, year: str | None = None, from_: str | None = None,
-           to: str | None = None, all_: bool = False, fmt: str = "csv", output: str | None = None,
+           to: str | None = None, all_: bool = False, fmt: str | None = None, output: str | None = None,
            provider: str | None = None) -> int:
     from pathlib import Path
 
@@ -19,6 +19,8 @@ def export(*, month: str | None = None, week: bool = False, year: str | None = N
     from rvutool.catalog import datafile
     from rvutool.log import exchange
 
+    if fmt is None:  # the ending of -o, else CSV
+        fmt = "json" if output is not None and Path(output).suffix.lower() == ".json" else "csv"
     fmt = fmt.strip().lower()
     if fmt not in {"csv", "json"}:
         raise UsageError(f"--format {fmt!r}: use csv or json")
@@ -36,10 +38,10 @@ def export(*, month: str | None = None, week: bool = False, year: str | None = N
             except OSError as exc:
                 raise RvuError(f"cannot write {target}: {exc.strerror or exc}") from None
     if done.skipped:
-        terminal.warning(f"skipped {done.described()}; `rvutool doctor` names them")
+        messages.warning(f"skipped {done.described()}; `rvutool doctor` names them")
     if target is not None:
         count = done.written
-        terminal.note(f"exported {count} {'entry' if count == 1 else 'entries'} ({period.label}) to {target}")
+        messages.note(f"exported {count} {'entry' if count == 1 else 'entries'} ({period.label}) to {target}")
     return 0
 
 
@@ -102,11 +104,11 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
     elif not dry_run:
         into(None)
     for problem in ctx.skipped:
-        terminal.warning(f"skipped {problem}")
+        messages.warning(f"skipped {problem}")
     for name, kept, theirs in outcome.favourites_kept:
-        terminal.warning(f"favourite {name}: kept the log's ({kept}); the file's ({theirs}) was not imported "
+        messages.warning(f"favourite {name}: kept the log's ({kept}); the file's ({theirs}) was not imported "
                        f"(`rvutool fav add {name} ... --replace` changes it)")
     if source.columns is not None:
-        terminal.columns_used(source.columns)
-    terminal.import_result(outcome, dry_run=dry_run)
+        messages.columns_used(source.columns)
+    messages.import_result(outcome, dry_run=dry_run)
     return 0

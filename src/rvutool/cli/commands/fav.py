@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from rvutool.errors import RvuError
 from rvutool.log import favourites
-from rvutool.view import terminal
+from rvutool.view import messages
 
 
 def known() -> dict[str, favourites.Favourite]:
@@ -36,18 +36,18 @@ def add(name_text: str, tokens: list[str], *, replace: bool = False, allow_ident
     items = favourites.check_items(favourites.expand(tokens, have))
     old = have.get(name)
     if old is not None and old.items == items:
-        terminal.line(f"Favourite {name} is already {old.text}; nothing changed.")
+        messages.line(f"Favourite {name} is already {old.text}; nothing changed.")
         return 0
     if old is not None and not replace:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             raise RvuError(f"favourite {name} already exists ({old.text}); add --replace to make it {' '.join(items)}")
-        if not terminal.confirm(f"Favourite {name} is {old.text}. Make it {' '.join(items)}?"):
-            terminal.line("Nothing was changed.")
+        if not messages.confirm(f"Favourite {name} is {old.text}. Make it {' '.join(items)}?"):
+            messages.line("Nothing was changed.")
             return 1
     with log.open_for_writing() as store, store.transaction() as tx:
         tx.put_favourite(name, " ".join(items))
     verb = "Replaced" if old is not None else "Added"
-    terminal.line(f"{verb} favourite {name}: {' '.join(items)}. Use it as @{name} (rvutool log @{name}).")
+    messages.line(f"{verb} favourite {name}: {' '.join(items)}. Use it as @{name} (rvutool log @{name}).")
     return 0
 
 
@@ -57,9 +57,9 @@ def list_all(*, as_json: bool = False) -> int:
     found = sorted(known().values(), key=lambda f: f.name)
     named = favourite_lines.item_names(found)
     if as_json:
-        terminal.print_json([{**f.to_dict(), "names": [named.get(i) for i in f.items]} for f in found])
+        messages.print_json([{**f.to_dict(), "names": [named.get(i) for i in f.items]} for f in found])
     else:
-        terminal.line(favourite_lines.listing(found, named))
+        messages.line(favourite_lines.listing(found, named))
     return 0
 
 
@@ -72,5 +72,5 @@ def remove(name_text: str) -> int:
         raise favourites.unknown(favourites.SIGIL + name, have)
     with log.open_for_writing() as store, store.transaction() as tx:
         tx.remove_favourite(name)
-    terminal.line(f"Removed favourite {name} ({have[name].text}).")
+    messages.line(f"Removed favourite {name} ({have[name].text}).")
     return 0

@@ -7,7 +7,7 @@ from typing import Any
 
 from rvutool.cli import inputs
 from rvutool.errors import NoSuchEntryError, RvuError, UsageError
-from rvutool.view import terminal
+from rvutool.view import messages
 
 
 def _interactive() -> bool:
@@ -51,11 +51,11 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
     warnings = [w for line in encounter.lines for w in line.warnings
                 if not (line.item.code in unvalued and w.startswith(f"{line.item.code}: no CMS work RVU"))]
     if as_json:
-        terminal.print_json({**logged_json(encounter, change.entries), **(checked.to_dict() if checked else {})})
+        messages.print_json({**logged_json(encounter, change.entries), **(checked.to_dict() if checked else {})})
         for text in warnings:
-            terminal.warning(text)
+            messages.warning(text)
     else:
-        terminal.logged(encounter, change.entries, warnings)
+        messages.logged(encounter, change.entries, warnings)
     from rvutool.view import check_text
 
     check_text.warnings(checked)
@@ -73,12 +73,12 @@ def confirm_double_entry(again: list[Any], *, yes: bool = False) -> bool:
     """Warn that these items were just saved; in a terminal ask, Enter keeping the new entry (--yes: no question)."""
     from rvutool.view.text import double_entry_text
 
-    terminal.warning(double_entry_text(again))
+    messages.warning(double_entry_text(again))
     if yes or not _interactive():
         return True
-    if terminal.confirm("Log it again (a second visit)?", default=True):
+    if messages.confirm("Log it again (a second visit)?", default=True):
         return True
-    terminal.line("Nothing was saved.")
+    messages.line("Nothing was saved.")
     return False
 
 
@@ -113,16 +113,16 @@ def list_entries(*, month: str | None = None, week: bool = False, year: str | No
                                                                         encounter=number, include_voided=removed))
         title = period.label if number is None else f"encounter {number}"
         if as_csv:
-            terminal.entries_csv(entries)
+            messages.entries_csv(entries)
         elif as_json:
             found = list(entries)
             total = from_hundredths(sum(e.credited_wrvu_c for e in found if not e.voided))
-            terminal.print_json({"period": period.to_dict(), "entries": [e.to_dict() for e in found],
+            messages.print_json({"period": period.to_dict(), "entries": [e.to_dict() for e in found],
                                "total_wrvu": total})
         else:
-            terminal.entries_table(entries, title, explain=explain)
+            messages.entries_table(entries, title, explain=explain)
     if entries.skipped:
-        terminal.warning(f"skipped {entries.described()}; `rvutool doctor` names them")
+        messages.warning(f"skipped {entries.described()}; `rvutool doctor` names them")
     return 0
 
 
@@ -159,16 +159,16 @@ def edit(id_text: str | None, *, date_text: str | None = None, units: str | None
             raise UsageError("--split moves one line; with --encounter the whole encounter moves")
         with _existing_store() as store:
             change = changes.edit_encounter(store, inputs.encounter_number(encounter), request)
-        terminal.change(change)
+        messages.change(change)
         return 0
     entry_id = inputs.entry_id(id_text or "")
     with _existing_store() as store:
         if request.on is not None and not (split or whole):
             entry = store.get(entry_id)
             if request.on != entry.date and changes.encounter_size(store, entry_id) > 1 and _interactive():
-                request = changes.EditRequest(**{**request.__dict__, "split": terminal.ask_split(entry)})
+                request = changes.EditRequest(**{**request.__dict__, "split": messages.ask_split(entry)})
         change = changes.edit(store, entry_id, request)
-    terminal.change(change)
+    messages.change(change)
     return 0
 
 
@@ -182,7 +182,7 @@ def remove(id_texts: list[str], *, encounter: str | None = None) -> int:
             change = changes.remove_encounter(store, inputs.encounter_number(encounter))
         else:
             change = changes.remove(store, [inputs.entry_id(t) for t in id_texts])
-    terminal.removed(change)
+    messages.removed(change)
     return 0
 
 
@@ -195,7 +195,7 @@ def undo() -> int:
             raise RvuError("nothing to undo: the log is empty")
     with log.open_for_writing() as store:
         change = changes.undo(store)
-    terminal.undone(change)
+    messages.undone(change)
     return 0
 
 
@@ -213,25 +213,25 @@ def recalc(*, month: str | None = None, week: bool = False, year: str | None = N
     policy = inputs.configured_policy()
     with log.reading() as store:
         if store is None:
-            terminal.line(f"Nothing logged in {period.label}; nothing to recalculate.")
+            messages.line(f"Nothing logged in {period.label}; nothing to recalculate.")
             return 0
         if stand_ins and not asked:
             period = _stand_in_years(store, period)
             if period is None:
-                terminal.line("No entry was priced by a stand-in release; nothing to recalculate.")
+                messages.line("No entry was priced by a stand-in release; nothing to recalculate.")
                 return 0
     only = changes.priced_by_stand_in if stand_ins else None
     with log.open_for_writing() as store:
         store.check_before_big_write()
         plan = changes.plan_recalc(store, period.start, period.end, period.label, policy, only=only)
-        terminal.recalc_plan(plan)
+        messages.recalc_plan(plan)
         if not plan.changed:
             return 0
-        if not yes and not terminal.confirm("Save the new values?"):
-            terminal.line("Nothing was changed.")
+        if not yes and not messages.confirm("Save the new values?"):
+            messages.line("Nothing was changed.")
             return 1
         change = changes.apply_recalc(store, plan)
-    terminal.line(f"Recalculated {plan.changed} {'entry' if plan.changed == 1 else 'entries'} "
+    messages.line(f"Recalculated {plan.changed} {'entry' if plan.changed == 1 else 'entries'} "
                 f"({change.net:+} wRVU); `rvutool undo` reverts it.")
     return 0
 
@@ -286,7 +286,7 @@ def doctor(*, as_json: bool = False) -> int:
     except (CorruptLogError, LogVersionError) as exc:
         problems, exists = [exc.message], True
     if as_json:
-        terminal.print_json({"log": where, "exists": exists, "ok": not problems, "problems": problems})
+        messages.print_json({"log": where, "exists": exists, "ok": not problems, "problems": problems})
     else:
-        terminal.doctor(where, exists, problems, shared=location.url() is not None)
+        messages.doctor(where, exists, problems, shared=location.url() is not None)
     return 1 if problems else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rvutool.errors import RvuError, UsageError
-from rvutool.view import terminal
+from rvutool.view import messages, terminal
 
 
 # ---------------------------------------------------------------- summary and config
@@ -22,15 +22,15 @@ def summary(*, month: str | None = None, week: bool = False, year: str | None = 
                             target=target, locality_text=locality_text, zip_text=zip_text, qp=qp, provider=provider,
                             reprice=reprice, contract=contract, benchmark=benchmark)
     if as_json:
-        terminal.print_json(result.to_dict())
+        messages.print_json(result.to_dict())
     elif as_csv:
-        terminal.summary_csv(result)
+        messages.summary_csv(result)
     else:
         terminal.summary(result, show_groups=by is not None, chart=chart)
         if result.pay is not None or result.benchmark is not None:
             from rvutool.view import pay_text
 
-            terminal.line(pay_text.summary_text(result))
+            messages.line(pay_text.summary_text(result))
     return 0
 
 
@@ -163,7 +163,7 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
         datafile.write_atomic(target_path, payload)
     except OSError as exc:
         raise RvuError(f"cannot write {target_path}: {exc.strerror or exc}") from None
-    terminal.note(f"report for {period.label} ({s.totals.entries:,} entries, {s.totals.wrvu:.2f} wRVU) "
+    messages.note(f"report for {period.label} ({s.totals.entries:,} entries, {s.totals.wrvu:.2f} wRVU) "
                 f"written to {target_path}")
     return 0
 
@@ -215,9 +215,9 @@ def reconcile(file: str, *, month: str | None = None, week: bool = False, year: 
                     out.write(reconcile_report.html(result, report_name=report.path.name, version=__version__))
         except OSError as exc:
             raise RvuError(f"cannot write {target}: {exc.strerror or exc}") from None
-        terminal.note(f"wrote {target}")
+        messages.note(f"wrote {target}")
     if as_json:
-        terminal.print_json(result.to_dict())
+        messages.print_json(result.to_dict())
     elif as_csv:
         import sys
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rvutool.view import terminal
+from rvutool.view import messages, terminal
 
 
 def _config() -> Any:
@@ -23,7 +23,7 @@ def show_paths(as_json: bool = False) -> int:
     if shared:
         found["log"] = location.shown(shared)
     if as_json:
-        terminal.print_json(found)
+        messages.print_json(found)
     else:
         terminal.key_values(found.items())
     return 0
@@ -34,7 +34,7 @@ def config_list(as_json: bool = False) -> int:
 
     settings = config.load()
     if as_json:
-        terminal.print_json({"file": str(settings.path),
+        messages.print_json({"file": str(settings.path),
                            "settings": {key: {"value": value, "set": is_set, "help": meaning}
                                         for key, value, is_set, meaning in settings.rows()}})
     else:
@@ -50,11 +50,11 @@ def config_get(key: str) -> int:
     settings = config.load()
     value = settings.shown(spec.name)
     if value is None:
-        terminal.note(f"{spec.name} is not set (`rvutool config set {spec.name} VALUE` sets it)")
+        messages.note(f"{spec.name} is not set (`rvutool config set {spec.name} VALUE` sets it)")
         return 1
-    terminal.line(str(value))
+    messages.line(str(value))
     if not settings.is_set(spec.name):
-        terminal.note(f"{spec.name} is not set; {value} is the default")
+        messages.note(f"{spec.name} is not set; {value} is the default")
     return 0
 
 
@@ -63,7 +63,7 @@ def config_set(key: str, value: str) -> int:
 
     spec = config.check_key(key)
     settings = config.set_value(spec.name, value)
-    terminal.line(f"{spec.name} = {settings.get(spec.name)}  (saved in {settings.path})")
+    messages.line(f"{spec.name} = {settings.get(spec.name)}  (saved in {settings.path})")
     return 0
 
 
@@ -73,7 +73,7 @@ def config_unset(key: str) -> int:
     spec = config.check_key(key)
     if config.unset(spec.name):
         default = config.KEYS[spec.name].default
-        terminal.line(f"{spec.name} removed" + (f"; the default {default} applies" if default is not None else ""))
+        messages.line(f"{spec.name} removed" + (f"; the default {default} applies" if default is not None else ""))
     else:
-        terminal.line(f"{spec.name} was not set; nothing changed")
+        messages.line(f"{spec.name} was not set; nothing changed")
     return 0
