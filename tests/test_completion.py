@@ -49,21 +49,6 @@ def table_commands() -> dict[str, completion.Spec]:
     return found
 
 
-def test_the_table_knows_every_command_option_and_argument_typer_has():
-    typed, table = typer_commands(), table_commands()
-    assert set(table) == set(typed)
-    for path, command in typed.items():
-        values, flags, kinds = table[path]
-        options = [p for p in command.params if p.param_type_name == "option"]
-        found_values = {n for p in options if not p.is_flag for n in (*p.opts, *p.secondary_opts)}
-        found_flags = {n for p in options if p.is_flag for n in (*p.opts, *p.secondary_opts)} - {"-h", "--help"}
-        assert set(values) == found_values, path
-        assert set(flags) == found_flags, path
-        multiple = {n for p in options if p.multiple for n in p.opts}
-        assert multiple <= completion.MULTIPLE, path
-        assert len(kinds) == len([p for p in command.params if p.param_type_name == "argument"]), path
-
-
 def ask(monkeypatch, capsys, env: dict[str, str]) -> tuple[int, str]:
     """rvutool run by a shell's completion script: its environment variables, no arguments."""
     from rvutool.cli.main import main

@@ -150,6 +150,9 @@ def run(args: list[str]) -> int:
     except typer.Abort:
         raise RvuError("aborted; nothing was changed") from None
     except _CLICK_EXCEPTION as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `rvutool` or `rvutool data`: the help, then exit 2
+            print(exc.format_message())
+            return 2
         message = " ".join(exc.format_message().split()).removesuffix(".")
         if not message:  # bare `rvutool` or `rvutool data`: the help was already shown
             return 2

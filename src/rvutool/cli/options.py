@@ -99,7 +99,8 @@ CONTRACT = Option(("--contract",), "contract", TEXT, "The contract whose pay ari
                   "contract add); default: config contract.", "NAME")
 BENCHMARK = Option(("--benchmark",), "benchmark", TEXT, "Place the year's wRVU in your benchmark table for this "
                    "specialty (rvutool benchmark import); default: config benchmark.specialty.", "SPECIALTY")
-OUTPUT = Option(("-o", "--output"), "output", TEXT, "Write to FILE; its ending picks the format.", "FILE")
+OUTPUT = Option(("-o", "--output"), "output", TEXT, "Write to FILE; its ending picks the format (export: .csv or "
+                ".json; report: .html or .pdf; reconcile: .csv for every line, .html for a dispute summary).", "FILE")
 CODE_OPT = Option(("--code",), "code", CODE, "The code (with its modifiers, such as 71046-26).", "CODE")
 ENCOUNTER = Option(("--encounter",), "encounter", TEXT, "An encounter's number, as `list` shows it.", "N")
 URL = Option(("--url",), "url", TEXT, "The database (default: RVUTOOL_LOG_URL or the log.url setting).", "URL")
@@ -212,8 +213,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("reconcile", f"{_C}.reports:reconcile", "Compare the log with an employer's report (the report's "
             "dates by default); changes nothing. Example: rvutool reconcile october.xlsx --month 2026-10",
             (*PERIOD_NO_ALL, JSON, CSV,
-             Option(("-o", "--output"), "outputs", TEXT, "Also write FILE: .csv (every line) or .html (a printable "
-                    "dispute summary); repeatable.", "FILE", multiple=True),
+             OUTPUT,
              Option(("--map",), "mapping", TEXT, "Name the report's columns: date=DOS,code=CPT,wrvu=Work RVUs,"
                     "units=Qty,modifiers=Mod1+Mod2.", "ROLE=HEADER,...", multiple=True),
              RATE, PROVIDER),

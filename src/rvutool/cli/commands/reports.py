@@ -170,7 +170,7 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
 
 def reconcile(file: str, *, month: str | None = None, week: bool = False, year: str | None = None,
               from_: str | None = None, to: str | None = None, as_json: bool = False, as_csv: bool = False,
-              outputs: list[str] | None = None, mapping: list[str] | None = None, rate: str | None = None,
+              output: str | None = None, mapping: list[str] | None = None, rate: str | None = None,
               provider: str | None = None) -> int:
     """`rvutool reconcile FILE`: the log against an employer's report. Reads the log; never changes it."""
     from pathlib import Path
@@ -194,7 +194,7 @@ def reconcile(file: str, *, month: str | None = None, week: bool = False, year: 
     if as_json and as_csv:
         raise UsageError("give --json or --csv, not both")
     targets = {}
-    for typed in outputs or []:  # -o FILE: its ending picks the format
+    for typed in [output] if output is not None else []:  # -o FILE: its ending picks the format
         target = Path(typed).expanduser()
         kind = {".csv": "--csv", ".html": "--html", ".htm": "--html"}.get(target.suffix.lower())
         if kind is None:
