@@ -64,7 +64,8 @@ def build(cms_dir: Path, names_dir: Path = DEFAULT_NAMES) -> dict[str, bytes]:
         for (code, modifier), values in parsed.rows.items():
             by_code.setdefault(code, []).append((rel.id, modifier, values))
             work = Decimal(0) if modifier == "TC" else Decimal(values[cmsfile.FIELD_NAMES.index("work")])
-            scope.add(code, work, parsed.descriptors.get(code))
+            scope.add(code, work, parsed.descriptors.get(code),
+                      status=values[cmsfile.FIELD_NAMES.index("status")], release=rel.id)
         gpci = cmsfile.parse_gpci(cmsfile.decode(gpci_path.read_bytes()), gpci_name)
         localities[str(rel.year)] = [loc.as_row() for loc in gpci]
     header = {

@@ -8,6 +8,8 @@ and then tab-separated lines sorted by their first field:
     name_index.txt   STEM  CODE CODE ...                   (search: words.py stems of names and aliases)
                      =ALIAS  TARGET TARGET ...  COMPACT  STEM|STEM  (search: each alias, its codes and
                                                            ranges as written, and its words as search compares them)
+    level2.txt       CODE  CMS_LONG_TEXT                   (Level II codes whose names.txt name is our short
+                                                           one: CMS's public long description, for lookup)
 
 A family's KEY is its first code behind the code's shape (shape_key), so that 2101F is never taken for a
 code between 21010 and 21499. A lookup maps a file (mmap) and bisects its lines by byte offset, as
@@ -28,6 +30,7 @@ from rvutool.errors import DatasetError
 
 FORMAT = "rvutool-names/1"
 NAMES_FILE, FAMILIES_FILE, INDEX_FILE = "names.txt", "families.txt", "name_index.txt"
+LEVEL2_FILE = "level2.txt"
 _SCAN = 1024  # below this many bytes the bisection reads lines one by one
 
 
@@ -169,3 +172,14 @@ def described(code: str) -> dict[str, Any]:
         "aliases": list(aliases),
         "family": None if fam is None else {"name": fam[2], "specialties": fam[3] or None, "note": fam[4] or None},
     }
+
+
+def cms_text(code: str) -> str | None:
+    """CMS's public long description of a HCPCS Level II code (shown by lookup only; everywhere else the code
+    goes by short_name): kept beside our short name when we give one, else it is the code's name."""
+    code = code.upper()
+    fields = table(LEVEL2_FILE).get(code)
+    if fields is not None and len(fields) > 1:
+        return fields[1]
+    found = entry(code)
+    return found[1] if found is not None and found[0] == "hcpcs" else None
