@@ -15,7 +15,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from rvutool import cmsfile, datafile, namesbuild, taxonomy
+from rvutool import aboutbuild, cmsfile, datafile, namesbuild, taxonomy
 from rvutool.errors import RvuError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -97,7 +97,8 @@ def build(cms_dir: Path, names_dir: Path = DEFAULT_NAMES) -> dict[str, bytes]:
     hcpcs_path = cms_dir / HCPCS_SOURCE
     hcpcs = cmsfile.parse_hcpcs(cmsfile.decode(hcpcs_path.read_bytes()), HCPCS_SOURCE)
     names = namesbuild.build(names_dir, scope, hcpcs.descriptors, hcpcs_path)
-    return {"codes.json": codes_json, "zip_localities.json": zip_json, **names}
+    about = aboutbuild.build(names_dir.parent / "about", names_dir, scope)  # data/about beside data/names
+    return {"codes.json": codes_json, "zip_localities.json": zip_json, **names, **about}
 
 
 def main(argv: list[str] | None = None) -> int:
