@@ -50,7 +50,7 @@ def _plain(text: str) -> str:
 
 
 def _family_ranges(families: list[tuple[str, str, str, str, str]]) -> list[tuple[str, str, str]]:
-    return sorted(((shape_key(f[0]), f[0], f[1]) for f in families))
+    return sorted((shape_key(f[0]), f[0], f[1]) for f in families)
 
 
 def _family_of(ranges: list[tuple[str, str, str]], code: str) -> tuple[str, str] | None:
