@@ -28,29 +28,44 @@ def in_scope(code: str, work: Decimal) -> bool:
 
 
 @pytest.fixture(scope="module")
-def bundled() -> dict[str, Decimal]:
+def dataset() -> DataFile:
+    return DataFile(paths.bundled_dataset())
+
+
+@pytest.fixture(scope="module")
+def bundled(dataset) -> dict[str, Decimal]:
     """Every code of the bundled releases with its highest work RVU (technical components carry none)."""
     highest: dict[str, Decimal] = {}
-    for code, _, rows in DataFile(paths.bundled_dataset()).iter_lines():
+    for code, _, rows in dataset.iter_lines():
         work = max((Decimal(row[4]) for row in rows if row[1] != "TC"), default=Decimal(0))
         highest[code] = max(work, highest.get(code, Decimal(0)))
     return highest
 
 
 @pytest.fixture(scope="module")
-def scope(bundled) -> namesbuild.Scope:
-    """What the build checks names against: the bundled codes, and CMS's CPT/CDT descriptors when the raw
-    files are here (they are read, never kept)."""
+def logged(dataset) -> set[str]:
+    """Codes with a status clinicians log (paid: A, R, T, C; bundled: B) in either bundled release."""
+    return {code for code, _, rows in dataset.iter_lines() if any(row[2] in namesbuild.LOGGED for row in rows)}
+
+
+@pytest.fixture(scope="module")
+def scope(dataset) -> namesbuild.Scope:
+    """What the build checks names against: the bundled codes with their statuses and releases, and CMS's
+    CPT/CDT descriptors when the raw files are here (they are read, never kept)."""
     from rvutool import build, cmsfile
 
-    found = namesbuild.Scope()
-    descriptors: dict[str, str] = {}
+    found = namesbuild.Scope(order=[release["id"] for release in dataset.header["releases"]])
+    descriptors: dict[str, set[str]] = {}
     for source in build.SOURCES:
         path = CMS / source.pprrvu
         if path.exists():
-            descriptors.update(cmsfile.parse_pprrvu(cmsfile.decode(path.read_bytes()), source.pprrvu).descriptors)
-    for code, work in bundled.items():
-        found.add(code, work, descriptors.get(code))
+            parsed = cmsfile.parse_pprrvu(cmsfile.decode(path.read_bytes()), source.pprrvu)
+            for code, text in parsed.descriptors.items():
+                descriptors.setdefault(code, set()).add(text)
+    for code, _, rows in dataset.iter_lines():
+        for release, modifier, status, _, work, *_ in rows:
+            for text in sorted(descriptors.get(code, {None})):  # type: ignore[arg-type]
+                found.add(code, Decimal(0) if modifier == "TC" else Decimal(work), text, status, release)
     return found
 
 
@@ -63,6 +78,35 @@ def test_every_code_in_scope_has_a_name_of_its_own(bundled):
     assert counted == 7_362 + 853  # CPT codes with a work RVU in RVU25D or RVU26C, and every D code
 
 
+def test_every_logged_code_has_a_name_of_its_own(logged):
+    """Paid (A, R, T, C) and bundled (B) codes of either release: ours for CPT and CDT, ours or CMS's for
+    Level II, never the family's."""
+    shown = {code: names.name_of(code) for code in logged}
+    assert not [code for code, name in shown.items() if name is None or name.source == "family"]
+    assert not [code for code, name in shown.items() if not namesbuild.is_level_ii(code) and name.source != "rvutool"]
+    assert len(logged) > 9_000
+
+
+def test_no_two_logged_codes_share_a_displayed_name(logged):
+    seen: dict[str, str] = {}
+    for code in sorted(logged):
+        key = " ".join(nametable.short_name(code).lower().split())
+        assert key not in seen, f"{code} and {seen[key]} are both shown as {key!r}"
+        seen[key] = code
+
+
+def test_siblings_the_audit_found_identical_now_read_differently():
+    pairs = [("66987", "66988"), ("63043", "63044"), ("93005", "93000"), ("93005", "93010"), ("92928", "92920")]
+    for one, other in pairs:
+        assert names.name_of(one).text != names.name_of(other).text
+    assert "tracing only" in names.name_of("93005").text
+    assert "abdominoplasty" in names.name_of("15847").text
+    assert "palsy" not in names.family_of("15847").name  # its family is its own, not facial palsy's
+    assert "post-op" in names.name_of("99024").text and names.name_of("99024").source == "rvutool"
+    assert "pyloroplasty" in names.name_of("43641").text and "rectum" in names.name_of("45560").text
+    assert "no ultrasound" in names.name_of("20610").text and "physician" not in names.name_of("84165").text
+
+
 def test_every_cpt_code_has_at_least_a_family_name(bundled):
     cpt = [code for code in bundled if code[0].isdigit()]
     assert not [code for code in cpt if names.family_of(code) is None]
@@ -71,11 +115,19 @@ def test_every_cpt_code_has_at_least_a_family_name(bundled):
     assert all(names.name_of(code).text == names.family_of(code).name for code in unnamed)
 
 
-def test_level_ii_codes_carry_cms_public_descriptions(bundled):
+def test_level_ii_codes_have_a_short_name_or_cms_public_description(bundled):
     g0438 = names.name_of("G0438")
-    assert g0438.source == "hcpcs" and g0438.text.lower().startswith("annual wellness visit")
-    assert not [code for code in bundled if code[0].isalpha() and code[0] != "D"
-                and (found := names.name_of(code)) is not None and found.source == "rvutool"]
+    assert g0438 == names.Name(text="annual wellness visit (AWV), first one", source="rvutool")
+    assert nametable.cms_text("G0438").lower().startswith("annual wellness visit; includes a personalized")
+    g2211 = names.name_of("G2211")  # its 300-character CMS text no longer floods a confirmation
+    assert g2211.source == "rvutool" and len(g2211.text) <= 70 and len(nametable.cms_text("G2211")) > 200
+    a0021 = names.name_of("A0021")  # a Level II code with no short name keeps CMS's text, in both readers
+    assert a0021.source == "hcpcs" and nametable.cms_text("A0021") == a0021.text
+    assert nametable.cms_text("27447") is None  # CPT text is AMA's: never bundled
+    level2 = namesbuild.read_level2(NAMES_DIR, namesbuild.Scope(work=dict.fromkeys(bundled, Decimal(0))))
+    assert len(level2) >= 400
+    assert {"G2211", "G0438", "G0439", "G0008", "G0009", "G0010", "G0101", "Q0091"} <= set(level2)
+    assert all(names.name_of(code).text == name for code, name in level2.items())
 
 
 def test_the_source_files_pass_the_build_checks(scope):
@@ -123,7 +175,9 @@ def test_lookup_json_names_the_code(rvutool):
     family = names.family_of("27447")
     assert tka["family"] == {"name": family.name, "specialties": family.specialties, "note": family.note}
     [awv] = rvutool("lookup", "G0438", "--json").json()
-    assert awv["name_source"] == "hcpcs" and awv["name"].lower().startswith("annual wellness visit")
+    assert awv["name_source"] == "rvutool" and awv["name"].lower().startswith("annual wellness visit")
+    [ride] = rvutool("lookup", "A0021", "--json").json()
+    assert ride["name_source"] == "hcpcs"
     [measure] = rvutool("lookup", "0001F", "--json").json()  # a Category II code: its family's name
     assert measure["name_source"] == "family" and measure["name"] == measure["family"]["name"]
 
