@@ -19,7 +19,8 @@ from conftest import CMS, REPO, cms_file
 from rvutool import paths
 from rvutool.catalog.datafile import DataFile
 from rvutool.names import build as names_build
-from rvutool.names import naming, table
+from rvutool.names import naming as names
+from rvutool.names import table as names_table
 
 NAMES_DIR = REPO / "data" / "names"
 
@@ -30,55 +31,107 @@ def in_scope(code: str, work: Decimal) -> bool:
 
 
 @pytest.fixture(scope="module")
-def bundled() -> dict[str, Decimal]:
+def dataset() -> DataFile:
+    return DataFile(paths.bundled_dataset())
+
+
+@pytest.fixture(scope="module")
+def bundled(dataset) -> dict[str, Decimal]:
     """Every code of the bundled releases with its highest work RVU (technical components carry none)."""
     highest: dict[str, Decimal] = {}
-    for code, _, rows in DataFile(paths.bundled_dataset()).iter_lines():
+    for code, _, rows in dataset.iter_lines():
         work = max((Decimal(row[4]) for row in rows if row[1] != "TC"), default=Decimal(0))
         highest[code] = max(work, highest.get(code, Decimal(0)))
     return highest
 
 
 @pytest.fixture(scope="module")
-def scope(bundled) -> names_build.Scope:
-    """What the build checks names against: the bundled codes, and CMS's CPT/CDT descriptors when the raw
-    files are here (they are read, never kept)."""
+def logged(dataset) -> set[str]:
+    """Codes with a status clinicians log (paid: A, R, T, C; bundled: B) in either bundled release."""
+    return {code for code, _, rows in dataset.iter_lines() if any(row[2] in names_build.LOGGED for row in rows)}
+
+
+@pytest.fixture(scope="module")
+def scope(dataset) -> names_build.Scope:
+    """What the build checks names against: the bundled codes with their statuses and releases, and CMS's
+    CPT/CDT descriptors when the raw files are here (they are read, never kept)."""
     from rvutool import build
     from rvutool.catalog import cmsfile
 
-    found = names_build.Scope()
-    descriptors: dict[str, str] = {}
+    found = names_build.Scope(order=[release["id"] for release in dataset.header["releases"]])
+    descriptors: dict[str, set[str]] = {}
     for source in build.SOURCES:
         path = CMS / source.pprrvu
         if path.exists():
-            descriptors.update(cmsfile.parse_pprrvu(cmsfile.decode(path.read_bytes()), source.pprrvu).descriptors)
-    for code, work in bundled.items():
-        found.add(code, work, descriptors.get(code))
+            parsed = cmsfile.parse_pprrvu(cmsfile.decode(path.read_bytes()), source.pprrvu)
+            for code, text in parsed.descriptors.items():
+                descriptors.setdefault(code, set()).add(text)
+    for code, _, rows in dataset.iter_lines():
+        for release, modifier, status, _, work, *_ in rows:
+            for text in sorted(descriptors.get(code, {None})):  # type: ignore[arg-type]
+                found.add(code, Decimal(0) if modifier == "TC" else Decimal(work), text, status, release)
     return found
 
 
 # ---------------------------------------------------------------- coverage, from the real files
 def test_every_code_in_scope_has_a_name_of_its_own(bundled):
     missing = [code for code, work in bundled.items() if in_scope(code, work)
-               and (naming.name_of(code) is None or naming.name_of(code).source != "rvutool")]
+               and (names.name_of(code) is None or names.name_of(code).source != "rvutool")]
     assert not missing, f"{len(missing)} codes in scope have no name, e.g. {missing[:10]}"
     counted = sum(1 for code, work in bundled.items() if in_scope(code, work))
     assert counted == 7_362 + 853  # CPT codes with a work RVU in RVU25D or RVU26C, and every D code
 
 
+def test_every_logged_code_has_a_name_of_its_own(logged):
+    """Paid (A, R, T, C) and bundled (B) codes of either release: ours for CPT and CDT, ours or CMS's for
+    Level II, never the family's."""
+    shown = {code: names.name_of(code) for code in logged}
+    assert not [code for code, name in shown.items() if name is None or name.source == "family"]
+    assert not [code for code, name in shown.items() if not names_build.is_level_ii(code) and name.source != "rvutool"]
+    assert len(logged) > 9_000
+
+
+def test_no_two_logged_codes_share_a_displayed_name(logged):
+    seen: dict[str, str] = {}
+    for code in sorted(logged):
+        key = " ".join(names_table.short_name(code).lower().split())
+        assert key not in seen, f"{code} and {seen[key]} are both shown as {key!r}"
+        seen[key] = code
+
+
+def test_siblings_the_audit_found_identical_now_read_differently():
+    pairs = [("66987", "66988"), ("63043", "63044"), ("93005", "93000"), ("93005", "93010"), ("92928", "92920")]
+    for one, other in pairs:
+        assert names.name_of(one).text != names.name_of(other).text
+    assert "tracing only" in names.name_of("93005").text
+    assert "abdominoplasty" in names.name_of("15847").text
+    assert "palsy" not in names.family_of("15847").name  # its family is its own, not facial palsy's
+    assert "post-op" in names.name_of("99024").text and names.name_of("99024").source == "rvutool"
+    assert "pyloroplasty" in names.name_of("43641").text and "rectum" in names.name_of("45560").text
+    assert "no ultrasound" in names.name_of("20610").text and "physician" not in names.name_of("84165").text
+
+
 def test_every_cpt_code_has_at_least_a_family_name(bundled):
     cpt = [code for code in bundled if code[0].isdigit()]
-    assert not [code for code in cpt if naming.family_of(code) is None]
-    unnamed = [code for code in cpt if naming.name_of(code).source == "family"]
+    assert not [code for code in cpt if names.family_of(code) is None]
+    unnamed = [code for code in cpt if names.name_of(code).source == "family"]
     assert unnamed  # Category II codes and CPT codes without a work RVU are named by their family
-    assert all(naming.name_of(code).text == naming.family_of(code).name for code in unnamed)
+    assert all(names.name_of(code).text == names.family_of(code).name for code in unnamed)
 
 
-def test_level_ii_codes_carry_cms_public_descriptions(bundled):
-    g0438 = naming.name_of("G0438")
-    assert g0438.source == "hcpcs" and g0438.text.lower().startswith("annual wellness visit")
-    assert not [code for code in bundled if code[0].isalpha() and code[0] != "D"
-                and (found := naming.name_of(code)) is not None and found.source == "rvutool"]
+def test_level_ii_codes_have_a_short_name_or_cms_public_description(bundled):
+    g0438 = names.name_of("G0438")
+    assert g0438 == names.Name(text="annual wellness visit (AWV), first one", source="rvutool")
+    assert names_table.cms_text("G0438").lower().startswith("annual wellness visit; includes a personalized")
+    g2211 = names.name_of("G2211")  # its 300-character CMS text no longer floods a confirmation
+    assert g2211.source == "rvutool" and len(g2211.text) <= 70 and len(names_table.cms_text("G2211")) > 200
+    a0021 = names.name_of("A0021")  # a Level II code with no short name keeps CMS's text, in both readers
+    assert a0021.source == "hcpcs" and names_table.cms_text("A0021") == a0021.text
+    assert names_table.cms_text("27447") is None  # CPT text is AMA's: never bundled
+    level2 = names_build.read_level2(NAMES_DIR, names_build.Scope(work=dict.fromkeys(bundled, Decimal(0))))
+    assert len(level2) >= 400
+    assert {"G2211", "G0438", "G0439", "G0008", "G0009", "G0010", "G0101", "Q0091"} <= set(level2)
+    assert all(names.name_of(code).text == name for code, name in level2.items())
 
 
 def test_the_source_files_pass_the_build_checks(scope):
@@ -91,7 +144,7 @@ def test_the_source_files_pass_the_build_checks(scope):
 
 
 def test_names_are_at_most_70_characters():
-    body = table.table(table.NAMES_FILE).body().decode("utf-8")
+    body = names_table.table(names_table.NAMES_FILE).body().decode("utf-8")
     own = [line.split("\t") for line in body.splitlines() if line.split("\t")[1] == "rvutool"]
     assert len(own) >= 7_362 + 853
     assert max(len(fields[2]) for fields in own) <= 70
@@ -102,7 +155,7 @@ def test_names_are_at_most_70_characters():
 def test_lookup_prints_a_name(rvutool, code):
     result = rvutool("lookup", code)
     assert result.exit_code == 0, result.stderr
-    name = naming.name_of(code)
+    name = names.name_of(code)
     assert name is not None and name.source == "rvutool"
     first = result.stdout.splitlines()[1]
     assert "Name" in first and name.text[:30] in result.stdout
@@ -110,7 +163,7 @@ def test_lookup_prints_a_name(rvutool, code):
 
 def test_lookup_shows_aliases_and_the_family_under_the_numbers(rvutool):
     out = rvutool("lookup", "27447").stdout
-    family = naming.family_of("27447")
+    family = names.family_of("27447")
     assert "Also known as" in out and "TKA" in out
     lines = out.splitlines()
     numbers = next(i for i, line in enumerate(lines) if "Medicare" in line)
@@ -121,12 +174,14 @@ def test_lookup_shows_aliases_and_the_family_under_the_numbers(rvutool):
 
 def test_lookup_json_names_the_code(rvutool):
     [tka] = rvutool("lookup", "27447", "--json").json()
-    assert (tka["name"], tka["name_source"]) == (naming.name_of("27447").text, "rvutool")
-    assert "TKA" in tka["aliases"] and tka["aliases"] == list(naming.aliases_of("27447"))
-    family = naming.family_of("27447")
+    assert (tka["name"], tka["name_source"]) == (names.name_of("27447").text, "rvutool")
+    assert "TKA" in tka["aliases"] and tka["aliases"] == list(names.aliases_of("27447"))
+    family = names.family_of("27447")
     assert tka["family"] == {"name": family.name, "specialties": family.specialties, "note": family.note}
     [awv] = rvutool("lookup", "G0438", "--json").json()
-    assert awv["name_source"] == "hcpcs" and awv["name"].lower().startswith("annual wellness visit")
+    assert awv["name_source"] == "rvutool" and awv["name"].lower().startswith("annual wellness visit")
+    [ride] = rvutool("lookup", "A0021", "--json").json()
+    assert ride["name_source"] == "hcpcs"
     [measure] = rvutool("lookup", "0001F", "--json").json()  # a Category II code: its family's name
     assert measure["name_source"] == "family" and measure["name"] == measure["family"]["name"]
 
@@ -137,25 +192,25 @@ def test_an_imported_descriptor_is_still_shown_as_such(rvutool, tmp_path):
     rvutool("data", "import", str(write(tmp_path / "PPRRVU2026_Oct_nonQPP.csv", rvu26d_csv())))
     out = rvutool("lookup", "27447", "--date", "2026-10-15").stdout
     assert "Descriptor" in out and "Fixture knee implantation gamma" in out  # the user's own CMS text
-    assert naming.name_of("27447").text in out and "American Medical Association" in out
+    assert names.name_of("27447").text in out and "American Medical Association" in out
     [row] = rvutool("lookup", "27447", "--date", "2026-10-15", "--json").json()
     assert row["description"] == "Fixture knee implantation gamma" and row["name_source"] == "rvutool"
 
 
 # ---------------------------------------------------------------- the interface the fav branch codes against
 def test_the_names_interface():
-    assert dataclasses.is_dataclass(naming.Name) and dataclasses.is_dataclass(naming.Family)
-    assert [f.name for f in dataclasses.fields(naming.Family)] == ["name", "first", "last", "specialties", "note"]
-    assert [f.name for f in dataclasses.fields(naming.Name)] == ["text", "source"]
-    name = naming.name_of("27447")
+    assert dataclasses.is_dataclass(names.Name) and dataclasses.is_dataclass(names.Family)
+    assert [f.name for f in dataclasses.fields(names.Family)] == ["name", "first", "last", "specialties", "note"]
+    assert [f.name for f in dataclasses.fields(names.Name)] == ["text", "source"]
+    name = names.name_of("27447")
     with pytest.raises(dataclasses.FrozenInstanceError):
         name.text = "changed"  # type: ignore[misc]
-    assert list(inspect.signature(naming.names_of).parameters) == ["codes"]
-    found = naming.names_of(["27447", "D1553", "G0438", "ZZZZZ", "27447"])
+    assert list(inspect.signature(names.names_of).parameters) == ["codes"]
+    found = names.names_of(["27447", "D1553", "G0438", "ZZZZZ", "27447"])
     assert set(found) == {"27447", "D1553", "G0438"} and found["27447"] == name
-    assert naming.aliases_of("99999") == () and naming.family_of("G0438") is None
-    assert naming.name_of("zzzzz") is None
-    family = naming.family_of("27447")
+    assert names.aliases_of("99999") == () and names.family_of("G0438") is None
+    assert names.name_of("zzzzz") is None
+    family = names.family_of("27447")
     assert family.first <= "27447" <= family.last
 
 
@@ -203,14 +258,14 @@ def test_overlapping_families_are_refused(names_copy, scope):
     text = path.read_text(encoding="utf-8").rstrip("\n")
     path.write_text(f"{text}\n27447\t27447\tone code twice\t\t\n", encoding="utf-8")
     line = len(text.split("\n")) + 1
-    knee = naming.family_of("27447")
+    knee = names.family_of("27447")
     with pytest.raises(names_build.NamesError,
                        match=rf"families\.tsv line {line}: 27447-27447 overlaps {knee.first}-{knee.last}"):
         names_build.read_families(names_copy, scope)
 
 
 def test_a_gap_between_families_is_refused(names_copy, scope):
-    family = naming.family_of("27447")
+    family = names.family_of("27447")
     change(names_copy, "families.tsv", f"{family.first}\t", "")
     with pytest.raises(names_build.NamesError, match=rf"families\.tsv: no family covers {family.first}"):
         names_build.read_families(names_copy, scope)
@@ -252,14 +307,14 @@ def test_sorted_lines_find_every_key_and_the_floor_between_them(tmp_path):
         ordered = sorted(keys)
         body = "".join(f"{k}\t{'x' * (padding % 97)}\tvalue of {k}\n" for k in ordered)
         path.write_text('{"format": "rvutool-names/1"}\n' + body, encoding="utf-8")
-        lines = table.SortedLines(path)
+        table = names_table.SortedLines(path)
         for key in ordered:
-            assert lines.get(key)[2] == f"value of {key}"
+            assert table.get(key)[2] == f"value of {key}"
         for probe in probes:
             below = [k for k in ordered if k <= probe]
-            found = lines.floor(probe)
+            found = table.floor(probe)
             assert (found[0] if found else None) == (below[-1] if below else None)
-            assert (lines.get(probe) is not None) == (probe in keys)
+            assert (table.get(probe) is not None) == (probe in keys)
 
     check()
 
@@ -270,6 +325,6 @@ def test_a_damaged_names_file_is_one_clear_error(tmp_path):
     bad = tmp_path / "names.txt"
     bad.write_text("not json\n27447\trvutool\tx\n", encoding="utf-8")
     with pytest.raises(DatasetError, match="damaged or not rvutool's"):
-        table.SortedLines(bad)
+        names_table.SortedLines(bad)
     with pytest.raises(DatasetError, match="cannot read the bundled names"):
-        table.SortedLines(tmp_path / "absent.txt")
+        names_table.SortedLines(tmp_path / "absent.txt")

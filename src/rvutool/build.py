@@ -20,6 +20,7 @@ from pathlib import Path
 
 from rvutool.catalog import cmsfile, datafile, taxonomy
 from rvutool.errors import RvuError
+from rvutool.names import about_build
 from rvutool.names import build as names_build
 
 REPO = Path(__file__).resolve().parents[2]
@@ -142,7 +143,8 @@ def build(cms_dir: Path, names_dir: Path = DEFAULT_NAMES, calendar_path: Path = 
         for (code, modifier), values in parsed.rows.items():
             by_code.setdefault(code, []).append((rel.id, modifier, values))
             work = Decimal(0) if modifier == "TC" else Decimal(values[cmsfile.FIELD_NAMES.index("work")])
-            scope.add(code, work, parsed.descriptors.get(code))
+            scope.add(code, work, parsed.descriptors.get(code),
+                      status=values[cmsfile.FIELD_NAMES.index("status")], release=rel.id)
         localities[str(rel.year)] = gpci_rows(cms_dir, source)
     header = {
         "format": datafile.FORMAT,
@@ -174,7 +176,8 @@ def build(cms_dir: Path, names_dir: Path = DEFAULT_NAMES, calendar_path: Path = 
     hcpcs_path = cms_dir / HCPCS_SOURCE
     hcpcs = cmsfile.parse_hcpcs(cmsfile.decode(hcpcs_path.read_bytes()), HCPCS_SOURCE)
     names = names_build.build(names_dir, scope, hcpcs.descriptors, hcpcs_path)
-    return {"codes.json": codes_json, "zip_localities.json": zip_json, **names}
+    about = about_build.build(names_dir.parent / "about", names_dir, scope)  # data/about beside data/names
+    return {"codes.json": codes_json, "zip_localities.json": zip_json, **names, **about}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,10 @@ and then tab-separated lines sorted by their first field:
     name_index.txt   STEM  CODE CODE ...                   (search: words.py stems of names and aliases)
                      =ALIAS  TARGET TARGET ...  COMPACT  STEM|STEM  (search: each alias, its codes and
                                                            ranges as written, and its words as search compares them)
+    level2.txt       CODE  CMS_LONG_TEXT                   (Level II codes whose names.txt name is our short
+                                                           one: CMS's public long description, for lookup)
+    about.txt        KEY   FIRST  LAST  JSON               ("about this code" of a family's range: what,
+                                                           context, documentation, denials, faq)
 
 A family's KEY is its first code behind the code's shape (shape_key), so that 2101F is never taken for a
 code between 21010 and 21499. A lookup maps a file (mmap) and bisects its lines by byte offset, as
@@ -28,6 +32,8 @@ from rvutool.errors import DatasetError
 
 FORMAT = "rvutool-names/1"
 NAMES_FILE, FAMILIES_FILE, INDEX_FILE = "names.txt", "families.txt", "name_index.txt"
+LEVEL2_FILE, ABOUT_FILE = "level2.txt", "about.txt"
+ABOUT_FORMAT = "rvutool-about/1"
 _SCAN = 1024  # below this many bytes the bisection reads lines one by one
 
 
@@ -43,7 +49,7 @@ def shape_key(code: str) -> str:
 class SortedLines:
     """One names file: its header, and its lines found by key."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, fmt: str = FORMAT) -> None:
         self.path = path
         try:
             with open(path, "rb") as fh:
@@ -57,8 +63,8 @@ class SortedLines:
             self.header: dict[str, Any] = json.loads(mm[:first]) if first > 0 else {}
         except ValueError:
             self.header = {}
-        if self.header.get("format") != FORMAT:
-            raise DatasetError(f"the bundled names {path} are damaged or not rvutool's ({FORMAT})")
+        if self.header.get("format") != fmt:
+            raise DatasetError(f"the bundled names {path} are damaged or not rvutool's ({fmt})")
         self._start, self._end = first + 1, len(mm)
 
     def _key_at(self, start: int) -> bytes:
@@ -117,7 +123,7 @@ class SortedLines:
 
 @cache
 def table(name: str) -> SortedLines:
-    return SortedLines(paths.bundled_file(name))
+    return SortedLines(paths.bundled_file(name), ABOUT_FORMAT if name == ABOUT_FILE else FORMAT)
 
 
 def entry(code: str) -> tuple[str, str, tuple[str, ...]] | None:
@@ -169,3 +175,31 @@ def described(code: str) -> dict[str, Any]:
         "aliases": list(aliases),
         "family": None if fam is None else {"name": fam[2], "specialties": fam[3] or None, "note": fam[4] or None},
     }
+
+
+def cms_text(code: str) -> str | None:
+    """CMS's public long description of a HCPCS Level II code (shown by lookup only; everywhere else the code
+    goes by short_name): kept beside our short name when we give one, else it is the code's name."""
+    code = code.upper()
+    fields = table(LEVEL2_FILE).get(code)
+    if fields is not None and len(fields) > 1:
+        return fields[1]
+    found = entry(code)
+    return found[1] if found is not None and found[0] == "hcpcs" else None
+
+
+def about(code: str) -> dict[str, Any] | None:
+    """"About this code" for the family range holding the code, or None: {"first", "last", "what", "context",
+    "documentation": [...], "denials": [...], "faq": [{"q", "a"}, ...]}. One line of data/about.txt is read."""
+    code = code.upper()
+    fields = table(ABOUT_FILE).floor(shape_key(code))
+    if fields is None or len(fields) < 4:
+        return None
+    _, first, last, body = fields[:4]
+    if shape(first) != shape(code) or not first <= code <= last:
+        return None
+    try:
+        found = json.loads(body)
+    except ValueError:
+        raise DatasetError(f"the bundled about file {table(ABOUT_FILE).path} is damaged near {first}") from None
+    return {"first": first, "last": last, **found}
