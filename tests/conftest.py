@@ -63,17 +63,34 @@ def log_backend(request) -> str:
     return getattr(request, "param", "sqlite")
 
 
+def _uses_the_fast_path(function) -> bool:
+    """Whether a test runs a command the fast path serves (its name appears as a word the test types); a test
+    whose words cannot be read is taken to run one."""
+    import inspect
+
+    from rvutool.cli import options
+
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return True
+    return any(f'"{c.path[0]}"' in source for c in options.COMMANDS if c.fast)
+
+
 def pytest_generate_tests(metafunc):
-    """Every test of the command line runs through the fast path and through typer alone; in a module
-    marked both_stores it runs a third time on a practice's shared log (PostgreSQL, as a clinician)."""
+    """A test of the command line runs through the fast path, and again through typer alone when it types a
+    command the fast path serves (for the others both runs would take the same path); in a module marked
+    both_stores it runs once more on a practice's shared log (PostgreSQL, as a clinician)."""
     if "rvutool" not in metafunc.fixturenames:
         return
-    runs = [("fast", "sqlite"), ("typer", "sqlite")]
+    runs = [("fast", "sqlite", "fast")]
+    if _uses_the_fast_path(metafunc.function):
+        runs.append(("typer", "sqlite", "typer"))
     node = metafunc.definition
     if node.get_closest_marker("both_stores") and not node.get_closest_marker("sqlite_only"):
-        runs.append(("fast", "postgres"))
-    metafunc.parametrize(("entry_path", "log_backend"), runs, indirect=True,
-                         ids=["fast", "typer", "postgres"][:len(runs)])
+        runs.append(("fast", "postgres", "postgres"))
+    metafunc.parametrize(("entry_path", "log_backend"), [r[:2] for r in runs], indirect=True,
+                         ids=[r[2] for r in runs])
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import inspect
 
 import pytest
 
-from rvutool.cli.app import completion, fastpath, options
+from rvutool.cli import completion, fastpath, options
 
 
 def _action(command: options.Command):
@@ -155,7 +155,7 @@ def test_month_names_and_by_keys_are_defined_once():
 
 
 def test_the_typer_path_says_an_error_once(rvutool, monkeypatch):
-    from rvutool.cli.app import guard
+    from rvutool.cli import guard
 
     calls = []
     real = guard.guard

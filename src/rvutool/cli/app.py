@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from rvutool import __version__
-from rvutool.cli.app import options
+from rvutool.cli import options
 from rvutool.errors import RvuError, UsageError
 
 

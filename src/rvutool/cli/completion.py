@@ -25,7 +25,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from rvutool.cli.app import options
+from rvutool.cli import options
 
 COMPLETE_VAR = "_RVUTOOL_COMPLETE"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rvutool.cli.app import options
+from rvutool.cli import options
 
 
 def plain(argv: list[str]) -> tuple[Any, ...] | None:

@@ -42,7 +42,7 @@ class Command:
     def __init__(self, path: str, action: str, help: str, options: tuple[Option, ...] = (),
                  arguments: tuple[Argument, ...] = (), *, fast: bool = False) -> None:
         self.path = tuple(path.split())  # "contract fees import"
-        self.action = action  # "module:function" under rvutool.cli.app.commands, imported when the command runs
+        self.action = action  # "module:function" under rvutool.cli.commands, imported when the command runs
         self.help, self.options, self.arguments, self.fast = help, options, arguments, fast
 
     @property
@@ -113,7 +113,7 @@ ITEMS = Argument("tokens", ITEM, "ITEM...", "Items of one encounter: a code with
 FILE_ARG = Argument("file", TEXT, "FILE", "The file to read.")
 
 # ---------------------------------------------------------------- the commands
-_C = "rvutool.cli.app.commands"
+_C = "rvutool.cli.commands"
 COMMANDS: tuple[Command, ...] = (
     Command("lookup", f"{_C}.codes:lookup",
             "Show the CMS work RVU and indicators of each code. Example: rvutool lookup 99213 71046-26",
