@@ -266,7 +266,7 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
     """`rvutool report -o FILE`: the period's summary as a printable HTML page, or that page printed to PDF."""
     from pathlib import Path
 
-    from rvutool import __version__, browser, datafile, log, paths, report_html
+    from rvutool import __version__, browser, log, outfile, report_html
     from rvutool.codes import Catalog
     from rvutool.log import summary as summaries
 
@@ -276,7 +276,7 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
     kind = target_path.suffix.lower()
     if kind not in {".html", ".htm", ".pdf"}:
         raise UsageError(f"-o {output}: the file name must end in .html or .pdf")
-    paths.check_export_target(target_path, output)
+    outfile.check(target_path, output)
     chromium = browser.find() if kind == ".pdf" else None
     if kind == ".pdf" and chromium is None:
         raise RvuError(browser.HOW_TO_GET)
@@ -300,10 +300,7 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
         summary=s, chart=chart, table=table, categories=summaries.category_groups(table.codes),
         releases=releases, made=today, version=__version__))
     payload = browser.print_pdf(page, chromium=chromium) if kind == ".pdf" else page.encode("utf-8")
-    try:
-        datafile.write_atomic(target_path, payload)
-    except OSError as exc:
-        raise RvuError(f"cannot write {target_path}: {exc.strerror or exc}") from None
+    outfile.write_bytes(target_path, payload)
     render.note(f"report for {period.label} ({s.totals.entries:,} entries, {s.totals.wrvu:.2f} wRVU) "
                 f"written to {target_path}")
     return 0
@@ -366,7 +363,7 @@ def reconcile(file: str, *, month: str | None = None, week: bool = False, year: 
     """`rvutool reconcile FILE`: the log against an employer's report. Reads the log; never changes it."""
     from pathlib import Path
 
-    from rvutool import __version__, config, datafile, dates, employer, inputs, log, paths, reconcile_view
+    from rvutool import __version__, config, dates, employer, inputs, log, outfile, reconcile_view
     from rvutool import reconcile as reconciling
     from rvutool.codes import Catalog
 
@@ -382,21 +379,18 @@ def reconcile(file: str, *, month: str | None = None, week: bool = False, year: 
     for option, typed in (("--csv", csv_out), ("--html", html_out)):
         if typed is not None:
             targets[option] = Path(typed).expanduser()
-            paths.check_export_target(targets[option], typed)
+            outfile.check(targets[option], typed)
     who = inputs.provider(provider)
     report = employer.read(inputs.readable_path(file), columns_map)
     with log.reading(who) as store:
         result = reconciling.reconcile(store, report, period, catalog=Catalog(), rate=rate_value, today=today)
     result.provider = who
     for option, target in targets.items():
-        try:
-            with datafile.atomic_text(target, mode=0o600) as out:
-                if option == "--csv":
-                    reconcile_view.write_csv(result, out)
-                else:
-                    out.write(reconcile_view.html(result, report_name=report.path.name, version=__version__))
-        except OSError as exc:
-            raise RvuError(f"cannot write {target}: {exc.strerror or exc}") from None
+        with outfile.writing(target) as out:
+            if option == "--csv":
+                reconcile_view.write_csv(result, out)
+            else:
+                out.write(reconcile_view.html(result, report_name=report.path.name, version=__version__))
         render.note(f"wrote {target}")
     if as_json:
         render.print_json(result.to_dict())
