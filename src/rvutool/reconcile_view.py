@@ -8,6 +8,7 @@ import sys
 from html import escape
 from typing import IO, Any
 
+from rvutool.browser import POLICY
 from rvutool.nametable import short_name
 from rvutool.plaintext import clean, columns, money, rvu, terminal_width
 
@@ -140,7 +141,7 @@ def html(result: Any, *, report_name: str, version: str) -> str:
     policies = sorted({policy.describe(policy.completed(p)) for p in result.policies}) or ["Medicare defaults"]
     made = result.made.isoformat() if result.made else ""
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>", f'<html lang="en"><head><meta charset="utf-8">{POLICY}',
         f"<title>{escape('wRVU reconciliation, ' + result.period.label)}</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>wRVU reconciliation: procedure log and employer report</h1>",

@@ -19,6 +19,7 @@ from html import escape
 from typing import Any
 
 from rvutool import taxonomy
+from rvutool.browser import POLICY
 from rvutool.plaintext import money, rvu
 
 MONTHS_PER_TABLE = 6  # the month x code table comes in slices of six months, so it never outgrows the page
@@ -267,6 +268,7 @@ def page(data: ReportData) -> str:
 <html lang="en">
 <head>
 <meta charset="utf-8">
+{POLICY}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>wRVU report: {escape(period.label)}</title>
 <style>{CSS}</style>
