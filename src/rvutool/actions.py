@@ -359,13 +359,12 @@ def config_unset(key: str) -> int:
 def reconcile(file: str, *, month: str | None = None, week: bool = False, year: str | None = None,
               from_: str | None = None, to: str | None = None, as_json: bool = False, csv_out: str | None = None,
               html_out: str | None = None, mapping: list[str] | None = None, rate: str | None = None,
-              provider: str | None = None) -> int:
+              provider: str | None = None, provider_name: list[str] | None = None, by: str | None = None,
+              sheet: str | None = None, show_all: bool = False) -> int:
     """`rvutool reconcile FILE`: the log against an employer's report. Reads the log; never changes it."""
     from pathlib import Path
 
-    from rvutool import __version__, config, dates, employer, inputs, log, outfile, reconcile_view
-    from rvutool import reconcile as reconciling
-    from rvutool.codes import Catalog
+    from rvutool import __version__, config, dates, employer, inputs, outfile, reconcile_view
 
     settings = config.load()
     today = dates.today()
@@ -375,25 +374,89 @@ def reconcile(file: str, *, month: str | None = None, week: bool = False, year: 
                                fiscal_year_start=settings.fiscal_year_start)
     rate_value = settings.rate if rate is None else config.parse_value("rate", rate, option="--rate")
     columns_map = employer.parse_map(mapping)
+    by_provider = _by_provider(by, provider)
     targets = {}
     for option, typed in (("--csv", csv_out), ("--html", html_out)):
         if typed is not None:
             targets[option] = Path(typed).expanduser()
             outfile.check(targets[option], typed)
-    who = inputs.provider(provider)
-    report = employer.read(inputs.readable_path(file), columns_map)
-    with log.reading(who) as store:
-        result = reconciling.reconcile(store, report, period, catalog=Catalog(), rate=rate_value, today=today)
-    result.provider = who
+    if sheet is not None:
+        sheet = inputs.text(sheet, "--sheet").strip()
+    report = employer.read(inputs.readable_path(file), columns_map, sheet=sheet)
+    results = reconcile_results(report, period, rate=rate_value, today=today, provider=provider,
+                                provider_name=provider_name, by_provider=by_provider, settings=settings)
     for option, target in targets.items():
         with outfile.writing(target) as out:
             if option == "--csv":
-                reconcile_view.write_csv(result, out)
+                reconcile_view.write_csv(results, out, by_provider=by_provider)
             else:
-                out.write(reconcile_view.html(result, report_name=report.path.name, version=__version__))
+                out.write(reconcile_view.html(results, report_name=report.path.name, version=__version__))
         render.note(f"wrote {target}")
     if as_json:
-        render.print_json(result.to_dict())
+        reconcile_view.print_json(results, by_provider)
+    elif by_provider:
+        reconcile_view.tables(results, report_name=report.path.name, show_all=show_all)
     else:
-        reconcile_view.table(result)
+        reconcile_view.table(results[0], report_name=report.path.name, show_all=show_all)
     return 0
+
+
+def _by_provider(by: str | None, provider: str | None) -> bool:
+    if by is None:
+        return False
+    if by.strip().lower() != "provider":
+        raise UsageError(f"--by {by!r}: reconcile compares by provider only (--by provider, on a shared log)")
+    if provider is not None:
+        raise UsageError("give --provider USER (one provider) or --by provider (each in turn), not both")
+    return True
+
+
+def reconcile_results(report: Any, period: Any, *, rate: Any, today: Any, provider: str | None,
+                      provider_name: list[str] | None, by_provider: bool, settings: Any) -> list[Any]:
+    """The Reconciliation of the report with the log (one per provider with --by provider). On a shared log
+    a manager names one provider or compares each in turn: the practice's whole log is never compared with
+    one doctor's report (reports/providers.py)."""
+    from rvutool import inputs, log
+    from rvutool import reconcile as reconciling
+    from rvutool.codes import Catalog
+    from rvutool.reports import providers
+
+    name, pairs = providers.parse_names(provider_name, by_provider)
+    if name is None and not by_provider:
+        name = settings.get("report.provider")
+    who = inputs.provider(provider)
+    catalog = Catalog()
+    with log.reading(who) as store:
+        seen = providers.visible_providers(store) if who is None else []
+        if not by_provider:
+            if seen:
+                providers.refuse_practice_wide(store, seen)
+            result = reconciling.reconcile(store, report, period, catalog=catalog, rate=rate, today=today,
+                                           provider_name=name)
+            result.provider = who
+            return [result]
+    from rvutool.log import location
+
+    if location.url() is None:
+        raise UsageError("--by provider needs a practice's shared log (set RVUTOOL_LOG_URL or log.url); a "
+                         "personal log holds one clinician's work")
+    if report.provider_column is None:
+        raise RvuError(f"{report.path}: --by provider needs a report with a provider column (Billing Provider, "
+                       "Rendering Provider, Provider...); name it with --map provider=HEADER")
+    start, end = (period.start, period.end) if period is not None else (report.first, report.last)
+    positions = report.in_period(start, end) if start is not None else []
+    named = sorted({report.providers[report.provider_id(i)] for i in positions}, key=str.lower)
+    if "" in named:
+        blank = sum(1 for i in positions if not report.providers[report.provider_id(i)])
+        raise RvuError(f"{report.path}: {blank:,} of its lines name no provider in its {report.provider_column} "
+                       "column, so --by provider cannot tell whose they are; nothing was compared")
+    paired = providers.pair_users(named, seen, pairs)
+    results = []
+    for user in sorted(set(paired) | set(seen)):
+        with log.reading(user) as store:
+            result = reconciling.reconcile(store, report, period, catalog=catalog, rate=rate, today=today,
+                                           provider_name=paired.get(user), strict=False)
+        result.provider = user
+        if result.line_count or user in paired:
+            results.append(result)
+    return results

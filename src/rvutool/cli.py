@@ -375,7 +375,8 @@ def import_(
 @app.command(cls=_Command)
 def reconcile(
     file: Annotated[str, typer.Argument(metavar="FILE", help="The employer's productivity report: CSV (comma, "
-                                                             "semicolon or tab) or Excel .xlsx.")],
+                                                             "semicolon, tab or |; any common encoding) or Excel "
+                                                             ".xlsx.")],
     *,
     month: MonthOpt = None,
     week: WeekOpt = False,
@@ -389,15 +390,27 @@ def reconcile(
         "--html", metavar="OUT", help="Also write a printable dispute summary (HTML).")] = None,
     mapping: Annotated[list[str] | None, typer.Option(
         "--map", metavar="ROLE=HEADER,...",
-        help="Name the report's columns: date=DOS,code=CPT,wrvu=Work RVUs,units=Qty,modifiers=Mod1+Mod2.")] = None,
+        help="Name the report's columns: date=DOS,code=CPT,wrvu=Work RVUs,units=Qty,modifiers=Mod1+Mod2,"
+             "provider=Billing Provider.")] = None,
     rate: RateOpt = None,
     provider: ProviderOpt = None,
+    provider_name: Annotated[list[str] | None, typer.Option(
+        "--provider-name", metavar="NAME",
+        help="Your name as the report's provider column writes it (default: config report.provider); lines "
+             "credited to anyone else are theirs. With --by provider: USER=NAME for each.")] = None,
+    by: Annotated[str | None, typer.Option(
+        "--by", metavar="provider",
+        help="On a shared log: compare each provider with their own lines of the report.")] = None,
+    sheet: Annotated[str | None, typer.Option(
+        "--sheet", metavar="NAME", help="The workbook's sheet to read (default: the first visible sheet with a "
+                                        "header row).")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="List every line, matches too.")] = False,
 ) -> None:
     """Compare the log with an employer's report (the report's dates by default); changes nothing.
     Example: rvutool reconcile october.xlsx --month 2026-10"""
     _exit(actions.guard(actions.reconcile, file, month=month, week=week, year=year, from_=from_, to=to,
                         as_json=as_json, csv_out=csv_out, html_out=html_out, mapping=mapping, rate=rate,
-                        provider=provider))
+                        provider=provider, provider_name=provider_name, by=by, sheet=sheet, show_all=show_all))
 
 
 # ---------------------------------------------------------------- summary and config (helper C)

@@ -122,6 +122,14 @@ def _log_url(raw: Any) -> str:
     return value
 
 
+def _person(raw: Any) -> str:
+    """A clinician's name as a report writes it ("SMITH, JOHN"): one line of printable text."""
+    value = " ".join(raw.split()) if isinstance(raw, str) else ""
+    if not value or len(value) > 120 or not value.isprintable():
+        raise _BadValue("expected a name of up to 120 characters, such as \"SMITH, JOHN\"")
+    return value
+
+
 @dataclass(frozen=True)
 class Key:
     name: str
@@ -152,6 +160,9 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("setting", _setting, "facility", "where you usually work, facility or nonfacility: the default "
         "--setting of log, calc, import and the log prompt", _quoted),
     Key("log.url", _log_url, None, "a practice's shared log on PostgreSQL (postgresql://user@host/db)", _quoted),
+    Key("report.name", _person, None, "your name as the title of `rvutool report` shows it", _quoted),
+    Key("report.provider", _person, None, "your name as your employer's report writes it in its provider column "
+        "(reconcile)", _quoted),
     *(Key(f"policy.{name}", _choice(*policy.CHOICES[name]), policy.default(name), policy.help_text(name), _quoted)
       for name in policy.CHOICES),
 )}

@@ -1,23 +1,32 @@
 """Comparing the log with an employer's productivity report (`rvutool reconcile`). Reads only.
 
-Matching is one-to-one, in passes: (1) same date, code, credit-changing modifiers and units;
-(2) same date and code; (3) same code within DATE_SLACK days (`date_shifted`). What is left is
-`missing_from_report` (in the log only) or `not_in_log` (in the report only). Informational
-modifiers (51, 59, XS, RT, LT, 76, 79...) never prevent a match.
+Matching is one-to-one, in passes over the report's lines credited to the physician: (1) same date,
+code, credit-changing modifiers and units; (2) same date and code; (3) same code within DATE_SLACK days
+(`date_shifted`); (4) same date and the same code family, another code (`recoded`: downcoded or
+upcoded). Informational modifiers (51, 59, XS, RT, LT, 76, 79...) never prevent a match. A log entry
+still unpaired that the report credits to another provider (same date and code) is `credited_to_other`,
+and counts as owed. What is left is `missing_from_report` (in the log only) or `not_in_log` (in the
+report only); other providers' lines that match nothing are left out, and counted.
 
 A matched pair with a different credit gets a `reason` where recomputing the line finds one:
 another CMS release's value, a reduction one side applied and the other did not, other units.
+
+Only the report's lines that could pair with an entry (a related code within DATE_SLACK days of one)
+become objects; the rest stay in the report's arrays, so a report of millions of lines is compared in
+bounded memory.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from rvutool.errors import RvuError
 from rvutool.money import ZERO, to_cents
 from rvutool.nametable import short_name
 
@@ -28,7 +37,9 @@ if TYPE_CHECKING:
     from rvutool.periods import Period
 
 DATE_SLACK = 3
-STATUSES = ("match", "different", "date_shifted", "missing_from_report", "not_in_log")
+# In the order the terminal view groups them: what differs first, matches last.
+STATUSES = ("match", "different", "recoded", "date_shifted", "credited_to_other", "missing_from_report",
+            "not_in_log")
 UNEXPLAINED = "not explained by CMS values or Medicare rules"
 # Reductions an employer may apply that the log did not: factor -> what it is called.
 KNOWN_FACTORS: tuple[tuple[Decimal, str], ...] = (
@@ -45,6 +56,8 @@ _RULE_NAMES = {"multiple-procedure": "multiple-procedure", "endoscopy-family": "
                "bilateral": "bilateral", "assistant": "assistant-surgeon", "co-surgeon": "co-surgeon",
                "team-surgery": "team-surgery", "split-care": "split-care", "reduced-service": "reduced-service",
                "imaging-pc": "imaging professional-component"}
+# Office or outpatient visits, new (99202-99205) or established (99211-99215): one family for recoding.
+_OFFICE_VISITS = ("99202", "99215")
 
 
 def credit_modifiers(modifiers: Iterable[str]) -> tuple[str, ...]:
@@ -58,6 +71,23 @@ def credit_modifiers(modifiers: Iterable[str]) -> tuple[str, ...]:
         if found is not None and found.kind != "info" and found.code not in {"RT", "LT"}:
             out.append(found.code)
     return tuple(sorted(set(out)))
+
+
+_FAMILIES: dict[str, str | None] = {}
+
+
+def family_key(code: str) -> str | None:
+    """The family a code is recoded within: office or outpatient visits as one, else its family in rvutool's
+    names data (data/names/families.tsv: E/M levels such as 99221-99223, or a range of procedures)."""
+    if code not in _FAMILIES:
+        from rvutool.nametable import family
+
+        if code.isdigit() and _OFFICE_VISITS[0] <= code <= _OFFICE_VISITS[1]:
+            _FAMILIES[code] = "office or outpatient visits"
+        else:
+            found = family(code)
+            _FAMILIES[code] = None if found is None else f"{found[0]}-{found[1]}"
+    return _FAMILIES[code]
 
 
 @dataclass
@@ -76,8 +106,13 @@ class Line:
         return None if self.row is None else self.row.wrvu
 
     @property
+    def counted_report_wrvu(self) -> Decimal | None:
+        """What the report credits to this physician for the line: nothing when it credits someone else."""
+        return None if self.status == "credited_to_other" else self.report_wrvu
+
+    @property
     def difference(self) -> Decimal:
-        return (self.log_wrvu or ZERO) - (self.report_wrvu or ZERO)
+        return (self.log_wrvu or ZERO) - (self.counted_report_wrvu or ZERO)
 
     @property
     def day(self) -> date:
@@ -110,8 +145,10 @@ class Line:
             "name": short_name(self.code),  # rvutool's name of the code (the report's own text is never read)
             "modifiers": self.modifiers,
             "units": self.units,
+            "report_code": None if self.row is None else self.row.code,
             "report_modifiers": None if self.row is None else list(self.row.modifiers),
             "report_units": None if self.row is None else self.row.units,
+            "report_provider": None if self.row is None or not self.row.provider else self.row.provider,
             "log_wrvu": self.log_wrvu,
             "report_wrvu": self.report_wrvu,
             "difference_wrvu": self.difference,
@@ -119,10 +156,14 @@ class Line:
         }
 
 
+def _sort_key(ln: Line) -> tuple[Any, ...]:
+    return (ln.day, ln.code, STATUSES.index(ln.status), ln.entry.id if ln.entry else 0, ln.row.line if ln.row else 0)
+
+
 @dataclass
 class Reconciliation:
     period: Period
-    lines: list[Line]
+    lines: list[Line]  # every line with a log entry, and the report's lines that could have paired
     used: list[str]
     ignored: list[str]
     rate: Decimal | None = None
@@ -130,6 +171,15 @@ class Reconciliation:
     policies: list[str] = field(default_factory=list)  # the log's stored policies in the period (JSON)
     made: date | None = None
     provider: str | None = None  # --provider: one provider's entries of a shared log
+    provider_name: str | None = None  # the physician's name as the report writes it
+    report: Report | None = None  # where report_only's lines are
+    report_only: array = field(default_factory=lambda: array("I"))  # not_in_log lines, as positions in `report`
+    others: dict[str, list[int]] = field(default_factory=dict)  # provider -> [lines, hundredths], left out
+    skipped: dict[str, int] = field(default_factory=dict)  # rows that are not services, by kind
+    skipped_lines: dict[str, list[int]] = field(default_factory=dict)
+    sheet: str | None = None
+    sheets_skipped: list[tuple[str, str]] = field(default_factory=list)
+    provider_column: str | None = None
 
     @property
     def log_total(self) -> Decimal:
@@ -137,7 +187,11 @@ class Reconciliation:
 
     @property
     def report_total(self) -> Decimal:
-        return sum((ln.report_wrvu for ln in self.lines if ln.report_wrvu is not None), ZERO)
+        counted = sum((ln.counted_report_wrvu for ln in self.lines if ln.counted_report_wrvu is not None), ZERO)
+        if self.report is None or not self.report_only:
+            return counted
+        hundredths = self.report.hundredths
+        return counted + Decimal(sum(hundredths(i) for i in self.report_only)) / 100
 
     @property
     def difference(self) -> Decimal:
@@ -152,12 +206,31 @@ class Reconciliation:
         out = dict.fromkeys(STATUSES, 0)
         for ln in self.lines:
             out[ln.status] += 1
+        out["not_in_log"] += len(self.report_only)
         return out
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def line_count(self) -> int:
+        return len(self.lines) + len(self.report_only)
+
+    def every_line(self) -> Iterator[Line]:
+        """Every line, by date and code: the lines held, and the report's others made one at a time."""
+        held = iter(sorted(self.lines, key=_sort_key))
+        if self.report is None or not self.report_only:
+            yield from held
+            return
+        report = self.report
+        rest = (Line("not_in_log", row=report.row(i)) for i in report.sorted_positions(self.report_only))
+        import heapq
+
+        yield from heapq.merge(held, rest, key=_sort_key)
+
+    def summary_dict(self) -> dict[str, Any]:
+        """Everything but the lines (`to_dict` adds them; the JSON view streams them)."""
         return {
             "period": self.period.to_dict(),
             "provider": self.provider,
+            "provider_name": self.provider_name,
             "log_total_wrvu": self.log_total,
             "report_total_wrvu": self.report_total,
             "difference_wrvu": self.difference,
@@ -165,9 +238,17 @@ class Reconciliation:
             "estimated_dollars": self.dollars,
             "counts": self.counts,
             "columns": {"used": self.used, "ignored": self.ignored},
+            "sheet": self.sheet,
+            "sheets_skipped": [{"sheet": name, "why": why} for name, why in self.sheets_skipped],
+            "skipped_rows": {kind: {"rows": n, "first_lines": self.skipped_lines.get(kind, [])}
+                             for kind, n in self.skipped.items()},
+            "other_providers": [{"provider": name, "rows": n, "wrvu": Decimal(c) / 100}
+                                for name, (n, c) in sorted(self.others.items())],
             "releases": self.releases,
-            "lines": [ln.to_dict() for ln in self.lines],
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.summary_dict(), "lines": [ln.to_dict() for ln in self.every_line()]}
 
 
 # ---------------------------------------------------------------- matching
@@ -175,28 +256,14 @@ def match(entries: list[Entry], rows: list[ReportRow]) -> list[Line]:
     """Every entry and every row in exactly one line, paired one-to-one pass by pass."""
     left_entries = sorted(entries, key=lambda e: (e.service_date, e.id))
     left_rows = sorted(rows, key=lambda r: (r.date, r.line))
-    paired: list[tuple[Entry, ReportRow, bool]] = []  # (entry, row, shifted)
+    paired: list[tuple[Entry, ReportRow, str]] = []  # (entry, row, how)
 
     for key_of_entry, key_of_row in (
         (lambda e: (e.date, e.code, credit_modifiers(e.modifier_list), e.units),
          lambda r: (r.date, r.code, credit_modifiers(r.modifiers), r.units)),
         (lambda e: (e.date, e.code), lambda r: (r.date, r.code)),
     ):
-        waiting: dict[Any, list[ReportRow]] = defaultdict(list)
-        for row in left_rows:
-            waiting[key_of_row(row)].append(row)
-        unmatched = []
-        taken: set[int] = set()
-        for entry in left_entries:
-            queue = waiting.get(key_of_entry(entry))
-            if queue:
-                row = queue.pop(0)
-                taken.add(id(row))
-                paired.append((entry, row, False))
-            else:
-                unmatched.append(entry)
-        left_entries = unmatched
-        left_rows = [r for r in left_rows if id(r) not in taken]
+        left_entries, left_rows = _pair_by_key(left_entries, left_rows, key_of_entry, key_of_row, paired, "same")
 
     by_code: dict[str, list[ReportRow]] = defaultdict(list)
     for row in left_rows:
@@ -209,18 +276,64 @@ def match(entries: list[Entry], rows: list[ReportRow]) -> list[Line]:
             continue
         row = min(near, key=lambda r: (abs((r.date - entry.date).days), r.date, r.line))
         by_code[entry.code].remove(row)
-        paired.append((entry, row, True))
-    left_rows = [r for rows_ in by_code.values() for r in rows_]
+        paired.append((entry, row, "shifted"))
+    left_rows = sorted((r for rows_ in by_code.values() for r in rows_), key=lambda r: (r.date, r.line))
+
+    # the same day, another code of the same family: recoded
+    by_family: dict[tuple[date, str], list[ReportRow]] = defaultdict(list)
+    for row in left_rows:
+        key = family_key(row.code)
+        if key is not None:
+            by_family[(row.date, key)].append(row)
+    unpaired = []
+    for entry in still:
+        key = family_key(entry.code)
+        queue = by_family.get((entry.date, key)) if key is not None else None
+        if queue:
+            row = queue.pop(0)
+            paired.append((entry, row, "recoded"))
+        else:
+            unpaired.append(entry)
+    taken = {id(row) for _, row, _ in paired}
+    left_rows = [r for r in left_rows if id(r) not in taken]
 
     lines: list[Line] = []
-    for entry, row, shifted in paired:
+    for entry, row, how in paired:
+        if how == "recoded":
+            lines.append(Line("recoded", entry, row, recoded_reason(entry, row)))
+            continue
         same = entry.credited_wrvu == row.wrvu
-        lines.append(Line("date_shifted" if shifted else "match" if same else "different", entry, row))
-    lines.extend(Line("missing_from_report", entry=e) for e in still)
+        lines.append(Line("date_shifted" if how == "shifted" else "match" if same else "different", entry, row))
+    lines.extend(Line("missing_from_report", entry=e) for e in unpaired)
     lines.extend(Line("not_in_log", row=r) for r in left_rows)
-    lines.sort(key=lambda ln: (ln.day, ln.code, STATUSES.index(ln.status),
-                               ln.entry.id if ln.entry else 0, ln.row.line if ln.row else 0))
+    lines.sort(key=_sort_key)
     return lines
+
+
+def _pair_by_key(entries: list[Entry], rows: list[ReportRow], key_of_entry: Any, key_of_row: Any,
+                 paired: list[tuple[Entry, ReportRow, str]], how: str) -> tuple[list[Entry], list[ReportRow]]:
+    waiting: dict[Any, list[ReportRow]] = defaultdict(list)
+    for row in rows:
+        waiting[key_of_row(row)].append(row)
+    unmatched = []
+    taken: set[int] = set()
+    for entry in entries:
+        queue = waiting.get(key_of_entry(entry))
+        if queue:
+            row = queue.pop(0)
+            taken.add(id(row))
+            paired.append((entry, row, how))
+        else:
+            unmatched.append(entry)
+    return unmatched, [r for r in rows if id(r) not in taken]
+
+
+def recoded_reason(entry: Entry, row: ReportRow) -> str:
+    log, report = entry.credited_wrvu, row.wrvu
+    way = "downcoded" if report < log else "upcoded" if report > log else "recoded"
+    gap = abs(log - report)
+    return (f"{way}: the report has {row.code} ({_f(report)}) where the log has {entry.code} ({_f(log)})"
+            + (f", {_f(gap)} wRVU {'less' if report < log else 'more'}" if gap else ""))
 
 
 # ---------------------------------------------------------------- reasons
@@ -309,27 +422,136 @@ def _other_release(entry: Entry, report: Decimal, catalog: Catalog, all_factors:
 
 
 # ---------------------------------------------------------------- the whole comparison
+def own_rows(report: Report, positions: array, provider_name: str | None,
+             strict: bool = True) -> tuple[array, array, str | None]:
+    """(the physician's lines, other providers' lines, the name used) among `positions`. Without a provider
+    column every line is the physician's. With one, a report that credits several providers needs to be
+    told which is the physician (--provider-name, or config report.provider); a name no line carries is
+    refused, so the wrong person is never compared in silence. A line with no provider counts as theirs.
+    Not `strict` (each provider of a shared log in turn): no name means no line is theirs, and a name no line
+    carries is an empty report for them."""
+    from rvutool.employer import provider_key
+
+    if report.provider_column is None:
+        return positions, array("I"), provider_name
+    provider_id = report.provider_id
+    names = report.providers
+    present = sorted({names[provider_id(i)] for i in positions} - {""}, key=str.lower)
+    if provider_name is None and not strict:
+        return array("I"), positions, None
+    if provider_name is None:
+        if len(present) > 1:
+            shown = "; ".join(present[:6]) + ("; ..." if len(present) > 6 else "")
+            raise RvuError(f"{report.path}: its {report.provider_column} column credits {len(present)} providers "
+                           f"({shown}): say which one is you with --provider-name \"NAME\" (or rvutool config set "
+                           "report.provider \"NAME\"); nothing was compared")
+        return positions, array("I"), present[0] if present else None
+    wanted = provider_key(provider_name)
+    own_ids = {i for i, name in enumerate(names) if not name or provider_key(name) == wanted}
+    if strict and present and not any(provider_key(name) == wanted for name in present):
+        shown = "; ".join(present[:6]) + ("; ..." if len(present) > 6 else "")
+        raise RvuError(f"{report.path}: no line of the period is credited to {provider_name} (its "
+                       f"{report.provider_column} column names {shown}); check --provider-name or "
+                       "config report.provider; nothing was compared")
+    mine, theirs = array("I"), array("I")
+    for i in positions:
+        (mine if provider_id(i) in own_ids else theirs).append(i)
+    return mine, theirs, provider_name
+
+
+def _candidates(report: Report, positions: array, entries: list[Entry]) -> tuple[list[ReportRow], array]:
+    """(the report's lines that could pair with an entry, as rows; the positions of those that cannot): a
+    line could pair when its code is an entry's within DATE_SLACK days, or of an entry's family that day."""
+    near: set[tuple[int, str]] = set()
+    families: set[tuple[int, str]] = set()
+    for entry in entries:
+        day = entry.date.toordinal()
+        for shift in range(-DATE_SLACK, DATE_SLACK + 1):
+            near.add((day + shift, entry.code))
+        key = family_key(entry.code)
+        if key is not None:
+            families.add((day, key))
+    codes = report.codes
+    code_family = [family_key(code) if families else None for code in codes]
+    rows: list[ReportRow] = []
+    rest = array("I")
+    day_of, code_of = report.day, report.code_id
+    for i in positions:
+        day, code = day_of(i), code_of(i)
+        if (day, codes[code]) in near or (code_family[code] is not None and (day, code_family[code]) in families):
+            rows.append(report.row(i))
+        else:
+            rest.append(i)
+    return rows, rest
+
+
+def _credited_to_others(lines: list[Line], report: Report, theirs: array) -> dict[str, list[int]]:
+    """Pair the entries still missing with other providers' lines (same date, code, modifiers and units; then
+    same date and code); every other line of theirs is left out and counted by provider."""
+    missing = [ln for ln in lines if ln.status == "missing_from_report"]
+    taken: set[int] = set()
+    if missing and theirs:
+        wanted_days = {ln.entry.date.toordinal() for ln in missing}  # type: ignore[union-attr]
+        wanted_codes = {ln.entry.code for ln in missing}  # type: ignore[union-attr]
+        near = [i for i in theirs if report.day(i) in wanted_days and report.codes[report.code_id(i)] in wanted_codes]
+        rows = {i: report.row(i) for i in near}
+        for exact in (True, False):
+            waiting: dict[Any, list[int]] = defaultdict(list)
+            for i, row in rows.items():
+                if i not in taken:
+                    waiting[_other_key(row.date, row.code, row.modifiers, row.units, exact)].append(i)
+            for ln in missing:
+                if ln.status != "missing_from_report":
+                    continue
+                e = ln.entry
+                queue = waiting.get(_other_key(e.date, e.code, e.modifier_list, e.units, exact))  # type: ignore
+                if queue:
+                    i = queue.pop(0)
+                    taken.add(i)
+                    ln.status, ln.row = "credited_to_other", rows[i]
+                    ln.reason = f"the report credits this service to {rows[i].provider}"
+    others: dict[str, list[int]] = {}
+    for i in theirs:
+        if i in taken:
+            continue
+        name = report.providers[report.provider_id(i)]
+        found = others.setdefault(name, [0, 0])
+        found[0] += 1
+        found[1] += report.hundredths(i)
+    return others
+
+
+def _other_key(day: date, code: str, mods: Iterable[str], units: int, exact: bool) -> tuple[Any, ...]:
+    return (day, code, credit_modifiers(mods), units) if exact else (day, code)
+
+
 def reconcile(store: Any, report: Report, period: Period | None, *, catalog: Catalog | None = None,
-              rate: Decimal | None = None, today: date | None = None) -> Reconciliation:
-    """Compare the log's live entries of the period (the report's own dates without one) with the report."""
+              rate: Decimal | None = None, today: date | None = None, provider_name: str | None = None,
+              strict: bool = True) -> Reconciliation:
+    """Compare the log's live entries of the period (the report's own dates without one) with the report's
+    lines credited to the physician (`provider_name`; see own_rows)."""
     from rvutool.periods import Period as PeriodType
 
     if period is None:
         if report.first is None:
-            from rvutool.errors import RvuError
-
             raise RvuError(f"{report.path} holds no service lines; give a period with --month or --from/--to")
         label = f"{report.first.isoformat()} to {report.last.isoformat()} (the report's dates)"  # type: ignore[union-attr]
         period = PeriodType(report.first, report.last, label, "range")  # type: ignore[arg-type]
-    rows = [r for r in report.rows if period.start <= r.date <= period.end]
+    positions = report.in_period(period.start, period.end)
+    mine, theirs, name = own_rows(report, positions, provider_name, strict)
     entries = [] if store is None else list(store.entries(period.start, period.end))
+    rows, rest = _candidates(report, mine, entries)
     lines = match(entries, rows)
     for ln in lines:
-        if ln.entry is not None and ln.row is not None and ln.status != "match":
+        if ln.entry is not None and ln.row is not None and ln.status in {"different", "date_shifted"}:
             ln.reason = explain(ln.entry, ln.row, catalog)
+    others = _credited_to_others(lines, report, theirs)
     releases = sorted({e.release for e in entries})
     policies = sorted({e.policy for e in entries})
-    return Reconciliation(period, lines, report.used, report.ignored, rate, releases, policies, today)
+    return Reconciliation(period, lines, report.used, report.ignored, rate, releases, policies, today,
+                          provider_name=name, report=report, report_only=rest, others=others,
+                          skipped=dict(report.skipped), skipped_lines=report.skipped_lines, sheet=report.sheet,
+                          sheets_skipped=report.sheets_skipped, provider_column=report.provider_column)
 
 
 def shifted_by(line: Line) -> timedelta | None:
