@@ -110,14 +110,6 @@ def own_files() -> list[Path]:
             descriptors_file(), history_file()]
 
 
-def check_export_target(target: Path, typed: str) -> None:
-    """Refuse to write over rvutool's own files, a directory, anything but a regular file, or into a folder
-    that does not exist (outfile.check, the one safe writer's check)."""
-    from rvutool import outfile
-
-    outfile.check(target, typed)
-
-
 def all_paths() -> dict[str, Path]:
     return {
         "data directory": data_dir(),
