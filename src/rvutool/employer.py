@@ -11,7 +11,7 @@ cell or an Excel serial number such as 46300), a 5-character code (with modifier
 their own columns), units a whole number from 1 to MAX_UNITS, and wRVU a finite number no larger than
 MAX_WRVU either way (reversals are negative).
 
-Lines are kept in arrays, about 30 bytes each, so a report of millions of rows fits in memory; a ReportRow
+Lines are kept in arrays, about 26 bytes each, so a report of millions of rows fits in memory; a ReportRow
 is made only when one is looked at.
 """
 
@@ -23,12 +23,13 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from rvutool.errors import RvuError, UsageError
 from rvutool.reports.employer_file import MULTI, ROLES, ROW_KINDS, is_identifier, norm  # noqa: F401  (re-exported)
+from rvutool.reports.xlsx import NO_CACHED_VALUE, CellError
 
 MAX_UNITS = 999
 MAX_WRVU = Decimal(10_000)  # one line: the largest work RVU is about 100, and no line bills a hundred of those
@@ -41,6 +42,8 @@ _US = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})(?: \d{1,2}:\d{2}(?::\
 _DAY_MON = re.compile(r"(\d{1,2})[- ]([A-Za-z]{3})[a-z]*\.?[- ](\d{4}|\d{2})")
 _MON_DAY = re.compile(r"([A-Za-z]{3})[a-z]*\.? (\d{1,2}),? (\d{4})")
 _CODE = re.compile(r"[0-9A-Z]{5}")
+_SPREADSHEET_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                                 "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!"})
 _CREDENTIALS = frozenset("md do pa pac np aprn crna dds dmd dpm od phd facs faap facp jr sr ii iii iv dr".split())
 
 
@@ -92,13 +95,14 @@ class Report:
         self.provider_column = provider_column
         self.skipped: Counter[str] = Counter()
         self.skipped_lines: dict[str, list[int]] = {}  # the first few line numbers of each kind
-        self._line = array("Q")
-        self._day = array("l")
-        self._code = array("l")
-        self._mods = array("l")
+        # 4 bytes a value ("i"/"I"), 2 for units: about 26 bytes a line
+        self._line = array("I")
+        self._day = array("i")  # date ordinals
+        self._code = array("I")  # positions in self.codes
+        self._mods = array("I")  # positions in self.modifier_sets
         self._units = array("H")
-        self._wrvu = array("q")  # hundredths
-        self._provider = array("l")
+        self._wrvu = array("i")  # hundredths
+        self._provider = array("I")  # positions in self.providers
         self.codes: list[str] = []
         self._code_ids: dict[str, int] = {}
         self.modifier_sets: list[tuple[str, ...]] = []
@@ -109,14 +113,24 @@ class Report:
 
     def add(self, line: int, day: date, code: str, mods: tuple[str, ...], units: int, hundredths: int,
             provider: str = "") -> None:
-        ordinal = day.toordinal()
+        self.add_ids(line, *self.ids(day, code, mods, units, hundredths, provider))
+
+    def ids(self, day: date, code: str, mods: tuple[str, ...], units: int, hundredths: int,
+            provider: str) -> tuple[int, int, int, int, int, int]:
+        """A line's values as this report stores them (day ordinal, ids of its code, modifiers and provider)."""
+        return (day.toordinal(), self._intern(code, self.codes, self._code_ids),
+                self._intern(mods, self.modifier_sets, self._mod_ids), units, hundredths,
+                self._intern(provider, self.providers, self._provider_ids))
+
+    def add_ids(self, line: int, ordinal: int, code: int, mods: int, units: int, hundredths: int,
+                provider: int) -> None:
         self._line.append(line)
         self._day.append(ordinal)
-        self._code.append(self._intern(code, self.codes, self._code_ids))
-        self._mods.append(self._intern(mods, self.modifier_sets, self._mod_ids))
+        self._code.append(code)
+        self._mods.append(mods)
         self._units.append(units)
         self._wrvu.append(hundredths)
-        self._provider.append(self._intern(provider, self.providers, self._provider_ids))
+        self._provider.append(provider)
         if not self._first or ordinal < self._first:
             self._first = ordinal
         if ordinal > self._last:
@@ -225,45 +239,70 @@ def read(path: Path, mapping: dict[str, list[str]] | None = None, *, sheet: str 
                         provider_column=provider_column)
         if table.title_rows:
             report.skipped["title"] = table.title_rows
-        header = columns.header_texts()
-        names = {role: [columns.header[c].strip() for c in cols] for role, cols in columns.index.items()}
-        cache = _Cells(date1904=table.date1904)
-        for line, cells in table.rows:
-            _one_row(report, line, cells, header, names, cache, table.where)
+        reader = _Rows(report, columns, table.where, _Cells(date1904=table.date1904))
+        for line, values in table.rows:
+            reader.take(line, values)
         return report
     finally:
         table.close()
 
 
-def _one_row(report: Report, line: int, cells: dict[str, list[Any]], header: dict[str, list[str]],
-             names: dict[str, list[str]], cache: _Cells, where: Any) -> None:
-    from rvutool.reports.employer_file import kind_of, looks_like_code
+class _Rows:
+    """Rows into the report. A row's reading is remembered by its cells (a report repeats the same date,
+    code, amount and provider on many rows), so most rows cost one lookup."""
 
-    date_cell, code_cell = cells["date"][0], cells["code"][0]
-    day = _date(date_cell, cache) if looks_like_code(code_cell) else None
-    if day is None:  # not plainly a service: one of the rows reports put between services?
-        kind = kind_of(cells, header)
-        if kind is None and _empty(code_cell) and _empty(cells["wrvu"][0]):
-            kind = "note"  # a footer, a page number, a date heading: nothing to credit
-        elif kind is None and _empty(code_cell) and _empty(date_cell):
-            kind = "total"  # a figure with no date and no code: a total without its label
-        if kind is not None:
-            report.skip(kind, line)
-            return
-    try:
-        if day is None:
-            day = _date_or_fail(date_cell, cache)
-        code, attached = _code(code_cell)
-        mods = [*attached]
-        for cell in cells.get("modifiers", ()):
-            mods.extend(_modifiers(cell))
-        units = _units(cells["units"][0], cache) if "units" in cells else 1
-        hundredths = _wrvu(cells["wrvu"][0], cache)
-        provider = _provider(cells["provider"][0]) if "provider" in cells else ""
-    except _CellError as exc:
-        column = names.get(exc.role, [exc.role])[0] or exc.role
-        raise RvuError(f"{where(line)}: the {column} cell {exc.message}; nothing was compared") from None
-    report.add(line, day, code, tuple(dict.fromkeys(mods)), units, hundredths, provider)
+    LIMIT = 200_000  # rows remembered
+
+    def __init__(self, report: Report, columns: Any, where: Any, cache: _Cells) -> None:
+        self.report, self.columns, self.where, self.cache = report, columns, where, cache
+        self.header = columns.header_texts()
+        self.names = {role: [columns.header[c].strip() for c in cols] for role, cols in columns.index.items()}
+        self.seen: dict[tuple[Any, ...], tuple[Any, ...] | str] = {}
+
+    def take(self, line: int, values: tuple[Any, ...]) -> None:
+        try:
+            found = self.seen.get(values)
+        except TypeError:  # an unhashable cell cannot come from a file; read it the long way
+            found = None
+        if found is None:
+            found = self._read(line, values)
+            if len(self.seen) < self.LIMIT:
+                self.seen[values] = found
+        if isinstance(found, str):
+            self.report.skip(found, line)
+        else:
+            self.report.add_ids(line, *found)
+
+    def _read(self, line: int, values: tuple[Any, ...]) -> tuple[Any, ...] | str:
+        """The row's ids in the report (day, code, modifiers, units, hundredths, provider), or its kind."""
+        from rvutool.reports.employer_file import kind_of, looks_like_code
+
+        cells = self.columns.by_role(values)
+        cache = self.cache
+        date_cell, code_cell = cells["date"][0], cells["code"][0]
+        day = _date(date_cell, cache) if looks_like_code(code_cell) else None
+        if day is None:  # not plainly a service: one of the rows reports put between services?
+            kind = kind_of(cells, self.header)
+            if kind is None and _empty(code_cell) and _empty(cells["wrvu"][0]):
+                kind = "note"  # a footer, a page number, a date heading: nothing to credit
+            elif kind is None and _empty(code_cell) and _empty(date_cell):
+                kind = "total"  # a figure with no date and no code: a total without its label
+            if kind is not None:
+                return kind
+        try:
+            if day is None:
+                day = _date_or_fail(date_cell, cache)
+            code, attached = _code(code_cell)
+            mods = [*attached]
+            for cell in cells.get("modifiers", ()):
+                mods.extend(_modifiers(cell))
+            units = _units(cells["units"][0], cache) if "units" in cells else 1
+            hundredths = _wrvu(cells["wrvu"][0], cache)
+            provider = _provider(cells["provider"][0]) if "provider" in cells else ""
+        except _CellError as exc:
+            column = self.names.get(exc.role, [exc.role])[0] or exc.role
+            raise RvuError(f"{self.where(line)}: the {column} cell {exc.message}; nothing was compared") from None
+        return self.report.ids(day, code, tuple(dict.fromkeys(mods)), units, hundredths, provider)
 
 
 class _CellError(Exception):
@@ -284,14 +323,13 @@ def _shown(value: Any) -> str:
 
 def _special(value: Any, role: str) -> None:
     """A formula without its result, or a spreadsheet error, in a used cell."""
-    from rvutool.reports.xlsx import NO_CACHED_VALUE, CellError
-
     if value is NO_CACHED_VALUE:
         raise _CellError(role, "is a formula whose result was never saved (the file was written by a program "
                                "that does not calculate): open it in Excel or LibreOffice and save it again, or "
                                "export it as .csv")
     if isinstance(value, CellError):
-        raise _CellError(role, f"holds the spreadsheet error {_shown(value)}")
+        shown = repr(str(value)) if value in _SPREADSHEET_ERRORS else "value"
+        raise _CellError(role, f"holds the spreadsheet error {shown}: fix the formula and save the file again")
 
 
 def _date(value: Any, cache: _Cells) -> date | None:
@@ -342,7 +380,7 @@ def _parse_date(value: Any, date1904: bool) -> date | None:
 
 def _serial(number: Decimal, date1904: bool) -> date | None:
     """An Excel date serial: days since 1899-12-30 (1900 system; 1904-01-01 in the 1904 system)."""
-    if not number.is_finite() or number < 0:
+    if not number.is_finite() or number < 0 or number.adjusted() > 5:  # never int() of 1e9999999999
         return None
     whole = int(number)
     if whole not in _SERIALS:
@@ -396,7 +434,7 @@ def _number(value: Any, role: str) -> Decimal:
             text = "-" + text[1:-1]
         try:
             number = Decimal(text) if text.isascii() else Decimal("NaN")
-        except InvalidOperation:
+        except ArithmeticError:  # not a number, or beyond Decimal's exponents (1e9999999999)
             number = Decimal("NaN")
     if not number.is_finite():
         raise _CellError(role, f"({_shown(str(value))}) is not a number")
@@ -414,7 +452,7 @@ def _units(value: Any, cache: _Cells) -> int:
         return found
     number = _number(value, "units")
     whole = number.to_integral_value()
-    if abs(number - whole) > Decimal("0.000001") or not 1 <= whole <= MAX_UNITS:
+    if number.adjusted() > 3 or abs(number - whole) > Decimal("0.000001") or not 1 <= whole <= MAX_UNITS:
         raise _CellError("units", f"({_shown(str(value))}) is not a whole number from 1 to {MAX_UNITS}")
     if len(cache.units) < 10_000:
         cache.units[value] = int(whole)
@@ -432,7 +470,7 @@ def _wrvu(value: Any, cache: _Cells) -> int:
     if found is not None:
         return found
     number = _number(value, "wrvu")
-    if abs(number) > MAX_WRVU:
+    if number.adjusted() > MAX_WRVU.adjusted() or abs(number) > MAX_WRVU:  # huge exponents never reach abs()
         raise _CellError("wrvu", f"({_shown(str(value))}) is more wRVU than one line can hold (at most "
                                  f"{MAX_WRVU:,} either way)")
     hundredths = int(number.quantize(_CENT) * 100)

@@ -456,7 +456,8 @@ def own_rows(report: Report, positions: array, provider_name: str | None,
     mine, theirs = array("I"), array("I")
     for i in positions:
         (mine if provider_id(i) in own_ids else theirs).append(i)
-    return mine, theirs, provider_name
+    as_written = next((name for name in present if provider_key(name) == wanted), provider_name)
+    return mine, theirs, as_written
 
 
 def _candidates(report: Report, positions: array, entries: list[Entry]) -> tuple[list[ReportRow], array]:

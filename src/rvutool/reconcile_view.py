@@ -118,12 +118,13 @@ def _rows_of(lines: Iterable[Any], with_status: bool) -> Iterator[list[str]]:
         report_date = ln.row.date.isoformat() if ln.row is not None else ""
         day = ln.entry.service_date if ln.entry is not None else ""
         item = _item(ln) if ln.entry is not None else ""
+        about = clean(short_name(ln.code) or "") + (f" · {clean(ln.reason)}" if ln.reason else "")
         yield ([STATUS_TEXT[ln.status]] if with_status else []) + [
             day, report_date, item, _report_item(ln.row), _n(ln.log_wrvu), _n(ln.report_wrvu),
-            _signed(ln.difference), clean(short_name(ln.code) or ""), clean(ln.reason or "")]
+            _signed(ln.difference), about]
 
 
-_HEAD = ["Log date", "Report date", "Log item", "Report item", "Log", "Report", "Diff", "Name", "Reason"]
+_HEAD = ["Log date", "Report date", "Log item", "Report item", "Log", "Report", "Diff", "Name · reason"]
 
 
 def _write_table(lines: Iterable[Any], write: Any, *, with_status: bool = False) -> None:
@@ -131,7 +132,7 @@ def _write_table(lines: Iterable[Any], write: Any, *, with_status: bool = False)
     string); the Status column only when the lines are not grouped by status."""
     head = (["Status"] if with_status else []) + _HEAD
     shift = len(head) - len(_HEAD)
-    numbers, texts = {4 + shift, 5 + shift, 6 + shift}, frozenset({7 + shift, 8 + shift})
+    numbers, texts = {4 + shift, 5 + shift, 6 + shift}, frozenset({7 + shift})
     width = terminal_width()
     batch: list[list[str]] = []
     widths: list[int] | None = None

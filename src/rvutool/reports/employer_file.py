@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import operator
 import os
 import re
 import stat
@@ -59,7 +60,7 @@ HEAD_BYTES = 64 * 1024  # read to tell the encoding and the format
 MAX_TEXTS = 1_000_000  # different texts in a workbook's used columns (codes, dates, providers: a few thousand)
 
 ROW_KINDS = {  # kind -> how the output names one row of that kind, and several
-    "title": ("title row above the header", "title rows above the header"),
+    "title": ("row above the header (a title)", "rows above the header (titles)"),
     "blank": ("blank row", "blank rows"),
     "header": ("header row repeated on a new page", "header rows repeated on a new page"),
     "total": ("total", "totals"),
@@ -110,6 +111,19 @@ class Columns:
 
     def header_texts(self) -> dict[str, list[str]]:
         return {role: [norm(self.header[c]) for c in cols] for role, cols in self.index.items()}
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        """The used columns, role after role: the order of the values a row is handed over as."""
+        return tuple(c for cols in self.index.values() for c in cols)
+
+    def by_role(self, values: tuple[Any, ...]) -> dict[str, list[Any]]:
+        """A row's values (in `positions` order) as role -> cells."""
+        out, at = {}, 0
+        for role, cols in self.index.items():
+            out[role] = list(values[at:at + len(cols)])
+            at += len(cols)
+        return out
 
 
 def find_columns(header: list[str], mapping: dict[str, list[str]], where: str) -> Columns | None:
@@ -191,7 +205,7 @@ class Table:
 
     path: Path
     columns: Columns
-    rows: Iterator[tuple[int, dict[str, list[Any]]]]
+    rows: Iterator[tuple[int, tuple[Any, ...]]]  # line number, the used cells in columns.positions order
     where: Callable[[int], str]  # "PATH line 7" or "PATH sheet Detail row 7"
     title_rows: int = 0
     sheet: str | None = None
@@ -313,14 +327,17 @@ def _text_table(path: Path, fh: IO[bytes], head: bytes, mapping: dict[str, list[
     columns, delimiter = found
     header_line = len(seen)
     reader = csv.reader(lines, delimiter=delimiter)
-    index = list(columns.index.items())
+    positions = columns.positions
+    pick = operator.itemgetter(*positions)
 
-    def rows() -> Iterator[tuple[int, dict[str, list[Any]]]]:
+    def rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
         try:
             for cells in reader:
-                count = len(cells)
-                yield header_line + reader.line_num, {
-                    role: [cells[c] if c < count else None for c in cols] for role, cols in index}
+                try:
+                    values = pick(cells)
+                except IndexError:  # a short row: the missing cells are empty
+                    values = tuple(cells[c] if c < len(cells) else None for c in positions)
+                yield header_line + reader.line_num, values
         except csv.Error as exc:
             raise RvuError(f"{path} line {header_line + reader.line_num}: not a readable CSV row ({exc}); "
                            "nothing was compared") from None
@@ -394,7 +411,7 @@ def _header_text(value: Any, strings: dict[int, str]) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def _sheet_rows(book: Any, sheet: Any, columns: Columns, header_row: int) -> Iterator[tuple[int, dict[str, list[Any]]]]:
+def _sheet_rows(book: Any, sheet: Any, columns: Columns, header_row: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """The rows after the header: a first pass notes which shared strings the used columns need, the second
     reads the rows with those strings (no other string is decoded)."""
     from rvutool.reports.xlsx import SharedRef
@@ -408,8 +425,8 @@ def _sheet_rows(book: Any, sheet: Any, columns: Columns, header_row: int) -> Ite
                 raise RvuError(f"{book.path} sheet {sheet.name}: its used columns hold more than {MAX_TEXTS:,} "
                                "different texts; not a productivity report")
     strings = book.strings(wanted)
-    index = list(columns.index.items())
+    positions = columns.positions
     for number, cells in book.rows(sheet, used, strings=strings):
         if number <= header_row:
             continue
-        yield number, {role: [cells.get(c) for c in cols] for role, cols in index}
+        yield number, tuple(cells.get(c) for c in positions)

@@ -25,7 +25,7 @@ import struct
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -71,7 +71,7 @@ class _Refused(Exception):
 
 
 def _column(ref: str) -> int:
-    """'C7' -> 2 (0-based); -1 when the reference has no letters."""
+    """'C7' or 'C' -> 2 (0-based); -1 when the reference has no letters."""
     number = 0
     for ch in ref:
         if "A" <= ch <= "Z":
@@ -160,9 +160,11 @@ class Workbook:
             raise RvuError(f"{self.path}: its part {name} cannot be read ({_why(exc)}); save the workbook "
                            "again") from None
 
-    def _parse(self, name: str, kind: str, start: Any, end: Any = None, text: Any = None) -> Iterator[None]:
+    def _parse(self, name: str, kind: str, start: Any, end: Any = None, text: Any = None, *,
+               counted: bool = False) -> Iterator[None]:
         """Feed a member to expat with the given callbacks; yields after each chunk (so the caller can hand
-        over what the callbacks gathered). Refuses a DOCTYPE, over-long runs and deep nesting."""
+        over what the callbacks gathered). Refuses a DOCTYPE, over-long runs and deep nesting (`counted`: the
+        callbacks count the depth themselves)."""
         import pyexpat
 
         parser = pyexpat.ParserCreate()
@@ -187,8 +189,8 @@ class Workbook:
         parser.StartDoctypeDeclHandler = refuse_doctype
         parser.EntityDeclHandler = refuse_doctype
         parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
-        parser.StartElementHandler = on_start
-        parser.EndElementHandler = on_end
+        parser.StartElementHandler = start if counted else on_start
+        parser.EndElementHandler = end if counted else on_end
         if text is not None:
             parser.CharacterDataHandler = text
         run = 0
@@ -313,54 +315,71 @@ class Workbook:
         all). A shared string cell is its text when `strings` holds it, else a SharedRef to look up (a first
         pass collects what a second pass resolves). Stops after `limit` rows."""
         out: list[tuple[int, dict[int, Any]]] = []
-        row_number = 0
+        row_number, depth, col, kind, formula, collect, take, size = 0, 0, -1, "n", False, False, False, 0
         cells: dict[int, Any] = {}
-        cell = {"col": -1, "type": "n", "formula": False, "collect": False, "take": False}
         parts: list[str] = []
-        size = [0]
+        letters: dict[str, int] = {}  # "AB" -> 27, once per column
+        value = self._value
 
+        # The handlers run for every element of what may be millions of rows: plain locals, no helper calls
+        # on the common path, and the nesting depth counted here (the sheet is parsed without _parse's wrapper).
         def start(tag: str, attrs: dict[str, str]) -> None:
-            nonlocal row_number, cells
-            local = tag if ":" not in tag else _local(tag)
-            if local == "c":
+            nonlocal row_number, depth, col, kind, formula, collect, take, size, cells
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _Refused(f"its part {sheet.part} nests elements more than {MAX_DEPTH} deep")
+            if ":" in tag:
+                tag = _local(tag)
+            if tag == "c":
                 ref = attrs.get("r")
-                col = _column(ref) if ref else cell["col"] + 1
+                if ref:
+                    name = ref.rstrip("0123456789")
+                    found = letters.get(name)
+                    if found is None:
+                        found = letters[name] = _column(name)
+                    col = found
+                else:
+                    col += 1
                 if col < 0 or col >= MAX_COLUMNS:
                     raise _Refused(f"row {row_number} has a cell beyond Excel's last column")
-                cell["col"], cell["type"], cell["formula"] = col, attrs.get("t", "n"), False
-                cell["take"] = columns is None or col in columns
-                parts.clear()
-                size[0] = 0
-            elif local == "v" or (local == "t" and cell["type"] == "inlineStr"):
-                cell["collect"] = cell["take"]
-            elif local == "f":
-                cell["formula"] = True
-            elif local == "row":
+                kind, formula, size = attrs.get("t", "n"), False, 0
+                take = columns is None or col in columns
+                if parts:
+                    parts.clear()
+            elif tag == "v" or (tag == "t" and kind == "inlineStr"):
+                collect = take
+            elif tag == "f":
+                formula = True
+            elif tag == "row":
                 ref = attrs.get("r")
                 row_number = int(ref) if ref and ref.isdigit() else row_number + 1
                 cells = {}
-                cell["col"] = -1
+                col = -1
 
         def end(tag: str) -> None:
-            local = tag if ":" not in tag else _local(tag)
-            if local in {"v", "t"}:
-                cell["collect"] = False
-            elif local == "c" and cell["take"]:
-                cells[cell["col"]] = self._value(cell["type"], "".join(parts), cell["formula"], bool(parts),
-                                                 strings)
-            elif local == "row" and cells:
+            nonlocal depth, collect
+            depth -= 1
+            if ":" in tag:
+                tag = _local(tag)
+            if tag == "v" or tag == "t":
+                collect = False
+            elif tag == "c":
+                if take:
+                    cells[col] = value(kind, "".join(parts), formula, bool(parts), strings)
+            elif tag == "row" and cells:
                 out.append((row_number, cells))
 
         def text(data: str) -> None:
-            if cell["collect"]:
-                size[0] += len(data)
-                if size[0] > MAX_CELL_CHARS:
+            nonlocal size
+            if collect:
+                size += len(data)
+                if size > MAX_CELL_CHARS:
                     raise _Refused(f"row {row_number} has a cell longer than a cell may be "
                                    f"({MAX_CELL_CHARS:,} characters)")
                 parts.append(data)
 
         given = 0
-        for _ in self._parse(sheet.part, "sheet", start, end, text):
+        for _ in self._parse(sheet.part, "sheet", start, end, text, counted=True):
             for row in out:
                 yield row
                 given += 1
@@ -392,7 +411,7 @@ class Workbook:
             return None
         try:
             return Decimal(raw.strip())
-        except InvalidOperation:
+        except ArithmeticError:  # not a number, or beyond Decimal's exponents (1e9999999999): read as text
             return raw
 
 
