@@ -79,7 +79,7 @@ def parse_map(texts: list[str] | None) -> dict[str, list[str]]:
 def provider_key(name: str) -> tuple[str, ...]:
     """A provider's name compared without case, punctuation, order or credentials: "SMITH, JOHN MD" and
     "John Smith" are the same person."""
-    words = re.findall(r"[a-z0-9]+", name.lower())
+    words = re.findall(r"[a-z0-9]+", name.lower().replace(".", ""))  # M.D. is md
     return tuple(sorted(w for w in words if w not in _CREDENTIALS))
 
 
