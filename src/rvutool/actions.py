@@ -262,13 +262,16 @@ def summary_result(*, month: str | None = None, week: bool = False, year: str | 
 def report(*, output: str | None = None, month: str | None = None, week: bool = False, year: str | None = None,
            from_: str | None = None, to: str | None = None, all_: bool = False, rate: str | None = None,
            target: str | None = None, locality_text: str | None = None, zip_text: str | None = None,
-           qp: bool = False, provider: str | None = None) -> int:
-    """`rvutool report -o FILE`: the period's summary as a printable HTML page, or that page printed to PDF."""
+           qp: bool = False, provider: str | None = None, reconcile_file: str | None = None,
+           mapping: list[str] | None = None, sheet: str | None = None, provider_name: list[str] | None = None) -> int:
+    """`rvutool report -o FILE`: the period's summary as a printable HTML page, or that page printed to PDF;
+    with --reconcile FILE, the findings of the employer's report for the period too."""
     from pathlib import Path
 
-    from rvutool import __version__, browser, log, outfile, report_html
+    from rvutool import __version__, browser, config, employer, inputs, log, outfile, report_html
     from rvutool.codes import Catalog
     from rvutool.log import summary as summaries
+    from rvutool.reports import report_parts
 
     if not output:
         raise UsageError("give the file to write: -o report.html, or -o report.pdf")
@@ -280,13 +283,25 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
     chromium = browser.find() if kind == ".pdf" else None
     if kind == ".pdf" and chromium is None:
         raise RvuError(browser.HOW_TO_GET)
+    if reconcile_file is None and (mapping or sheet or provider_name):
+        raise UsageError("--map, --sheet and --provider-name read the employer's report: give it with --reconcile FILE")
+    columns_map = employer.parse_map(mapping)
     s = summary_result(month=month, week=week, year=year, from_=from_, to=to, all_=all_, rate=rate, target=target,
                        locality_text=locality_text, zip_text=zip_text, qp=qp, provider=provider)
     period, today = s.period, s.today
+    settings = config.load()
     with log.reading(s.provider) as store:
         chart = summaries.summarize(store, period, today=today, by=report_html.chart_by(period))
         table = summaries.summarize(store, period, today=today, by="month", then="code")
         counts = store.release_counts(period.start, period.end) if store is not None else []
+        parts = report_parts.gather(store, s, settings)
+    if reconcile_file is not None:
+        found = employer.read(inputs.readable_path(reconcile_file), columns_map,
+                              sheet=None if sheet is None else inputs.text(sheet, "--sheet").strip())
+        parts.reconciliations = reconcile_results(found, period if period.bounded else None, rate=s.rate,
+                                                  today=today, provider=s.provider, provider_name=provider_name,
+                                                  by_provider=False, settings=settings)
+        parts.report_file = found.path.name
     catalog = Catalog() if counts else None
     releases = []
     for count in counts:
@@ -298,7 +313,7 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
                                                count.last))
     page = report_html.page(report_html.ReportData(
         summary=s, chart=chart, table=table, categories=summaries.category_groups(table.codes),
-        releases=releases, made=today, version=__version__))
+        releases=releases, made=today, version=__version__, parts=parts))
     payload = browser.print_pdf(page, chromium=chromium) if kind == ".pdf" else page.encode("utf-8")
     outfile.write_bytes(target_path, payload)
     render.note(f"report for {period.label} ({s.totals.entries:,} entries, {s.totals.wrvu:.2f} wRVU) "

@@ -468,12 +468,24 @@ def report(
     zip_code: ZipOpt = None,
     qp: QpOpt = False,
     provider: ProviderOpt = None,
+    reconcile_file: Annotated[str | None, typer.Option(
+        "--reconcile", metavar="FILE", help="Add the findings of the employer's report FILE for the period "
+                                            "(as rvutool reconcile FILE).")] = None,
+    mapping: Annotated[list[str] | None, typer.Option(
+        "--map", metavar="ROLE=HEADER,...", help="With --reconcile: name the report's columns (as reconcile --map).")
+    ] = None,
+    sheet: Annotated[str | None, typer.Option(
+        "--sheet", metavar="NAME", help="With --reconcile: the workbook's sheet to read.")] = None,
+    provider_name: Annotated[list[str] | None, typer.Option(
+        "--provider-name", metavar="NAME", help="With --reconcile: your name as the report's provider column "
+                                                "writes it (default: config report.provider).")] = None,
 ) -> None:
     """A printable productivity report for a period (default: this month), with charts; no patient data.
     Example: rvutool report --year -o 2026.pdf"""
     _exit(actions.guard(actions.report, output=output, month=month, week=week, year=year, from_=from_, to=to,
                         all_=all_, rate=rate, target=target, locality_text=locality, zip_text=zip_code, qp=qp,
-                        provider=provider))
+                        provider=provider, reconcile_file=reconcile_file, mapping=mapping, sheet=sheet,
+                        provider_name=provider_name))
 
 
 KeyArg = Annotated[str, typer.Argument(

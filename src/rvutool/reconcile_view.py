@@ -28,11 +28,11 @@ TERMINAL_GROUP = 200  # lines of one status shown in the terminal before "... an
 _CHUNK = 1000  # rows laid out at a time when every line is listed
 
 
-def _n(value: Any) -> str:
+def wrvu_text(value: Any) -> str:
     return "" if value is None else rvu(value)
 
 
-def _signed(value: Any) -> str:
+def signed(value: Any) -> str:
     return f"{value:+.2f}" if value else "0.00"
 
 
@@ -44,12 +44,12 @@ def _mods(mods: list[str]) -> str:
     return "-".join(mods)
 
 
-def _item(line: Any) -> str:
+def item_text(line: Any) -> str:
     mods = _mods(line.modifiers)
     return line.code + (f"-{mods}" if mods else "") + (f"x{line.units}" if line.units != 1 else "")
 
 
-def _report_item(row: Any) -> str:
+def report_item_text(row: Any) -> str:
     if row is None:
         return ""
     mods = _mods(list(row.modifiers))
@@ -69,7 +69,7 @@ def totals_lines(result: Any) -> list[str]:
     out = [
         f"Log total      {rvu(result.log_total):>10} wRVU",
         f"Report total   {rvu(result.report_total):>10} wRVU{clean(whose)}",
-        f"Difference     {_signed(result.difference):>10} wRVU (log minus report)",
+        f"Difference     {signed(result.difference):>10} wRVU (log minus report)",
     ]
     if result.dollars is not None:
         out.append(f"At ${result.rate:,.2f}/wRVU  {_dollars(result.dollars)}")
@@ -117,11 +117,11 @@ def _rows_of(lines: Iterable[Any], with_status: bool) -> Iterator[list[str]]:
     for ln in lines:
         report_date = ln.row.date.isoformat() if ln.row is not None else ""
         day = ln.entry.service_date if ln.entry is not None else ""
-        item = _item(ln) if ln.entry is not None else ""
+        item = item_text(ln) if ln.entry is not None else ""
         about = clean(short_name(ln.code) or "") + (f" · {clean(ln.reason)}" if ln.reason else "")
         yield ([STATUS_TEXT[ln.status]] if with_status else []) + [
-            day, report_date, item, _report_item(ln.row), _n(ln.log_wrvu), _n(ln.report_wrvu),
-            _signed(ln.difference), about]
+            day, report_date, item, report_item_text(ln.row), wrvu_text(ln.log_wrvu), wrvu_text(ln.report_wrvu),
+            signed(ln.difference), about]
 
 
 _HEAD = ["Log date", "Report date", "Log item", "Report item", "Log", "Report", "Diff", "Name · reason"]
@@ -204,7 +204,7 @@ def tables(results: list[Any], *, report_name: str, show_all: bool = False) -> N
     log = sum((r.log_total for r in results), Decimal(0))
     report = sum((r.report_total for r in results), Decimal(0))
     sys.stdout.write(f"\nAll providers: log {rvu(log)} wRVU, report {rvu(report)} wRVU, difference "
-                     f"{_signed(log - report)} wRVU (log minus report)\n")
+                     f"{signed(log - report)} wRVU (log minus report)\n")
 
 
 # ---------------------------------------------------------------- JSON, streamed
@@ -273,7 +273,7 @@ def write_csv(results: Any, out: IO[str], *, by_provider: bool = False) -> None:
                                       _mods(d["modifiers"]), d["units"], d["report_code"] or "",
                                       _mods(d["report_modifiers"] or []),
                                       "" if d["report_units"] is None else d["report_units"],
-                                      d["report_provider"] or "", _n(d["log_wrvu"]), _n(d["report_wrvu"]),
+                                      d["report_provider"] or "", wrvu_text(d["log_wrvu"]), wrvu_text(d["report_wrvu"]),
                                       rvu(d["difference_wrvu"]), d["reason"] or ""])
 
 
@@ -301,10 +301,10 @@ def lines_table(lines: Iterable[Any]) -> str:
     body = []
     for ln in lines:
         cells = [_cell(STATUS_TEXT[ln.status]), _cell(ln.entry.service_date if ln.entry else ""),
-                 _cell(ln.row.date.isoformat() if ln.row else ""), _cell(_item(ln) if ln.entry else ""),
-                 _cell(short_name(ln.code) or ""), _cell(_report_item(ln.row)), _cell(_n(ln.log_wrvu), True),
-                 _cell(_n(ln.report_wrvu), True),
-                 _cell(_signed(ln.difference), True), _cell(ln.reason or "")]
+                 _cell(ln.row.date.isoformat() if ln.row else ""), _cell(item_text(ln) if ln.entry else ""),
+                 _cell(short_name(ln.code) or ""), _cell(report_item_text(ln.row)), _cell(wrvu_text(ln.log_wrvu), True),
+                 _cell(wrvu_text(ln.report_wrvu), True),
+                 _cell(signed(ln.difference), True), _cell(ln.reason or "")]
         cls = ' class="differs"' if ln.differs else ""
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -319,7 +319,7 @@ def cover_rows(result: Any, report_name: str) -> list[tuple[str, str]]:
     if result.provider_name and result.provider_column:
         rows.append((f"Report's {result.provider_column}", result.provider_name))
     rows += [("Log total", f"{rvu(result.log_total)} wRVU"), ("Report total", f"{rvu(result.report_total)} wRVU"),
-             ("Difference (log minus report)", f"{_signed(result.difference)} wRVU")]
+             ("Difference (log minus report)", f"{signed(result.difference)} wRVU")]
     if result.dollars is not None:
         rows.append((f"Estimated at ${result.rate:,.2f} per wRVU", _dollars(result.dollars)))
     rows.append(("Lines", counts_line(result)))
