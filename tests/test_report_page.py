@@ -143,20 +143,21 @@ def chromium_or_skip() -> str:
 
 
 @pytest.mark.parametrize("paper", sorted(WIDTHS))
-@pytest.mark.parametrize("content", ["a year", "a reconcile"])
+@pytest.mark.parametrize("content", ["a year", "a reconcile", "a dispute summary"])
 def test_nothing_is_clipped_at_letter_and_a4_width(logged, tmp_path, paper, content):
     from conftest import REPO
 
     chromium = chromium_or_skip()
     page = tmp_path / "r.html"
-    if content == "a year":
-        args = ["--year", "2026", "-o", str(page)]  # twelve months: the widest month x code tables
-    else:  # the employer's findings: a table of ten columns with long reasons
+    export = str(REPO / "examples" / "hospital-productivity-2026-10.csv")
+    if content == "a year":  # twelve months: the widest month x code tables
+        assert logged("report", "--year", "2026", "-o", str(page)).exit_code == 0
+    else:  # the employer's findings, with long reasons; and reconcile's own printable page
         for args in (("47562", "49505", "--date", "2026-10-05"), ("99214", "--date", "2026-10-06")):
             assert logged("log", *args).exit_code == 0
-        args = ["--month", "2026-10", "-o", str(page), "--reconcile",
-                str(REPO / "examples" / "hospital-productivity-2026-10.csv"), "--provider-name", "SMITH, JOHN"]
-    assert logged("report", *args).exit_code == 0
+        command = ["report", "--month", "2026-10", "-o", str(page), "--reconcile", export] if content == "a reconcile" \
+            else ["reconcile", export, "--month", "2026-10", "--html", str(page)]
+        assert logged(*command, "--provider-name", "SMITH, JOHN").exit_code == 0
     raw = page.read_text(encoding="utf-8")
     assert "…" not in raw  # no label is cut short on the page itself
     probe = tmp_path / "probe.html"

@@ -279,13 +279,15 @@ def write_csv(results: Any, out: IO[str], *, by_provider: bool = False) -> None:
 
 # ---------------------------------------------------------------- HTML
 _CSS = """
-body{font-family:Helvetica,Arial,sans-serif;font-size:11pt;color:#111;margin:2em;max-width:60em}
+@page{margin:14mm}*{box-sizing:border-box}
+body{font-family:Helvetica,Arial,sans-serif;font-size:10.5pt;color:#111;margin:0 auto;padding:6mm 0;max-width:180mm}
 h1{font-size:16pt;margin-bottom:.2em}h2{font-size:13pt;margin-top:1.6em;border-bottom:1px solid #999}
 h3{font-size:11.5pt;margin:1.2em 0 .3em}
-table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{border:1px solid #bbb;padding:3px 6px;
-text-align:left;vertical-align:top}th{background:#eee}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.totals td{font-size:12pt}.muted{color:#555;font-size:9pt}tr.differs td{background:#fff6e0}
-@media print{body{margin:0}h2{page-break-after:avoid}tr{page-break-inside:avoid}}
+table{border-collapse:collapse;width:100%;margin:.5em 0;font-size:9pt}th,td{border:1px solid #bbb;padding:2px 4px;
+text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#eee}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}td.d{white-space:nowrap}
+.totals td,.totals th{font-size:11pt}.muted{color:#555;font-size:9pt}tr.differs td{background:#fff6e0}
+@media print{body{padding:0}h2{page-break-after:avoid}tr{page-break-inside:avoid}}
 """
 
 
@@ -295,15 +297,18 @@ def _cell(value: Any, numeric: bool = False) -> str:
 
 
 def lines_table(lines: Iterable[Any]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in ("Status", "Log date", "Report date", "Item", "Name",
-                                                      "Report item", "Log wRVU", "Report wRVU", "Difference",
-                                                      "Reason"))
+    """Lines in eight columns that fit a printed page: a line's two dates and two items share a cell (the log's
+    first, then the report's when it differs)."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in ("Status", "Date", "Item", "Name", "Log wRVU", "Report wRVU",
+                                                      "Difference", "Reason"))
     body = []
     for ln in lines:
-        cells = [_cell(STATUS_TEXT[ln.status]), _cell(ln.entry.service_date if ln.entry else ""),
-                 _cell(ln.row.date.isoformat() if ln.row else ""), _cell(item_text(ln) if ln.entry else ""),
-                 _cell(short_name(ln.code) or ""), _cell(report_item_text(ln.row)), _cell(wrvu_text(ln.log_wrvu), True),
-                 _cell(wrvu_text(ln.report_wrvu), True),
+        days = dict.fromkeys(d for d in (ln.entry.service_date if ln.entry else "",
+                                         ln.row.date.isoformat() if ln.row else "") if d)
+        items = dict.fromkeys(i for i in (item_text(ln) if ln.entry else "", report_item_text(ln.row)) if i)
+        cells = [_cell(STATUS_TEXT[ln.status]), f'<td class="d">{"<br>".join(escape(d) for d in days)}</td>',
+                 f'<td class="d">{" / ".join(escape(i) for i in items)}</td>', _cell(short_name(ln.code) or ""),
+                 _cell(wrvu_text(ln.log_wrvu), True), _cell(wrvu_text(ln.report_wrvu), True),
                  _cell(signed(ln.difference), True), _cell(ln.reason or "")]
         cls = ' class="differs"' if ln.differs else ""
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
