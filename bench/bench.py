@@ -76,11 +76,20 @@ CASES: list[Case] = [
 
 def extra_cases() -> list[Case]:
     """Cases other modules register (the log and summary benchmarks live beside them)."""
+    found: list[Case] = []
     try:
         from bench_log import CASES as LOG_CASES  # type: ignore[import-not-found]
     except ImportError:
-        return []
-    return list(LOG_CASES)
+        pass
+    else:
+        found += LOG_CASES
+    try:
+        from bench_reconcile import CASES as RECONCILE_CASES  # type: ignore[import-not-found]
+    except ImportError:
+        pass
+    else:
+        found += RECONCILE_CASES
+    return found
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:
