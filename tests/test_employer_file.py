@@ -23,6 +23,9 @@ from rvutool.reports import employer_file, xlsx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 import make_employer_report as maker  # noqa: E402
 
+# the command-line tests here run on a practice's shared log too (tests/conftest.py)
+pytestmark = pytest.mark.both_stores
+
 CLINIC = [["Clinic visits report, October 2026"],
           ["Date of Service", "Patient Name", "CPT", "Modifier", "Units", "Work RVUs", "Rendering Provider"],
           ["10/05/2026", "TEST PATIENT A", "99213", "", "1", "1.30", "SMITH, JOHN"],

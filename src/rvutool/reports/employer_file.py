@@ -311,21 +311,21 @@ def _split(line: str, delimiter: str) -> list[str]:
 
 def _text_table(path: Path, fh: IO[bytes], head: bytes, mapping: dict[str, list[str]]) -> Table:
     lines = _lines(path, fh, encoding_of(head, path))
-    seen: list[str] = []
+    seen = 0  # lines read so far (only the one being tried is kept)
     found: tuple[Columns, str] | None = None
     for line in lines:
-        seen.append(line)
+        seen += 1
         for delimiter in sorted((d for d in DELIMITERS if d in line), key=lambda d: -line.count(d)):
             columns = find_columns(_split(line, delimiter), mapping, str(path))
             if columns is not None:
                 found = (columns, delimiter)
                 break
-        if found is not None or len(seen) >= HEADER_SEARCH:
+        if found is not None or seen >= HEADER_SEARCH:
             break
     if found is None:
         raise _no_header(str(path), mapping, HEADER_SEARCH)
     columns, delimiter = found
-    header_line = len(seen)
+    header_line = seen
     reader = csv.reader(lines, delimiter=delimiter)
     positions = columns.positions
     pick = operator.itemgetter(*positions)
