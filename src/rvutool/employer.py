@@ -190,15 +190,36 @@ class Report:
         """The positions of the lines dated from `start` to `end`."""
         low, high = start.toordinal(), end.toordinal()
         days = self._day
+        if not days or (low <= self._first and self._last <= high):  # the whole report: no loop
+            return array("I", range(len(days)))
         return array("I", (i for i in range(len(days)) if low <= days[i] <= high))
 
-    def sorted_positions(self, positions: array) -> array:
+    def provider_ids(self, positions: array) -> set[int]:
+        """The providers (positions in self.providers) of the lines at `positions`."""
+        if len(positions) == len(self._provider):  # every line (positions are distinct)
+            return set(self._provider)
+        provider = self._provider
+        return {provider[i] for i in positions}
+
+    def sorted_positions(self, positions: array, limit: int | None = None) -> array:
         """`positions` in the order (date, code, line), for millions of lines without a Python object each:
-        counted into one block per date, each block sorted on its own."""
+        counted into one block per date, each block sorted on its own. With `limit`, only the first that many
+        (only the earliest dates' lines are gathered)."""
         days, codes, lines = self._day, self._code, self._line
         count: Counter[int] = Counter(days[i] for i in positions)
+        order = sorted(count)
+        if limit is not None:
+            kept, total = [], 0
+            for day in order:
+                if total >= limit:
+                    break
+                kept.append(day)
+                total += count[day]
+            order = kept
+            wanted = set(kept)
+            positions = array("I", (i for i in positions if days[i] in wanted))
         start, at = {}, 0
-        for day in sorted(count):
+        for day in order:
             start[day] = at
             at += count[day]
         out = array("I", [0]) * len(positions)
@@ -208,11 +229,11 @@ class Report:
             out[fill[d]] = i
             fill[d] += 1
         names = self.codes
-        for day in sorted(count):
+        for day in order:
             a, b = start[day], start[day] + count[day]
             if b - a > 1:
                 out[a:b] = array("I", sorted(out[a:b], key=lambda i: (names[codes[i]], lines[i])))
-        return out
+        return out if limit is None else out[:limit]
 
 
 # ---------------------------------------------------------------- reading

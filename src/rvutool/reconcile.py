@@ -180,6 +180,7 @@ class Reconciliation:
     sheet: str | None = None
     sheets_skipped: list[tuple[str, str]] = field(default_factory=list)
     provider_column: str | None = None
+    _report_only_c: int | None = field(default=None, repr=False)
 
     @property
     def log_total(self) -> Decimal:
@@ -190,8 +191,10 @@ class Reconciliation:
         counted = sum((ln.counted_report_wrvu for ln in self.lines if ln.counted_report_wrvu is not None), ZERO)
         if self.report is None or not self.report_only:
             return counted
-        hundredths = self.report.hundredths
-        return counted + Decimal(sum(hundredths(i) for i in self.report_only)) / 100
+        if self._report_only_c is None:  # summed once: a million lines
+            hundredths = self.report.hundredths
+            self._report_only_c = sum(hundredths(i) for i in self.report_only)
+        return counted + Decimal(self._report_only_c) / 100
 
     @property
     def difference(self) -> Decimal:
@@ -224,6 +227,18 @@ class Reconciliation:
         import heapq
 
         yield from heapq.merge(held, rest, key=_sort_key)
+
+    def lines_of(self, status: str, limit: int) -> list[Line]:
+        """The first `limit` lines of one status, in order; only those are made (the terminal view shows a few
+        of a report's million lines)."""
+        held = sorted((ln for ln in self.lines if ln.status == status), key=_sort_key)
+        if status != "not_in_log" or self.report is None or not self.report_only:
+            return held[:limit]
+        report = self.report
+        rest = [Line("not_in_log", row=report.row(i)) for i in report.sorted_positions(self.report_only, limit)]
+        import heapq
+
+        return list(heapq.merge(held, rest, key=_sort_key))[:limit]
 
     def summary_dict(self) -> dict[str, Any]:
         """Everything but the lines (`to_dict` adds them; the JSON view streams them)."""
@@ -436,7 +451,7 @@ def own_rows(report: Report, positions: array, provider_name: str | None,
         return positions, array("I"), provider_name
     provider_id = report.provider_id
     names = report.providers
-    present = sorted({names[provider_id(i)] for i in positions} - {""}, key=str.lower)
+    present = sorted({names[i] for i in report.provider_ids(positions)} - {""}, key=str.lower)
     if provider_name is None and not strict:
         return array("I"), positions, None
     if provider_name is None:
@@ -453,16 +468,20 @@ def own_rows(report: Report, positions: array, provider_name: str | None,
         raise RvuError(f"{report.path}: no line of the period is credited to {provider_name} (its "
                        f"{report.provider_column} column names {shown}); check --provider-name or "
                        "config report.provider; nothing was compared")
+    as_written = next((name for name in present if provider_key(name) == wanted), provider_name)
+    if all(names.index(name) in own_ids for name in present):  # every line of the period is theirs
+        return positions, array("I"), as_written
     mine, theirs = array("I"), array("I")
     for i in positions:
         (mine if provider_id(i) in own_ids else theirs).append(i)
-    as_written = next((name for name in present if provider_key(name) == wanted), provider_name)
     return mine, theirs, as_written
 
 
 def _candidates(report: Report, positions: array, entries: list[Entry]) -> tuple[list[ReportRow], array]:
     """(the report's lines that could pair with an entry, as rows; the positions of those that cannot): a
     line could pair when its code is an entry's within DATE_SLACK days, or of an entry's family that day."""
+    if not entries:
+        return [], positions
     near: set[tuple[int, str]] = set()
     families: set[tuple[int, str]] = set()
     for entry in entries:

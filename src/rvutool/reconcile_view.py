@@ -161,27 +161,18 @@ def table(result: Any, *, report_name: str = "", show_all: bool = False, title: 
         write("\nEvery line\n")
         _write_table(result.every_line(), write, with_status=True)
     else:
-        groups: dict[str, list[Any]] = {}
-        more: dict[str, int] = {}
-        for ln in result.every_line():
-            if ln.status == "match":
-                continue
-            kept = groups.setdefault(ln.status, [])
-            if len(kept) < TERMINAL_GROUP:
-                kept.append(ln)
-            else:
-                more[ln.status] = more.get(ln.status, 0) + 1
         from rvutool.reconcile import STATUSES
 
+        counts = result.counts
         for status in STATUSES:
-            if status not in groups:
+            if status == "match" or not counts[status]:
                 continue
-            total = len(groups[status]) + more.get(status, 0)
-            write(f"\n{STATUS_TEXT[status].capitalize()} ({total:,})\n")
-            _write_table(groups[status], write)
-            if status in more:
-                write(f"... and {more[status]:,} more {STATUS_TEXT[status]}: --all, --csv or --json lists every "
-                      "line\n")
+            shown = result.lines_of(status, TERMINAL_GROUP)
+            write(f"\n{STATUS_TEXT[status].capitalize()} ({counts[status]:,})\n")
+            _write_table(shown, write)
+            if counts[status] > len(shown):
+                write(f"... and {counts[status] - len(shown):,} more {STATUS_TEXT[status]}: --all, --csv or --json "
+                      "lists every line\n")
         matches = result.counts["match"]
         write("\n" + (f"{_plural(matches, 'line')} {'matches' if matches == 1 else 'match'} (--all lists them)."
                       if matches else "No line matches.") + "\n")
