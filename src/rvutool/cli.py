@@ -399,8 +399,9 @@ def reconcile(
         help="Your name as the report's provider column writes it (default: config report.provider); lines "
              "credited to anyone else are theirs. With --by provider: USER=NAME for each.")] = None,
     by: Annotated[str | None, typer.Option(
-        "--by", metavar="provider",
-        help="On a shared log: compare each provider with their own lines of the report.")] = None,
+        "--by", metavar="KEY[,KEY]",
+        help="provider (the only key here), on a shared log: compare each provider with their own lines of the "
+             "report.")] = None,
     sheet: Annotated[str | None, typer.Option(
         "--sheet", metavar="NAME", help="The workbook's sheet to read (default: the first visible sheet with a "
                                         "header row).")] = None,
