@@ -180,7 +180,7 @@ _NOT_NAMES = frozenset("""
     arrived returned admitted seated supine prone status doing denies reports states requested
 """.split())
 # Words that follow MR (magnetic resonance), MS (multiple sclerosis, morphine) or PT (physical therapy,
-# prothrombin time) in clinical shorthand: after these, a capitalised or lower-case word is not a name.
+# a clotting test) in clinical shorthand: after these, a capitalised or lower-case word is not a name.
 _CLINICAL_AFTER_TITLE = _NOT_NAMES | frozenset("""
     angio angiogram angiography arthrogram enterography elastography spectroscopy venogram venography
     urography cholangiogram mrcp mri brain head neck spine cervical thoracic lumbar knee shoulder hip pelvis
