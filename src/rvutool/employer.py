@@ -183,6 +183,12 @@ class Report:
     def provider_id(self, i: int) -> int:
         return self._provider[i]
 
+    def mods_id(self, i: int) -> int:
+        return self._mods[i]
+
+    def units(self, i: int) -> int:
+        return self._units[i]
+
     def hundredths(self, i: int) -> int:
         return self._wrvu[i]
 

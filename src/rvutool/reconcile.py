@@ -1,25 +1,22 @@
 """Comparing the log with an employer's productivity report (`rvutool reconcile`). Reads only.
 
-Matching is one-to-one, in passes over the report's lines credited to the physician: (1) same date,
-code, credit-changing modifiers and units; (2) same date and code; (3) same code within DATE_SLACK days
-(`date_shifted`); (4) same date and the same code family, another code (`recoded`: downcoded or
-upcoded). Informational modifiers (51, 59, XS, RT, LT, 76, 79...) never prevent a match. A log entry
-still unpaired that the report credits to another provider (same date and code) is `credited_to_other`,
-and counts as owed. What is left is `missing_from_report` (in the log only) or `not_in_log` (in the
-report only); other providers' lines that match nothing are left out, and counted.
+The pairing (reports/matching.py) is one-to-one, in passes over the report's lines credited to the
+physician: same date, code, credit-changing modifiers and units; same date and code; same code within
+DATE_SLACK days (`date_shifted`); same date and code family, another code (`recoded`: downcoded or
+upcoded). A log entry still unpaired that the report credits to another provider (same date and code) is
+`credited_to_other`, and counts as owed. What is left is `missing_from_report` (in the log only) or
+`not_in_log` (in the report only); other providers' lines that pair with nothing are left out, and counted.
 
 A matched pair with a different credit gets a `reason` where recomputing the line finds one:
 another CMS release's value, a reduction one side applied and the other did not, other units.
 
-Only the report's lines that could pair with an entry (a related code within DATE_SLACK days of one)
-become objects; the rest stay in the report's arrays, so a report of millions of lines is compared in
-bounded memory.
+The report's lines stay in its arrays: a Line is made for each log entry, and for a report-only line only
+when it is shown or written, so a report of millions of lines is compared in bounded memory.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -29,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from rvutool.errors import RvuError
 from rvutool.money import ZERO, to_cents
 from rvutool.nametable import short_name
+from rvutool.reports.matching import DATE_SLACK, credit_modifiers, family_key  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from rvutool.codes import Catalog
@@ -36,7 +34,6 @@ if TYPE_CHECKING:
     from rvutool.log.entries import Entry
     from rvutool.periods import Period
 
-DATE_SLACK = 3
 # In the order the terminal view groups them: what differs first, matches last.
 STATUSES = ("match", "different", "recoded", "date_shifted", "credited_to_other", "missing_from_report",
             "not_in_log")
@@ -56,40 +53,6 @@ _RULE_NAMES = {"multiple-procedure": "multiple-procedure", "endoscopy-family": "
                "bilateral": "bilateral", "assistant": "assistant-surgeon", "co-surgeon": "co-surgeon",
                "team-surgery": "team-surgery", "split-care": "split-care", "reduced-service": "reduced-service",
                "imaging-pc": "imaging professional-component"}
-# Office or outpatient visits, new (99202-99205) or established (99211-99215): one family for recoding.
-_OFFICE_VISITS = ("99202", "99215")
-
-
-def credit_modifiers(modifiers: Iterable[str]) -> tuple[str, ...]:
-    """The modifiers that can change a line's credit (26, TC, 53, 50, 52, 54-56, 62, 66, 78, 80-82, AS),
-    sorted; informational ones (and RT/LT, 51, 59, X{EPSU}, 76, 77, 79, unknown ones) are left out."""
-    from rvutool import modifiers as known
-
-    out = []
-    for mod in modifiers:
-        found = known.get(mod)
-        if found is not None and found.kind != "info" and found.code not in {"RT", "LT"}:
-            out.append(found.code)
-    return tuple(sorted(set(out)))
-
-
-_FAMILIES: dict[str, str | None] = {}
-
-
-def family_key(code: str) -> str | None:
-    """The family a code is recoded within: office or outpatient visits as one, else its family in rvutool's
-    names data (data/names/families.tsv: E/M levels such as 99221-99223, or a range of procedures)."""
-    if code not in _FAMILIES:
-        from rvutool.nametable import family
-
-        if code.isdigit() and _OFFICE_VISITS[0] <= code <= _OFFICE_VISITS[1]:
-            _FAMILIES[code] = "office or outpatient visits"
-        else:
-            found = family(code)
-            _FAMILIES[code] = None if found is None else f"{found[0]}-{found[1]}"
-    return _FAMILIES[code]
-
-
 @dataclass
 class Line:
     status: str
@@ -268,79 +231,40 @@ class Reconciliation:
 
 # ---------------------------------------------------------------- matching
 def match(entries: list[Entry], rows: list[ReportRow]) -> list[Line]:
-    """Every entry and every row in exactly one line, paired one-to-one pass by pass."""
-    left_entries = sorted(entries, key=lambda e: (e.service_date, e.id))
-    left_rows = sorted(rows, key=lambda r: (r.date, r.line))
-    paired: list[tuple[Entry, ReportRow, str]] = []  # (entry, row, how)
+    """Every entry and every row in exactly one line, paired one-to-one pass by pass (reports/matching.py)."""
+    from pathlib import Path
 
-    for key_of_entry, key_of_row in (
-        (lambda e: (e.date, e.code, credit_modifiers(e.modifier_list), e.units),
-         lambda r: (r.date, r.code, credit_modifiers(r.modifiers), r.units)),
-        (lambda e: (e.date, e.code), lambda r: (r.date, r.code)),
-    ):
-        left_entries, left_rows = _pair_by_key(left_entries, left_rows, key_of_entry, key_of_row, paired, "same")
+    from rvutool.employer import Report
 
-    by_code: dict[str, list[ReportRow]] = defaultdict(list)
-    for row in left_rows:
-        by_code[row.code].append(row)
-    still = []
-    for entry in left_entries:
-        near = [r for r in by_code.get(entry.code, []) if abs((r.date - entry.date).days) <= DATE_SLACK]
-        if not near:
-            still.append(entry)
-            continue
-        row = min(near, key=lambda r: (abs((r.date - entry.date).days), r.date, r.line))
-        by_code[entry.code].remove(row)
-        paired.append((entry, row, "shifted"))
-    left_rows = sorted((r for rows_ in by_code.values() for r in rows_), key=lambda r: (r.date, r.line))
+    report = Report(Path("."), [], [])
+    for row in sorted(rows, key=lambda r: (r.date, r.line)):
+        report.add(row.line, row.date, row.code, row.modifiers, row.units, int(row.wrvu * 100), row.provider)
+    lines = paired_lines(entries, report, array("I", range(len(report))))
+    return sorted(lines, key=_sort_key)
 
-    # the same day, another code of the same family: recoded
-    by_family: dict[tuple[date, str], list[ReportRow]] = defaultdict(list)
-    for row in left_rows:
-        key = family_key(row.code)
-        if key is not None:
-            by_family[(row.date, key)].append(row)
-    unpaired = []
-    for entry in still:
-        key = family_key(entry.code)
-        queue = by_family.get((entry.date, key)) if key is not None else None
-        if queue:
-            row = queue.pop(0)
-            paired.append((entry, row, "recoded"))
-        else:
-            unpaired.append(entry)
-    taken = {id(row) for _, row, _ in paired}
-    left_rows = [r for r in left_rows if id(r) not in taken]
 
-    lines: list[Line] = []
-    for entry, row, how in paired:
-        if how == "recoded":
-            lines.append(Line("recoded", entry, row, recoded_reason(entry, row)))
-            continue
-        same = entry.credited_wrvu == row.wrvu
-        lines.append(Line("date_shifted" if how == "shifted" else "match" if same else "different", entry, row))
-    lines.extend(Line("missing_from_report", entry=e) for e in unpaired)
-    lines.extend(Line("not_in_log", row=r) for r in left_rows)
-    lines.sort(key=_sort_key)
+def paired_lines(entries: list[Entry], report: Report, positions: array) -> list[Line]:
+    """The Lines of a pairing: one per entry (paired, or missing from the report), and one per line of the
+    report paired with nothing."""
+    from rvutool.reports import matching
+
+    found = matching.pair(entries, report, positions)
+    lines = _lines_of(found, report)
+    lines.extend(Line("not_in_log", row=report.row(i)) for i in found.left)
     return lines
 
 
-def _pair_by_key(entries: list[Entry], rows: list[ReportRow], key_of_entry: Any, key_of_row: Any,
-                 paired: list[tuple[Entry, ReportRow, str]], how: str) -> tuple[list[Entry], list[ReportRow]]:
-    waiting: dict[Any, list[ReportRow]] = defaultdict(list)
-    for row in rows:
-        waiting[key_of_row(row)].append(row)
-    unmatched = []
-    taken: set[int] = set()
-    for entry in entries:
-        queue = waiting.get(key_of_entry(entry))
-        if queue:
-            row = queue.pop(0)
-            taken.add(id(row))
-            paired.append((entry, row, how))
+def _lines_of(found: Any, report: Report) -> list[Line]:
+    lines: list[Line] = []
+    for entry, i, how in found.pairs:
+        row = report.row(i)
+        if how == "recoded":
+            lines.append(Line("recoded", entry, row, recoded_reason(entry, row)))
         else:
-            unmatched.append(entry)
-    return unmatched, [r for r in rows if id(r) not in taken]
+            same = entry.credited_wrvu == row.wrvu
+            lines.append(Line("date_shifted" if how == "shifted" else "match" if same else "different", entry, row))
+    lines.extend(Line("missing_from_report", entry=e) for e in found.unpaired)
+    return lines
 
 
 def recoded_reason(entry: Entry, row: ReportRow) -> str:
@@ -477,72 +401,24 @@ def own_rows(report: Report, positions: array, provider_name: str | None,
     return mine, theirs, as_written
 
 
-def _candidates(report: Report, positions: array, entries: list[Entry]) -> tuple[list[ReportRow], array]:
-    """(the report's lines that could pair with an entry, as rows; the positions of those that cannot): a
-    line could pair when its code is an entry's within DATE_SLACK days, or of an entry's family that day."""
-    if not entries:
-        return [], positions
-    near: set[tuple[int, str]] = set()
-    families: set[tuple[int, str]] = set()
-    for entry in entries:
-        day = entry.date.toordinal()
-        for shift in range(-DATE_SLACK, DATE_SLACK + 1):
-            near.add((day + shift, entry.code))
-        key = family_key(entry.code)
-        if key is not None:
-            families.add((day, key))
-    codes = report.codes
-    code_family = [family_key(code) if families else None for code in codes]
-    rows: list[ReportRow] = []
-    rest = array("I")
-    day_of, code_of = report.day, report.code_id
-    for i in positions:
-        day, code = day_of(i), code_of(i)
-        if (day, codes[code]) in near or (code_family[code] is not None and (day, code_family[code]) in families):
-            rows.append(report.row(i))
-        else:
-            rest.append(i)
-    return rows, rest
-
-
 def _credited_to_others(lines: list[Line], report: Report, theirs: array) -> dict[str, list[int]]:
-    """Pair the entries still missing with other providers' lines (same date, code, modifiers and units; then
-    same date and code); every other line of theirs is left out and counted by provider."""
-    missing = [ln for ln in lines if ln.status == "missing_from_report"]
-    taken: set[int] = set()
-    if missing and theirs:
-        wanted_days = {ln.entry.date.toordinal() for ln in missing}  # type: ignore[union-attr]
-        wanted_codes = {ln.entry.code for ln in missing}  # type: ignore[union-attr]
-        near = [i for i in theirs if report.day(i) in wanted_days and report.codes[report.code_id(i)] in wanted_codes]
-        rows = {i: report.row(i) for i in near}
-        for exact in (True, False):
-            waiting: dict[Any, list[int]] = defaultdict(list)
-            for i, row in rows.items():
-                if i not in taken:
-                    waiting[_other_key(row.date, row.code, row.modifiers, row.units, exact)].append(i)
-            for ln in missing:
-                if ln.status != "missing_from_report":
-                    continue
-                e = ln.entry
-                queue = waiting.get(_other_key(e.date, e.code, e.modifier_list, e.units, exact))  # type: ignore
-                if queue:
-                    i = queue.pop(0)
-                    taken.add(i)
-                    ln.status, ln.row = "credited_to_other", rows[i]
-                    ln.reason = f"the report credits this service to {rows[i].provider}"
+    """Pair the entries still missing with other providers' lines (reports/matching.pair_with_others); every
+    other line of theirs is left out and counted by provider."""
+    from rvutool.reports import matching
+
+    missing = {id(ln.entry): ln for ln in lines if ln.status == "missing_from_report"}
+    pairs, left = matching.pair_with_others([ln.entry for ln in missing.values()], report, theirs)  # type: ignore
+    for entry, i in pairs:
+        ln = missing[id(entry)]
+        ln.status, ln.row = "credited_to_other", report.row(i)
+        ln.reason = f"the report credits this service to {ln.row.provider}"
     others: dict[str, list[int]] = {}
-    for i in theirs:
-        if i in taken:
-            continue
+    for i in left:
         name = report.providers[report.provider_id(i)]
         found = others.setdefault(name, [0, 0])
         found[0] += 1
         found[1] += report.hundredths(i)
     return others
-
-
-def _other_key(day: date, code: str, mods: Iterable[str], units: int, exact: bool) -> tuple[Any, ...]:
-    return (day, code, credit_modifiers(mods), units) if exact else (day, code)
 
 
 def reconcile(store: Any, report: Report, period: Period | None, *, catalog: Catalog | None = None,
@@ -560,8 +436,10 @@ def reconcile(store: Any, report: Report, period: Period | None, *, catalog: Cat
     positions = report.in_period(period.start, period.end)
     mine, theirs, name = own_rows(report, positions, provider_name, strict)
     entries = [] if store is None else list(store.entries(period.start, period.end))
-    rows, rest = _candidates(report, mine, entries)
-    lines = match(entries, rows)
+    from rvutool.reports import matching
+
+    found = matching.pair(entries, report, mine)
+    lines, rest = _lines_of(found, report), found.left
     for ln in lines:
         if ln.entry is not None and ln.row is not None and ln.status in {"different", "date_shifted"}:
             ln.reason = explain(ln.entry, ln.row, catalog)
