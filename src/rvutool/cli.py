@@ -424,7 +424,8 @@ def check(
 @app.command(cls=_Command)
 def reconcile(
     file: Annotated[str, typer.Argument(metavar="FILE", help="The employer's productivity report: CSV (comma, "
-                                                             "semicolon or tab) or Excel .xlsx.")],
+                                                             "semicolon, tab or |; any common encoding) or Excel "
+                                                             ".xlsx.")],
     *,
     month: MonthOpt = None,
     week: WeekOpt = False,
@@ -438,15 +439,28 @@ def reconcile(
         "--html", metavar="OUT", help="Also write a printable dispute summary (HTML).")] = None,
     mapping: Annotated[list[str] | None, typer.Option(
         "--map", metavar="ROLE=HEADER,...",
-        help="Name the report's columns: date=DOS,code=CPT,wrvu=Work RVUs,units=Qty,modifiers=Mod1+Mod2.")] = None,
+        help="Name the report's columns: date=DOS,code=CPT,wrvu=Work RVUs,units=Qty,modifiers=Mod1+Mod2,"
+             "provider=Billing Provider.")] = None,
     rate: RateOpt = None,
     provider: ProviderOpt = None,
+    provider_name: Annotated[list[str] | None, typer.Option(
+        "--provider-name", metavar="NAME",
+        help="Your name as the report's provider column writes it (default: config report.provider); lines "
+             "credited to anyone else are theirs. With --by provider: USER=NAME for each.")] = None,
+    by: Annotated[str | None, typer.Option(
+        "--by", metavar="KEY[,KEY]",
+        help="provider (the only key here), on a shared log: compare each provider with their own lines of the "
+             "report.")] = None,
+    sheet: Annotated[str | None, typer.Option(
+        "--sheet", metavar="NAME", help="The workbook's sheet to read (default: the first visible sheet with a "
+                                        "header row).")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="List every line, matches too.")] = False,
 ) -> None:
     """Compare the log with an employer's report (the report's dates by default); changes nothing.
     Example: rvutool reconcile october.xlsx --month 2026-10"""
     _exit(actions.guard(actions.reconcile, file, month=month, week=week, year=year, from_=from_, to=to,
                         as_json=as_json, csv_out=csv_out, html_out=html_out, mapping=mapping, rate=rate,
-                        provider=provider))
+                        provider=provider, provider_name=provider_name, by=by, sheet=sheet, show_all=show_all))
 
 
 # ---------------------------------------------------------------- summary and config (helper C)
@@ -511,12 +525,24 @@ def report(
     reprice: RepriceOpt = None,
     contract: ContractOpt = None,
     benchmark: BenchmarkOpt = None,
+    reconcile_file: Annotated[str | None, typer.Option(
+        "--reconcile", metavar="FILE", help="Add the findings of the employer's report FILE for the period "
+                                            "(as rvutool reconcile FILE).")] = None,
+    mapping: Annotated[list[str] | None, typer.Option(
+        "--map", metavar="ROLE=HEADER,...", help="With --reconcile: name the report's columns (as reconcile --map).")
+    ] = None,
+    sheet: Annotated[str | None, typer.Option(
+        "--sheet", metavar="NAME", help="With --reconcile: the workbook's sheet to read.")] = None,
+    provider_name: Annotated[list[str] | None, typer.Option(
+        "--provider-name", metavar="NAME", help="With --reconcile: your name as the report's provider column "
+                                                "writes it (default: config report.provider).")] = None,
 ) -> None:
     """A printable productivity report for a period (default: this month), with charts; no patient data.
     Example: rvutool report --year -o 2026.pdf"""
     _exit(actions.guard(actions.report, output=output, month=month, week=week, year=year, from_=from_, to=to,
                         all_=all_, rate=rate, target=target, locality_text=locality, zip_text=zip_code, qp=qp,
-                        provider=provider, reprice=reprice, contract=contract, benchmark=benchmark))
+                        provider=provider, reprice=reprice, contract=contract, benchmark=benchmark,
+                        reconcile_file=reconcile_file, mapping=mapping, sheet=sheet, provider_name=provider_name))
 
 
 KeyArg = Annotated[str, typer.Argument(

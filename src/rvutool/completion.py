@@ -65,12 +65,14 @@ COMMANDS: dict[str, Spec | dict[str, Any]] = {
     "export": ({**_PERIOD, "--format": FORMAT, **_OUTPUT, "--provider": TEXT}, _PERIOD_FLAGS, ()),
     "import": ({"--setting": SETTING}, ("--dry-run", "--skip-bad", "--allow-duplicates", "--restore",
                                         "--group-by-date", "--allow-identifiers"), (TEXT,)),
-    "reconcile": ({**_PERIOD, "--csv": TEXT, "--html": TEXT, "--map": TEXT, "--rate": TEXT, "--provider": TEXT},
-                  ("--week", "--json"), (TEXT,)),
+    "reconcile": ({**_PERIOD, "--csv": TEXT, "--html": TEXT, "--map": TEXT, "--rate": TEXT, "--provider": TEXT,
+                   "--provider-name": TEXT, "--by": TEXT, "--sheet": TEXT},
+                  ("--week", "--json", "--all"), (TEXT,)),
     "summary": ({**_PERIOD, "--by": BY, "--rate": TEXT, "--target": TEXT, **_PLACE, "--provider": TEXT,
                  "--reprice": TEXT, **_STANDING}, (*_PERIOD_FLAGS, "--chart", "--json", "--csv", "--qp"), ()),
     "report": ({**_OUTPUT, **_PERIOD, "--rate": TEXT, "--target": TEXT, **_PLACE, "--provider": TEXT,
-                "--reprice": TEXT, **_STANDING},
+                "--reprice": TEXT, **_STANDING, "--reconcile": TEXT, "--map": TEXT, "--sheet": TEXT,
+                "--provider-name": TEXT},
                (*_PERIOD_FLAGS, "--qp"), ()),
     "config": {"list": ({}, ("--json",), ()), "get": ({}, (), (KEY,)), "set": ({}, (), (KEY, VALUE)),
                "unset": ({}, (), (KEY,))},
@@ -91,7 +93,7 @@ COMMANDS: dict[str, Spec | dict[str, Any]] = {
                   "list": ({}, ("--json",), ()), "remove": ({}, (), (TEXT,))},
 }
 ROOT_FLAGS = ("--version", "--install-completion", "--show-completion")
-MULTIPLE = frozenset({"--policy", "--map"})  # may be given more than once
+MULTIPLE = frozenset({"--policy", "--map", "--provider-name"})  # may be given more than once
 BY_KEYS = ("day", "week", "month", "code", "category", "provider")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 MAX_CODES = 2000

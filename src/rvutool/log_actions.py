@@ -273,7 +273,7 @@ def export(*, month: str | None = None, week: bool = False, year: str | None = N
            provider: str | None = None) -> int:
     from pathlib import Path
 
-    from rvutool import datafile, inputs, log, paths
+    from rvutool import inputs, log, outfile
     from rvutool.log import exchange
 
     fmt = fmt.strip().lower()
@@ -282,16 +282,13 @@ def export(*, month: str | None = None, week: bool = False, year: str | None = N
     period = inputs.period(month, week, year, from_, to, all_, default_all=True)
     target = Path(output).expanduser() if output else None
     if target is not None:
-        paths.check_export_target(target, output or "")
+        outfile.check(target, output or "")
     with log.reading(inputs.provider(provider)) as store:
         if target is None:
             done = exchange.export(store, period.start, period.end, fmt, sys.stdout, period.to_dict())
         else:
-            try:
-                with datafile.atomic_text(target, mode=0o600) as out:
-                    done = exchange.export(store, period.start, period.end, fmt, out, period.to_dict())
-            except OSError as exc:
-                raise RvuError(f"cannot write {target}: {exc.strerror or exc}") from None
+            with outfile.writing(target) as out:
+                done = exchange.export(store, period.start, period.end, fmt, out, period.to_dict())
     if done.skipped:
         render.warning(f"skipped {done.described()}; `rvutool doctor` names them")
     if target is not None:
