@@ -79,14 +79,16 @@ CASES: list[Case] = [
 
 def extra_cases() -> list[Case]:
     """Cases other modules register (the log and summary benchmarks live beside them)."""
-    found = []
+    found: list[Case] = []
     try:
         from bench_log import CASES as LOG_CASES  # type: ignore[import-not-found]
 
         found += LOG_CASES
     except ImportError:
         pass
-    for module in ("bench_ncci", "bench_contracts"):
+    else:
+        found += LOG_CASES
+    for module in ("bench_ncci", "bench_contracts", "bench_reconcile"):
         try:
             found += __import__(module).CASES
         except ImportError:

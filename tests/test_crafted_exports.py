@@ -39,7 +39,7 @@ def crafted(tmp_path, text: str, **cells: str):
     ({"options": '{"colour":"blue"}'}, "unknown keys: colour"),
     ({"policy": '{"multiple_procedure":"double"}'}, "unknown setting multiple_procedure=double"),
     ({"code": "99999"}, "99999 is not in any CMS release"),
-    ({"category": "mystery"}, "category 'mystery' is not one of rvutool's categories"),
+    ({"category": "mystery"}, "category (not shown: it may hold patient data) is not one of rvutool's categories"),
     ({"no_wrvu_reason": "pt John Smith DOB 3/14/1962"}, "no_wrvu_reason looks like"),
     ({"adjustments": '[{"rule":"assistant","factor":"0.16","reason":"MRN 12345678"}]'}, "adjustment reason"),
 ])

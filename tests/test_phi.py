@@ -313,3 +313,115 @@ def test_an_ordinary_long_note_is_checked_in_well_under_a_millisecond():
     for _ in range(50):
         phi.check_note(note, field="--note", allow=False)
     assert (time.perf_counter() - start) / 50 < 0.001
+
+
+# ---------------------------------------------------------------- issue 19: misses and false refusals
+# The guard's misses the issue lists, and further cases of the same kinds: each is refused.
+MISSED = [
+    ("patient: Jane Doe", "patient's name"),
+    ("pt: Garcia", "patient's name"),
+    ("MR SMITH", "patient's name"),
+    ("123\u201345\u20136789", "Social Security number"),  # en-dashes
+    ("123\u201045\u20106789", "Social Security number"),  # Unicode hyphens
+    ("123-45-\u200b6789", "Social Security number"),  # a zero-width space
+    ("SSN 123\u201245\u20126789", "Social Security number"),  # figure dashes
+    ("123\u00ad-45-6789", "Social Security number"),  # a soft hyphen
+    ("123\u00a045\u00a06789", "Social Security number"),  # no-break spaces
+    ("4111\u20111111\u20111111\u20111111", "payment card number"),  # non-breaking hyphens
+    ("PATIENT: GARCIA", "patient's name"),
+    ("MRS O'BRIEN", "patient's name"),
+    ("PT: LOPEZ", "patient's name"),
+    ("Patient:John Smith", "patient's name"),
+    ("seen with MISS JONES", "patient's name"),
+]
+# ... and in favourite names (lower-case slugs)
+MISSED_IN_NAMES = [
+    ("mr-john-smith", "patient's name"),
+    ("patient-jane-doe", "patient's name"),
+    ("room-12-mr-lee", "patient's name"),
+    ("12-oak-street", "street address"),
+    ("card-4111-1111-1111-1111", "payment card number"),
+    ("mrs_garcia", "patient's name"),
+    ("pt-garcia-knee", "patient's name"),
+    ("ssn-123-45-6789", "Social Security number"),
+    ("42-elm-st", "street address"),
+    ("dob-3-14-1962", "date"),
+]
+# Ordinary notes the guard refused: each passes.
+FALSELY_REFUSED = ["1/2 dose", "Apgar 8/9", "PEEP 5/5", "4/4 strength", "Sep 14",
+                   "3/4 tab", "BiPAP 12/5", "CPAP 10/5", "Apgar 9/9", "2/2 pulses", "Sep 14 mm, PW 12 mm",
+                   "MS FLARE", "PT EVAL", "MR KNEE", "MR ANGIO w/o contrast", "PT INR 2.3", "patient: stable",
+                   "pt: tolerated well"]
+ORDINARY_NAMES = ["tka", "knee-scope", "pt-eval", "mr-knee", "ms-flare", "mr-arthrogram", "lap-chole",
+                  "ed-visit-4", "l4-l5", "c5-6-acdf", "room-4", "pt-inr", "patient-education"]
+
+
+@pytest.mark.parametrize(("text", "kind"), MISSED + MISSED_IN_NAMES)
+def test_the_issues_misses_are_refused(text, kind):
+    found = phi.find_identifier(text)
+    assert found is not None and kind in found.kind, found
+    assert 0 <= found.start < found.end <= len(text)  # positions in the text as typed
+
+
+@pytest.mark.parametrize(("text", "kind"), MISSED_IN_NAMES)
+def test_favourite_names_that_hold_identifiers_are_refused(rvutool, text, kind):
+    out = rvutool("fav", "add", text, "99213")
+    assert out.exit_code == 1 and kind in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert rvutool("fav", "list", "--json").json() == []
+
+
+@pytest.mark.parametrize("text", FALSELY_REFUSED)
+def test_the_issues_false_refusals_pass(text):
+    assert phi.find_identifier(text) is None
+
+
+@pytest.mark.parametrize("text", ORDINARY_NAMES)
+def test_ordinary_favourite_names_pass(text):
+    assert phi.find_identifier(text) is None
+
+
+@pytest.mark.parametrize(("text", "kind"), [("Sep 14 1962", "date"), ("Sep. 14", "date"), ("Sept 14", "date"),
+                                            ("Sep 14th", "date"), ("Sep 1962", "date"), ("3/14", "date"),
+                                            ("12/25 dose", "date"), ("PEEP 5 on 3/14", "date")])
+def test_the_exceptions_stay_narrow(text, kind):
+    found = phi.find_identifier(text)
+    assert found is not None and kind in found.kind
+
+
+@pytest.mark.parametrize(("cell", "quoted"), [("99213", True), ("1e30", True), ("13.5", True), ("0", True),
+                                              ("John", False), ("John Smith DOB 3/14/1962", False),
+                                              ("3/14/1962", False), ("Garcia, Ana", False), ("", False),
+                                              ("MRN 1234567", False), ("4111 1111 1111 1111", False)])
+def test_error_messages_quote_a_cell_only_when_the_guard_passes_it(cell, quoted):
+    text = phi.shown(cell)
+    assert (text == repr(cell.strip())) is quoted
+    if not quoted and cell:
+        assert cell not in text
+
+
+SLID_CELLS = ["John Smith DOB 3/14/1962", "John", "Garcia, Ana", "Jane Doe 1962", "MRN 1234567"]
+
+
+@pytest.mark.parametrize("cell", SLID_CELLS)
+@pytest.mark.parametrize("column", ["date", "code", "units", "modifiers"])
+def test_import_errors_never_repeat_a_cell_the_guard_refuses(rvutool, tmp_path, cell, column):
+    """A row shifted by one column puts a patient's cell where a date, a code or units belong."""
+    row = {"date": "2026-10-01", "code": "99213", "units": "1", "modifiers": "25"} | {column: cell}
+    path = tmp_path / "clinic.csv"
+    path.write_text("date,code,units,modifiers\n" + ",".join(f'"{row[k]}"' for k in ("date", "code", "units",
+                                                                                     "modifiers")) + "\n")
+    out = rvutool("import", str(path))
+    assert out.exit_code == 1 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    for word in cell.replace(",", " ").split():
+        if len(word) >= 3:
+            assert word.upper() not in out.stderr.upper(), out.stderr
+
+
+def test_a_crafted_export_cell_is_not_repeated_either(rvutool, tmp_path):
+    assert rvutool("log", "99213", "--date", "2026-10-01").exit_code == 0
+    export = tmp_path / "export.csv"
+    assert rvutool("export", "-o", str(export)).exit_code == 0
+    export.write_text(export.read_text().replace("2026-10-01", "John Smith DOB 3/14/1962"))
+    out = rvutool("import", str(export))
+    assert out.exit_code == 1 and "line 2" in out.stderr
+    assert "John" not in out.stderr and "1962" not in out.stderr

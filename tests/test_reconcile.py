@@ -73,6 +73,11 @@ def log_october(rvutool):
         assert out.exit_code == 0, out.stderr
 
 
+def counts(**found):
+    """Every status's count: those given, 0 for the rest."""
+    return {status: found.get(status, 0) for status in rec.STATUSES}
+
+
 def no_secrets(*texts):
     for text in texts:
         for secret in SECRETS:
@@ -97,8 +102,7 @@ def test_each_status_reason_and_total_for_a_month(rvutool, october):
     assert got["report_total_wrvu"] == 41.67
     assert got["difference_wrvu"] == -5.25  # 36.42 - 41.67
     assert got["estimated_dollars"] == -262.50  # -5.25 x $50
-    assert got["counts"] == {"match": 1, "different": 2, "date_shifted": 1, "missing_from_report": 1,
-                             "not_in_log": 1}
+    assert got["counts"] == counts(match=1, different=2, date_shifted=1, missing_from_report=1, not_in_log=1)
     assert got["columns"] == {"used": ["Service Date", "CPT", "Modifier", "Units", "wRVU"],
                               "ignored": ["Patient Name", "MRN"]}
     by_code = {ln["code"]: ln for ln in got["lines"]}
@@ -152,16 +156,17 @@ def test_xlsx_with_a_title_row_and_identifier_columns(rvutool, tmp_path):
     out = rvutool("reconcile", str(book), "--month", "2026-10", "--json", "--html", str(tmp_path / "d.html"))
     assert out.exit_code == 0, out.stderr
     got = out.json()
-    assert got["counts"] == {"match": 1, "different": 2, "date_shifted": 1, "missing_from_report": 1,
-                             "not_in_log": 1}
+    assert got["counts"] == counts(match=1, different=2, date_shifted=1, missing_from_report=1, not_in_log=1)
     assert got["report_total_wrvu"] == 41.67
     assert got["columns"]["ignored"] == ["Patient Name", "MRN", "Date of Birth"]
     no_secrets(out.stdout, out.stderr, (tmp_path / "d.html").read_text())
 
 
 def test_identifier_cells_are_never_read(monkeypatch, tmp_path):
-    """Rows are built from the used columns' indexes only: the reader never touches an identifier cell."""
-    from rvutool.reports import employer
+    """Rows are built from the used columns' positions only: the reader never touches an identifier cell."""
+    import csv
+
+    from rvutool.reports import employer, employer_file
 
     touched = []
 
@@ -170,10 +175,28 @@ def test_identifier_cells_are_never_read(monkeypatch, tmp_path):
             touched.append(i)
             return super().__getitem__(i)
 
-    rows = [(1, HEADER), *((n, Spy(r)) for n, r in enumerate(ROWS, start=2))]
-    monkeypatch.setattr(employer, "_csv_rows", lambda path: iter(rows))
-    report = employer.read(tmp_path / "x.csv")
-    assert len(report.rows) == 6
+    class SpyingReader:
+        def __init__(self, lines, **kwargs):
+            self.real = csv.reader(lines, **kwargs)
+
+        def __iter__(self):
+            return self
+
+        def __next__(self):
+            cells = next(self.real)
+            return cells if cells and cells[0] == "Service Date" else Spy(cells)
+
+        @property
+        def line_num(self):
+            return self.real.line_num
+
+    class SpyingCsv:
+        Error = csv.Error
+        reader = SpyingReader
+
+    monkeypatch.setattr(employer_file, "csv", SpyingCsv)
+    report = employer.read(write_csv(tmp_path / "x.csv", HEADER, ROWS))
+    assert len(report) == 6
     assert touched and not {1, 2} & set(touched)  # Patient Name and MRN
 
 
@@ -249,8 +272,7 @@ def test_date_shift_beyond_three_days_does_not_match(rvutool, tmp_path):
     path = write_csv(tmp_path / "r.csv", ["Date", "CPT", "wRVU"],
                      [["2026-10-05", "99213", "1.30"], ["2026-10-04", "99213", "1.30"]])
     got = rvutool("reconcile", str(path), "--from", "2026-10-01", "--to", "2026-10-31", "--json").json()
-    assert got["counts"] == {"match": 0, "different": 0, "date_shifted": 1, "missing_from_report": 0,
-                             "not_in_log": 1}
+    assert got["counts"] == counts(match=0, different=0, date_shifted=1, missing_from_report=0, not_in_log=1)
     shifted = next(ln for ln in got["lines"] if ln["status"] == "date_shifted")
     assert shifted["report_date"] == "2026-10-04"  # 3 days later; 10-05 is 4
 
@@ -292,7 +314,7 @@ def _entry(i, day, code, mods, units, credited):
 
 
 _DAY = st.integers(0, 12).map(lambda n: date(2026, 10, 1) + timedelta(days=n))
-_CODE = st.sampled_from(["99213", "27447", "20610"])
+_CODE = st.sampled_from(["99213", "99214", "27447", "20610"])
 _MODS = st.sampled_from(["", "26", "59", "50", "RT"])
 
 
@@ -308,7 +330,10 @@ def test_every_entry_and_row_is_in_exactly_one_line(log_side, report_side):
     assert sorted(ln.row.line for ln in lines if ln.row) == [r.line for r in rows]
     for ln in lines:
         assert ln.status in rec.STATUSES
-        if ln.entry and ln.row:
+        if ln.status == "recoded":  # the same day, another code of the same family
+            assert ln.entry.date == ln.row.date and ln.entry.code != ln.row.code
+            assert rec.family_key(ln.entry.code) == rec.family_key(ln.row.code) is not None
+        elif ln.entry and ln.row:
             assert ln.entry.code == ln.row.code and abs((ln.entry.date - ln.row.date).days) <= rec.DATE_SLACK
             if ln.status != "date_shifted":
                 assert ln.entry.date == ln.row.date
@@ -326,8 +351,8 @@ def test_every_entry_and_row_is_in_exactly_one_line(log_side, report_side):
     assert json.dumps(result.to_dict(), default=str)
 
 
-def test_the_readme_example(rvutool):
-    """examples/employer-october-2026.csv gives the numbers the README shows."""
+def test_the_smaller_example(rvutool):
+    """examples/employer-october-2026.csv, a report without a provider column: every line is the physician's."""
     from conftest import REPO
 
     log_october(rvutool)
@@ -341,3 +366,124 @@ def test_the_readme_example(rvutool):
     assert got["estimated_dollars"] == -288.75  # -5.25 x $55
     assert got["columns"]["ignored"] == ["Patient Name", "MRN", "Account #"]
     assert "Sample Patient" not in out.stdout + out.stderr
+
+
+# ---------------------------------------------------------------- issue 19: a hospital export, as exported
+HOSPITAL_MONTH = [("47562", "49505", "--date", "2026-10-05"),  # 10.21 + 7.76 x 50% = 3.88
+                  ("99214", "--date", "2026-10-06"),  # 1.92; the report has 99213 (1.30)
+                  ("29881-RT", "--date", "2026-10-07"),  # 6.85; the report credits it to PATEL, ANIL
+                  ("99204", "--date", "2026-10-08"),  # 2.60
+                  ("20610-RT", "--date", "2026-10-09"),  # 0.77
+                  ("99213", "--date", "2026-10-12"),  # 1.30; the report dates it 10-13
+                  ("99215", "--date", "2026-10-14")]  # 2.80; not in the report
+
+
+def hospital(rvutool):
+    from conftest import REPO
+
+    for args in HOSPITAL_MONTH:
+        out = rvutool("log", *args)
+        assert out.exit_code == 0, out.stderr
+    return REPO / "examples" / "hospital-productivity-2026-10.csv"
+
+
+def test_the_hospital_export_as_exported_reconciles_in_one_command(rvutool, tmp_path):
+    """The issue's "done when": two title rows, a blank row, Service Date / Post Date / CPT Code / Mod 1 /
+    Mod 2 / Units / wRVU / Patient Name / MRN / Billing Provider / Location, a Total row; the colleague's
+    line flagged and the owed difference right."""
+    export = hospital(rvutool)
+    csv_out, html_out = tmp_path / "lines.csv", tmp_path / "dispute.html"
+    out = rvutool("reconcile", str(export), "--month", "2026-10", "--rate", "55", "--provider-name", "SMITH, JOHN",
+                  "--json", "--csv", str(csv_out), "--html", str(html_out))
+    assert out.exit_code == 0, out.stderr
+    got = out.json()
+    # log: 10.21 + 3.88 + 1.92 + 6.85 + 2.60 + 0.77 + 1.30 + 2.80 = 30.33
+    # report, SMITH's lines: 10.21 + 7.76 + 1.30 + 2.60 + 0.77 + 1.30 + 0.70 = 24.64 (PATEL's 6.85 and 1.92 are not his)
+    assert (got["log_total_wrvu"], got["report_total_wrvu"], got["difference_wrvu"]) == (30.33, 24.64, 5.69)
+    assert got["estimated_dollars"] == 312.95  # 5.69 x $55
+    assert got["counts"] == counts(match=3, different=1, recoded=1, date_shifted=1, credited_to_other=1,
+                                   missing_from_report=1, not_in_log=1)
+    by_code = {ln["code"]: ln for ln in got["lines"]}
+    colleague = by_code["29881"]
+    assert (colleague["status"], colleague["report_provider"], colleague["difference_wrvu"]) == (
+        "credited_to_other", "PATEL, ANIL", 6.85)  # owed in full: the report credits it to someone else
+    assert "PATEL, ANIL" in colleague["reason"]
+    recoded = by_code["99214"]
+    assert (recoded["status"], recoded["report_code"], recoded["difference_wrvu"]) == ("recoded", "99213", 0.62)
+    assert recoded["reason"].startswith("downcoded")  # 1.92 - 1.30 = 0.62
+    assert got["provider_name"] == "SMITH, JOHN"
+    assert got["other_providers"] == [{"provider": "PATEL, ANIL", "rows": 1, "wrvu": 1.92}]  # its 99214, left out
+    assert got["skipped_rows"] == {"title": {"rows": 3, "first_lines": []}, "total": {"rows": 1, "first_lines": [14]}}
+    assert got["columns"]["used"] == ["Service Date", "CPT Code", "Mod 1", "Mod 2", "Units", "wRVU",
+                                      "Billing Provider"]
+    assert got["columns"]["ignored"] == ["Post Date", "Patient Name", "MRN", "Location"]
+    for text in (out.stdout, out.stderr, csv_out.read_text(), html_out.read_text()):
+        assert "TEST PATIENT" not in text and "TEST-000" not in text
+    assert "credited to another provider" in html_out.read_text()
+    assert "\ncredited_to_other,2026-10-07," in csv_out.read_text() and "PATEL, ANIL" in csv_out.read_text()
+
+
+def test_the_terminal_view_puts_totals_first_then_differences_by_status(rvutool, monkeypatch):
+    export = hospital(rvutool)
+    assert rvutool("config", "set", "report.provider", "Smith, John").exit_code == 0  # the name, once
+    out = rvutool("reconcile", str(export), "--month", "2026-10")
+    assert out.exit_code == 0, out.stderr
+    text = out.stdout
+    order = [text.index(part) for part in ("Log total", "Report total", "Difference", "Different (1)",
+                                           "Recoded (1)", "Date shifted (1)", "Credited to another provider (1)",
+                                           "Missing from report (1)", "Not in log (1)", "3 lines match",
+                                           "Skipped 4 rows", "Other providers' lines, left out: PATEL, ANIL 1 line",
+                                           "Columns used")]
+    assert order == sorted(order)
+    assert "(credited to SMITH, JOHN)" in text and "\nMatch" not in text  # matches are counted, not listed
+    every = rvutool("reconcile", str(export), "--month", "2026-10", "--all").stdout
+    assert "Every line" in every and every.count("match  ") >= 3
+
+
+def test_a_report_crediting_several_providers_must_be_told_which_is_you(rvutool):
+    export = hospital(rvutool)
+    out = rvutool("reconcile", str(export), "--month", "2026-10")
+    assert out.exit_code == 1 and out.stderr.count("\n") == 1
+    assert "credits 2 providers (PATEL, ANIL; SMITH, JOHN)" in out.stderr and "--provider-name" in out.stderr
+    out = rvutool("reconcile", str(export), "--month", "2026-10", "--provider-name", "JONES, AMY")
+    assert out.exit_code == 1 and out.stderr.count("\n") == 1
+    assert "no line of the period is credited to JONES, AMY" in out.stderr
+    mine = rvutool("reconcile", str(export), "--month", "2026-10", "--provider-name", "John Smith MD", "--json")
+    assert mine.exit_code == 0 and mine.json()["difference_wrvu"] == 5.69  # the same person, written otherwise
+
+
+def test_recoded_pairs_are_the_same_day_and_family(rvutool, tmp_path):
+    for args in (("99214", "--date", "2026-10-06"),  # 1.92
+                 ("99232", "--date", "2026-10-07"),  # 1.59
+                 ("99213", "--date", "2026-10-20"),  # 1.30
+                 ("99203", "--date", "2026-10-09")):  # 1.60
+        assert rvutool("log", *args).exit_code == 0
+    path = write_csv(tmp_path / "r.csv", ["Date", "CPT", "wRVU"],
+                     [["2026-10-06", "99213", "1.30"],  # downcoded a level
+                      ["2026-10-07", "99233", "2.40"],  # upcoded: subsequent hospital care, one family
+                      ["2026-10-20", "20610", "0.77"],  # the same day, another family: not a recode
+                      ["2026-10-09", "99213", "1.30"]])  # new patient billed as established: office visits
+    got = rvutool("reconcile", str(path), "--json").json()
+    lines = {(ln["code"], ln["report_code"]): ln for ln in got["lines"]}
+    down = lines[("99214", "99213")]
+    assert down["status"] == "recoded" and down["difference_wrvu"] == 0.62  # 1.92 - 1.30
+    assert down["reason"] == "downcoded: the report has 99213 (1.30) where the log has 99214 (1.92), 0.62 wRVU less"
+    up = lines[("99232", "99233")]
+    assert up["status"] == "recoded" and up["difference_wrvu"] == -0.81  # 1.59 - 2.40
+    assert up["reason"].startswith("upcoded")
+    new = lines[("99203", "99213")]
+    assert new["status"] == "recoded" and new["difference_wrvu"] == 0.30  # 1.60 - 1.30
+    assert lines[("99213", None)]["status"] == "missing_from_report"
+    assert lines[("20610", "20610")]["status"] == "not_in_log"
+    assert got["counts"] == counts(recoded=3, missing_from_report=1, not_in_log=1)
+
+
+@pytest.mark.sqlite_only
+def test_by_provider_and_several_names_need_a_shared_log(rvutool, tmp_path):
+    export = hospital(rvutool)
+    out = rvutool("reconcile", str(export), "--by", "provider")
+    assert out.exit_code == 2 and "needs a practice's shared log" in out.stderr
+    out = rvutool("reconcile", str(export), "--by", "code")
+    assert out.exit_code == 2 and "--by provider" in out.stderr
+    out = rvutool("reconcile", str(export), "--provider-name", "A", "--provider-name", "B")
+    assert out.exit_code == 2 and "names one provider" in out.stderr

@@ -161,6 +161,14 @@ _SECRET_NAMES = {"password": "password", "options": "password in its options", "
                  "sslpassword": "sslpassword"}
 
 
+def _person(raw: Any) -> str:
+    """A clinician's name as a report writes it ("SMITH, JOHN"): one line of printable text."""
+    value = " ".join(raw.split()) if isinstance(raw, str) else ""
+    if not value or len(value) > 120 or not value.isprintable():
+        raise _BadValue("expected a name of up to 120 characters, such as \"SMITH, JOHN\"")
+    return value
+
+
 @dataclass(frozen=True)
 class Key:
     name: str
@@ -199,6 +207,9 @@ KEYS: dict[str, Key] = {k.name: k for k in (
         "(rvutool contract add FILE.toml)", _quoted),
     Key("benchmark.specialty", _specialty, None, "the specialty `summary` and `report` compare you with in your "
         "benchmark tables (rvutool benchmark import)", _quoted),
+    Key("report.name", _person, None, "your name as the title of `rvutool report` shows it", _quoted),
+    Key("report.provider", _person, None, "your name as your employer's report writes it in its provider column "
+        "(reconcile)", _quoted),
     *(Key(f"policy.{name}", _choice(*policy.CHOICES[name]), policy.default(name), policy.help_text(name), _quoted)
       for name in policy.CHOICES),
 )}

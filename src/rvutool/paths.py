@@ -125,28 +125,6 @@ def own_files() -> list[Path]:
             descriptors_file(), history_file(), ncci_file(), benchmarks_dir()]
 
 
-def check_export_target(target: Path, typed: str) -> None:
-    """Refuse to export over rvutool's own files, a directory, or into a folder that does not exist."""
-    from rvutool.errors import RvuError, UsageError
-
-    try:
-        resolved = target.resolve()
-        if resolved in {p.resolve() for p in own_files()} or imports_dir().resolve() in resolved.parents \
-                or benchmarks_dir().resolve() in resolved.parents:
-            raise UsageError(f"-o {typed}: that is one of rvutool's own files; choose another file")
-        if target.is_dir():
-            raise UsageError(f"-o {typed} is a directory; give a file name")
-        if not target.parent.is_dir():
-            raise RvuError(f"cannot write {target}: folder {target.parent} does not exist")
-        os.stat(target)  # a name the system refuses (too long, say) fails here, not halfway through
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        raise RvuError(f"cannot write {typed!r}: {exc.strerror or exc}") from None
-    except ValueError:  # a NUL byte
-        raise UsageError(f"-o {typed!r} is not a file name") from None
-
-
 def all_paths() -> dict[str, Path]:
     return {
         "data directory": data_dir(),

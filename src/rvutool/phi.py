@@ -18,12 +18,20 @@ The checks are deliberately simple and err on the side of refusing:
     and any number after tel / phone / mobile / fax
   - dates: 3/14/1962, 14.03.62, 1962-03-14, Mar 14 1962, 14th of March; month and year (March 1962,
     03/1962, 1962-03); day and month (3/14, 14/3, 14 March, Mar 14); the words DOB / born
-  - a name after patient / pt / Mr / Mrs / Ms / Mx / Miss ("Dr Smith" is a colleague, and passes)
+  - a name after patient / pt / Mr / Mrs / Ms / Mx / Miss, with or without a colon ("Dr Smith" is a
+    colleague, and passes); in capitals after MR / MRS / MISS / MX / PATIENT, or after any title and a
+    colon (MR SMITH, PT: GARCIA), unless the word is clinical shorthand (MR KNEE, PT EVAL, MS FLARE)
   - street addresses (a number, a capitalised street name and a suffix: 12 Oak Dr), ZIP+4 and
     UK postcodes
   - a run of six or more digits
 Five-digit codes (99213), tooth numbers, spinal levels (L4-L5), times and measurements pass, as
-do scores written after their name (pain 7/10, strength 5/5). Fractions such as 3/4 read as dates.
+do scores written after their name (pain 7/10, Apgar 8/9), ventilator pressures (PEEP 5/5), fractions
+before what they are of (1/2 dose, 4/4 strength) and "Sep 14" (the septum, in an echo note); a bare
+fraction such as 3/4 reads as a date.
+
+The text is read with Unicode dashes as '-' and invisible characters (zero-width spaces, soft hyphens)
+removed, so they cannot split an identifier. A lower-case slug with no spaces (a favourite's name,
+mr-john-smith, 12-oak-street) is also read with its hyphens as spaces.
 
 Every pattern is anchored so that a failed match cannot be retried from inside a run, and repeats
 are bounded or possessive, so a note of MAX_TEXT characters is checked in well under a millisecond.
@@ -139,18 +147,28 @@ def _record(match: re.Match[str]) -> Finding | None:
 
 
 _SCORE_WORDS = re.compile(r"(?:pain|strength|power|motor|score|grade|vas|nrs|gcs|apgar|mmt|rated)\W{0,3}$", _I)
+# ventilator settings (PEEP 5/5, BiPAP 12/5): pressures, never dates
+_VENT_WORDS = re.compile(r"(?:peep|cpap|bipap|ipap|epap|vent|ps)\W{0,3}$", _I)
+# what a fraction or a score is of, written after it: 1/2 dose, 3/4 tab, 4/4 strength, 7/10 pain
+_AFTER_FRACTION = re.compile(r"\s*(?:doses?|tabs?|tablets?|caps?|capsules?|strength|power|pain|pulses?|reflexes)\b",
+                             _I)
 
 
 def _day_month(match: re.Match[str]) -> Finding | None:
-    """n/n as a date: month/day, day/month or month/year; scores after their name (pain 7/10) pass."""
+    """n/n as a date: month/day, day/month or month/year. Scores after their name (pain 7/10, Apgar 8/9),
+    pressures after a ventilator word (PEEP 5/5) and fractions before what they are of (1/2 dose,
+    4/4 strength) pass."""
     first, second = match.group("a"), match.group("b")
     a, b = int(first), int(second)
     as_date = (1 <= a <= 12 and (1 <= b <= 31 or len(second) == 2)) or (1 <= b <= 12 and 1 <= a <= 31)
     if not as_date:
         return None
     text = match.string
-    if b in (4, 5, 10) and a <= b and (_SCORE_WORDS.search(text, max(0, match.start() - 12), match.start())
-                                       or re.match(r"\s*pain\b", text[match.end():match.end() + 8], _I)):
+    before = max(0, match.start() - 12)
+    if _VENT_WORDS.search(text, before, match.start()):
+        return None
+    if a <= b <= 10 and (_SCORE_WORDS.search(text, before, match.start())
+                         or _AFTER_FRACTION.match(text, match.end())):
         return None
     return Finding("a date (such as a date of birth)", match.start(), match.end())
 
@@ -161,6 +179,15 @@ _NOT_NAMES = frozenset("""
     and the of at left right bilateral bed ready prepped positioned intubated extubated awake alert
     arrived returned admitted seated supine prone status doing denies reports states requested
 """.split())
+# Words that follow MR (magnetic resonance), MS (multiple sclerosis, morphine) or PT (physical therapy,
+# a clotting test) in clinical shorthand: after these, a capitalised or lower-case word is not a name.
+_CLINICAL_AFTER_TITLE = _NOT_NAMES | frozenset("""
+    angio angiogram angiography arthrogram enterography elastography spectroscopy venogram venography
+    urography cholangiogram mrcp mri brain head neck spine cervical thoracic lumbar knee shoulder hip pelvis
+    abdomen chest breast cardiac heart orbit orbits wrist ankle foot hand elbow guided guidance biopsy
+    contrast scan study imaging exam fetal prostate liver wo without inr ptt ot st flare relapse
+    exacerbation iv po im contin er session note therapy number plan only and
+""".split())
 
 
 def _name(match: re.Match[str]) -> Finding | None:
@@ -169,6 +196,26 @@ def _name(match: re.Match[str]) -> Finding | None:
     if title in ("patient", "pt") and (first in _NOT_NAMES or len(first) < 2):
         return None
     return Finding("a patient's name", match.start("id"), match.end("id"))
+
+
+def _named(match: re.Match[str]) -> Finding | None:
+    """A title and a name in capitals (MR SMITH, PATIENT: GARCIA) or in a lower-case slug (mr-john-smith):
+    not when the word after the title is clinical shorthand (MR KNEE, PT EVAL, MS FLARE)."""
+    first = match.group("id").split()[0].strip("'-").lower()
+    if first in _CLINICAL_AFTER_TITLE or len(first) < 2:
+        return None
+    return Finding("a patient's name", match.start("id"), match.end("id"))
+
+
+_AMBIGUOUS_MONTHS = frozenset({"sep"})  # Sep 14: the septum's thickness in an echo note as often as a date
+
+
+def _month_date(match: re.Match[str]) -> Finding | None:
+    """A month's name and a number; "Sep" and a day alone pass (no year, no ordinal)."""
+    if match.group("month").lower() in _AMBIGUOUS_MONTHS and not match.group("dot") \
+            and match.group("year") is None and len(match.group("num")) <= 2 and not match.group("ord"):
+        return None
+    return Finding(_DATE, match.start(), match.end())
 
 
 # --------------------------------------------------------------------------- the rules
@@ -188,6 +235,7 @@ def _words(*names: str) -> frozenset[str]:
     return frozenset(" ".join(names).split())
 
 
+_TITLE_WORDS = _words("patient pt mr mrs ms mx miss")
 _MONTH_WORDS = _words("jan january feb february mar march apr april may jun june jul july aug august",
                       "sep sept september oct october nov november dec december")
 _SUFFIX_WORDS = _words("st street ave avenue rd road blvd boulevard ln lane dr drive ct court way pl place",
@@ -224,8 +272,9 @@ _RULES: tuple[tuple[Gate, re.Pattern[str], Check], ...] = (
                          rf"|{_YEAR}[/.-]\d{{1,2}}(?:[/.-]\d{{1,2}})?|{_MONTH_NO}[/.-]{_YEAR}){_END}"),
      _found(_DATE)),
     # a month's name and a number: Mar 14, March 1962, March 14th, 1962, Mar-14-62, March '62
-    (_MONTH_WORDS, re.compile(rf"\b{_MONTHS}\.?[\s,/-]{{0,3}}+(?:of\s+)?'?\d{{1,4}}+(?:st|nd|rd|th)?(?!\d)"
-                              rf"(?:,?[\s/-]{{1,2}}+'?\d{{2,4}}+\b)?", _I), _found(_DATE)),
+    (_MONTH_WORDS, re.compile(rf"\b(?P<month>{_MONTHS})(?P<dot>\.?)[\s,/-]{{0,3}}+(?:of\s+)?'?(?P<num>\d{{1,4}}+)"
+                              rf"(?P<ord>st|nd|rd|th)?(?!\d)(?P<year>,?[\s/-]{{1,2}}+'?\d{{2,4}}+\b)?", _I),
+     _month_date),
     # 14 March, 14th of March, 14-Mar-1962
     (_MONTH_WORDS, re.compile(rf"(?<![\w/.-]){_DAY}(?:st|nd|rd|th)?(?:\s+of)?[\s./-]{{0,3}}+{_MONTHS}\.?"
                               rf"(?:,?[\s/-]{{1,2}}+'?\d{{2,4}}+\b)?", _I), _found(_DATE)),
@@ -250,20 +299,64 @@ _RULES: tuple[tuple[Gate, re.Pattern[str], Check], ...] = (
     (_DIGITS, re.compile(r"(?<![\w-])\d{5}-\d{4}(?![\w-])"), _found("a ZIP code")),
     (None, re.compile(r"[A-Z](?<![\w][A-Z])[A-Z]?\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2}\b"), _found("a postcode")),
     # a name after a title: pt John Smith, Mrs. Jones, Miss O'Brien, Mr J. Smith (not Dr)
-    (_words("patient pt mr mrs ms mx miss"),
-     re.compile(r"(?<![\w.])(?P<title>[Pp]atient|PATIENT|[Pp]t|Mrs?|MRS|Ms|Mx|Miss|mrs?)\.?\s++"
+    (_TITLE_WORDS,
+     re.compile(r"(?<![\w.])(?P<title>[Pp]atient|PATIENT|[Pp]t|Mrs?|MRS|Ms|Mx|Miss|mrs?)\.?(?:\s*+:\s*+|\s++)"
                 r"(?P<id>(?:[A-Z](?:'[A-Z])?[a-z][A-Za-z'-]*+|[A-Z]\.?(?![\w']))(?:\s[A-Z][a-z][A-Za-z'-]*+)?)"),
      _name),
+    # a name in capitals: MR SMITH, MRS O'BRIEN, PATIENT JANE DOE, and after a colon any title (PT: GARCIA)
+    (_TITLE_WORDS,
+     re.compile(r"(?<![\w.])(?:(?P<title>MRS?|MISS|MX|PATIENT)\.?(?:\s*+:\s*+|\s++)"
+                r"|(?P<colon>[Pp]atient|PATIENT|[Pp]t|PT|Mrs?|MRS?|Ms|MS|Mx|MX|Miss|MISS|mrs?)\.?\s*+:\s*+)"
+                r"(?P<id>[A-Z](?:'[A-Z])?[A-Z'-]++(?:\s[A-Z][A-Z'-]++)?)(?![a-z])"),
+     _named),
     (_DIGITS, re.compile(r"(?<!\d)\d{6,}"), _found("a medical record number")),
 )
 
 
+# A favourite's name is a lower-case slug (mr-john-smith): read with its hyphens as spaces, where a title
+# and any word after it is a name (unless clinical shorthand: mr-knee, pt-eval).
+_SLUG_RULES: tuple[tuple[Gate, re.Pattern[str], Check], ...] = (
+    (_TITLE_WORDS, re.compile(r"(?<![a-z])(?P<title>mr|mrs|ms|miss|mx|patient|pt) (?P<id>[a-z][a-z']*+)(?![a-z])"),
+     _named),
+)
+# Hidden in text, these would split an identifier so that no pattern sees it: soft hyphen, zero-width
+# space and joiners, word joiner, byte-order mark, Mongolian vowel separator.
+_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e")
+_DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
+
+
+def _normalised(text: str) -> tuple[str, list[int] | None]:
+    """`text` with Unicode dashes as '-', Unicode spaces as ' ' and invisible characters removed, and where
+    each character came from (None: nothing changed)."""
+    if text.isascii():
+        return text, None
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in _INVISIBLE:
+            continue
+        out.append("-" if ch in _DASHES else " " if ch.isspace() and ch not in "\t\n\r" else ch)
+        where.append(i)
+    return "".join(out), where
+
+
 def find_identifier(text: str) -> Finding | None:
     """The first thing in `text` that looks like a patient identifier, or None."""
+    plain, where = _normalised(text)
+    found = _scan(plain, _RULES)
+    if found is None and ("-" in plain or "_" in plain) and plain == plain.lower() \
+            and not any(ch.isspace() for ch in plain):
+        found = _scan(re.sub(r"[-_]", " ", plain), (*_RULES, *_SLUG_RULES))
+    if found is None or where is None:
+        return found
+    return Finding(found.kind, where[found.start], where[found.end - 1] + 1)
+
+
+def _scan(text: str, rules: tuple[tuple[Gate, re.Pattern[str], Check], ...]) -> Finding | None:
     words = frozenset(_WORD.findall(text.lower()))
     digits = _DIGIT_STRETCH.search(text) is not None
     best: Finding | None = None
-    for gate, pattern, check in _RULES:
+    for gate, pattern, check in rules:
         if gate == _DIGITS:
             if not digits:
                 continue
@@ -281,6 +374,20 @@ def find_identifier(text: str) -> Finding | None:
                     best = found
                 break
     return best
+
+
+def shown(text: str, *, limit: int = 16) -> str:
+    """A cell's text quoted for an error message, or a description instead: only short text with a digit and
+    no word of three letters or more (a code, an amount, a modifier, a date typed wrong) that the guard
+    passes is quoted; anything else (a name that slid into a date column, a note) is never repeated."""
+    value = text.strip()
+    if not value:
+        return "empty"
+    if len(value) <= limit and any(ch.isdigit() for ch in value) and value.isprintable() \
+            and re.fullmatch(r"[A-Za-z0-9.,:;/()$%+*#' -]+", value) and not re.search(r"[A-Za-z]{3}", value) \
+            and find_identifier(value) is None:
+        return repr(value)
+    return "not shown: it may hold patient data"
 
 
 def check_free_text(text: str | None, *, field: str, allow: bool) -> None:

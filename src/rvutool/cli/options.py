@@ -66,9 +66,10 @@ YEAR_OPT = Option(("--year",), "year", YEAR, "A year; bare --year is this year. 
                   "lookup and search use the release in force on its last day.", "YYYY", bare=True)
 FROM = Option(("--from",), "from_", DAY, "First day (YYYY-MM-DD); may be used alone.", "DATE")
 TO = Option(("--to",), "to", DAY, "Last day (YYYY-MM-DD); may be used alone.", "DATE")
-ALL = Option(("--all",), "all_", FLAG, "Everything in the log.")
+ALL = Option(("--all",), "all_", FLAG, "Everything: the whole log (not one period); reconcile: every line, "
+             "matches too.")
 PERIOD = (MONTH_OPT, WEEK, YEAR_OPT, FROM, TO, ALL)
-PERIOD_NO_ALL = PERIOD[:-1]  # reconcile: the report's own dates stand for everything
+PERIOD_NO_ALL = PERIOD[:-1]  # reconcile: the report's own dates are the period; its --all lists every line
 LOCALITY = Option(("--locality",), "locality_text", TEXT, "Medicare locality for dollar figures: an id such as "
                   "01182-18, a name such as 'los angeles', or a ZIP; default: config locality.", "LOCALITY")
 ZIP = Option(("--zip",), "zip_text", TEXT, "ZIP code where the service was rendered, for dollar figures "
@@ -105,6 +106,16 @@ CODE_OPT = Option(("--code",), "code", CODE, "The code (with its modifiers, such
 ENCOUNTER = Option(("--encounter",), "encounter", TEXT, "An encounter's number, as `list` shows it.", "N")
 URL = Option(("--url",), "url", TEXT, "The database (default: RVUTOOL_LOG_URL or the log.url setting).", "URL")
 NAME = Option(("--name",), "name", TEXT, "Store it under this name instead of the file's.", "NAME")
+BY_OPT = Option(("--by",), "by", BY, "Group by day, week, month, code or category (summary's default: day for a month "
+            "or shorter, month otherwise); two keys, such as month,code, group within groups; provider (alone) "
+            "on a shared log: reconcile compares each provider with their own lines.", "KEY[,KEY]")
+MAP = Option(("--map",), "mapping", TEXT, "Name the employer report's columns: date=DOS,code=CPT,wrvu=Work RVUs,"
+             "units=Qty,modifiers=Mod1+Mod2,provider=Billing Provider.", "ROLE=HEADER,...", multiple=True)
+SHEET = Option(("--sheet",), "sheet", TEXT, "The workbook's sheet to read (default: the first visible sheet with "
+               "a header row).", "NAME")
+PROVIDER_NAME = Option(("--provider-name",), "provider_name", TEXT, "Your name as the employer report's provider "
+                       "column writes it (default: config report.provider); lines credited to anyone else are "
+                       "theirs. With --by provider: USER=NAME for each.", "NAME", multiple=True)
 REPLACE = Option(("--replace",), "replace", FLAG, "Replace the one stored under the same name.")
 
 ITEMS = Argument("tokens", ITEM, "ITEM...", "Items of one encounter: a code with any -modifiers and xUNITS "
@@ -202,23 +213,19 @@ COMMANDS: tuple[Command, ...] = (
     Command("summary", f"{_C}.reports:summary", "Total wRVU for a period (default: this month), with estimate "
             "and pace. Example: rvutool summary --year",
             (*PERIOD,
-             Option(("--by",), "by", BY, "Group totals by day, week, month, code or category (default: day for a "
-                    "month or shorter, month otherwise); two keys, such as month,code, group within groups; "
-                    "provider (alone) on a shared log.", "KEY[,KEY]"),
+             BY_OPT,
              RATE, TARGET, Option(("--chart",), "chart", FLAG, "Draw a bar chart of wRVU per group."), JSON, CSV,
              *PLACE, PROVIDER, REPRICE, CONTRACT, BENCHMARK), fast=True),
     Command("report", f"{_C}.reports:report", "A printable productivity report for a period (default: this "
             "month), with charts; no patient data. Example: rvutool report --year -o 2026.pdf",
-            (OUTPUT, *PERIOD, RATE, TARGET, *PLACE, PROVIDER, REPRICE, CONTRACT, BENCHMARK)),
+            (OUTPUT, *PERIOD, RATE, TARGET, *PLACE, PROVIDER, REPRICE, CONTRACT, BENCHMARK,
+             Option(("--reconcile",), "reconcile_file", TEXT, "Add the findings of the employer's report FILE for "
+                    "the period (as rvutool reconcile FILE).", "FILE"), MAP, SHEET, PROVIDER_NAME)),
     Command("reconcile", f"{_C}.reports:reconcile", "Compare the log with an employer's report (the report's "
             "dates by default); changes nothing. Example: rvutool reconcile october.xlsx --month 2026-10",
-            (*PERIOD_NO_ALL, JSON, CSV,
-             OUTPUT,
-             Option(("--map",), "mapping", TEXT, "Name the report's columns: date=DOS,code=CPT,wrvu=Work RVUs,"
-                    "units=Qty,modifiers=Mod1+Mod2.", "ROLE=HEADER,...", multiple=True),
-             RATE, PROVIDER),
-            (Argument("file", TEXT, "FILE", "The employer's productivity report: CSV (comma, semicolon or tab) or "
-                      "Excel .xlsx."),)),
+            (*PERIOD_NO_ALL, ALL, JSON, CSV, OUTPUT, MAP, RATE, PROVIDER, PROVIDER_NAME, BY_OPT, SHEET),
+            (Argument("file", TEXT, "FILE", "The employer's productivity report: CSV (comma, semicolon, tab or |; "
+                      "any common encoding) or Excel .xlsx."),)),
     Command("config list", f"{_C}.settings:config_list", "Show every setting with its value or default. Example: "
             "rvutool config list", (JSON,)),
     Command("config get", f"{_C}.settings:config_get", "Print one setting. Example: rvutool config get rate",

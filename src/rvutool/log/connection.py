@@ -174,12 +174,32 @@ def _not_a_directory(path: Path) -> None:
         raise RvuError(f"cannot open the log {path}: it is a directory")
 
 
+def _not_a_dangling_link(path: Path) -> None:
+    """A log that is a symbolic link to nothing (a disk not mounted, a moved folder) is named, never taken for
+    "no log yet": a new log would be made elsewhere, or nothing shown, while the real one is missing."""
+    if os.path.islink(path) and not path.exists():
+        raise RvuError(f"the log {path} is a symbolic link to {os.readlink(path)}, which does not exist (a disk "
+                       "not mounted, or a folder moved?); nothing was read or changed")
+
+
+def _writable_folder(path: Path) -> None:
+    """A log in a read-only folder or file system can be read (list, summary, export) but not changed."""
+    folder_ok = os.access(path.parent, os.W_OK)
+    if folder_ok and (not path.exists() or os.access(path, os.W_OK)):
+        return
+    where = f"the folder {path.parent} is read-only" if not folder_ok else f"the log {path} is read-only"
+    raise RvuError(f"cannot change the log {path}: {where} (a backup, a snapshot or a read-only mount?); "
+                   "list, summary and export still read it; nothing was changed")
+
+
 def open_writable(path: Path | None = None) -> sqlite3.Connection:
     """A connection to the log (created 0600 in a 0700 directory when absent), migrated; `path`
     opens a log other than the user's (a new log being filled before it is moved into place)."""
     path = path or paths.log_file()
+    _not_a_dangling_link(path)
     paths.ensure_private_dir(path.parent)
     _not_a_directory(path)
+    _writable_folder(path)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
@@ -229,6 +249,7 @@ def open_readable(path: Path | None = None) -> sqlite3.Connection | None:
     created). The file is inspected read-only first; a log nobody may write (a read-only folder or file)
     is read as it stands."""
     path = paths.log_file() if path is None else path
+    _not_a_dangling_link(path)
     if not path.exists():
         return None
     _not_a_directory(path)

@@ -214,6 +214,12 @@ class Source:
 Reader = Callable[[Path, bytes, ImportContext], "Source | None"]
 
 
+def phi_shown(text: str) -> str:
+    from rvutool import phi
+
+    return phi.shown(text)
+
+
 def check_text(value: str, name: str, ctx: ImportContext) -> None:
     from rvutool import phi
 
@@ -303,11 +309,16 @@ _CHECKED: dict[tuple[str, str], Any] = {}
 
 
 def _checked(kind: str, text: str, check: Callable[[str], Any]) -> Any:
-    """check(text), remembered: an export repeats the same dates, codes and amounts on many rows."""
+    """check(text), remembered: an export repeats the same dates, codes and amounts on many rows. A bad
+    value's message quotes the cell only where the privacy guard passes it (phi.shown)."""
     key = (kind, text)
     found = _CHECKED.get(key, _CHECKED)
     if found is _CHECKED:
-        found = check(text)  # a bad value raises, and is not remembered
+        try:
+            found = check(text)  # a bad value raises, and is not remembered
+        except (ValueError, RvuError) as exc:
+            message = exc.message if isinstance(exc, RvuError) else str(exc)
+            raise ValueError(layouts.scrubbed(message, text)) from None
         if len(_CHECKED) < 50_000:
             _CHECKED[key] = found
     return found
@@ -444,7 +455,7 @@ def own_record(rec: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
             try:
                 row[stamp] = _checked("stamp", value, _check_stamp)
             except ValueError:
-                raise ValueError(f"{stamp} {value!r} is not a timestamp") from None
+                raise ValueError(f"{stamp} ({phi_shown(value)}) is not a timestamp") from None
     return row
 
 
@@ -535,7 +546,7 @@ def _checked_favourites(path: Path, found: dict[str, tuple[str, list[str]]], ctx
             into.append(own_favourite(name, items, ctx))
         except (ValueError, RvuError) as exc:
             why = exc.message if isinstance(exc, RvuError) else str(exc)
-            ctx.problem(path, f"{where} (favourite {name[:40]!r})", why)
+            ctx.problem(path, f"{where} (favourite {phi_shown(name)})", layouts.scrubbed(why, name))
 
 
 def _item_text(rec: dict[str, Any]) -> str:

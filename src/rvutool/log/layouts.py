@@ -77,7 +77,25 @@ def parse_day(text: str) -> date:
             return date(year, month, day)
     except ValueError:
         pass
-    raise RowError(f"{text!r} is not a date (use YYYY-MM-DD or M/D/YYYY)")
+    raise RowError(f"the date cell ({_shown(text)}) is not a date (use YYYY-MM-DD or M/D/YYYY)")
+
+
+def _shown(text: str) -> str:
+    from rvutool import phi
+
+    return phi.shown(text)
+
+
+def scrubbed(message: str, text: str) -> str:
+    """`message` about a cell holding `text`, with the text (quoted or bare) replaced by what the privacy
+    guard lets an error show: a code or an amount stays; a name that slid into the column does not."""
+    shown = _shown(text)
+    if not text.strip() or shown == repr(text.strip()):
+        return message
+    for form in sorted({repr(text), repr(text.strip()), repr(text.strip().upper()), text.strip(),
+                        text.strip().upper()}, key=len, reverse=True):
+        message = message.replace(form, f"({shown})")
+    return message
 
 
 def make_item(token: str, modifiers: list[str] | tuple[str, ...] = (), units: str | None = None) -> Item:
@@ -88,12 +106,17 @@ def make_item(token: str, modifiers: list[str] | tuple[str, ...] = (), units: st
     if units is not None and units.strip():
         value = units.strip()
         if not (value.isascii() and value.isdigit()):
-            raise RowError(f"units {units!r} is not a whole number")
+            raise RowError(f"units ({_shown(units)}) is not a whole number")
         text += f"x{int(value)}"
     try:
         return parse_item(text)
     except RvuError as exc:
-        raise RowError(exc.message) from None
+        if _shown(text).startswith("'"):  # the guard lets the cells be quoted: say exactly what is wrong
+            raise RowError(exc.message) from None
+        which = "code and modifier cells" if modifiers else "code cell"
+        raise RowError(f"the {which} (not shown: they may hold patient data) are not an item such as 99213 or "
+                       "71046-26" if modifiers else f"the {which} ({_shown(token)}) is not an item such as 99213 "
+                       "or 71046-26") from None
 
 
 def split_modifiers(cell: str) -> list[str]:

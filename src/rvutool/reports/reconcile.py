@@ -1,25 +1,32 @@
 """Comparing the log with an employer's productivity report (`rvutool reconcile`). Reads only.
 
-Matching is one-to-one, in passes: (1) same date, code, credit-changing modifiers and units;
-(2) same date and code; (3) same code within DATE_SLACK days (`date_shifted`). What is left is
-`missing_from_report` (in the log only) or `not_in_log` (in the report only). Informational
-modifiers (51, 59, XS, RT, LT, 76, 79...) never prevent a match.
+The pairing (reports/matching.py) is one-to-one, in passes over the report's lines credited to the
+physician: same date, code, credit-changing modifiers and units; same date and code; same code within
+DATE_SLACK days (`date_shifted`); same date and code family, another code (`recoded`: downcoded or
+upcoded). A log entry still unpaired that the report credits to another provider (same date and code) is
+`credited_to_other`, and counts as owed. What is left is `missing_from_report` (in the log only) or
+`not_in_log` (in the report only); other providers' lines that pair with nothing are left out, and counted.
 
 A matched pair with a different credit gets a `reason` where recomputing the line finds one:
 another CMS release's value, a reduction one side applied and the other did not, other units.
+
+The report's lines stay in its arrays: a Line is made for each log entry, and for a report-only line only
+when it is shown or written, so a report of millions of lines is compared in bounded memory.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from rvutool.errors import RvuError
 from rvutool.money import ZERO, to_cents
 from rvutool.names.table import short_name
+from rvutool.reports.line_pairing import DATE_SLACK, credit_modifiers, family_key  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from rvutool.catalog.codes import Catalog
@@ -27,8 +34,9 @@ if TYPE_CHECKING:
     from rvutool.periods import Period
     from rvutool.reports.employer import Report, ReportRow
 
-DATE_SLACK = 3
-STATUSES = ("match", "different", "date_shifted", "missing_from_report", "not_in_log")
+# In the order the terminal view groups them: what differs first, matches last.
+STATUSES = ("match", "different", "recoded", "date_shifted", "credited_to_other", "missing_from_report",
+            "not_in_log")
 UNEXPLAINED = "not explained by CMS values or Medicare rules"
 # Reductions an employer may apply that the log did not: factor -> what it is called.
 KNOWN_FACTORS: tuple[tuple[Decimal, str], ...] = (
@@ -45,21 +53,6 @@ _RULE_NAMES = {"multiple-procedure": "multiple-procedure", "endoscopy-family": "
                "bilateral": "bilateral", "assistant": "assistant-surgeon", "co-surgeon": "co-surgeon",
                "team-surgery": "team-surgery", "split-care": "split-care", "reduced-service": "reduced-service",
                "imaging-pc": "imaging professional-component"}
-
-
-def credit_modifiers(modifiers: Iterable[str]) -> tuple[str, ...]:
-    """The modifiers that can change a line's credit (26, TC, 53, 50, 52, 54-56, 62, 66, 78, 80-82, AS),
-    sorted; informational ones (and RT/LT, 51, 59, X{EPSU}, 76, 77, 79, unknown ones) are left out."""
-    from rvutool.pricing import modifiers as known
-
-    out = []
-    for mod in modifiers:
-        found = known.get(mod)
-        if found is not None and found.kind != "info" and found.code not in {"RT", "LT"}:
-            out.append(found.code)
-    return tuple(sorted(set(out)))
-
-
 @dataclass
 class Line:
     status: str
@@ -76,8 +69,13 @@ class Line:
         return None if self.row is None else self.row.wrvu
 
     @property
+    def counted_report_wrvu(self) -> Decimal | None:
+        """What the report credits to this physician for the line: nothing when it credits someone else."""
+        return None if self.status == "credited_to_other" else self.report_wrvu
+
+    @property
     def difference(self) -> Decimal:
-        return (self.log_wrvu or ZERO) - (self.report_wrvu or ZERO)
+        return (self.log_wrvu or ZERO) - (self.counted_report_wrvu or ZERO)
 
     @property
     def day(self) -> date:
@@ -110,8 +108,10 @@ class Line:
             "name": short_name(self.code),  # rvutool's name of the code (the report's own text is never read)
             "modifiers": self.modifiers,
             "units": self.units,
+            "report_code": None if self.row is None else self.row.code,
             "report_modifiers": None if self.row is None else list(self.row.modifiers),
             "report_units": None if self.row is None else self.row.units,
+            "report_provider": None if self.row is None or not self.row.provider else self.row.provider,
             "log_wrvu": self.log_wrvu,
             "report_wrvu": self.report_wrvu,
             "difference_wrvu": self.difference,
@@ -119,10 +119,14 @@ class Line:
         }
 
 
+def _sort_key(ln: Line) -> tuple[Any, ...]:
+    return (ln.day, ln.code, STATUSES.index(ln.status), ln.entry.id if ln.entry else 0, ln.row.line if ln.row else 0)
+
+
 @dataclass
 class Reconciliation:
     period: Period
-    lines: list[Line]
+    lines: list[Line]  # every line with a log entry, and the report's lines that could have paired
     used: list[str]
     ignored: list[str]
     rate: Decimal | None = None
@@ -130,6 +134,16 @@ class Reconciliation:
     policies: list[str] = field(default_factory=list)  # the log's stored policies in the period (JSON)
     made: date | None = None
     provider: str | None = None  # --provider: one provider's entries of a shared log
+    provider_name: str | None = None  # the physician's name as the report writes it
+    report: Report | None = None  # where report_only's lines are
+    report_only: array = field(default_factory=lambda: array("I"))  # not_in_log lines, as positions in `report`
+    others: dict[str, list[int]] = field(default_factory=dict)  # provider -> [lines, hundredths], left out
+    skipped: dict[str, int] = field(default_factory=dict)  # rows that are not services, by kind
+    skipped_lines: dict[str, list[int]] = field(default_factory=dict)
+    sheet: str | None = None
+    sheets_skipped: list[tuple[str, str]] = field(default_factory=list)
+    provider_column: str | None = None
+    _report_only_c: int | None = field(default=None, repr=False)
 
     @property
     def log_total(self) -> Decimal:
@@ -137,7 +151,13 @@ class Reconciliation:
 
     @property
     def report_total(self) -> Decimal:
-        return sum((ln.report_wrvu for ln in self.lines if ln.report_wrvu is not None), ZERO)
+        counted = sum((ln.counted_report_wrvu for ln in self.lines if ln.counted_report_wrvu is not None), ZERO)
+        if self.report is None or not self.report_only:
+            return counted
+        if self._report_only_c is None:  # summed once: a million lines
+            hundredths = self.report.hundredths
+            self._report_only_c = sum(hundredths(i) for i in self.report_only)
+        return counted + Decimal(self._report_only_c) / 100
 
     @property
     def difference(self) -> Decimal:
@@ -152,12 +172,43 @@ class Reconciliation:
         out = dict.fromkeys(STATUSES, 0)
         for ln in self.lines:
             out[ln.status] += 1
+        out["not_in_log"] += len(self.report_only)
         return out
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def line_count(self) -> int:
+        return len(self.lines) + len(self.report_only)
+
+    def every_line(self) -> Iterator[Line]:
+        """Every line, by date and code: the lines held, and the report's others made one at a time."""
+        held = iter(sorted(self.lines, key=_sort_key))
+        if self.report is None or not self.report_only:
+            yield from held
+            return
+        report = self.report
+        rest = (Line("not_in_log", row=report.row(i)) for i in report.sorted_positions(self.report_only))
+        import heapq
+
+        yield from heapq.merge(held, rest, key=_sort_key)
+
+    def lines_of(self, status: str, limit: int) -> list[Line]:
+        """The first `limit` lines of one status, in order; only those are made (the terminal view shows a few
+        of a report's million lines)."""
+        held = sorted((ln for ln in self.lines if ln.status == status), key=_sort_key)
+        if status != "not_in_log" or self.report is None or not self.report_only:
+            return held[:limit]
+        report = self.report
+        rest = [Line("not_in_log", row=report.row(i)) for i in report.sorted_positions(self.report_only, limit)]
+        import heapq
+
+        return list(heapq.merge(held, rest, key=_sort_key))[:limit]
+
+    def summary_dict(self) -> dict[str, Any]:
+        """Everything but the lines (`to_dict` adds them; the JSON view streams them)."""
         return {
             "period": self.period.to_dict(),
             "provider": self.provider,
+            "provider_name": self.provider_name,
             "log_total_wrvu": self.log_total,
             "report_total_wrvu": self.report_total,
             "difference_wrvu": self.difference,
@@ -165,62 +216,63 @@ class Reconciliation:
             "estimated_dollars": self.dollars,
             "counts": self.counts,
             "columns": {"used": self.used, "ignored": self.ignored},
+            "sheet": self.sheet,
+            "sheets_skipped": [{"sheet": name, "why": why} for name, why in self.sheets_skipped],
+            "skipped_rows": {kind: {"rows": n, "first_lines": self.skipped_lines.get(kind, [])}
+                             for kind, n in self.skipped.items()},
+            "other_providers": [{"provider": name, "rows": n, "wrvu": Decimal(c) / 100}
+                                for name, (n, c) in sorted(self.others.items())],
             "releases": self.releases,
-            "lines": [ln.to_dict() for ln in self.lines],
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.summary_dict(), "lines": [ln.to_dict() for ln in self.every_line()]}
 
 
 # ---------------------------------------------------------------- matching
 def match(entries: list[Entry], rows: list[ReportRow]) -> list[Line]:
-    """Every entry and every row in exactly one line, paired one-to-one pass by pass."""
-    left_entries = sorted(entries, key=lambda e: (e.service_date, e.id))
-    left_rows = sorted(rows, key=lambda r: (r.date, r.line))
-    paired: list[tuple[Entry, ReportRow, bool]] = []  # (entry, row, shifted)
+    """Every entry and every row in exactly one line, paired one-to-one pass by pass (reports/matching.py)."""
+    from pathlib import Path
 
-    for key_of_entry, key_of_row in (
-        (lambda e: (e.date, e.code, credit_modifiers(e.modifier_list), e.units),
-         lambda r: (r.date, r.code, credit_modifiers(r.modifiers), r.units)),
-        (lambda e: (e.date, e.code), lambda r: (r.date, r.code)),
-    ):
-        waiting: dict[Any, list[ReportRow]] = defaultdict(list)
-        for row in left_rows:
-            waiting[key_of_row(row)].append(row)
-        unmatched = []
-        taken: set[int] = set()
-        for entry in left_entries:
-            queue = waiting.get(key_of_entry(entry))
-            if queue:
-                row = queue.pop(0)
-                taken.add(id(row))
-                paired.append((entry, row, False))
-            else:
-                unmatched.append(entry)
-        left_entries = unmatched
-        left_rows = [r for r in left_rows if id(r) not in taken]
+    from rvutool.reports.employer import Report
 
-    by_code: dict[str, list[ReportRow]] = defaultdict(list)
-    for row in left_rows:
-        by_code[row.code].append(row)
-    still = []
-    for entry in left_entries:
-        near = [r for r in by_code.get(entry.code, []) if abs((r.date - entry.date).days) <= DATE_SLACK]
-        if not near:
-            still.append(entry)
-            continue
-        row = min(near, key=lambda r: (abs((r.date - entry.date).days), r.date, r.line))
-        by_code[entry.code].remove(row)
-        paired.append((entry, row, True))
-    left_rows = [r for rows_ in by_code.values() for r in rows_]
+    report = Report(Path("."), [], [])
+    for row in sorted(rows, key=lambda r: (r.date, r.line)):
+        report.add(row.line, row.date, row.code, row.modifiers, row.units, int(row.wrvu * 100), row.provider)
+    lines = paired_lines(entries, report, array("I", range(len(report))))
+    return sorted(lines, key=_sort_key)
 
-    lines: list[Line] = []
-    for entry, row, shifted in paired:
-        same = entry.credited_wrvu == row.wrvu
-        lines.append(Line("date_shifted" if shifted else "match" if same else "different", entry, row))
-    lines.extend(Line("missing_from_report", entry=e) for e in still)
-    lines.extend(Line("not_in_log", row=r) for r in left_rows)
-    lines.sort(key=lambda ln: (ln.day, ln.code, STATUSES.index(ln.status),
-                               ln.entry.id if ln.entry else 0, ln.row.line if ln.row else 0))
+
+def paired_lines(entries: list[Entry], report: Report, positions: array) -> list[Line]:
+    """The Lines of a pairing: one per entry (paired, or missing from the report), and one per line of the
+    report paired with nothing."""
+    from rvutool.reports import line_pairing as matching
+
+    found = matching.pair(entries, report, positions)
+    lines = _lines_of(found, report)
+    lines.extend(Line("not_in_log", row=report.row(i)) for i in found.left)
     return lines
+
+
+def _lines_of(found: Any, report: Report) -> list[Line]:
+    lines: list[Line] = []
+    for entry, i, how in found.pairs:
+        row = report.row(i)
+        if how == "recoded":
+            lines.append(Line("recoded", entry, row, recoded_reason(entry, row)))
+        else:
+            same = entry.credited_wrvu == row.wrvu
+            lines.append(Line("date_shifted" if how == "shifted" else "match" if same else "different", entry, row))
+    lines.extend(Line("missing_from_report", entry=e) for e in found.unpaired)
+    return lines
+
+
+def recoded_reason(entry: Entry, row: ReportRow) -> str:
+    log, report = entry.credited_wrvu, row.wrvu
+    way = "downcoded" if report < log else "upcoded" if report > log else "recoded"
+    gap = abs(log - report)
+    return (f"{way}: the report has {row.code} ({_f(report)}) where the log has {entry.code} ({_f(log)})"
+            + (f", {_f(gap)} wRVU {'less' if report < log else 'more'}" if gap else ""))
 
 
 # ---------------------------------------------------------------- reasons
@@ -309,27 +361,95 @@ def _other_release(entry: Entry, report: Decimal, catalog: Catalog, all_factors:
 
 
 # ---------------------------------------------------------------- the whole comparison
+def own_rows(report: Report, positions: array, provider_name: str | None,
+             strict: bool = True) -> tuple[array, array, str | None]:
+    """(the physician's lines, other providers' lines, the name used) among `positions`. Without a provider
+    column every line is the physician's. With one, a report that credits several providers needs to be
+    told which is the physician (--provider-name, or config report.provider); a name no line carries is
+    refused, so the wrong person is never compared in silence. A line with no provider counts as theirs.
+    Not `strict` (each provider of a shared log in turn): no name means no line is theirs, and a name no line
+    carries is an empty report for them."""
+    from rvutool.reports.employer import provider_key
+
+    if report.provider_column is None:
+        return positions, array("I"), provider_name
+    provider_id = report.provider_id
+    names = report.providers
+    present = sorted({names[i] for i in report.provider_ids(positions)} - {""}, key=str.lower)
+    if provider_name is None and not strict:
+        return array("I"), positions, None
+    if provider_name is None:
+        if len(present) > 1:
+            shown = "; ".join(present[:6]) + ("; ..." if len(present) > 6 else "")
+            raise RvuError(f"{report.path}: its {report.provider_column} column credits {len(present)} providers "
+                           f"({shown}): say which one is you with --provider-name \"NAME\" (or rvutool config set "
+                           "report.provider \"NAME\"); nothing was compared")
+        return positions, array("I"), present[0] if present else None
+    wanted = provider_key(provider_name)
+    own_ids = {i for i, name in enumerate(names) if not name or provider_key(name) == wanted}
+    if strict and present and not any(provider_key(name) == wanted for name in present):
+        shown = "; ".join(present[:6]) + ("; ..." if len(present) > 6 else "")
+        raise RvuError(f"{report.path}: no line of the period is credited to {provider_name} (its "
+                       f"{report.provider_column} column names {shown}); check --provider-name or "
+                       "config report.provider; nothing was compared")
+    as_written = next((name for name in present if provider_key(name) == wanted), provider_name)
+    if all(names.index(name) in own_ids for name in present):  # every line of the period is theirs
+        return positions, array("I"), as_written
+    mine, theirs = array("I"), array("I")
+    for i in positions:
+        (mine if provider_id(i) in own_ids else theirs).append(i)
+    return mine, theirs, as_written
+
+
+def _credited_to_others(lines: list[Line], report: Report, theirs: array) -> dict[str, list[int]]:
+    """Pair the entries still missing with other providers' lines (reports/matching.pair_with_others); every
+    other line of theirs is left out and counted by provider."""
+    from rvutool.reports import line_pairing as matching
+
+    missing = {id(ln.entry): ln for ln in lines if ln.status == "missing_from_report"}
+    pairs, left = matching.pair_with_others([ln.entry for ln in missing.values()], report, theirs)  # type: ignore
+    for entry, i in pairs:
+        ln = missing[id(entry)]
+        ln.status, ln.row = "credited_to_other", report.row(i)
+        ln.reason = f"the report credits this service to {ln.row.provider}"
+    others: dict[str, list[int]] = {}
+    for i in left:
+        name = report.providers[report.provider_id(i)]
+        found = others.setdefault(name, [0, 0])
+        found[0] += 1
+        found[1] += report.hundredths(i)
+    return others
+
+
 def reconcile(store: Any, report: Report, period: Period | None, *, catalog: Catalog | None = None,
-              rate: Decimal | None = None, today: date | None = None) -> Reconciliation:
-    """Compare the log's live entries of the period (the report's own dates without one) with the report."""
+              rate: Decimal | None = None, today: date | None = None, provider_name: str | None = None,
+              strict: bool = True) -> Reconciliation:
+    """Compare the log's live entries of the period (the report's own dates without one) with the report's
+    lines credited to the physician (`provider_name`; see own_rows)."""
     from rvutool.periods import Period as PeriodType
 
     if period is None:
         if report.first is None:
-            from rvutool.errors import RvuError
-
             raise RvuError(f"{report.path} holds no service lines; give a period with --month or --from/--to")
         label = f"{report.first.isoformat()} to {report.last.isoformat()} (the report's dates)"  # type: ignore[union-attr]
         period = PeriodType(report.first, report.last, label, "range")  # type: ignore[arg-type]
-    rows = [r for r in report.rows if period.start <= r.date <= period.end]
+    positions = report.in_period(period.start, period.end)
+    mine, theirs, name = own_rows(report, positions, provider_name, strict)
     entries = [] if store is None else list(store.entries(period.start, period.end))
-    lines = match(entries, rows)
+    from rvutool.reports import line_pairing as matching
+
+    found = matching.pair(entries, report, mine)
+    lines, rest = _lines_of(found, report), found.left
     for ln in lines:
-        if ln.entry is not None and ln.row is not None and ln.status != "match":
+        if ln.entry is not None and ln.row is not None and ln.status in {"different", "date_shifted"}:
             ln.reason = explain(ln.entry, ln.row, catalog)
+    others = _credited_to_others(lines, report, theirs)
     releases = sorted({e.release for e in entries})
     policies = sorted({e.policy for e in entries})
-    return Reconciliation(period, lines, report.used, report.ignored, rate, releases, policies, today)
+    return Reconciliation(period, lines, report.used, report.ignored, rate, releases, policies, today,
+                          provider_name=name, report=report, report_only=rest, others=others,
+                          skipped=dict(report.skipped), skipped_lines=report.skipped_lines, sheet=report.sheet,
+                          sheets_skipped=report.sheets_skipped, provider_column=report.provider_column)
 
 
 def shifted_by(line: Line) -> timedelta | None:

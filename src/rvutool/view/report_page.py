@@ -19,6 +19,8 @@ from html import escape
 from typing import Any
 
 from rvutool.catalog import taxonomy
+from rvutool.reports import report_parts
+from rvutool.view.pdf import POLICY
 from rvutool.view.text import money, rvu
 
 MONTHS_PER_TABLE = 6  # the month x code table comes in slices of six months, so it never outgrows the page
@@ -41,6 +43,7 @@ th { border-bottom: 1pt solid #111; }
 tr.total td { border-top: 1pt solid #111; font-weight: bold; }
 table.pivot { font-size: 8.5pt; }
 table.figures td:first-child { width: 72%; }
+td.name { overflow-wrap: anywhere; }
 figure { margin: 4pt 0; break-inside: avoid; }
 svg { display: block; width: 100%; height: auto; max-width: 100%; }
 thead { display: table-header-group; }
@@ -69,6 +72,7 @@ class ReportData:
     made: date | None = None
     version: str = ""
     findings: str = ""  # the period's `rvutool check` findings, as HTML (check_view.html); "" leaves the section out
+    parts: Any = None  # reports.report_parts.Parts: the title's name, codes, providers, reconcile findings
 
 
 def chart_by(period: Any) -> str:
@@ -126,44 +130,67 @@ def headline(s: Any) -> list[tuple[str, str, str]]:
                          rvu(p.needed_per_workday)))
         elif p.state == "over" and p.shortfall:
             rows.append(("still_needed", "Short of the target at the period's end", rvu(p.shortfall)))
-    else:
-        rows.append(("target", "Target", "none set (rvutool config set target.month 400)"))
+    # a figure that is not set is left out: the page is for an administrator, not a place for command hints
     if s.rate is not None:
         rows.append(("estimated_compensation", f"Compensation estimate (x {money(s.rate)} per wRVU)",
                      money(s.compensation)))
-    else:
-        rows.append(("estimated_compensation", "Compensation estimate", "no rate set (rvutool config set rate 55)"))
     if s.medicare is not None:
         rows.append(("estimated_medicare_allowed", f"Estimated Medicare allowed ({s.medicare.locality})",
                      money(s.medicare.amount)))
     return rows
 
 
+LABEL_CHAR_W = 6.2  # the width of a character of the chart's 11px font, in the chart's units
+LABEL_MAX_W = 300  # the label column at most: the bars keep the rest of the 680 units
+
+
+def label_lines(label: str, room: float) -> list[str]:
+    """A bar's label broken at spaces into lines of at most `room` units: never cut, never an ellipsis (a word
+    longer than a line is a line of its own and widens the label column)."""
+    per_line = max(1, int(room / LABEL_CHAR_W))
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= per_line:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def bar_chart(title: str, bars: list[tuple[str, Decimal]], ident: str) -> str:
-    """Horizontal bars with the label left and the value written at the bar's end: readable without colour."""
+    """Horizontal bars with the label left and the value written at the bar's end: readable without colour.
+    A long label wraps onto more lines (its row grows), so no label is clipped at Letter or A4 width."""
     if not bars:
         return f'<p class="sub">{escape(title)}: nothing logged in this period.</p>'
     longest = max(len(label) for label, _ in bars)
-    label_w = min(360, max(60, int(longest * 6.2) + 10))
-    width, value_w, row = 680, 64, 18
+    longest_word = max((len(w) for label, _ in bars for w in label.split()), default=1)
+    label_w = min(LABEL_MAX_W, max(60, int(longest * LABEL_CHAR_W) + 10))
+    label_w = max(label_w, int(longest_word * LABEL_CHAR_W) + 10)
+    width, value_w, line_h = 680, 64, 13
     room = width - label_w - value_w
     biggest = max(value for _, value in bars) or Decimal(1)
-    height = row * len(bars) + 8
+    wrapped = [label_lines(label, label_w - 10) for label, _ in bars]
+    heights = [max(18, 5 + line_h * len(lines)) for lines in wrapped]
+    height = sum(heights) + 8
     out = [f'<figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
            f'aria-labelledby="{ident}-title" font-family="DejaVu Sans, Arial, sans-serif" font-size="11">',
            f'<title id="{ident}-title">{escape(title)}</title>',
            f'<defs><pattern id="{ident}-hatch" patternUnits="userSpaceOnUse" width="5" height="5" '
            'patternTransform="rotate(45)"><rect width="5" height="5" fill="#d9d9d9"/>'
            '<line x1="0" y1="0" x2="0" y2="5" stroke="#222" stroke-width="1.6"/></pattern></defs>']
-    for i, (label, value) in enumerate(bars):
-        y = 4 + i * row
-        shown = label if len(label) * 6.2 <= label_w - 10 else label[: max(1, int((label_w - 10) / 6.2) - 1)] + "…"
+    y = 4
+    for (_, value), lines, row in zip(bars, wrapped, heights, strict=True):
         length = 0 if value <= 0 else max(1.0, float(value / biggest) * room)
-        out.append(f'<text x="{label_w - 6}" y="{y + 12.5}" text-anchor="end">{escape(shown)}</text>')
+        first = y + (row - line_h * (len(lines) - 1)) / 2 + 3.5
+        spans = "".join(f'<tspan x="{label_w - 6}" y="{first + i * line_h:.1f}">{escape(text)}</tspan>'
+                        for i, text in enumerate(lines))
+        out.append(f'<text text-anchor="end">{spans}</text>')
+        middle = y + row / 2
         if length:
-            out.append(f'<rect x="{label_w}" y="{y + 2}" width="{length:.1f}" height="{row - 5}" '
+            out.append(f'<rect x="{label_w}" y="{middle - 6.5:.1f}" width="{length:.1f}" height="13" '
                        f'fill="url(#{ident}-hatch)" stroke="#111" stroke-width="0.8"/>')
-        out.append(f'<text x="{label_w + length + 4:.1f}" y="{y + 12.5}">{escape(rvu(value))}</text>')
+        out.append(f'<text x="{label_w + length + 4:.1f}" y="{middle + 4:.1f}">{escape(rvu(value))}</text>')
+        y += row
     out.append(f'<line x1="{label_w}" y1="2" x2="{label_w}" y2="{height - 2}" stroke="#111" stroke-width="1"/>')
     out.append("</svg>")
     out.append(f"<figcaption class=\"sub\">{escape(title)}; the value is written at each bar's end.</figcaption>")
@@ -313,6 +340,18 @@ def standing_sections(s: Any) -> str:
     return "\n".join(out)
 
 
+def _optional_sections(parts: Any) -> str:
+    """A manager's table per provider, and the employer report's findings (--reconcile), when there are any."""
+    out = []
+    if parts.providers:
+        out.append(f'<section id="providers">\n<h2>Credited wRVU by provider</h2>\n'
+                   f"{report_parts.providers_html(parts)}\n</section>")
+    if parts.reconciliations:
+        out.append(f'<section id="reconcile">\n<h2>The employer\'s report: {escape(parts.report_file or "")}</h2>\n'
+                   f"{report_parts.reconcile_html(parts)}\n</section>")
+    return "\n".join(out)
+
+
 def page(data: ReportData) -> str:
     s = data.summary
     period = s.period
@@ -324,10 +363,14 @@ def page(data: ReportData) -> str:
     category_bars = [(taxonomy.label(g.key), g.wrvu) for g in data.categories]
     whose = f" · provider {escape(s.provider)}" if s.provider else ""
     empty = "" if s.totals.entries else f"<p><strong>No entries in {escape(period.label)}.</strong></p>"
+    parts = data.parts if data.parts is not None else report_parts.Parts()
+    title = report_parts.title_html(parts, period.label)
+    made_line = escape(report_parts.made_text(parts, made, data.version))
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+{POLICY}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>wRVU report: {escape(period.label)}</title>
 <style>{CSS}</style>
@@ -335,8 +378,8 @@ def page(data: ReportData) -> str:
 <body>
 <main>
 <header>
-<h1>Work RVU report: {escape(period.label)}</h1>
-<p class="sub">{escape(span)}{whose} · made {escape(made)}</p>
+{title}
+<p class="sub">{escape(span)}{whose} · {made_line}</p>
 </header>
 {empty}
 <section id="headline">
@@ -356,6 +399,11 @@ def page(data: ReportData) -> str:
 <h2>Credited wRVU by month and code</h2>
 {month_code_tables(data.table)}
 </section>
+<section id="codes">
+<h2>Entries and cases per code</h2>
+{report_parts.codes_html(parts)}
+</section>
+{_optional_sections(parts)}
 <section id="no-wrvu">
 <h2>Codes with no work RVU</h2>
 {_flagged(s)}

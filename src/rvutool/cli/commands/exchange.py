@@ -6,7 +6,7 @@ import os
 import sys
 
 from rvutool.cli import inputs
-from rvutool.errors import RvuError, UsageError
+from rvutool.errors import UsageError
 from rvutool.view import messages, terminal
 
 
@@ -15,8 +15,7 @@ def export(*, month: str | None = None, week: bool = False, year: str | None = N
            provider: str | None = None) -> int:
     from pathlib import Path
 
-    from rvutool import log, paths
-    from rvutool.catalog import datafile
+    from rvutool import log, outfile
     from rvutool.log import exchange
 
     if fmt is None:  # the ending of -o, else CSV
@@ -27,16 +26,13 @@ def export(*, month: str | None = None, week: bool = False, year: str | None = N
     period = inputs.period(month, week, year, from_, to, all_, default_all=True)
     target = Path(output).expanduser() if output else None
     if target is not None:
-        paths.check_export_target(target, output or "")
+        outfile.check(target, output or "")
     with log.reading(inputs.provider(provider)) as store:
         if target is None:
             done = exchange.export(store, period.start, period.end, fmt, sys.stdout, period.to_dict())
         else:
-            try:
-                with datafile.atomic_text(target, mode=0o600) as out:
-                    done = exchange.export(store, period.start, period.end, fmt, out, period.to_dict())
-            except OSError as exc:
-                raise RvuError(f"cannot write {target}: {exc.strerror or exc}") from None
+            with outfile.writing(target) as out:
+                done = exchange.export(store, period.start, period.end, fmt, out, period.to_dict())
     if done.skipped:
         messages.warning(f"skipped {done.described()}; `rvutool doctor` names them")
     if target is not None:

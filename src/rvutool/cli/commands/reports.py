@@ -115,13 +115,17 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
            from_: str | None = None, to: str | None = None, all_: bool = False, rate: str | None = None,
            target: str | None = None, locality_text: str | None = None, zip_text: str | None = None,
            qp: bool = False, provider: str | None = None, reprice: str | None = None, contract: str | None = None,
-           benchmark: str | None = None) -> int:
-    """`rvutool report -o FILE`: the period's summary as a printable HTML page, or that page printed to PDF."""
+           benchmark: str | None = None, reconcile_file: str | None = None, mapping: list[str] | None = None,
+           sheet: str | None = None, provider_name: list[str] | None = None) -> int:
+    """`rvutool report -o FILE`: the period's summary as a printable HTML page, or that page printed to PDF;
+    with --reconcile FILE, the findings of the employer's report for the period too."""
     from pathlib import Path
 
-    from rvutool import __version__, log, paths
-    from rvutool.catalog import datafile
+    from rvutool import __version__, config, log, outfile
     from rvutool.catalog.codes import Catalog
+    from rvutool.cli import inputs
+    from rvutool.cli.commands import check
+    from rvutool.reports import employer, report_parts
     from rvutool.reports import summary as summaries
     from rvutool.view import pdf, report_page
 
@@ -131,21 +135,31 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
     kind = target_path.suffix.lower()
     if kind not in {".html", ".htm", ".pdf"}:
         raise UsageError(f"-o {output}: the file name must end in .html or .pdf")
-    paths.check_export_target(target_path, output)
+    outfile.check(target_path, output)
     chromium = pdf.find() if kind == ".pdf" else None
     if kind == ".pdf" and chromium is None:
         raise RvuError(pdf.HOW_TO_GET)
+    if reconcile_file is None and (mapping or sheet or provider_name):
+        raise UsageError("--map, --sheet and --provider-name read the employer's report: give it with --reconcile FILE")
+    columns_map = employer.parse_map(mapping)
     s = summary_result(month=month, week=week, year=year, from_=from_, to=to, all_=all_, rate=rate, target=target,
                        locality_text=locality_text, zip_text=zip_text, qp=qp, provider=provider, reprice=reprice,
                        contract=contract, benchmark=benchmark)
     period, today = s.period, s.today
+    settings = config.load()
     with log.reading(s.provider) as store:
         chart = summaries.summarize(store, period, today=today, by=report_page.chart_by(period))
         table = summaries.summarize(store, period, today=today, by="month", then="code")
         counts = store.release_counts(period.start, period.end) if store is not None else []
-        from rvutool.cli.commands import check
-
         findings = check.report_section(store, period, s.provider)
+        parts = report_parts.gather(store, s, settings)
+    if reconcile_file is not None:
+        found = employer.read(inputs.readable_path(reconcile_file), columns_map,
+                              sheet=None if sheet is None else inputs.text(sheet, "--sheet").strip())
+        parts.reconciliations = reconcile_results(found, period if period.bounded else None, rate=s.rate,
+                                                  today=today, provider=s.provider, provider_name=provider_name,
+                                                  by_provider=False, settings=settings)
+        parts.report_file = found.path.name
     catalog = Catalog() if counts else None
     releases = []
     for count in counts:
@@ -157,32 +171,31 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
                                                count.last))
     page = report_page.page(report_page.ReportData(
         summary=s, chart=chart, table=table, categories=summaries.category_groups(table.codes),
-        releases=releases, made=today, version=__version__, findings=findings))
+        releases=releases, made=today, version=__version__, findings=findings, parts=parts))
     payload = pdf.print_pdf(page, chromium=chromium) if kind == ".pdf" else page.encode("utf-8")
-    try:
-        datafile.write_atomic(target_path, payload)
-    except OSError as exc:
-        raise RvuError(f"cannot write {target_path}: {exc.strerror or exc}") from None
+    outfile.write_bytes(target_path, payload)
     messages.note(f"report for {period.label} ({s.totals.entries:,} entries, {s.totals.wrvu:.2f} wRVU) "
-                f"written to {target_path}")
+                  f"written to {target_path}")
     return 0
 
 
 def reconcile(file: str, *, month: str | None = None, week: bool = False, year: str | None = None,
-              from_: str | None = None, to: str | None = None, as_json: bool = False, as_csv: bool = False,
-              output: str | None = None, mapping: list[str] | None = None, rate: str | None = None,
-              provider: str | None = None) -> int:
-    """`rvutool reconcile FILE`: the log against an employer's report. Reads the log; never changes it."""
+              from_: str | None = None, to: str | None = None, all_: bool = False, as_json: bool = False,
+              as_csv: bool = False, output: str | None = None, mapping: list[str] | None = None,
+              rate: str | None = None, provider: str | None = None, provider_name: list[str] | None = None,
+              by: str | None = None, sheet: str | None = None) -> int:
+    """`rvutool reconcile FILE`: the log against an employer's report. Reads the log; never changes it. -o FILE
+    writes it too: .csv every line, .html a printable dispute summary; --all lists every line on the screen."""
+    import sys
     from pathlib import Path
 
-    from rvutool import __version__, config, dates, log, paths
-    from rvutool.catalog import datafile
-    from rvutool.catalog.codes import Catalog
+    from rvutool import __version__, config, dates, outfile
     from rvutool.cli import inputs
     from rvutool.reports import employer
-    from rvutool.reports import reconcile as reconciling
     from rvutool.view import reconcile_report
 
+    if as_json and as_csv:
+        raise UsageError("give --json or --csv, not both")
     settings = config.load()
     today = dates.today()
     period = None
@@ -191,37 +204,94 @@ def reconcile(file: str, *, month: str | None = None, week: bool = False, year: 
                                fiscal_year_start=settings.fiscal_year_start)
     rate_value = settings.rate if rate is None else config.parse_value("rate", rate, option="--rate")
     columns_map = employer.parse_map(mapping)
-    if as_json and as_csv:
-        raise UsageError("give --json or --csv, not both")
-    targets = {}
-    for typed in [output] if output is not None else []:  # -o FILE: its ending picks the format
-        target = Path(typed).expanduser()
-        kind = {".csv": "--csv", ".html": "--html", ".htm": "--html"}.get(target.suffix.lower())
-        if kind is None:
-            raise UsageError(f"-o {typed}: the file name must end in .csv (every line) or .html (a dispute summary)")
-        paths.check_export_target(target, typed)
-        targets[target] = kind
-    who = inputs.provider(provider)
-    report = employer.read(inputs.readable_path(file), columns_map)
-    with log.reading(who) as store:
-        result = reconciling.reconcile(store, report, period, catalog=Catalog(), rate=rate_value, today=today)
-    result.provider = who
-    for target, option in targets.items():
-        try:
-            with datafile.atomic_text(target, mode=0o600) as out:
-                if option == "--csv":
-                    reconcile_report.write_csv(result, out)
-                else:
-                    out.write(reconcile_report.html(result, report_name=report.path.name, version=__version__))
-        except OSError as exc:
-            raise RvuError(f"cannot write {target}: {exc.strerror or exc}") from None
+    by_provider = _by_provider(by, provider)
+    target, written = None, ""
+    if output is not None:  # -o FILE: its ending picks the format
+        target = Path(output).expanduser()
+        written = {".csv": "csv", ".html": "html", ".htm": "html"}.get(target.suffix.lower(), "")
+        if not written:
+            raise UsageError(f"-o {output}: the file name must end in .csv (every line) or .html (a dispute summary)")
+        outfile.check(target, output)
+    if sheet is not None:
+        sheet = inputs.text(sheet, "--sheet").strip()
+    report = employer.read(inputs.readable_path(file), columns_map, sheet=sheet)
+    results = reconcile_results(report, period, rate=rate_value, today=today, provider=provider,
+                                provider_name=provider_name, by_provider=by_provider, settings=settings)
+    if target is not None:
+        with outfile.writing(target) as out:
+            if written == "csv":
+                reconcile_report.write_csv(results, out, by_provider=by_provider)
+            else:
+                out.write(reconcile_report.html(results, report_name=report.path.name, version=__version__))
         messages.note(f"wrote {target}")
     if as_json:
-        messages.print_json(result.to_dict())
+        reconcile_report.print_json(results, by_provider)
     elif as_csv:
-        import sys
-
-        reconcile_report.write_csv(result, sys.stdout)
+        reconcile_report.write_csv(results, sys.stdout, by_provider=by_provider)
+    elif by_provider:
+        reconcile_report.tables(results, report_name=report.path.name, show_all=all_)
     else:
-        reconcile_report.table(result)
+        reconcile_report.table(results[0], report_name=report.path.name, show_all=all_)
     return 0
+
+
+def _by_provider(by: str | None, provider: str | None) -> bool:
+    if by is None:
+        return False
+    if by.strip().lower() != "provider":
+        raise UsageError(f"--by {by!r}: reconcile compares by provider only (--by provider, on a shared log)")
+    if provider is not None:
+        raise UsageError("give --provider USER (one provider) or --by provider (each in turn), not both")
+    return True
+
+
+def reconcile_results(report: Any, period: Any, *, rate: Any, today: Any, provider: str | None,
+                      provider_name: list[str] | None, by_provider: bool, settings: Any) -> list[Any]:
+    """The Reconciliation of the report with the log (one per provider with --by provider). On a shared log
+    a manager names one provider or compares each in turn: the practice's whole log is never compared with
+    one doctor's report (reports/providers.py)."""
+    from rvutool import log
+    from rvutool.catalog.codes import Catalog
+    from rvutool.cli import inputs
+    from rvutool.reports import providers
+    from rvutool.reports import reconcile as reconciling
+
+    name, pairs = providers.parse_names(provider_name, by_provider)
+    if name is None and not by_provider:
+        name = settings.get("report.provider")
+    who = inputs.provider(provider)
+    catalog = Catalog()
+    with log.reading(who) as store:
+        seen = providers.visible_providers(store) if who is None else []
+        if not by_provider:
+            if seen:
+                providers.refuse_practice_wide(store, seen)
+            result = reconciling.reconcile(store, report, period, catalog=catalog, rate=rate, today=today,
+                                           provider_name=name)
+            result.provider = who
+            return [result]
+    from rvutool.log import location
+
+    if location.url() is None:
+        raise UsageError("--by provider needs a practice's shared log (set RVUTOOL_LOG_URL or log.url); a "
+                         "personal log holds one clinician's work")
+    if report.provider_column is None:
+        raise RvuError(f"{report.path}: --by provider needs a report with a provider column (Billing Provider, "
+                       "Rendering Provider, Provider...); name it with --map provider=HEADER")
+    start, end = (period.start, period.end) if period is not None else (report.first, report.last)
+    positions = report.in_period(start, end) if start is not None else []
+    named = sorted({report.providers[report.provider_id(i)] for i in positions}, key=str.lower)
+    if "" in named:
+        blank = sum(1 for i in positions if not report.providers[report.provider_id(i)])
+        raise RvuError(f"{report.path}: {blank:,} of its lines name no provider in its {report.provider_column} "
+                       "column, so --by provider cannot tell whose they are; nothing was compared")
+    paired = providers.pair_users(named, seen, pairs)
+    results = []
+    for user in sorted(set(paired) | set(seen)):
+        with log.reading(user) as store:
+            result = reconciling.reconcile(store, report, period, catalog=catalog, rate=rate, today=today,
+                                           provider_name=paired.get(user), strict=False)
+        result.provider = user
+        if result.line_count or user in paired:
+            results.append(result)
+    return results
