@@ -58,10 +58,10 @@ def templates() -> list[tuple[tuple, int]]:
 
 def make_shared(n: int, url: str, seed: int = 2026) -> float:
     """Write N entries into a practice's shared log (PostgreSQL) through rvutool's store, as the URL's user."""
-    from rvutool import log
+    from rvutool.log import location
 
     start = time.perf_counter()
-    with _environment("RVUTOOL_LOG_URL", url), log.open_for_writing() as store, store.transaction() as tx:
+    with _environment("RVUTOOL_LOG_URL", url), location.open_for_writing() as store, store.transaction() as tx:
         # in batches: the generator takes encounter numbers from the same connection, which cannot
         # serve a query while it is streaming an insert
         rows = _rows(tx, n, seed)
@@ -118,14 +118,14 @@ def make(n: int, path: Path, seed: int = 2026) -> float:
     """Write the log through rvutool's own store (in a scratch RVUTOOL_HOME beside PATH), then move it."""
     import tempfile
 
-    from rvutool import log
+    from rvutool.log import location
 
     if path.exists():
         raise SystemExit(f"{path} exists; this script never overwrites a log")
     path.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(dir=path.parent) as scratch, _environment("RVUTOOL_HOME", scratch):
-        with log.open_for_writing() as store:
+        with location.open_for_writing() as store:
             with store.transaction() as tx:
                 tx.insert_many(_rows(tx, n, seed))
             store.checkpoint()

@@ -187,7 +187,7 @@ def test_export_then_import_into_a_fresh_log_round_trips_favourites(rvutool, tmp
 def test_a_csv_export_carries_favourites_in_a_last_column(rvutool, tmp_path):
     rvutool("log", "99213", "--date", "2026-03-02")
     plain = rvutool("export").stdout
-    from rvutool.log.exchange import EXPORT_CSV_COLUMNS
+    from rvutool.log.export import EXPORT_CSV_COLUMNS
 
     assert plain.splitlines()[0] == ",".join(EXPORT_CSV_COLUMNS)  # no favourites: as before
     rvutool("fav", "add", "scope", "29881", "29877-59")

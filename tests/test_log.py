@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 
 from rvutool import dates, paths
-from rvutool.log import exchange, schema
+from rvutool.log import export, schema
 from rvutool.names import naming
 
 # the same tests on a practice's shared log (PostgreSQL), as a clinician: tests/conftest.py
@@ -341,7 +341,7 @@ def test_importing_an_export_into_the_same_log_adds_nothing(rvutool, tmp_path):
 def test_export_to_stdout_defaults_to_everything(rvutool):
     seed(rvutool)
     lines = rvutool("export").stdout.splitlines()
-    assert lines[0] == ",".join(exchange.EXPORT_CSV_COLUMNS)
+    assert lines[0] == ",".join(export.EXPORT_CSV_COLUMNS)
     assert len(lines) == 5
     data = json.loads(rvutool("export", "--format", "json", "--month", "2026-02").stdout)
     assert data["format"] == "rvutool-log/1" and [e["code"] for e in data["entries"]] == ["99213"]

@@ -12,9 +12,9 @@ from datetime import date
 
 import pytest
 
-from rvutool import log, paths
+from rvutool import paths
 from rvutool.errors import CorruptLogError
-from rvutool.log import changes, schema
+from rvutool.log import changes, location, schema
 from rvutool.pricing.policy import Policy
 
 # the same tests on a practice's shared log (PostgreSQL), as a clinician: tests/conftest.py
@@ -98,7 +98,7 @@ def test_a_recalc_can_be_limited_to_the_encounters_a_predicate_picks(rvutool, th
     rvutool("log", "47562", "49505", "--date", "2026-04-02")
     rvutool("log", "47562", "49505", "--date", "2026-04-03")
     none = Policy(multiple_procedure="none")
-    with log.open_for_writing() as store:
+    with location.open_for_writing() as store:
         # a line of the 2nd picks its whole encounter: both lines are priced together
         plan = changes.plan_recalc(store, date(2026, 4, 1), date(2026, 4, 30), "April 2026", none,
                                    only=lambda entry: entry.service_date == "2026-04-03" and entry.code == "49505")
@@ -117,7 +117,7 @@ def test_release_and_policy_counts_equal_a_count_of_the_entries(rvutool, the_log
     rvutool("log", "99213", "--date", "2026-05-04")
     rvutool("config", "set", "policy.multiple_procedure", "none")
     rvutool("log", "47562", "49505", "--date", "2026-05-05")  # a second policy
-    with log.reading() as store:
+    with location.reading() as store:
         releases = store.release_counts(date(2025, 1, 1), date(2026, 12, 31))
         policies = store.policy_counts(date(2025, 1, 1), date(2026, 12, 31))
     assert [tuple(r) for r in releases] == [("RVU25D", 2, "2025-11-03", "2025-11-03"),
@@ -147,7 +147,7 @@ def test_an_import_is_journaled_as_one_range_of_ids(rvutool, the_log, tmp_path):
 def _traced_recalc_of_one_day(other_days: int) -> tuple[set[str], int, int]:
     """Recalc 2026-07-15 in a log that also holds `other_days` other days of the same work: the dates of
     every entries and day_totals row written, the statements run, and SQLite's VM steps."""
-    with log.open_for_writing() as store:
+    with location.open_for_writing() as store:
         conn = store.conn  # type: ignore[attr-defined]
         conn.execute("CREATE TEMP TABLE touched (day TEXT)")
         for table in ("entries", "day_totals"):
@@ -220,7 +220,7 @@ def test_a_big_write_checks_what_it_reads_not_the_whole_file(rvutool, monkeypatc
     refused = rvutool("recalc", "--month", "2026-09", "--yes")
     assert refused.exit_code == 1
     assert "day totals from 2026-09-01 to 2026-09-30 disagree with its entries" in refused.stderr
-    with log.open_for_writing() as store, pytest.raises(CorruptLogError), store.transaction() as tx:
+    with location.open_for_writing() as store, pytest.raises(CorruptLogError), store.transaction() as tx:
         tx.check_period(date(2026, 9, 1), date(2026, 9, 1))
 
 

@@ -131,11 +131,11 @@ def test_an_empty_locality_is_refused_by_every_command(rvutool):
 
 def test_a_setting_is_read_one_way_by_flags_settings_the_prompt_and_files(rvutool):
     from rvutool.cli import inputs
-    from rvutool.log import exchange
+    from rvutool.log import import_files
     from rvutool.pricing import values
 
     for typed in ("nonfac", "non-facility", "office", "n"):
-        assert values.setting(typed) == inputs.setting(typed) == exchange._check_setting(typed) == "nonfacility"
+        assert values.setting(typed) == inputs.setting(typed) == import_files._check_setting(typed) == "nonfacility"
     assert rvutool("calc", "99213", "--setting", "nonfac", "--json").json()["setting"] == "nonfacility"
     assert rvutool("log", "99213", "--setting", "nonfac", "--json").json()["lines"][0]["setting"] == "nonfacility"
     assert rvutool("config", "set", "setting", "nonfac").exit_code == 0

@@ -10,9 +10,8 @@ from datetime import date
 
 import pytest
 
-from rvutool import log
 from rvutool.errors import RvuError
-from rvutool.log import changes
+from rvutool.log import changes, location
 from rvutool.pricing.policy import Policy
 
 # the same tests on a practice's shared log (PostgreSQL), as a clinician: tests/conftest.py
@@ -23,13 +22,13 @@ NONE = Policy(multiple_procedure="none")
 
 def test_a_log_changed_after_the_plan_is_not_saved(rvutool):
     rvutool("log", "47562", "49505", "--date", "2026-11-02")
-    with log.open_for_writing() as store:
+    with location.open_for_writing() as store:
         plan = changes.plan_recalc(store, date(2026, 11, 1), date(2026, 11, 30), "November 2026", NONE)
     # both lines change (each stores the new policy); 10.21 + 3.88 = 14.09 -> 10.21 + 7.76 = 17.97
     assert (plan.entries, plan.changed, plan.old_total_c, plan.new_total_c) == (2, 2, 1409, 1797)
     rvutool("edit", "2", "--units", "2")  # meanwhile, someone else changes the period
     before = rvutool("list", "--all", "--json").json()
-    with log.open_for_writing() as store, pytest.raises(RvuError, match="changed while recalc was waiting"):
+    with location.open_for_writing() as store, pytest.raises(RvuError, match="changed while recalc was waiting"):
         changes.apply_recalc(store, plan)
     assert rvutool("list", "--all", "--json").json() == before
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from rvutool import log
+from rvutool.log import location
 from rvutool.reports.release_credit import credit_on_release, credit_under_policy
 
 D = Decimal
@@ -22,7 +22,7 @@ def entries(rvutool, *encounters: list[str]) -> list:
     for items in encounters:
         out = rvutool("log", *items, "--date", "2026-11-02")
         assert out.exit_code == 0, out.stderr
-    with log.reading() as store:
+    with location.reading() as store:
         return list(store.entries())
 
 
@@ -33,7 +33,7 @@ def test_an_encounter_is_priced_again_as_a_whole_on_the_release(rvutool):
     # the same rules on RVU25D's values: 10.47 + 7.96 x 50% = 10.47 + 3.98; 27447 19.60
     assert by_code == {"47562": D("10.47"), "49505": D("3.98"), "27447": D("19.60")}
     assert credited.kept == set()
-    with log.reading() as store:  # the log keeps what was logged (RVU26C: 10.21 + 3.88, 19.11)
+    with location.reading() as store:  # the log keeps what was logged (RVU26C: 10.21 + 3.88, 19.11)
         assert [e.credited_wrvu for e in store.entries()] == [D("10.21"), D("3.88"), D("19.11")]
 
 

@@ -217,9 +217,9 @@ def test_damaged_log_is_reported_not_touched(rvutool, home):
 # ---------------------------------------------------------------- SQL totals equal the entries' sum
 def _insert(rows: list[tuple[str, str, int, int, int, int]]) -> None:
     """Rows (date, code, units, base_c, credited_c, voided) straight into a log made by logbook."""
-    from rvutool import log
+    from rvutool.log import location
 
-    log.open_for_writing().close()
+    location.open_for_writing().close()
     conn = sqlite3.connect(paths.log_file())
     with conn:
         conn.execute("DELETE FROM entries")

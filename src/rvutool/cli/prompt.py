@@ -313,14 +313,14 @@ def ask_note(ask: Ask, allow_identifiers: bool, field: str = "note",
 
 
 def _start(date_text: str | None, options: Any, policy: Any, setting_given: bool, ask: Ask) -> Session:
-    from rvutool import log
     from rvutool.catalog.codes import Catalog
     from rvutool.cli import inputs
+    from rvutool.log import location
 
     on = inputs.service_date(date_text) if date_text is not None else ask_date(ask)
     if not setting_given:
         options = replace(options, setting=ask_setting(ask, options.setting))
-    with log.reading() as store:
+    with location.reading() as store:
         recent = [] if store is None else store.recent_codes(PICKS)
     from rvutool.cli.commands import fav
 
@@ -331,8 +331,7 @@ def _start(date_text: str | None, options: Any, policy: Any, setting_given: bool
 def run(*, date_text: str | None, note: str | None, case: str | None, options: Any, allow_identifiers: bool,
         policy: Any, setting_given: bool = False, ask: Ask | None = None,
         remember: Callable[[str], None] | None = None, check: bool = True) -> int:
-    from rvutool import log
-    from rvutool.log import changes, double_entry
+    from rvutool.log import changes, double_entry, location
     from rvutool.view.text import double_entry_text
 
     terminal = None
@@ -354,7 +353,7 @@ def run(*, date_text: str | None, note: str | None, case: str | None, options: A
         encounter = session.encounter
         warnings = [w for line in encounter.lines for w in line.warnings]
         messages.logged(encounter, [], warnings, saved=False)
-        with log.reading() as store:
+        with location.reading() as store:
             again = double_entry.likely(store, encounter, case, note)
         if again:
             messages.warning(double_entry_text(again))
@@ -366,7 +365,7 @@ def run(*, date_text: str | None, note: str | None, case: str | None, options: A
     if answer not in {"", "y", "yes"}:
         messages.line("Not saved.")
         return 1
-    with log.open_for_writing() as store:
+    with location.open_for_writing() as store:
         entries = changes.add_encounter(store, encounter, note=note, case_label=case).entries
         if check:  # issue 21: what Medicare would refuse, as warnings once saved
             from rvutool.cli.commands import check

@@ -2,7 +2,7 @@
 
 A change records each entry it touched as it was (the entry's stored values, as JSON), and undo writes them
 back. So a before-image is checked first, as an import checks a row of rvutool's own export
-(exchange.own_record): every value in its domain, the code one of a CMS release rvutool has, the note and
+(import_files.own_record): every value in its domain, the code one of a CMS release rvutool has, the note and
 case label past the privacy guard. On a practice's shared log anyone can write their own journal rows with
 psql; a value no edit could write never reaches an entry through undo.
 """
@@ -30,7 +30,7 @@ def checked_image(text: str) -> str:
     """The before-image unchanged when an edit could have written it; otherwise ValueError (or the privacy
     guard's RvuError) saying which value is wrong, never repeating a note."""
     from rvutool import dates
-    from rvutool.log import exchange
+    from rvutool.log import import_files
     from rvutool.pricing.policy import Policy
     from rvutool.pricing.priced import Options
 
@@ -50,9 +50,9 @@ def checked_image(text: str) -> str:
     record: dict[str, Any] = {column: values.get(name) for name, column in _AS_EXPORTED.items()}
     for name in _AMOUNTS:
         record[_AS_EXPORTED[name]] = str(from_hundredths(values.get(name, 0)))
-    ctx = exchange.ImportContext(today=dates.today(), allow_identifiers=False, skip_bad=False,
+    ctx = import_files.ImportContext(today=dates.today(), allow_identifiers=False, skip_bad=False,
                                  options=Options(), policy=Policy())
-    row = exchange.own_record(record, ctx)
+    row = import_files.own_record(record, ctx)
     for name in sorted(set(values) & set(_AS_EXPORTED)):
         wanted, found = values[name], row[name]
         if name in _JSON and isinstance(wanted, str):

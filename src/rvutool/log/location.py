@@ -1,9 +1,18 @@
 """Where the log is: the SQLite file (paths.log_file), or a practice's PostgreSQL database named by
-RVUTOOL_LOG_URL or the `log.url` setting (conninfo masks its password wherever it is shown)."""
+RVUTOOL_LOG_URL or the `log.url` setting (conninfo masks its password wherever it is shown); and opening it, for
+reading or writing, whichever store it is."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from rvutool.log.store import LogStore
 
 URL_ENV = "RVUTOOL_LOG_URL"
 
@@ -44,3 +53,55 @@ def has_password(url: str) -> bool:
     from rvutool import conninfo
 
     return conninfo.has_password(url)
+
+
+def _shared() -> str | None:
+    """The practice's database when one is set (RVUTOOL_LOG_URL or log.url), else None."""
+    from rvutool.errors import UsageError
+    url_found = url()
+    if url_found is not None and not is_postgres(url_found):
+        raise UsageError(f"{URL_ENV} must be a postgresql:// connection string (it is not one; its text "
+                         "is not repeated here, as it may hold a password)")
+    return url_found
+
+
+def open_for_reading(provider: str | None = None) -> LogStore | None:
+    """The log, for reading; None when there is none yet (nothing is created). `provider`: on a shared log,
+    only that provider's entries (a manager's view of one clinician)."""
+    shared = _shared()
+    if shared is not None:
+        from rvutool.log import pg_store
+
+        return pg_store.open_store(shared, provider=provider)
+    if provider is not None:
+        from rvutool.errors import UsageError
+
+        raise UsageError("--provider needs a practice's shared log (set RVUTOOL_LOG_URL or log.url); "
+                         "a personal log holds one clinician's work")
+    from rvutool.log import sqlite_store
+
+    return sqlite_store.open_for_reading()
+
+
+def open_for_writing(path: Path | None = None) -> LogStore:
+    """The log, for changing: created (private to the user) when absent, migrated when older.
+    `path`: a log file elsewhere (an import builds a new log beside the real one, then links it)."""
+    shared = _shared() if path is None else None
+    if shared is not None:
+        from rvutool.log import pg_store
+
+        return pg_store.open_store(shared)
+    from rvutool.log import sqlite_store
+
+    return sqlite_store.open_for_writing(path)
+
+
+@contextmanager
+def reading(provider: str | None = None) -> Iterator[LogStore | None]:
+    """`with reading() as store:` the log for reading (None when absent), closed however the block ends."""
+    store = open_for_reading(provider)
+    try:
+        yield store
+    finally:
+        if store is not None:
+            store.close()

@@ -34,12 +34,12 @@ def check(tokens: list[str], *, date_text: str | None = None, month: str | None 
             if date_text is not None:
                 raise UsageError("--date is the date of service of items to check; for the log give a period, "
                                  "such as --month or --from 2026-11-01")
-            from rvutool import log
             from rvutool.cli import inputs
+            from rvutool.log import location
 
             period = inputs.period(month, week, year, from_, to, all_)
             who = inputs.provider(provider)
-            with log.reading(who) as store:
+            with location.reading(who) as store:
                 result = checks.findings_for_period(store, period, provider=who, ncci=ncci)
     finally:
         ncci.close()

@@ -49,8 +49,8 @@ def _name_in_use(name: str | None) -> tuple[str, str]:
 
 # ---------------------------------------------------------------- add, check, list, show, remove
 def add(file: str, *, name: str | None = None, replace: bool = False) -> int:
-    from rvutool import log
     from rvutool.catalog.codes import Catalog
+    from rvutool.log import location
     from rvutool.reports import contracts, tables
     from rvutool.view import pay_text
 
@@ -58,7 +58,7 @@ def add(file: str, *, name: str | None = None, replace: bool = False) -> int:
     notes = contracts.check_with_catalog(contract, Catalog(), tables.shown(file))
     effective = contract.effective_text
     when = f"effective {effective}" if effective else "with no effective date (from the start)"
-    with log.open_for_writing() as store:
+    with location.open_for_writing() as store:
         same = [r for r in store.contract_rows(contract.name) if r.effective == effective]
         if same and same[0].source == contract.source:
             messages.line(f"Contract {contract.name} already has this version ({when}); nothing was changed.")
@@ -96,13 +96,13 @@ def check(file: str, *, name: str | None = None, as_json: bool = False) -> int:
 
 
 def list_all(*, as_json: bool = False) -> int:
-    from rvutool import log
+    from rvutool.log import location
     from rvutool.reports import standing
     from rvutool.view import pay_text
     from rvutool.view.text import columns
 
     default = _settings().get("contract")
-    with log.reading() as store:
+    with location.reading() as store:
         names = sorted({r.name for r in store.contract_rows()}) if store is not None else []
         found = [standing.versions(store, n) for n in names]
     if as_json:
@@ -124,11 +124,11 @@ def list_all(*, as_json: bool = False) -> int:
 
 
 def show(name: str, *, as_json: bool = False) -> int:
-    from rvutool import log
+    from rvutool.log import location
     from rvutool.reports import standing
     from rvutool.view import pay_text
 
-    with log.reading() as store:
+    with location.reading() as store:
         found = standing.versions(store, name)
         added = {r.effective: r.added_at for r in store.contract_rows(found.name)} if store is not None else {}
     if as_json:
@@ -150,12 +150,13 @@ def show(name: str, *, as_json: bool = False) -> int:
 
 
 def remove(name: str, *, effective: str | None = None) -> int:
-    from rvutool import dates, log
+    from rvutool import dates
+    from rvutool.log import location
     from rvutool.reports.contracts import check_name
 
     name = check_name(name)
     when = dates.parse_date(effective).isoformat() if effective else None
-    with log.open_for_writing() as store:
+    with location.open_for_writing() as store:
         with store.transaction() as tx:
             gone = tx.remove_contract(name, when)
     if not gone:
@@ -170,9 +171,9 @@ def remove(name: str, *, effective: str | None = None) -> int:
 
 # ---------------------------------------------------------------- fees and collections
 def fees_import(file: str, *, contract: str | None = None) -> int:
-    from rvutool import log
     from rvutool.catalog.codes import Catalog
     from rvutool.cli import inputs
+    from rvutool.log import location
     from rvutool.money import half_up, hundredths
     from rvutool.reports import standing, tables
     from rvutool.reports.contracts import MAX_MONEY, check_name
@@ -208,7 +209,7 @@ def fees_import(file: str, *, contract: str | None = None) -> int:
         fees[code] = (hundredths(half_up(fee)), None if lab is None else hundredths(half_up(lab)))
     if not fees:
         raise RvuError(f"{shown}: no fees under the header; nothing was imported")
-    with log.open_for_writing() as store:
+    with location.open_for_writing() as store:
         versions = standing.versions(store, name)
         with store.transaction() as tx:
             before = tx.replace_contract_fees(name, sorted((c, f, lab) for c, (f, lab) in fees.items()))
@@ -222,7 +223,8 @@ def fees_import(file: str, *, contract: str | None = None) -> int:
 
 def collections(amount: str | None = None, *, month: str | None = None, as_json: bool = False) -> int:
     """Set a month's collections (`--month 2026-10 AMOUNT`), or list them."""
-    from rvutool import dates, log
+    from rvutool import dates
+    from rvutool.log import location
     from rvutool.money import from_hundredths, hundredths
     from rvutool.periods import parse_month
     from rvutool.view.text import money
@@ -233,12 +235,12 @@ def collections(amount: str | None = None, *, month: str | None = None, as_json:
         year, number = parse_month(month, today=dates.today())
         key = f"{year:04d}-{number:02d}"
         value = _dollars(amount, "collections", zero_ok=True)
-        with log.open_for_writing() as store:
+        with location.open_for_writing() as store:
             with store.transaction() as tx:
                 tx.put_collection(key, hundredths(value))
         messages.line(f"Collections for {key}: {money(value)} (saved with the log).")
         return 0
-    with log.reading() as store:
+    with location.reading() as store:
         found = [(m, from_hundredths(c)) for m, c in store.collections()] if store is not None else []
     if month is not None:
         year, number = parse_month(month, today=dates.today())
@@ -260,8 +262,9 @@ def compare(a: str, b: str, *, month: str | None = None, week: bool = False, yea
             as_csv: bool = False) -> int:
     """The same logged work under contracts A and B, over a period (the period options; this (fiscal) year by
     default)."""
-    from rvutool import dates, log
+    from rvutool import dates
     from rvutool.cli import inputs
+    from rvutool.log import location
     from rvutool.reports import compare as comparing
     from rvutool.reports import standing
     from rvutool.view import pay_text
@@ -274,7 +277,7 @@ def compare(a: str, b: str, *, month: str | None = None, week: bool = False, yea
         year = "current"
     chosen = inputs.period(month, week, year, from_, to, all_, today=today,
                            fiscal_year_start=settings.fiscal_year_start)
-    with log.reading() as store:
+    with location.reading() as store:
         first, second = standing.versions(store, a), standing.versions(store, b)
         start, end = standing.bounds(store, chosen, today)
         result = comparing.compare(store, first, second, start, end, today=today,
@@ -294,7 +297,8 @@ def compare(a: str, b: str, *, month: str | None = None, week: bool = False, yea
 
 def plan(*, contract: str | None = None, income: str | None = None, year: str | None = None,
          as_json: bool = False) -> int:
-    from rvutool import dates, log, periods
+    from rvutool import dates, periods
+    from rvutool.log import location
     from rvutool.reports import plan as planning
     from rvutool.reports import standing
     from rvutool.reports.pay import fiscal_year
@@ -309,7 +313,7 @@ def plan(*, contract: str | None = None, income: str | None = None, year: str | 
     fys = settings.fiscal_year_start
     number = periods.parse_year(year if year is not None else "current", today=today, fiscal_year_start=fys)
     chosen = fiscal_year(periods.year_period(number, fys).start, fys)
-    with log.reading() as store:
+    with location.reading() as store:
         versions = standing.versions(store, name, origin=origin)
         result = planning.plan(store, versions, value, chosen, today=today, fiscal_year_start=fys)
     if as_json:

@@ -31,12 +31,12 @@ def _point_to_stand_ins(year: int) -> None:
     """After a year's release arrives: say how many entries of that year another year's release priced."""
     from datetime import date
 
-    from rvutool import log
+    from rvutool.log import location
     from rvutool.periods import Period
     from rvutool.reports import summary as summaries
 
     try:
-        with log.reading() as store:
+        with location.reading() as store:
             if store is None:
                 return
             found = summaries.stand_ins(store, Period(date(year, 1, 1), date(year, 12, 31), f"CY{year}"))

@@ -117,22 +117,22 @@ def push(*, from_path: str | None = None, url: str | None = None, allow_identifi
     adds nothing."""
     from rvutool import config, conninfo, dates, paths
     from rvutool.cli import inputs
-    from rvutool.log import changes, exchange, pg_store, sqlite_store
+    from rvutool.log import changes, import_files, pg_store, sqlite_store
 
     url = _url(url)
     source_path = inputs.readable_path(from_path) if from_path else paths.log_file()
     source = sqlite_store.open_for_reading(source_path)
     if source is None:
         raise RvuError(f"no personal log at {source_path}: nothing to push")
-    ctx = exchange.ImportContext(today=dates.today(), allow_identifiers=allow_identifiers, skip_bad=False,
+    ctx = import_files.ImportContext(today=dates.today(), allow_identifiers=allow_identifiers, skip_bad=False,
                                  options=inputs.encounter_options(None, None, None), policy=config.load().policy())
     outcome = changes.ImportOutcome(source=source_path.name, fmt="rvutool log")
     try:
-        favourites = [exchange.own_favourite(row.name, row.items.split(), ctx) for row in source.favourites()]
+        favourites = [import_files.own_favourite(row.name, row.items.split(), ctx) for row in source.favourites()]
         with pg_store.open_store(url) as target:
             user = target.user()
             target.check_before_big_write()
-            changes.apply_import(target, exchange.log_groups(source, source_path, ctx), outcome,
+            changes.apply_import(target, import_files.log_groups(source, source_path, ctx), outcome,
                                  favourites=favourites)
     finally:
         source.close()

@@ -15,8 +15,8 @@ def export(*, month: str | None = None, week: bool = False, year: str | None = N
            provider: str | None = None) -> int:
     from pathlib import Path
 
-    from rvutool import log, outfile
-    from rvutool.log import exchange
+    from rvutool import outfile
+    from rvutool.log import export, location
 
     if fmt is None:  # the ending of -o, else CSV
         fmt = "json" if output is not None and Path(output).suffix.lower() == ".json" else "csv"
@@ -27,12 +27,12 @@ def export(*, month: str | None = None, week: bool = False, year: str | None = N
     target = Path(output).expanduser() if output else None
     if target is not None:
         outfile.check(target, output or "")
-    with log.reading(inputs.provider(provider)) as store:
+    with location.reading(inputs.provider(provider)) as store:
         if target is None:
-            done = exchange.export(store, period.start, period.end, fmt, sys.stdout, period.to_dict())
+            done = export.export(store, period.start, period.end, fmt, sys.stdout, period.to_dict())
         else:
             with outfile.writing(target) as out:
-                done = exchange.export(store, period.start, period.end, fmt, out, period.to_dict())
+                done = export.export(store, period.start, period.end, fmt, out, period.to_dict())
     if done.skipped:
         messages.warning(f"skipped {done.described()}; `rvutool doctor` names them")
     if target is not None:
@@ -46,18 +46,18 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
                 group_by_date: bool = False) -> int:
     from pathlib import Path
 
-    from rvutool import dates, log, paths
-    from rvutool.log import changes, exchange
+    from rvutool import dates, paths
+    from rvutool.log import changes, import_files, location
 
     path = inputs.readable_path(file)
-    ctx = exchange.ImportContext(today=dates.today(), allow_identifiers=allow_identifiers, skip_bad=skip_bad,
+    ctx = import_files.ImportContext(today=dates.today(), allow_identifiers=allow_identifiers, skip_bad=skip_bad,
                                  options=inputs.encounter_options(inputs.default_setting(setting), None, None),
                                  policy=inputs.configured_policy(),
                                  group_by_date=group_by_date)
-    source = exchange.open_source(path, ctx)
+    source = import_files.open_source(path, ctx)
     outcome = changes.ImportOutcome(source=path.name, fmt=source.fmt, columns=source.columns,
                                     skipped=ctx.skipped)
-    with log.reading() as store:
+    with location.reading() as store:
         exists = store is not None
         if dry_run:
             changes.apply_import(store, source.groups, outcome, allow_duplicates=allow_duplicates,
@@ -65,7 +65,7 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
     big = path.stat().st_size > 256_000  # a progress note only where an import takes a while
 
     def into(target: Path | None) -> None:
-        with log.open_for_writing(target) as store, terminal.progress(None if big else 0,
+        with location.open_for_writing(target) as store, terminal.progress(None if big else 0,
                                                                     f"Importing from {path.name}") as step:
             if target is not None:
                 store.filling()
@@ -90,7 +90,7 @@ def import_file(file: str, *, dry_run: bool = False, skip_bad: bool = False, all
                 os.link(scratch, final)
             except FileExistsError:  # another command created the log meanwhile: import into it
                 ctx.skipped.clear()
-                source = exchange.open_source(path, ctx)
+                source = import_files.open_source(path, ctx)
                 outcome = changes.ImportOutcome(source=path.name, fmt=source.fmt, columns=source.columns,
                                                 skipped=ctx.skipped)
                 into(None)

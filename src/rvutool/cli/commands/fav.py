@@ -12,9 +12,9 @@ from rvutool.view import messages
 
 def known() -> dict[str, favourites.Favourite]:
     """The user's favourites by name; none when there is no log yet (nothing is created)."""
-    from rvutool import log
+    from rvutool.log import location
 
-    with log.reading() as store:
+    with location.reading() as store:
         rows = [] if store is None else store.favourites()
     return {row.name: favourites.from_text(row.name, row.items) for row in rows}
 
@@ -29,7 +29,7 @@ def expanded(tokens: Iterable[str]) -> list[str]:
 
 
 def add(name_text: str, tokens: list[str], *, replace: bool = False, allow_identifiers: bool = False) -> int:
-    from rvutool import log
+    from rvutool.log import location
 
     name = favourites.check_name(name_text, allow_identifiers=allow_identifiers)
     have = known()
@@ -44,7 +44,7 @@ def add(name_text: str, tokens: list[str], *, replace: bool = False, allow_ident
         if not messages.confirm(f"Favourite {name} is {old.text}. Make it {' '.join(items)}?"):
             messages.line("Nothing was changed.")
             return 1
-    with log.open_for_writing() as store, store.transaction() as tx:
+    with location.open_for_writing() as store, store.transaction() as tx:
         tx.put_favourite(name, " ".join(items))
     verb = "Replaced" if old is not None else "Added"
     messages.line(f"{verb} favourite {name}: {' '.join(items)}. Use it as @{name} (rvutool log @{name}).")
@@ -64,13 +64,13 @@ def list_all(*, as_json: bool = False) -> int:
 
 
 def remove(name_text: str) -> int:
-    from rvutool import log
+    from rvutool.log import location
 
     name = favourites.check_name(name_text, allow_identifiers=True)  # naming one to remove stores nothing
     have = known()
     if name not in have:
         raise favourites.unknown(favourites.SIGIL + name, have)
-    with log.open_for_writing() as store, store.transaction() as tx:
+    with location.open_for_writing() as store, store.transaction() as tx:
         tx.remove_favourite(name)
     messages.line(f"Removed favourite {name} ({have[name].text}).")
     return 0

@@ -18,9 +18,8 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
         as_json: bool = False, setting: str | None = None, fraction: str | None = None,
         postop_days: str | None = None, allow_identifiers: bool = False, yes: bool = False,
         no_check: bool = False) -> int:
-    from rvutool import log
     from rvutool.cli.commands.codes import typed_items
-    from rvutool.log import changes, double_entry
+    from rvutool.log import changes, double_entry, location
     from rvutool.pricing import rules
 
     options = inputs.encounter_options(inputs.default_setting(setting), fraction, postop_days)
@@ -37,7 +36,7 @@ def log(tokens: list[str], *, date_text: str | None = None, note: str | None = N
     on = inputs.service_date(date_text)
     items = typed_items(tokens, on=on, ask=not as_json)  # words too: rvutool log "total knee"-RT
     encounter = rules.price_encounter(items, on, policy=inputs.configured_policy(), options=options)
-    with log.open_for_writing() as store:
+    with location.open_for_writing() as store:
         again = double_entry.likely(store, encounter, case, note)
         if again and not confirm_double_entry(again, yes=yes):
             return 1
@@ -98,7 +97,7 @@ def list_entries(*, month: str | None = None, week: bool = False, year: str | No
                  from_: str | None = None, to: str | None = None, all_: bool = False, code: str | None = None,
                  encounter: str | None = None, as_json: bool = False, as_csv: bool = False, explain: bool = False,
                  removed: bool = False, provider: str | None = None) -> int:
-    from rvutool import log
+    from rvutool.log import location
     from rvutool.log.entries import Readable
     from rvutool.money import from_hundredths
     from rvutool.pricing.items import check_code
@@ -108,7 +107,7 @@ def list_entries(*, month: str | None = None, week: bool = False, year: str | No
     number = inputs.encounter_number(encounter) if encounter is not None else None
     period = inputs.period(month, week, year, from_, to, all_, default_all=number is not None)
     code = check_code(code) if code is not None else None
-    with log.reading(inputs.provider(provider)) as store:
+    with location.reading(inputs.provider(provider)) as store:
         entries = Readable(iter(()) if store is None else store.entries(period.start, period.end, code=code,
                                                                         encounter=number, include_voided=removed))
         title = period.label if number is None else f"encounter {number}"
@@ -127,12 +126,12 @@ def list_entries(*, month: str | None = None, week: bool = False, year: str | No
 
 
 def _existing_store() -> Any:
-    from rvutool import log
+    from rvutool.log import location
 
-    with log.reading() as store:
+    with location.reading() as store:
         if store is None:
             raise NoSuchEntryError("the log is empty: nothing has been logged yet")
-    return log.open_for_writing()
+    return location.open_for_writing()
 
 
 def edit(id_text: str | None, *, date_text: str | None = None, units: str | None = None,
@@ -187,13 +186,12 @@ def remove(id_texts: list[str], *, encounter: str | None = None) -> int:
 
 
 def undo() -> int:
-    from rvutool import log
-    from rvutool.log import changes
+    from rvutool.log import changes, location
 
-    with log.reading() as store:
+    with location.reading() as store:
         if store is None:
             raise RvuError("nothing to undo: the log is empty")
-    with log.open_for_writing() as store:
+    with location.open_for_writing() as store:
         change = changes.undo(store)
     messages.undone(change)
     return 0
@@ -203,15 +201,14 @@ def recalc(*, month: str | None = None, week: bool = False, year: str | None = N
            to: str | None = None, all_: bool = False, yes: bool = False, stand_ins: bool = False) -> int:
     """Price a period's entries again; with `stand_ins`, only those another year's release priced (by default
     in every year that has some)."""
-    from rvutool import log
-    from rvutool.log import changes
+    from rvutool.log import changes, location
 
     asked = any((month, week, year, from_, to, all_))
     period = inputs.period(month, week, year, from_, to, all_, default_all=stand_ins)
     if not yes and not sys.stdin.isatty():
         raise UsageError("recalc rewrites saved entries: confirm with --yes (no terminal to ask in)")
     policy = inputs.configured_policy()
-    with log.reading() as store:
+    with location.reading() as store:
         if store is None:
             messages.line(f"Nothing logged in {period.label}; nothing to recalculate.")
             return 0
@@ -221,7 +218,7 @@ def recalc(*, month: str | None = None, week: bool = False, year: str | None = N
                 messages.line("No entry was priced by a stand-in release; nothing to recalculate.")
                 return 0
     only = changes.priced_by_stand_in if stand_ins else None
-    with log.open_for_writing() as store:
+    with location.open_for_writing() as store:
         store.check_before_big_write()
         plan = changes.plan_recalc(store, period.start, period.end, period.label, policy, only=only)
         messages.recalc_plan(plan)
@@ -271,13 +268,13 @@ def _unreadable(store: Any, problems: list[str]) -> list[str]:
 
 def doctor(*, as_json: bool = False) -> int:
     """Check the log thoroughly; exit 1 when anything is wrong. It never changes the log."""
-    from rvutool import log, paths
+    from rvutool import paths
     from rvutool.errors import CorruptLogError, LogVersionError
     from rvutool.log import location
 
     where = str(paths.log_file())
     try:
-        with log.reading() as store:
+        with location.reading() as store:
             where = where if store is None else store.where
             problems = [] if store is None else store.problems()
             exists = store is not None

@@ -42,8 +42,9 @@ def summary_result(*, month: str | None = None, week: bool = False, year: str | 
     """The Summary `summary` shows (and `report` prints): period, totals, groups, rate, target, Medicare; with
     `reprice` the same entries under another release; a contract's pay and a benchmark when asked for (or
     configured)."""
-    from rvutool import config, dates, log
+    from rvutool import config, dates
     from rvutool.cli import inputs
+    from rvutool.log import location
     from rvutool.reports import summary as summaries
 
     settings = config.load()
@@ -78,7 +79,7 @@ def summary_result(*, month: str | None = None, week: bool = False, year: str | 
 
     floor = settings.policy().work_gpci_floor
     who = inputs.provider(provider)
-    with log.reading(who) as store:
+    with location.reading(who) as store:
         result = summaries.summarize(store, period, today=today, by=first, then=then, rate=rate_value,
                                      rate_source=rate_source, target=target_value, target_source=target_source)
         result.provider = who
@@ -121,10 +122,11 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
     with --reconcile FILE, the findings of the employer's report for the period too."""
     from pathlib import Path
 
-    from rvutool import __version__, config, log, outfile
+    from rvutool import __version__, config, outfile
     from rvutool.catalog.codes import Catalog
     from rvutool.cli import inputs
     from rvutool.cli.commands import check
+    from rvutool.log import location
     from rvutool.reports import employer, report_parts
     from rvutool.reports import summary as summaries
     from rvutool.view import pdf, report_page
@@ -147,7 +149,7 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
                        contract=contract, benchmark=benchmark)
     period, today = s.period, s.today
     settings = config.load()
-    with log.reading(s.provider) as store:
+    with location.reading(s.provider) as store:
         chart = summaries.summarize(store, period, today=today, by=report_page.chart_by(period))
         table = summaries.summarize(store, period, today=today, by="month", then="code")
         counts = store.release_counts(period.start, period.end) if store is not None else []
@@ -250,9 +252,9 @@ def reconcile_results(report: Any, period: Any, *, rate: Any, today: Any, provid
     """The Reconciliation of the report with the log (one per provider with --by provider). On a shared log
     a manager names one provider or compares each in turn: the practice's whole log is never compared with
     one doctor's report (reports/providers.py)."""
-    from rvutool import log
     from rvutool.catalog.codes import Catalog
     from rvutool.cli import inputs
+    from rvutool.log import location
     from rvutool.reports import providers
     from rvutool.reports import reconcile as reconciling
 
@@ -261,7 +263,7 @@ def reconcile_results(report: Any, period: Any, *, rate: Any, today: Any, provid
         name = settings.get("report.provider")
     who = inputs.provider(provider)
     catalog = Catalog()
-    with log.reading(who) as store:
+    with location.reading(who) as store:
         seen = providers.visible_providers(store) if who is None else []
         if not by_provider:
             if seen:
@@ -288,7 +290,7 @@ def reconcile_results(report: Any, period: Any, *, rate: Any, today: Any, provid
     paired = providers.pair_users(named, seen, pairs)
     results = []
     for user in sorted(set(paired) | set(seen)):
-        with log.reading(user) as store:
+        with location.reading(user) as store:
             result = reconciling.reconcile(store, report, period, catalog=catalog, rate=rate, today=today,
                                            provider_name=paired.get(user), strict=False)
         result.provider = user

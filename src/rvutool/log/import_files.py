@@ -1,15 +1,7 @@
-"""Export, and import from rvutool's own files and other programs' (a small registry of readers).
-
-Both directions stream: an export writes entry by entry, and an import reads, checks and
-hands over encounter by encounter, so a million entries never sit in memory at once.
-
-rvutool's own export keeps each entry's snapshot as it was saved (nothing is priced again);
-other layouts (layouts.py) are priced encounter by encounter as `rvutool log` would.
-
-Favourites travel with the log. A JSON export lists them in its header line (`"favourites": [{"name",
-"items"}]`); a CSV export that has any adds a last column, `favourite`, and one row per item of each
-favourite after the entries (its name in `favourite`, the item in `code`, `modifiers` and `units`, the
-code's name in `name` as for an entry, every other cell empty). A log without favourites has no such column.
+"""Import: entries read from files, rvutool's own exports (export.py) and other programs' CSV (layouts.py), through
+a small registry of readers. An import reads, checks and hands over encounter by encounter, so a million entries
+never sit in memory at once. rvutool's own export keeps each entry's snapshot as it was saved (nothing is priced
+again); other layouts are priced encounter by encounter as `rvutool log` would.
 """
 
 from __future__ import annotations
@@ -23,161 +15,33 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from rvutool import spreadsheet
 from rvutool.errors import ImportFileError, RvuError
 from rvutool.log import layouts
-from rvutool.log.entries import Entry, Readable, now_utc, snapshot
+from rvutool.log.entries import snapshot
+from rvutool.log.export import (
+    EXPORT_CSV_COLUMNS,
+    EXPORT_JSON_FORMAT,
+    FAVOURITE_COLUMN,
+    FAVOURITES_CSV_COLUMNS,
+    JSON_FIELDS,
+    Canonical,
+    export_cells,
+)
 from rvutool.log.favourites import Favourite
-from rvutool.money import from_hundredths
-from rvutool.names.table import short_name
 
 if TYPE_CHECKING:
     from rvutool.log.store import LogStore
     from rvutool.pricing.policy import Policy
     from rvutool.pricing.rules import Options
 
-# The columns of `rvutool export --format csv`, in order. `name` (rvutool's name of the code, for people
-# reading the file) is never read back. Earlier exports had no `name`, and the first ones began with a `key`
-# column; they import too.
-EXPORT_CSV_COLUMNS = (
-    "id", "encounter", "date", "code", "name", "modifiers", "units", "release", "category",
-    "work_rvu", "base_wrvu", "credited_wrvu", "no_wrvu_reason", "flags", "adjustments",
-    "policy", "setting", "options", "note", "case", "source", "created_at", "updated_at",
-)
+# The export's columns (export.py) read back; earlier exports had no `name`, the first ones began with `key`.
 _UNNAMED_CSV_COLUMNS = tuple(c for c in EXPORT_CSV_COLUMNS if c != "name")
 _LEGACY_CSV_COLUMNS = ("key", *_UNNAMED_CSV_COLUMNS)
-FAVOURITE_COLUMN = "favourite"  # last, only in an export that carries favourites
-_FAVOURITES_CSV_COLUMNS = (*EXPORT_CSV_COLUMNS, FAVOURITE_COLUMN)
-_OWN_CSV_HEADERS = {EXPORT_CSV_COLUMNS, _UNNAMED_CSV_COLUMNS, _LEGACY_CSV_COLUMNS, _FAVOURITES_CSV_COLUMNS}
-EXPORT_JSON_FORMAT = "rvutool-log/1"
-_JSON_FIELDS = {"flags": list, "adjustments": list, "policy": dict, "options": dict}
+_OWN_CSV_HEADERS = {EXPORT_CSV_COLUMNS, _UNNAMED_CSV_COLUMNS, _LEGACY_CSV_COLUMNS, FAVOURITES_CSV_COLUMNS}
 MAX_WRVU = Decimal(100000)
-
-
-# ---------------------------------------------------------------- export
-class _Canonical:
-    """Each distinct stored JSON value re-encoded once (the policy cell repeats on every row)."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, str] = {}
-
-    def __call__(self, text: str, kind: type) -> str:
-        found = self._seen.get(text)
-        if found is None:
-            value = json.loads(text or ("[]" if kind is list else "{}"))
-            found = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-            if len(self._seen) < 100_000:
-                self._seen[text] = found
-        return found
-
-
-_AMOUNTS: dict[int, str] = {}
-
-
-def _amount_text(hundredths: int) -> str:
-    found = _AMOUNTS.get(hundredths)
-    if found is None:
-        found = str(from_hundredths(hundredths))
-        if len(_AMOUNTS) < 100_000:
-            _AMOUNTS[hundredths] = found
-    return found
-
-
-def _same(text: str) -> str:
-    return text
-
-
-def _cells(entry: Entry, canonical: _Canonical, text: Callable[[str], str] = _same) -> list[Any]:
-    """One entry's cells. `text` is applied to the free-text cells (name, category, reason, note, case): the
-    others are numbers, codes, dates and canonical JSON, which never start like a formula."""
-    return [entry.id, entry.encounter_id, entry.service_date, entry.code, text(short_name(entry.code) or ""),
-            entry.modifiers, entry.units,
-            entry.release, text(entry.category), _amount_text(entry.work_rvu_c),
-            _amount_text(entry.base_wrvu_c), _amount_text(entry.credited_wrvu_c),
-            text(entry.no_wrvu_reason or ""), canonical(entry.flags, list), canonical(entry.adjustments, list),
-            canonical(entry.policy, dict), entry.setting, canonical(entry.options, dict), text(entry.note or ""),
-            text(entry.case_label or ""), entry.source, entry.created_at, entry.updated_at]
-
-
-def _favourite_rows(favourites: list[Favourite]) -> Iterator[list[Any]]:
-    """One CSV row per item of each favourite: the item in code, modifiers and units (the code's name in name, as
-    for an entry, for people reading the file), the favourite's name last."""
-    from rvutool.pricing.items import parse_item
-
-    blank = [""] * len(EXPORT_CSV_COLUMNS)
-    at = {name: i for i, name in enumerate(EXPORT_CSV_COLUMNS)}
-    for favourite in favourites:
-        for text in favourite.items:
-            item = parse_item(text)
-            row = list(blank)
-            row[at["code"]], row[at["modifiers"]], row[at["units"]] = item.code, "-".join(item.modifiers), item.units
-            row[at["name"]] = spreadsheet.neutralise(short_name(item.code) or "")
-            yield [*row, favourite.name]
-
-
-def write_csv(entries: Iterator[Entry], out: IO[str], favourites: list[Favourite] | None = None) -> int:
-    """Formula-safe for spreadsheets (spreadsheet.py); the own-CSV reader restores each cell exactly."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(_FAVOURITES_CSV_COLUMNS if favourites else EXPORT_CSV_COLUMNS)
-    tail = [""] if favourites else []
-    canonical, count, batch = _Canonical(), 0, []
-    for entry in entries:
-        batch.append(_cells(entry, canonical, spreadsheet.neutralise) + tail)
-        if len(batch) >= 2000:
-            writer.writerows(batch)
-            count += len(batch)
-            batch = []
-    writer.writerows(batch)
-    writer.writerows(_favourite_rows(favourites or []))
-    return count + len(batch)
-
-
-def write_json(entries: Iterator[Entry], out: IO[str], period: dict[str, Any],
-               favourites: list[Favourite] | None = None) -> int:
-    """One entry per line between a header and a footer, so the file can be read back line by line."""
-    meta: dict[str, Any] = {"format": EXPORT_JSON_FORMAT, "exported_at": now_utc(), "period": period}
-    if favourites:
-        meta["favourites"] = [f.to_dict() for f in favourites]
-    head = json.dumps(meta, ensure_ascii=False)
-    out.write(head[:-1] + ', "entries": [\n')
-    canonical, count = _Canonical(), 0
-    for entry in entries:
-        cells = dict(zip(EXPORT_CSV_COLUMNS, _cells(entry, canonical), strict=True))
-        for name in _JSON_FIELDS:
-            cells[name] = _Raw(cells[name])
-        for name in ("name", "no_wrvu_reason", "note", "case"):
-            cells[name] = cells[name] or None
-        out.write(("" if count == 0 else ",\n") + _encode(cells))
-        count += 1
-    out.write("\n]}\n")
-    return count
-
-
-class _Raw(str):
-    """JSON text already encoded (a canonical cell), spliced in as it is."""
-
-
-def _encode(record: dict[str, Any]) -> str:
-    parts = []
-    for key, value in record.items():
-        text = value if isinstance(value, _Raw) else json.dumps(value, ensure_ascii=False)
-        parts.append(f'"{key}": {text}')
-    return "{" + ", ".join(parts) + "}"
-
-
-def export(store: LogStore | None, start: date, end: date, fmt: str, out: IO[str], period: dict[str, Any]) -> Readable:
-    """The period's entries and, whatever the period, every favourite. Entries that cannot be read are left out;
-    the result counts what was written (`written`) and what was skipped."""
-    from rvutool.log.favourites import from_text
-
-    favourites = [] if store is None else [from_text(row.name, row.items) for row in store.favourites()]
-    entries = Readable(iter(()) if store is None else store.entries(start, end))
-    stream = iter(entries)
-    entries.written = write_csv(stream, out, favourites) if fmt == "csv" else \
-        write_json(stream, out, period, favourites)
-    return entries
 
 
 # ---------------------------------------------------------------- import: what readers hand over
@@ -241,7 +105,7 @@ _JSON_MEMO: dict[tuple[str, str], str] = {}
 
 
 def _json_cell(value: Any, name: str) -> str:
-    kind = _JSON_FIELDS[name]
+    kind = JSON_FIELDS[name]
     if isinstance(value, str):
         memo = _JSON_MEMO.get((name, value))
         if memo is not None:
@@ -267,8 +131,8 @@ def _shaped(value: Any, name: str) -> Any:
     def bad(what: str) -> ValueError:
         return ValueError(f"{name} {what}")
 
-    if not isinstance(value, _JSON_FIELDS[name]):
-        raise bad(f"should be a JSON {_JSON_FIELDS[name].__name__}")
+    if not isinstance(value, JSON_FIELDS[name]):
+        raise bad(f"should be a JSON {JSON_FIELDS[name].__name__}")
     if name == "flags":
         if not all(isinstance(f, str) and 0 < len(f) <= 40 and f.isascii() for f in value):
             raise bad("should be a list of short words such as \"no-wrvu\"")
@@ -484,8 +348,8 @@ def _own_groups(path: Path, records: Iterator[tuple[str, dict[str, Any]]],
 def log_groups(store: LogStore, where: Path, ctx: ImportContext) -> Iterator[list[dict[str, Any]]]:
     """Another log's live entries as an import's encounters (`rvutool db push`): each entry is checked as
     a row of an export would be, so a damaged personal log cannot carry bad values into a shared one."""
-    canonical = _Canonical()
-    records = ((f"entry #{e.id}", dict(zip(EXPORT_CSV_COLUMNS, _cells(e, canonical), strict=True)))
+    canonical = Canonical()
+    records = ((f"entry #{e.id}", dict(zip(EXPORT_CSV_COLUMNS, export_cells(e, canonical), strict=True)))
                for e in store.entries())
     return _own_groups(where, records, ctx)
 
