@@ -62,7 +62,7 @@ def test_each_reason_matches_the_saved_adjustment(logged):
 
 
 def test_adjustment_labels():
-    from rvutool.log.entries import adjustment_label
+    from rvutool.pricing.priced import adjustment_label
 
     reason = "49505 ranked 3rd of 3 by facility total RVU (13.60; multiple procedure indicator 2): 50%"
     assert adjustment_label({"rule": "multiple-procedure", "factor": "0.5", "reason": reason}) == "3rd procedure 50%"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date
@@ -111,11 +110,6 @@ class Entry:
     @property
     def option_dict(self) -> dict[str, Any]:
         return dict(json.loads(self.options or "{}"))
-
-    @property
-    def reduction_labels(self) -> list[str]:
-        """What changed the credit, in a few words each ("2nd procedure 50%", "assistant 16%")."""
-        return [label for adj in self.adjustment_list if (label := adjustment_label(adj))]
 
     def as_item(self) -> Item:
         from rvutool.pricing.items import Item
@@ -254,36 +248,6 @@ def service_keys(lines: list[dict[str, Any]] | list[Entry]) -> list[str]:
         meaning = f"{get(line, 'service_date')}|{item}|{get(line, 'setting')}|{together}"
         out.append(hashlib.blake2b(meaning.encode("utf-8"), digest_size=10).hexdigest())
     return out
-
-
-# ---------------------------------------------------------------- short reasons for reduced lines
-def _percent(factor: Any) -> str:
-    value = (Decimal(str(factor)) * 100).quantize(Decimal("0.01")).normalize()
-    return f"{value:f}%"
-
-
-_RULE_LABELS = {"multiple-procedure": "multiple procedure", "endoscopy-family": "endoscopy family",
-                "imaging-pc": "imaging PC", "split-care": "split care", "reduced-service": "reduced service",
-                "team-surgery": "team surgery", "co-surgeon": "co-surgeon", "assistant": "assistant",
-                "published-not-payable": "not paid by Medicare",
-                "row": "CMS row", "g2211": "G2211 not paid", "add-on": "add-on without primary"}
-
-
-def adjustment_label(adjustment: dict[str, Any]) -> str | None:
-    """A few words for an adjustment that changed the credit: "2nd procedure 50%", "assistant 16%",
-    "bilateral 150%", "co-surgeon 62.5%"; None when it left the credit as it was (x1)."""
-    rule, factor = str(adjustment.get("rule", "")), Decimal(str(adjustment.get("factor", 1)))
-    if factor == 1:
-        return None
-    name = _RULE_LABELS.get(rule, rule.replace("-", " "))
-    if rule == "multiple-procedure":
-        ranked = re.search(r"ranked (\d+(?:st|nd|rd|th))", str(adjustment.get("reason", "")))
-        name = f"{ranked.group(1)} procedure" if ranked else name
-    elif rule == "endoscopy-family" and factor == 0:
-        name = "endoscopy base"
-    elif rule == "bilateral" and factor < 1:
-        return f"bilateral {_percent(factor)} each"  # each side (RT and LT) or each of 2 units
-    return f"{name} {_percent(factor)}"
 
 
 # ---------------------------------------------------------------- entries that cannot be read

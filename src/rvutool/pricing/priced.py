@@ -3,6 +3,7 @@ behind them (rules.py computes them). Plain data with the JSON shape of `calc --
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -132,3 +133,38 @@ class PricedEncounter:
                 "unpriced_lines": sum(1 for line in self.lines if line.payment is None),
             }
         return out
+
+
+# ---------------------------------------------------------------- an adjustment in a few words
+def _percent(factor: Any) -> str:
+    value = (Decimal(str(factor)) * 100).quantize(Decimal("0.01")).normalize()
+    return f"{value:f}%"
+
+
+_RULE_LABELS = {"multiple-procedure": "multiple procedure", "endoscopy-family": "endoscopy family",
+                "imaging-pc": "imaging PC", "split-care": "split care", "reduced-service": "reduced service",
+                "team-surgery": "team surgery", "co-surgeon": "co-surgeon", "assistant": "assistant",
+                "published-not-payable": "not paid by Medicare",
+                "row": "CMS row", "g2211": "G2211 not paid", "add-on": "add-on without primary"}
+
+
+def reduction_labels(adjustments: list[dict[str, Any]]) -> list[str]:
+    """What changed a line's credit, in a few words each ("2nd procedure 50%", "assistant 16%")."""
+    return [label for adj in adjustments if (label := adjustment_label(adj))]
+
+
+def adjustment_label(adjustment: dict[str, Any]) -> str | None:
+    """A few words for an adjustment that changed the credit: "2nd procedure 50%", "assistant 16%",
+    "bilateral 150%", "co-surgeon 62.5%"; None when it left the credit as it was (x1)."""
+    rule, factor = str(adjustment.get("rule", "")), Decimal(str(adjustment.get("factor", 1)))
+    if factor == 1:
+        return None
+    name = _RULE_LABELS.get(rule, rule.replace("-", " "))
+    if rule == "multiple-procedure":
+        ranked = re.search(r"ranked (\d+(?:st|nd|rd|th))", str(adjustment.get("reason", "")))
+        name = f"{ranked.group(1)} procedure" if ranked else name
+    elif rule == "endoscopy-family" and factor == 0:
+        name = "endoscopy base"
+    elif rule == "bilateral" and factor < 1:
+        return f"bilateral {_percent(factor)} each"  # each side (RT and LT) or each of 2 units
+    return f"{name} {_percent(factor)}"

@@ -298,7 +298,7 @@ def _product(values: Iterable[Decimal]) -> Decimal:
 
 def explain(entry: Entry, row: ReportRow, catalog: Catalog | None) -> str | None:
     """Why the report's credit for this line differs from the log's; None when they agree."""
-    from rvutool.log.entries import adjustment_label
+    from rvutool.pricing.priced import adjustment_label
 
     log, report = entry.credited_wrvu, row.wrvu
     if log == report:

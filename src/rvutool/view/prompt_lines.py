@@ -93,7 +93,7 @@ def recent(items: list[str], catalog: Any, on: Any) -> str:
 def encounter_lines(encounter: Any) -> str:
     """The items so far, numbered as `drop N` takes them, each with its name and credited wRVU (and what changed
     it), then the total."""
-    from rvutool.log.entries import adjustment_label
+    from rvutool.pricing.priced import adjustment_label
     from rvutool.view.text import columns, rvu, short_names, terminal_width
 
     named = short_names(line.item.code for line in encounter.lines)

@@ -267,10 +267,12 @@ _WHY: dict[tuple[str, str, int], str] = {}
 def _why(entry: Any) -> str:
     """The Flags cell: what changed the credit, then the flags those words do not already say.
     Worked out once per distinct (adjustments, flags): a month of a busy log repeats a few dozen."""
+    from rvutool.pricing.priced import reduction_labels
+
     key = (entry.adjustments, entry.flags, entry.voided)
     found = _WHY.get(key)
     if found is None:
-        labels = entry.reduction_labels
+        labels = reduction_labels(entry.adjustment_list)
         flags = [f for f in flag_text(entry.flag_list, bool(entry.voided)).split(", ") if f]
         flags = [f for f in flags if not any(label.startswith(f.replace("-", " ")) for label in labels)]
         found = _WHY[key] = ", ".join(labels + flags)
