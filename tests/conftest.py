@@ -96,7 +96,7 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture
 def rvutool(request, capsys, entry_path, log_backend, monkeypatch):
     """Run the command line in-process, as a user would type it; every test runs twice, through the
-    start-up fast path (entry.main) and through the typer CLI alone, so the two cannot drift apart."""
+    start-up fast path (cli/main.py) and through the typer CLI alone, so the two cannot drift apart."""
     from rvutool.cli.main import main as fast_main
 
     main = fast_main if entry_path == "fast" else typer_main

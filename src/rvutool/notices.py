@@ -1,6 +1,6 @@
 """What a command says once on stderr, however often the core meets it (a release standing in for a year).
 
-The core records a notice where it meets the fact; the one error handler (actions.guard) prints each
+The core records a notice where it meets the fact; the one error handler (cli/guard.py) prints each
 once when the command ends. Nothing here prints.
 """
 

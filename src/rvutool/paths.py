@@ -95,7 +95,7 @@ def bundled_g2211_rules() -> Path:
 
 
 def bundled_names() -> Path:
-    """Names of codes (nametable.py); families.txt and name_index.txt lie beside it."""
+    """Names of codes (names/table.py); families.txt and name_index.txt lie beside it."""
     return bundled_file("names.txt")
 
 

@@ -35,7 +35,7 @@ from rvutool.errors import DatasetError, ImportFileError, RvuError
 if TYPE_CHECKING:
     from rvutool.catalog.codes import Catalog
 
-# Called with a stage label and the fraction done (0..1); render draws it.
+# Called with a stage label and the fraction done (0..1); view.terminal draws it.
 Progress = Callable[[str, float], None]
 
 RELEASES_FILE = "releases.json"

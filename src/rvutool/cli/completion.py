@@ -1,4 +1,4 @@
-"""Shell completion, answered before typer, click or rich are imported (entry.main calls `answer`).
+"""Shell completion, answered before typer, click or rich are imported (cli/main.py calls `answer`).
 
 The shell scripts are typer's (`rvutool --install-completion`, `--show-completion`); they run
 rvutool with `_RVUTOOL_COMPLETE` set, and this module speaks their protocol

@@ -20,7 +20,7 @@ Items are typed as on the command line (27447-RT, 97110x2, @knee-scope-RT), or f
 offers the codes logged last. Each change prices the encounter again with the rules `calc` uses,
 and an item that needs a share (-52, -66) or post-operative days (-55) asks for it: nothing
 needs a command-line flag. Answers come through `ask` (prompt -> line; EOFError is Ctrl-D), so
-tests can script it; in a terminal it is terminal_input.Terminal (readline: editing, history).
+tests can script it; in a terminal it is line_editing.Terminal (readline: editing, history).
 """
 
 from __future__ import annotations

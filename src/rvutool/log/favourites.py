@@ -6,7 +6,7 @@
 A favourite is a name (lower-case letters, digits, '-' and '_', 1 to 32 characters) and the
 items it stands for, each checked exactly as `rvutool log` checks an item. Modifiers after the
 name apply to each of its items. Plain values only: the log's store keeps them (per provider on
-a shared log); fav_actions.py reads and writes them there.
+a shared log); cli/commands/fav.py reads and writes them there.
 """
 
 from __future__ import annotations

@@ -162,7 +162,7 @@ def read_about(folder: Path, scope: Scope, families: list[tuple[str, str, str, s
 
 def build(folder: Path, names: Path, scope: Scope) -> dict[str, bytes]:
     """data/about.txt from the about folder (families from the names folder): a JSON header, then
-    KEY FIRST LAST BODY lines sorted by KEY (nametable.about reads one)."""
+    KEY FIRST LAST BODY lines sorted by KEY (names.table.about reads one)."""
     found = read_about(folder, scope, read_families(names, scope))
     sources = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(folder.glob("*.toml"))}
     header = {"format": ABOUT_FORMAT, "families": len(found), "sources": sources,

@@ -1,4 +1,4 @@
-"""Check data/names/*.tsv and turn them into the runtime name files (nametable.py reads them).
+"""Check data/names/*.tsv and turn them into the runtime name files (table.py reads them).
 
 Inputs, all text kept in the repository or published by CMS:
 

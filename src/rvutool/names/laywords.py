@@ -11,7 +11,7 @@ data/names/lay_words.tsv (rvutool's own list, kept sorted) has two columns, `wor
 A query becomes slots (`slots`): one per clinical word it needs, each with the stems that satisfy it. The
 longest lay phrase at each place wins; a word the list does not know is a slot of its own. A slot is generic
 when its word is marked "~" or every word it stands for is. Search weighs slots by what they tell
-(namesearch.weights): a generic slot alone never makes a match. No typer, no rich.
+(matching.weights): a generic slot alone never makes a match. No typer, no rich.
 """
 
 from __future__ import annotations

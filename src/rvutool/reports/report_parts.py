@@ -2,7 +2,7 @@
 a manager's table per provider, and the findings of a reconcile with the employer's report (--reconcile).
 
 Gathered from the log by `gather` (plain data, no SQL: the store's own readers), drawn by the `*_html`
-functions as escaped HTML strings for report_html.page. Nothing here prints a command hint: a page for an
+functions as escaped HTML strings for view.report_page.page. Nothing here prints a command hint: a page for an
 administrator shows figures, or leaves them out.
 """
 
@@ -33,7 +33,7 @@ class ProviderRow:
 
 @dataclass
 class Parts:
-    """What report_html.page draws besides the summary's own figures."""
+    """What view.report_page.page draws besides the summary's own figures."""
 
     name: str | None = None  # the physician: config report.name, or the provider on a shared log
     made_by: str | None = None  # who made the page: the log's user on a shared log, else report.name

@@ -1,7 +1,7 @@
 """Where you stand: totals of the log over a period, computed in SQL and shown with their arithmetic.
 
 `summarize(store, period, ...)` folds the totals the store adds up (per day and code, never a
-Python loop over entries) into a plain `Summary`. Rendering lives in render.py. All amounts are
+Python loop over entries) into a plain `Summary`. Drawing it is the view's job. All amounts are
 integer hundredths of a wRVU from the log, so every total is exact; Decimal arithmetic derives the rest, and rounding
 (half up) happens only when a number is shown.
 

@@ -1,4 +1,4 @@
-"""Plain text for favourites and the codes' names they show. Strings only; render prints them."""
+"""Plain text for favourites and the codes' names they show. Strings only; the fav command prints them."""
 
 from __future__ import annotations
 

@@ -107,7 +107,7 @@ def logged(encounter: Any, entries: list[Any], warnings: list[str], *, saved: bo
 
 
 def entries_table(entries: Iterable[Any], title: str, *, explain: bool = False) -> None:
-    """The `list` table (plaintext.listing: a long listing is written chunk by chunk)."""
+    """The `list` table (text.listing: a long listing is written chunk by chunk)."""
     for text in listing(entries, title, terminal_width(), explain=explain):
         sys.stdout.write(text)
 

@@ -1,4 +1,4 @@
-"""The report's compensation and benchmark sections (report_html.page adds them): strings only, every text
+"""The report's compensation and benchmark sections (report_page.page adds them): strings only, every text
 escaped, inline SVG drawn to read in black and white (solid, dashed and dotted lines; values written out).
 
     compensation  the credit lines, the pay arithmetic period by period (the same table `summary --contract`

@@ -1,4 +1,4 @@
-"""Plain text for contracts, pay, benchmarks, compare and plan. Strings only: render.py prints them.
+"""Plain text for contracts, pay, benchmarks, compare and plan. Strings only: the commands print them.
 
 Amounts are shown rounded half up to the cent ($1,234.50), wRVU to the hundredth; each sentence shows
 the arithmetic it stands for, with the numbers it used.

@@ -6,7 +6,7 @@ printing). Chromium runs with a fresh profile in a temporary folder and stops af
 Left to itself it calls Google's time, update and accounts services on every run, so besides the switches
 that turn its background services off it is given a host resolver that resolves nothing and a proxy that
 does not exist, loopback included: any request it still makes fails on this machine
-(tests/test_browser_network.py reads Chromium's own network log to check).
+(tests/view/test_browser_network.py reads Chromium's own network log to check).
 """
 
 from __future__ import annotations

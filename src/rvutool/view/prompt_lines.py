@@ -1,5 +1,5 @@
-"""Plain text for the log prompt (interactive.py): numbered matches, recent codes, the encounter so far,
-and its help. Strings only; render prints them."""
+"""Plain text for the log prompt (cli/prompt.py): numbered matches, recent codes, the encounter so far,
+and its help. Strings only; the prompt prints them."""
 
 from __future__ import annotations
 

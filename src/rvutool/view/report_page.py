@@ -71,7 +71,7 @@ class ReportData:
     releases: list[ReleaseUse] = field(default_factory=list)
     made: date | None = None
     version: str = ""
-    findings: str = ""  # the period's `rvutool check` findings, as HTML (check_view.html); "" leaves the section out
+    findings: str = ""  # the period's `rvutool check` findings, as HTML (check_text.html); "" leaves the section out
     parts: Any = None  # reports.report_parts.Parts: the title's name, codes, providers, reconcile findings
 
 

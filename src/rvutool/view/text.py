@@ -1,6 +1,6 @@
-"""Plain text for render.py: numbers as shown, aligned columns, the summary's sentences.
+"""Plain text for the view: numbers as shown, aligned columns, the summary's sentences.
 
-Strings only: no rich and no printing (render.py decides what is printed, and where).
+Strings only: no rich and no printing (messages.py and terminal.py decide what is printed, and where).
 """
 
 from __future__ import annotations
@@ -234,7 +234,7 @@ def short_text(text: str, limit: int = SHORT) -> str:
 
 
 def short_names(codes: Iterable[str]) -> dict[str, str]:
-    """Each code's name as shown beside it everywhere but lookup (nametable.short_name, cut by short_text)."""
+    """Each code's name as shown beside it everywhere but lookup (names.table.short_name, cut by short_text)."""
     from rvutool.names.table import short_name
 
     return {code: short_text(name) for code in dict.fromkeys(codes) if (name := short_name(code))}
@@ -358,7 +358,7 @@ def did_you_mean(suggestions: list[Any]) -> list[str]:
 
 
 def double_entry_text(again: list[Any]) -> str:
-    """The warning for the same items saved again within minutes (log_actions.likely_double_entry)."""
+    """The warning for the same items saved again within minutes (double_entry.py)."""
     first = again[0]
     items = ", ".join(dict.fromkeys(e.label for e in again))
     label = f" with case label {first.case_label!r}" if first.case_label else ""

@@ -19,7 +19,7 @@ import pytest
 from rvutool.view import pdf
 
 TODAY = date(2026, 11, 23)  # a Monday
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NOTE, CASE = "knee follow-up secret", "bed 7 left"
 
 

@@ -1,5 +1,5 @@
 """The pay arithmetic of a contract (reports/pay.py, production.py), each rule alone and combined, with the
-arithmetic written out. These tests feed credited wRVU per day straight in; tests/test_contract_cli.py runs the
+arithmetic written out. These tests feed credited wRVU per day straight in; tests/reports/test_contract_cli.py runs the
 same rules on logged work, through the command line and both stores."""
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 D = Decimal
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "benchmark-invented.csv"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "benchmark-invented.csv"
 POINTS = {10: D(3400), 25: D(4100), 50: D(4900), 75: D(5700), 90: D(6600)}
 SMALL = "Specialty,Year,p10,p25,p50,p75,p90\nTest Medicine,2026,100,200,400,600,800\n"
 

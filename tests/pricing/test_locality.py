@@ -14,7 +14,7 @@ from rvutool.catalog.codes import Catalog
 from rvutool.errors import RvuError, UsageError
 from rvutool.pricing import locality
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "rvutool"
+SRC = Path(__file__).resolve().parents[2] / "src" / "rvutool"
 
 
 @pytest.fixture(scope="module")

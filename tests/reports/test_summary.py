@@ -298,7 +298,7 @@ def test_big_log_generator_makes_a_real_log(tmp_path, rvutool, home):
 
     from rvutool.log.schema import SCHEMA_VERSION
 
-    make = runpy.run_path(str(Path(__file__).parents[1] / "scripts" / "make_big_log.py"))["make"]
+    make = runpy.run_path(str(Path(__file__).parents[2] / "scripts" / "make_big_log.py"))["make"]
     home.mkdir()
     make(300, paths.log_file())
     conn = sqlite3.connect(paths.log_file())

@@ -465,7 +465,7 @@ def test_what_a_clinician_still_sees_is_what_the_readme_says(practice, rvutool, 
                             (practice.users["bob"],)).fetchall()
         assert seen and all(query == "<insufficient privilege>" for _, query in seen)  # who, never what
         assert conn.execute("SELECT COUNT(*) FROM rvutool.entries").fetchone()[0] == 0
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     section = readme.split("### Security", 1)[1].split("\n## ", 1)[0].lower()
     for words in ("pg_stat_activity", "pg_stat_user_tables", "pg_locks", "encounter number", "two practices"):
         assert words in section

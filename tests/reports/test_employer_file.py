@@ -19,7 +19,7 @@ import pytest
 
 from rvutool.reports import employer, employer_file, xlsx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import make_employer_report as maker  # noqa: E402
 
 # the command-line tests here run on a practice's shared log too (tests/conftest.py)

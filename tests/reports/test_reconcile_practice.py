@@ -3,7 +3,7 @@ wrong people. A manager names one provider (--provider), or compares each provid
 the report (--by provider), or reconcile refuses in one line.
 
 The practice (tests/pg_practice.py) has clinicians alice_t (SMITH, JOHN in the hospital's export) and bob_t
-(PATEL, ANIL), and the manager boss_t. Work RVUs: RVU26C, as in tests/test_reconcile.py.
+(PATEL, ANIL), and the manager boss_t. Work RVUs: RVU26C, as in tests/reports/test_reconcile.py.
 """
 
 from __future__ import annotations
