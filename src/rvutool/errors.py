@@ -10,10 +10,14 @@ from __future__ import annotations
 
 class RvuError(Exception):
     exit_code = 1
+    # What the user can do about it, in the command line's words, which the core does not speak: a key the
+    # one error handler (cli/guard.py) turns into advice after the message.
+    advice = ""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, advice: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.advice = advice or self.advice
 
 
 class UsageError(RvuError):
@@ -52,6 +56,15 @@ class ImportFileError(RvuError):
 
 class CorruptLogError(RvuError):
     pass
+
+
+class NeedsSharedLogError(UsageError):
+    """Something only a practice's shared log has (providers), asked of a personal log."""
+
+    advice = "shared log"
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} needs a practice's shared log; a personal log holds one clinician's work")
 
 
 class NoSuchEntryError(RvuError):

@@ -264,7 +264,7 @@ def test_a_manager_narrows_every_view_to_one_provider(practice, rvutool, monkeyp
     assert out.exit_code == 1 and "only their own" in out.stderr
     assert rvutool("summary", "--month", "2026-03", "--provider", alice, "--json").json()["total_wrvu"] == 1.30
     out = rvutool("list", "--provider", "nobody_here")
-    assert out.exit_code == 1 and "no such user" in out.stderr
+    assert out.exit_code == 1 and "not a user of the practice" in out.stderr
     assert rvutool("list", "--provider", "Bob; drop").exit_code == 2
 
 
@@ -273,7 +273,7 @@ def test_provider_needs_a_shared_log(rvutool, monkeypatch):
     rvutool("log", "99213", "--date", "2026-03-02")
     for command in (["summary"], ["list"], ["export"]):
         out = rvutool(*command, "--provider", "alice")
-        assert out.exit_code == 2 and "shared log" in out.stderr
+        assert out.exit_code == 2 and "shared log" in out.stderr and "RVUTOOL_LOG_URL" in out.stderr
 
 
 def test_a_managers_own_logging_is_not_warned_about_others_entries(practice, rvutool, monkeypatch):

@@ -213,12 +213,10 @@ def code_offers(incomplete: str, *, with_favourites: bool, describe: bool = Fals
 def _favourites(prefix: str) -> list[tuple[str, str]]:
     """@name for each favourite starting with prefix, its items as help: a local log, read-only."""
     from rvutool.errors import RvuError
-    from rvutool.log import location, sqlite_store
+    from rvutool.log import location
 
     try:
-        if location.url() is not None:  # a shared log (RVUTOOL_LOG_URL, log.url) is not asked from a Tab
-            return []
-        found = sqlite_store.favourite_names(prefix.lower())
+        found = location.favourite_names(prefix.lower())
     except RvuError:  # a damaged settings file: completion offers nothing rather than an error mid-line
         return []
     return [(f"@{name}", items) for name, items in found]

@@ -9,6 +9,18 @@ from typing import Any
 from rvutool.errors import RvuError
 from rvutool.view import messages
 
+# The advice an error's key stands for: environment variables and settings are the command line's words.
+ADVICE = {
+    "shared log": "set RVUTOOL_LOG_URL or `rvutool config set log.url postgresql://...`",
+    "another folder": "or set RVUTOOL_HOME to keep rvutool's files in another folder",
+}
+
+
+def in_words(err: RvuError) -> str:
+    """The one line an error becomes."""
+    advice = ADVICE.get(err.advice)
+    return f"{err.message} ({advice})" if advice else err.message
+
 
 def guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> int:
     """Run an action; the one place an RvuError becomes a message and an exit status. Notices the core
@@ -19,7 +31,7 @@ def guard(action: Callable[..., int], *args: Any, **kwargs: Any) -> int:
     try:
         status = action(*args, **kwargs)
     except RvuError as err:
-        messages.error(err.message)
+        messages.error(in_words(err))
         return err.exit_code
     except KeyboardInterrupt:
         messages.error("interrupted; nothing was changed by the unfinished command")

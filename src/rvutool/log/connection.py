@@ -131,8 +131,7 @@ def inspect(conn: sqlite3.Connection, path: Path) -> int:
             return 0  # an empty file: created by us a moment ago, or left by a crash before the first commit
         raise CorruptLogError(
             f"the log {path} is a SQLite database of another program, not an rvutool log; "
-            "it was left untouched: move it aside or set RVUTOOL_HOME"
-        )
+            "it was left untouched: move it aside", advice="another folder")
     if version > schema.SCHEMA_VERSION:
         raise LogVersionError(
             f"the log {path} was written by a newer rvutool (log schema version {version}; this "

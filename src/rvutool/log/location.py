@@ -74,10 +74,9 @@ def open_for_reading(provider: str | None = None) -> LogStore | None:
 
         return pg_store.open_store(shared, provider=provider)
     if provider is not None:
-        from rvutool.errors import UsageError
+        from rvutool.errors import NeedsSharedLogError
 
-        raise UsageError("--provider needs a practice's shared log (set RVUTOOL_LOG_URL or log.url); "
-                         "a personal log holds one clinician's work")
+        raise NeedsSharedLogError(f"reading {provider}'s entries")
     from rvutool.log import sqlite_store
 
     return sqlite_store.open_for_reading()
@@ -105,3 +104,14 @@ def reading(provider: str | None = None) -> Iterator[LogStore | None]:
     finally:
         if store is not None:
             store.close()
+
+
+def favourite_names(prefix: str = "") -> list[tuple[str, str]]:
+    """(name, items) of the personal log's favourites starting with `prefix`, for shell completion: never
+    creating, migrating or waiting; nothing when the log is a practice's shared one (a Tab does not open a
+    network connection) or cannot be read."""
+    if url() is not None:
+        return []
+    from rvutool.log import sqlite_store
+
+    return sqlite_store.favourite_names(prefix)

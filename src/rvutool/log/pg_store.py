@@ -21,11 +21,12 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rvutool import conninfo
-from rvutool.errors import NoSuchEntryError, RvuError, UsageError
+from rvutool.errors import RvuError, UsageError
 from rvutool.log import journal, pg_schema
 from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
 from rvutool.log.pg_schema import PG_SCHEMA_VERSION, SCHEMA, version
 from rvutool.log.store import (
+    PAGE,
     ContractRow,
     DayCodeTotal,
     FavouriteRow,
@@ -35,13 +36,17 @@ from rvutool.log.store import (
     PolicyCount,
     ReleaseCount,
     Undone,
+    bounds,
+    keyset_pages,
+    newest_distinct,
+    no_such_entry,
+    recent_rows,
     restore_images,
 )
 
 if TYPE_CHECKING:
     import psycopg
 
-BATCH = 2000
 _ENTRIES = f"{SCHEMA}.entries"
 _TOTALS = f"{SCHEMA}.day_totals"  # kept by triggers (pg_schema): what summaries read
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM {_ENTRIES}"
@@ -59,14 +64,6 @@ _MY_CHANGE = "r.change_id = %s AND r.provider = current_user"  # the caller's ow
 
 def _insert_rows(count: int) -> str:
     return f"INSERT INTO {_ENTRIES} ({', '.join(MUTABLE)}) VALUES {', '.join([_ROW] * count)} RETURNING id"
-
-
-def _bounds(start: date | None, end: date | None) -> tuple[str, str]:
-    return (start or date(1, 1, 1)).isoformat(), (end or date(9999, 12, 31)).isoformat()
-
-
-def _no_such(entry_id: int) -> NoSuchEntryError:
-    return NoSuchEntryError(f"no entry #{entry_id} in the log (see `rvutool list --all`)")
 
 
 def _first_line(exc: BaseException, url: str, *, connecting: bool = False) -> str:
@@ -122,18 +119,10 @@ def _pgpass_hint(exc: BaseException, url: str) -> str:
 
 
 def _page(conn: psycopg.Connection, where: str, args: tuple[Any, ...]) -> Iterator[Entry]:
-    """Entries in (date, encounter, id) order, page by page, each page a statement of its own (a million
-    never sit in memory, and the caller may change entries between pages)."""
-    after: tuple[str, int, int] = ("", -1, -1)
-    while True:
-        page = conn.execute(f"{_SELECT} WHERE {where} AND (service_date, encounter_id, id) > (%s, %s, %s) "
-                            "ORDER BY service_date, encounter_id, id LIMIT %s", (*args, *after, BATCH)).fetchall()
-        for row in page:
-            yield Entry(*row)
-        if len(page) < BATCH:
-            return
-        last = Entry(*page[-1])
-        after = (last.service_date, last.encounter_id, last.id)
+    """Entries of `where` in (date, encounter, id) order, page by page (store.keyset_pages)."""
+    return keyset_pages(lambda after: conn.execute(
+        f"{_SELECT} WHERE {where} AND (service_date, encounter_id, id) > (%s, %s, %s) "
+        "ORDER BY service_date, encounter_id, id LIMIT %s", (*args, *after, PAGE)).fetchall())
 
 
 def _held(conn: psycopg.Connection, keys: Iterable[str], include_voided: bool) -> dict[str, int]:
@@ -159,7 +148,7 @@ class PostgresTransaction(LogTransaction):
             other = self.conn.execute(f"SELECT provider FROM {_ENTRIES} WHERE id = %s", (entry_id,)).fetchone()
             if other is not None:
                 raise RvuError(f"entry #{entry_id} was logged by {other[0]}; only they can change it")
-            raise _no_such(entry_id)
+            raise no_such_entry(entry_id)
         return Entry(*row)
 
     def encounter(self, encounter_id: int, *, include_voided: bool = False) -> list[Entry]:
@@ -168,7 +157,7 @@ class PostgresTransaction(LogTransaction):
         return [Entry(*r) for r in rows.fetchall()]
 
     def entries(self, start: date | None = None, end: date | None = None) -> Iterator[Entry]:
-        return _page(self.conn, f"{_OWN} AND {_LIVE}", _bounds(start, end))
+        return _page(self.conn, f"{_OWN} AND {_LIVE}", bounds(start, end))
 
     def new_encounter(self) -> int:
         return self.new_encounters(1)[0]
@@ -199,7 +188,7 @@ class PostgresTransaction(LogTransaction):
                                     f"WHERE id = %s AND {_OWN}", [values[c] for c in names] + [entry_id])
             if cur.rowcount != 1:
                 self.entry(entry_id)  # names why (another's entry, or none)
-                raise _no_such(entry_id)
+                raise no_such_entry(entry_id)
 
     def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
         return _held(self.conn, keys, include_voided)
@@ -235,10 +224,10 @@ class PostgresTransaction(LogTransaction):
         while True:
             page = self.conn.execute(f"SELECT r.entry_id, r.before FROM {SCHEMA}.change_rows r WHERE {_MY_CHANGE} "
                                      "AND r.before IS NOT NULL AND r.entry_id > %s ORDER BY r.entry_id LIMIT %s",
-                                     (change_id, last, BATCH)).fetchall()
+                                     (change_id, last, PAGE)).fetchall()
             journal.check_page(page, done)
             restore_images(self, page, done)
-            if len(page) < BATCH:
+            if len(page) < PAGE:
                 break
             last = page[-1][0]
         done.favourites = self.conn.execute(f"DELETE FROM {_FAVOURITES} WHERE {_OWN} AND change_id = %s",
@@ -322,14 +311,14 @@ class PostgresStore(LogStore):
     def _totals(self, start: date | None, end: date | None) -> tuple[str, tuple[str, ...]]:
         """The WHERE clause (and its arguments) of a period's rows of day_totals in this store's view."""
         if self.provider is None:
-            return "service_date BETWEEN %s AND %s", _bounds(start, end)
-        return "service_date BETWEEN %s AND %s AND provider = %s", (*_bounds(start, end), self.provider)
+            return "service_date BETWEEN %s AND %s", bounds(start, end)
+        return "service_date BETWEEN %s AND %s AND provider = %s", (*bounds(start, end), self.provider)
 
     def _live(self, start: date | None, end: date | None) -> tuple[str, tuple[str, ...]]:
         """The WHERE clause (and its arguments) of a period's live entries in this store's view."""
         if self.provider is None:
-            return _LIVE, _bounds(start, end)
-        return f"{_LIVE} AND provider = %s", (*_bounds(start, end), self.provider)
+            return _LIVE, bounds(start, end)
+        return f"{_LIVE} AND provider = %s", (*bounds(start, end), self.provider)
 
     def close(self) -> None:
         self.conn.close()
@@ -376,7 +365,7 @@ class PostgresStore(LogStore):
     def entries(self, start: date | None = None, end: date | None = None, *, code: str | None = None,
                 encounter: int | None = None, include_voided: bool = False) -> Iterator[Entry]:
         where = "service_date BETWEEN %s AND %s"
-        args: list[Any] = list(_bounds(start, end))
+        args: list[Any] = list(bounds(start, end))
         if self.provider is not None:
             where += " AND provider = %s"
             args.append(self.provider)
@@ -391,11 +380,11 @@ class PostgresStore(LogStore):
         return self._stream(where, tuple(args))
 
     def own_entries(self, start: date, end: date) -> Iterator[Entry]:
-        return self._stream(f"{_OWN} AND {_LIVE}", _bounds(start, end))
+        return self._stream(f"{_OWN} AND {_LIVE}", bounds(start, end))
 
     def others_entries(self, start: date, end: date) -> Iterator[Entry]:
         """Live entries of other providers the user may read (a manager's view): theirs to change, not the user's."""
-        return self._stream(f"provider <> current_user AND {_LIVE}", _bounds(start, end))
+        return self._stream(f"provider <> current_user AND {_LIVE}", bounds(start, end))
 
     def _stream(self, where: str, args: tuple[Any, ...]) -> Iterator[Entry]:
         """Entries page by page, PostgreSQL's errors turned into rvutool's as they are read."""
@@ -410,21 +399,16 @@ class PostgresStore(LogStore):
         return [FavouriteRow(n, i, None if c is None else int(c)) for n, i, c in rows]
 
     def recent_codes(self, limit: int) -> list[tuple[str, str]]:
-        found: dict[tuple[str, str], None] = {}
         with sql_errors(self.url):
             rows = self.conn.execute(f"SELECT code, modifiers FROM {_ENTRIES} WHERE {_OWN} AND voided = 0 "
-                                     "ORDER BY id DESC LIMIT %s", (max(limit, 1) * 25,)).fetchall()
-        for code, modifiers in rows:
-            found.setdefault((code, modifiers), None)
-            if len(found) >= limit:
-                break
-        return list(found)
+                                     "ORDER BY id DESC LIMIT %s", (recent_rows(limit),)).fetchall()
+        return newest_distinct(rows, limit)
 
     def get(self, entry_id: int) -> Entry:
         with sql_errors(self.url):
             row = self.conn.execute(f"{_SELECT} WHERE id = %s", (entry_id,)).fetchone()
         if row is None:
-            raise _no_such(entry_id)
+            raise no_such_entry(entry_id)
         return Entry(*row)
 
     def day_code_totals(self, start: date, end: date) -> list[DayCodeTotal]:
@@ -553,9 +537,9 @@ def _check_provider(conn: psycopg.Connection, provider: str) -> None:
     if provider == me:
         return
     if not known:
-        raise RvuError(f"--provider {provider}: no such user of the practice's log")
+        raise RvuError(f"{provider} is not a user of the practice's log")
     if not manager:
-        raise RvuError(f"--provider {provider}: a clinician sees only their own entries (the manager role reads "
+        raise RvuError(f"{provider}'s entries: a clinician sees only their own entries (the manager role reads "
                        "everyone's)")
 
 

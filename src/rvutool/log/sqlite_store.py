@@ -13,10 +13,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rvutool.errors import CorruptLogError, NoSuchEntryError, RvuError
+from rvutool.errors import CorruptLogError, RvuError
 from rvutool.log import connection, journal, schema
 from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
 from rvutool.log.store import (
+    PAGE,
     ContractRow,
     DayCodeTotal,
     FavouriteRow,
@@ -26,37 +27,33 @@ from rvutool.log.store import (
     PolicyCount,
     ReleaseCount,
     Undone,
+    bounds,
     id_ranges,
+    keyset_pages,
+    newest_distinct,
+    no_such_entry,
+    recent_rows,
     restore_images,
 )
 
 if TYPE_CHECKING:
     import sqlite3
 
-BATCH = 2000
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM entries"
 _INSERT = f"INSERT INTO entries ({', '.join(MUTABLE)}) VALUES ({', '.join('?' * len(MUTABLE))})"
 _LIVE = "voided = 0 AND service_date BETWEEN ? AND ?"
 
 
-def _bounds(start: date | None, end: date | None) -> tuple[str, str]:
-    return (start or date(1, 1, 1)).isoformat(), (end or date(9999, 12, 31)).isoformat()
-
-
 def _stream(cursor: Any) -> Iterator[Entry]:
     try:
         while True:
-            batch = cursor.fetchmany(BATCH)
+            batch = cursor.fetchmany(PAGE)
             if not batch:
                 return
             for row in batch:
                 yield Entry(*row)
     finally:
         cursor.close()  # ends the statement's read snapshot, so a write can follow on this connection
-
-
-def _no_such(entry_id: int) -> NoSuchEntryError:
-    return NoSuchEntryError(f"no entry #{entry_id} in the log (see `rvutool list --all`)")
 
 
 class SQLiteTransaction(LogTransaction):
@@ -66,7 +63,7 @@ class SQLiteTransaction(LogTransaction):
     def entry(self, entry_id: int) -> Entry:
         row = self.db.execute(f"{_SELECT} WHERE id = ?", (entry_id,)).fetchone()
         if row is None:
-            raise _no_such(entry_id)
+            raise no_such_entry(entry_id)
         return Entry(*row)
 
     def encounter(self, encounter_id: int, *, include_voided: bool = False) -> list[Entry]:
@@ -76,19 +73,11 @@ class SQLiteTransaction(LogTransaction):
 
     def entries(self, start: date | None = None, end: date | None = None) -> Iterator[Entry]:
         """Page by page, each page a statement of its own, so the caller may change entries between pages."""
-        low, high = _bounds(start, end)
-        after: tuple[str, int, int] = (low, -1, -1)
-        while True:
-            page = self.db.execute(
-                f"{_SELECT} WHERE voided = 0 AND service_date >= ? AND service_date <= ? "
-                "AND (service_date, encounter_id, id) > (?, ?, ?) ORDER BY service_date, encounter_id, id LIMIT ?",
-                (after[0], high, *after, BATCH)).fetchall()
-            for row in page:
-                yield Entry(*row)
-            if len(page) < BATCH:
-                return
-            last = Entry(*page[-1])
-            after = (last.service_date, last.encounter_id, last.id)
+        low, high = bounds(start, end)
+        return keyset_pages(lambda after: self.db.execute(
+            f"{_SELECT} WHERE voided = 0 AND service_date >= ? AND service_date <= ? "
+            "AND (service_date, encounter_id, id) > (?, ?, ?) ORDER BY service_date, encounter_id, id LIMIT ?",
+            (after[0], high, *after, PAGE)).fetchall(), (low, -1, -1))
 
     def new_encounter(self) -> int:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'next_encounter'").fetchone()
@@ -166,7 +155,7 @@ class SQLiteTransaction(LogTransaction):
         """The period's live entries, read through the date index a change reads them by, add up to the
         period's day totals. Reading them makes SQLite check each page on the way; a difference means an
         index or the totals no longer match the entries. Entries of other dates are not read."""
-        low, high = _bounds(start, end)
+        low, high = bounds(start, end)
         sums = "COALESCE(SUM(units), 0), COALESCE(SUM(base_wrvu_c), 0), COALESCE(SUM(credited_wrvu_c), 0)"
         read = self.db.execute(f"SELECT COUNT(*), {sums} FROM entries INDEXED BY entries_order WHERE {_LIVE}",
                                (low, high)).fetchone()
@@ -209,12 +198,12 @@ class SQLiteTransaction(LogTransaction):
             rows = self.db.execute(f"SELECT r.entry_id, r.before, {', '.join(f'e.{c}' for c in COLUMNS)} FROM "
                                    "change_rows r LEFT JOIN entries e ON e.id = r.entry_id WHERE r.change_id = ? AND "
                                    "r.before IS NOT NULL AND r.entry_id > ? ORDER BY r.entry_id LIMIT ?",
-                                   (change_id, last, BATCH)).fetchall()
+                                   (change_id, last, PAGE)).fetchall()
             now = {row[0]: Entry(*row[2:]) for row in rows if row[2] is not None}  # (an entry gone: tx.entry says so)
             page = [(row[0], row[1]) for row in rows]
             journal.check_page(page, done)
             restore_images(self, page, done, now)
-            if len(rows) < BATCH:
+            if len(rows) < PAGE:
                 break
             last = rows[-1][0]
         done.favourites = self.db.execute("DELETE FROM favourites WHERE change_id = ?", (change_id,)).rowcount
@@ -405,7 +394,7 @@ class SQLiteStore(LogStore):
     def entries(self, start: date | None = None, end: date | None = None, *, code: str | None = None,
                 encounter: int | None = None, include_voided: bool = False) -> Iterator[Entry]:
         sql = f"{_SELECT} WHERE service_date BETWEEN ? AND ?"
-        args: list[Any] = list(_bounds(start, end))
+        args: list[Any] = list(bounds(start, end))
         if not include_voided:
             sql += " AND voided = 0"
         if code:
@@ -425,14 +414,9 @@ class SQLiteStore(LogStore):
 
     def recent_codes(self, limit: int) -> list[tuple[str, str]]:
         """Read newest first by id (the table's own order), so a big log reads only its last few hundred rows."""
-        found: dict[tuple[str, str], None] = {}
         rows = self.conn.execute("SELECT code, modifiers FROM entries WHERE voided = 0 ORDER BY id DESC LIMIT ?",
-                                 (max(limit, 1) * 25,))
-        for code, modifiers in rows.fetchall():
-            found.setdefault((code, modifiers), None)
-            if len(found) >= limit:
-                break
-        return list(found)
+                                 (recent_rows(limit),)).fetchall()
+        return newest_distinct(rows, limit)
 
     def day_code_totals(self, start: date, end: date) -> list[DayCodeTotal]:
         """One row per day, code and no-wRVU reason (the totals' key also holds category, release and policy,
@@ -440,18 +424,18 @@ class SQLiteStore(LogStore):
         rows = self.conn.execute(
             "SELECT service_date, code, NULLIF(no_wrvu_reason, ''), MIN(category), SUM(entries), SUM(units), "
             "SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM day_totals WHERE service_date BETWEEN ? AND ? "
-            "GROUP BY service_date, code, no_wrvu_reason", _bounds(start, end)).fetchall()
+            "GROUP BY service_date, code, no_wrvu_reason", bounds(start, end)).fetchall()
         return [DayCodeTotal(*r) for r in rows]
 
     def distinct_policies(self, start: date, end: date, *, most: int = 2) -> list[str]:
         """Skips through the (voided, policy, date) index: a few look-ups per distinct policy,
         where a GROUP BY would read every entry of the period."""
-        bounds = _bounds(start, end)
+        period = bounds(start, end)
         present: list[str] = []
         text = self.conn.execute("SELECT MIN(policy) FROM entries WHERE voided = 0").fetchone()[0]
         while text is not None and len(present) < most:
             if self.conn.execute("SELECT 1 FROM entries WHERE voided = 0 AND policy = ? AND service_date "
-                                 "BETWEEN ? AND ? LIMIT 1", (text, *bounds)).fetchone():
+                                 "BETWEEN ? AND ? LIMIT 1", (text, *period)).fetchone():
                 present.append(text)
             text = self.conn.execute("SELECT MIN(policy) FROM entries WHERE voided = 0 AND policy > ?",
                                      (text,)).fetchone()[0]
@@ -459,7 +443,7 @@ class SQLiteStore(LogStore):
 
     def policy_counts(self, start: date, end: date) -> list[PolicyCount]:
         rows = self.conn.execute("SELECT policy, SUM(entries), MIN(service_date), MAX(service_date) FROM day_totals "
-                                 "WHERE service_date BETWEEN ? AND ? GROUP BY policy", _bounds(start, end)).fetchall()
+                                 "WHERE service_date BETWEEN ? AND ? GROUP BY policy", bounds(start, end)).fetchall()
         return [PolicyCount(*r) for r in rows]
 
     def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
@@ -469,7 +453,7 @@ class SQLiteStore(LogStore):
         """From the day totals (which keep each entry's release): a few thousand rows a year, whatever the log."""
         rows = self.conn.execute("SELECT release, SUM(entries), MIN(service_date), MAX(service_date) FROM day_totals "
                                  "WHERE service_date BETWEEN ? AND ? GROUP BY release "
-                                 "ORDER BY MIN(service_date), release", _bounds(start, end)).fetchall()
+                                 "ORDER BY MIN(service_date), release", bounds(start, end)).fetchall()
         return [ReleaseCount(*r) for r in rows]
 
     def contract_rows(self, name: str | None = None) -> list[ContractRow]:
@@ -486,11 +470,12 @@ class SQLiteStore(LogStore):
         return [(m, int(a)) for m, a in self.conn.execute("SELECT month, amount_c FROM collections ORDER BY month")]
 
     def payment_groups(self, start: date, end: date, cuts: tuple[date, ...] = ()) -> list[PaymentGroup]:
-        side = " + ".join(["0", *("(service_date > ?)" for _ in cuts)])  # how many cut dates lie before
+        # how many cut dates lie before (with none, nothing more to group by: a bare 0 would be a column position)
+        side = "".join([", 0", *(" + (service_date > ?)" for _ in cuts)]) if cuts else ""
         rows = self.conn.execute(
             f"SELECT code, modifiers, release, setting, COUNT(*), units, base_wrvu_c, credited_wrvu_c, "
             f"MIN(service_date) FROM entries WHERE {_LIVE} GROUP BY code, modifiers, release, setting, units, "
-            f"base_wrvu_c, credited_wrvu_c, {side}", (*_bounds(start, end), *(c.isoformat() for c in cuts))).fetchall()
+            f"base_wrvu_c, credited_wrvu_c{side}", (*bounds(start, end), *(c.isoformat() for c in cuts))).fetchall()
         return [PaymentGroup(*r) for r in rows]
 
 

@@ -9,7 +9,7 @@ changes.py and works through these methods only.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
@@ -130,6 +130,52 @@ def id_ranges(ids: Iterable[int], runs: list[tuple[int, int]] | None = None) -> 
         else:
             runs.append((entry_id, entry_id))
     return runs
+
+
+# ---------------------------------------------------------------- shapes both stores share (their SQL stays theirs)
+PAGE = 2000  # entries read per statement when a period is streamed
+
+
+def bounds(start: date | None, end: date | None) -> tuple[str, str]:
+    """A period as the stores compare it: ISO dates, an open end reaching past any date a log may hold."""
+    return (start or date(1, 1, 1)).isoformat(), (end or date(9999, 12, 31)).isoformat()
+
+
+def no_such_entry(entry_id: int) -> Exception:
+    from rvutool.errors import NoSuchEntryError
+
+    return NoSuchEntryError(f"no entry #{entry_id} in the log (see `rvutool list --all`)")
+
+
+def keyset_pages(read_page: Callable[[tuple[str, int, int]], list[tuple[Any, ...]]],
+                 first: tuple[str, int, int] = ("", -1, -1)) -> Iterator[Entry]:
+    """Entries in (date, encounter, id) order, one page per statement: `read_page(after)` runs the store's
+    own query for the PAGE rows that follow `after`. A million entries never sit in memory, and the caller
+    may change entries between pages."""
+    after = first
+    while True:
+        page = read_page(after)
+        for row in page:
+            yield Entry(*row)
+        if len(page) < PAGE:
+            return
+        last = Entry(*page[-1])
+        after = (last.service_date, last.encounter_id, last.id)
+
+
+def newest_distinct(rows: Iterable[tuple[str, str]], limit: int) -> list[tuple[str, str]]:
+    """The first `limit` distinct (code, modifiers) of rows read newest first: the recent codes."""
+    found: dict[tuple[str, str], None] = {}
+    for code, modifiers in rows:
+        found.setdefault((code, modifiers), None)
+        if len(found) >= limit:
+            break
+    return list(found)
+
+
+def recent_rows(limit: int) -> int:
+    """How many of the newest rows to read for `limit` distinct recent codes (a busy day repeats a few)."""
+    return max(limit, 1) * 25
 
 
 class LogTransaction(ABC):
@@ -314,9 +360,9 @@ class LogStore(ABC):
     def provider_totals(self, start: date, end: date) -> list[tuple[str, int, int, int, int]]:
         """(provider, entries, units, base, credited) of a period's live entries, per provider: a shared log
         only (a one-person log has no providers)."""
-        from rvutool.errors import UsageError
+        from rvutool.errors import NeedsSharedLogError
 
-        raise UsageError("--by provider needs a practice's shared log (set RVUTOOL_LOG_URL or log.url)")
+        raise NeedsSharedLogError("totals by provider")
 
     @abstractmethod
     def release_counts(self, start: date, end: date) -> list[ReleaseCount]:

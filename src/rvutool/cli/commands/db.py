@@ -27,22 +27,17 @@ def _url(given: str | None) -> str:
 
 def init(url_arg: str | None = None, *, url: str | None = None) -> int:
     from rvutool import conninfo
-    from rvutool.log import pg_schema, pg_store
+    from rvutool.log import practice
 
     if url_arg is not None and url is not None:
         raise UsageError("give the database once: as URL or as --url, not both")
     url = _url(url if url is not None else url_arg)
-    conn = pg_store.connect(url)
-    try:
-        with pg_store.sql_errors(url):
-            done = pg_schema.init(conn)
-    finally:
-        conn.close()
+    done = practice.init(url)
     where = conninfo.shown(url)
     if done.before == done.after:
         messages.line(f"the log in {where} is up to date (schema version {done.after}); nothing was changed")
     elif done.before == 0:
-        messages.line(f"created the practice's log in {where} (schema {pg_schema.SCHEMA}, version {done.after}, "
+        messages.line(f"created the practice's log in {where} (schema {practice.schema_name()}, version {done.after}, "
                     f"users in {done.roles.clinician} and {done.roles.manager}); add them with "
                     "`rvutool db add-user NAME`")
     else:
@@ -55,7 +50,7 @@ def init(url_arg: str | None = None, *, url: str | None = None) -> int:
                     f"server): {', '.join(done.left_out)}; `rvutool db add-user NAME` adds one again")
     if done.set_aside:
         messages.line(f"set aside {done.set_aside} {'entry' if done.set_aside == 1 else 'entries'} holding values "
-                    f"rvutool never writes (kept, with why, in {pg_schema.SCHEMA}.set_aside; `rvutool doctor` "
+                    f"rvutool never writes (kept, with why, in {practice.schema_name()}.set_aside; `rvutool doctor` "
                     "counts them)")
     if done.unhooked:
         messages.line(f"removed {done.unhooked} undo-journal links to another user's change (no rvutool writes "
@@ -90,20 +85,14 @@ def add_user(name: str, *, manager: bool = False, password_file: str | None = No
     """A new login of the practice; or a login this server already has (of another practice, or one `db init`
     did not carry over) joins it, its password unchanged, and none is asked for."""
     from rvutool import conninfo
-    from rvutool.log import pg_schema, pg_store
+    from rvutool.log import practice
 
     url = _url(url)
-    pg_schema.check_role_name(name)
-    conn = pg_store.connect(url)
-    try:
-        with pg_store.sql_errors(url):
-            status = pg_schema.user_status(conn, name)
-        existing = status == "elsewhere"
-        password = _password(password_file) if status == "new" else None  # (add_user refuses the others)
-        with pg_store.sql_errors(url):
-            pg_schema.add_user(conn, name, password, manager=manager)
-    finally:
-        conn.close()
+    practice.check_user_name(name)
+    status = practice.user_status(url, name)
+    password = _password(password_file) if status == "new" else None  # (add_user refuses the others)
+    practice.add_user(url, name, password, manager=manager)
+    existing = status == "elsewhere"
     role = "manager (reads every provider's entries, changes only their own)" if manager else \
         "clinician (reads and changes only their own entries)"
     known = " (a login this server already had: their password is unchanged)" if existing else ""
@@ -117,25 +106,15 @@ def push(*, from_path: str | None = None, url: str | None = None, allow_identifi
     adds nothing."""
     from rvutool import config, conninfo, dates, paths
     from rvutool.cli import inputs
-    from rvutool.log import changes, import_files, pg_store, sqlite_store
+    from rvutool.log import import_files, practice
 
     url = _url(url)
     source_path = inputs.readable_path(from_path) if from_path else paths.log_file()
-    source = sqlite_store.open_for_reading(source_path)
-    if source is None:
-        raise RvuError(f"no personal log at {source_path}: nothing to push")
     ctx = import_files.ImportContext(today=dates.today(), allow_identifiers=allow_identifiers, skip_bad=False,
-                                 options=inputs.encounter_options(None, None, None), policy=config.load().policy())
-    outcome = changes.ImportOutcome(source=source_path.name, fmt="rvutool log")
-    try:
-        favourites = [import_files.own_favourite(row.name, row.items.split(), ctx) for row in source.favourites()]
-        with pg_store.open_store(url) as target:
-            user = target.user()
-            target.check_before_big_write()
-            changes.apply_import(target, import_files.log_groups(source, source_path, ctx), outcome,
-                                 favourites=favourites)
-    finally:
-        source.close()
+                                     options=inputs.encounter_options(None, None, None),
+                                     policy=config.load().policy())
+    pushed = practice.push(source_path, url, ctx)
+    outcome, user = pushed.outcome, pushed.user
     messages.line(f"pushed {outcome.added} {'entry' if outcome.added == 1 else 'entries'} "
                 f"({outcome.encounters} {'encounter' if outcome.encounters == 1 else 'encounters'}) from {source_path} "
                 f"into {conninfo.shown(url)} as {user}; {outcome.duplicates} already there")

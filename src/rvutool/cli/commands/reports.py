@@ -275,8 +275,9 @@ def reconcile_results(report: Any, period: Any, *, rate: Any, today: Any, provid
     from rvutool.log import location
 
     if location.url() is None:
-        raise UsageError("--by provider needs a practice's shared log (set RVUTOOL_LOG_URL or log.url); a "
-                         "personal log holds one clinician's work")
+        from rvutool.errors import NeedsSharedLogError
+
+        raise NeedsSharedLogError("--by provider")
     if report.provider_column is None:
         raise RvuError(f"{report.path}: --by provider needs a report with a provider column (Billing Provider, "
                        "Rendering Provider, Provider...); name it with --map provider=HEADER")
