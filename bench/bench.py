@@ -65,6 +65,10 @@ CASES: list[Case] = [
     Case("lookup 50 codes", ["lookup", *FIFTY_CODES], ["lookup", "99213"], 1.0),
     # search scans the whole dataset; no goal was set, so hold it to the floor.
     Case("search knee", ["search", "knee"], ["lookup", "knee"], 1.0),
+    Case("calc 27447-RT 20610-59", ["calc", "27447-RT", "20610-59"], ["lookup", "99213"], 1.0),
+    Case("summary --month (empty log)", ["summary", "--month"], ["summary"], 1.0),
+    Case("--help", ["--help"], ["--help"], 1.0),
+    Case("log --help", ["log", "--help"], ["lookup", "--help"], 1.0),
     # A Tab in bash: `rvutool lookup 2744<TAB>`, as typer's bash script asks it (issue 10: at most 0.5x).
     Case("completion: lookup 2744 (bash)", [], ["lookup", "99213"], 0.5,
          env={"_RVUTOOL_COMPLETE": "complete_bash", "COMP_WORDS": "rvutool\nlookup\n2744", "COMP_CWORD": "2"}),
@@ -82,8 +86,6 @@ def extra_cases() -> list[Case]:
     found: list[Case] = []
     try:
         from bench_log import CASES as LOG_CASES  # type: ignore[import-not-found]
-
-        found += LOG_CASES
     except ImportError:
         pass
     else:
@@ -151,6 +153,19 @@ def ratio_times(case: Case, env: dict[str, str], runs: int) -> tuple[float, floa
     return statistics.median(ours), statistics.median(floor)
 
 
+def compiled() -> None:
+    """Bytecode for rvutool, as an install leaves it: with PYTHONDONTWRITEBYTECODE set (or a read-only
+    checkout), an editable install would otherwise compile every module on every run while typer and rich,
+    installed by pip, start from bytecode, and the ratios would measure the compiler."""
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("rvutool")
+    if spec is not None and spec.submodule_search_locations:
+        for folder in spec.submodule_search_locations:
+            compileall.compile_dir(folder, quiet=1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
@@ -161,6 +176,7 @@ def main() -> int:
         print(f"stack floor not found at {FLOOR}", file=sys.stderr)
         return 1
     sys.path.insert(0, str(Path(__file__).parent))
+    compiled()
     cases = CASES + extra_cases()
     if args.only:
         cases = [c for c in cases if any(o in c.name for o in args.only)]
