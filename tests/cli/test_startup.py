@@ -66,3 +66,27 @@ def test_lookup_json_without_a_config_file_loads_only_what_it_prints(home):
     unwanted = {"rich", "rvutool.config", "rvutool.pricing.locality", "tomllib", "dataclasses",
                 "rvutool.catalog.cmsfile", "csv", "tempfile"}
     assert not {m for m in modules if m in unwanted or m.split(".")[0] == "rich"}
+
+
+@pytest.mark.parametrize("args", [
+    ["calc", "27447-RT", "20610", "--json"],
+    ["search", "knee", "--json"],
+    ["summary", "--month", "--json"],
+    ["list", "--json"],
+])
+def test_the_other_everyday_commands_in_json_need_neither_typer_nor_rich(home, args):
+    modules = imported_modules(*args, home=home)
+    assert not {m for m in modules if m.split(".")[0] in {"typer", "rich", "click", "pydantic"}}
+
+
+def test_calc_in_a_table_skips_typer(home):
+    modules = imported_modules("calc", "27447-RT", "20610", home=home)
+    assert "rich.table" in modules
+    assert not {m for m in modules if m.split(".")[0] in {"typer", "click", "pydantic"}}
+
+
+@pytest.mark.parametrize("args", [["--help"], ["log", "--help"], ["summary", "--help"]])
+def test_help_is_plain_typer_without_rich_markup_or_markdown(home, args):
+    modules = imported_modules(*args, home=home)
+    assert "typer" in modules
+    assert not {m for m in modules if m.split(".")[0] in {"rich", "markdown_it"}}
