@@ -33,7 +33,7 @@ def test_ci_installs_and_tests_exactly_as_the_readme_says():
 def test_every_command_has_help_and_appears_in_the_readme():
     import typer.main
 
-    from rvutool.cli import app
+    from rvutool.cli.app import app
 
     root = typer.main.get_command(app)
     missing = []

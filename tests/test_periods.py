@@ -179,29 +179,3 @@ def test_a_month_by_name_is_this_years_unless_a_year_is_given(text, month):
 def test_a_month_by_name_gives_the_same_period_as_its_number():
     assert periods.from_options(month="feb", today=TODAY) == periods.from_options(month=f"{TODAY.year}-02",
                                                                                  today=TODAY)
-
-
-@pytest.mark.parametrize(("argv", "expected"), [
-    (["summary", "--month", "nov"], ["summary", "--month", "nov"]),
-    (["list", "--month", "November", "--csv"], ["list", "--month", "November", "--csv"]),
-    (["recalc", "--month", "soon"], ["recalc", "--month", "soon"]),  # kept: gets a clear error
-    (["summary", "--year"], ["summary", "--year=current"]),
-    (["summary", "--month", "--json"], ["summary", "--month=current", "--json"]),
-    (["list", "--year", "2025"], ["list", "--year", "2025"]),
-    (["export", "--month", "2026-02", "--csv"], ["export", "--month", "2026-02", "--csv"]),
-    (["summary", "--month", "current"], ["summary", "--month", "current"]),
-    (["summary", "--month", "2026-13"], ["summary", "--month", "2026-13"]),  # kept: gets a clear error
-    (["lookup", "99213", "--year"], ["lookup", "99213", "--year"]),  # other commands untouched
-    (["log", "99213", "--month"], ["log", "99213", "--month"]),
-])
-def test_normalize_argv(argv, expected):
-    assert periods.normalize_argv(argv) == expected
-
-
-def test_every_command_with_period_options_takes_a_bare_month_or_year():
-    from rvutool.periods import normalize_argv
-
-    for command in ("list", "summary", "export", "recalc"):
-        assert normalize_argv([command, "--month", "--yes"]) == [command, "--month=current", "--yes"]
-        assert normalize_argv([command, "--year"]) == [command, "--year=current"]
-    assert normalize_argv(["lookup", "99213", "--year", "2025"]) == ["lookup", "99213", "--year", "2025"]

@@ -312,20 +312,20 @@ def test_damaged_release_list_is_reported_not_overwritten(rvutool, tmp_path, hom
 
 def test_a_crash_before_the_release_list_is_written_lists_nothing(tmp_path, home, monkeypatch, rvutool):
     """releases.json is written last: if the import dies just before it, no release is listed."""
-    from rvutool.catalog import imports
+    from rvutool.catalog import imports as importing
     from rvutool.catalog.codes import Catalog
 
-    real_stage = imports.datafile.stage
+    real_stage = importing.datafile.stage
 
     def dies_on_the_index(path, payload, mode=0o644):
         if path.name == "releases.json":
             raise KeyboardInterrupt
         return real_stage(path, payload, mode)
 
-    monkeypatch.setattr(imports.datafile, "stage", dies_on_the_index)
+    monkeypatch.setattr(importing.datafile, "stage", dies_on_the_index)
     with pytest.raises(KeyboardInterrupt):
-        imports.import_file(write(tmp_path / "PPRRVU2026_Oct_nonQPP.csv", rvu26d_csv()))
-    monkeypatch.setattr(imports.datafile, "stage", real_stage)
+        importing.import_file(write(tmp_path / "PPRRVU2026_Oct_nonQPP.csv", rvu26d_csv()))
+    monkeypatch.setattr(importing.datafile, "stage", real_stage)
     assert [r.origin for r in Catalog().releases] == ["bundled", "bundled"]
     # the files written before it were staged beside their targets, and removed: nothing is left
     assert sorted(p.name for p in imports(home).iterdir()) == [".lock"]

@@ -51,7 +51,7 @@ CASES: list[tuple[str, list[str]]] = [
     ("fraction above 1", ["log", "27447-52", "--fraction", "1.01"]),
     ("fraction not a number", ["log", "27447-52", "--fraction", "half"]),
     ("post-op days 500", ["log", "27447-55", "--postop-days", "500"]),
-    ("unknown setting", ["log", "99213", "--setting", "hospital"]),
+    ("unknown setting", ["log", "99213", "--setting", "garage"]),
     ("unknown option", ["log", "99213", "--patient", "Smith"]),
     # list
     ("list month 13", ["list", "--month", "2026-13"]),

@@ -194,3 +194,27 @@ def test_a_usage_error_is_one_line_on_stderr_and_exit_2(rvutool, args, says):
 def test_bare_rvutool_shows_the_commands(rvutool):
     result = rvutool()
     assert result.exit_code == 2 and "lookup" in result.stdout and result.stderr == ""
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["summary", "--month", "nov"], ["summary", "--month", "nov"]),
+    (["list", "--month", "November", "--csv"], ["list", "--month", "November", "--csv"]),
+    (["recalc", "--month", "soon"], ["recalc", "--month", "soon"]),  # kept: gets a clear error
+    (["summary", "--month", "--json"], ["summary", "--month=current", "--json"]),
+    (["export", "--month", "2026-02", "--csv"], ["export", "--month", "2026-02", "--csv"]),
+    (["summary", "--month", "2026-13"], ["summary", "--month", "2026-13"]),  # kept: gets a clear error
+    (["log", "99213", "--month"], ["log", "99213", "--month"]),  # log has no --month: typer says so
+    # reconcile's files as first released: --csv FILE and --html FILE are -o FILE
+    (["reconcile", "r.xlsx", "--csv", "lines.csv", "--html", "d.html"],
+     ["reconcile", "r.xlsx", "--output=lines.csv", "--output=d.html"]),
+    (["reconcile", "--csv", "out.csv", "r.csv", "--month", "2026-10"],
+     ["reconcile", "--output=out.csv", "r.csv", "--month", "2026-10"]),
+    (["reconcile", "--csv", "r.csv", "--month", "2026-10"], ["reconcile", "--csv", "r.csv", "--month", "2026-10"]),
+    (["reconcile", "r.csv", "--csv"], ["reconcile", "r.csv", "--csv"]),  # bare: print CSV
+    (["reconcile", "r.csv", "--map", "code=CPT", "--csv"], ["reconcile", "r.csv", "--map", "code=CPT", "--csv"]),
+    # db push's file was --from, which is a first day everywhere else: now --log, and --from still works
+    (["db", "push", "--from", "old.sqlite3"], ["db", "push", "--log", "old.sqlite3"]),
+    (["db", "push", "--from=old.sqlite3"], ["db", "push", "--log=old.sqlite3"]),
+])
+def test_the_argv_rewrites(argv, expected):
+    assert options.normalize_argv(argv) == expected

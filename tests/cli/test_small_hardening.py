@@ -44,13 +44,16 @@ def test_a_period_in_year_one_says_what_is_wrong(rvutool):
 
 
 def test_calc_and_log_read_the_setting_alike(rvutool):
-    # one parser for --setting: both accept "non-facility", and both refuse "office" with exit 2
+    # one parser for --setting: both accept "non-facility" and the prompt's words (office = non-facility),
+    # and both refuse what is neither with exit 2
     calc = rvutool("calc", "99213", "--setting", "non-facility", "--json", "--date", "2026-05-01")
     logged = rvutool("log", "99213", "--setting", "non-facility", "--json", "--date", "2026-05-01")
     assert (calc.exit_code, logged.exit_code) == (0, 0)
     assert calc.json()["setting"] == logged.json()["lines"][0]["setting"] == "nonfacility"
-    assert rvutool("calc", "99213", "--setting", "office").exit_code == 2
-    assert rvutool("log", "99213", "--setting", "office").exit_code == 2
+    office = rvutool("calc", "99213", "--setting", "office", "--json", "--date", "2026-05-01")
+    assert office.exit_code == 0 and office.json()["setting"] == "nonfacility"
+    assert rvutool("calc", "99213", "--setting", "garage").exit_code == 2
+    assert rvutool("log", "99213", "--setting", "garage").exit_code == 2
 
 
 def test_export_never_writes_over_rvutools_own_files(rvutool):

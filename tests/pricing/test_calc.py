@@ -86,7 +86,7 @@ def test_calc_usage_errors(rvutool):
         (("27447-52",), "--fraction"),
         (("27447-66",), "--fraction"),
         (("27447-ZZ",), "unknown modifier ZZ"),
-        (("27447", "--setting", "office"), "--setting"),
+        (("27447", "--setting", "garage"), "--setting"),
         (("27447", "--policy", "bilateral=half"), "medicare or none"),
         (("27447", "--fraction", "abc"), "--fraction"),
         (("27447-55", "--postop-days", "x"), "--postop-days"),

@@ -101,7 +101,10 @@ CONTRACT = Option(("--contract",), "contract", TEXT, "The contract whose pay ari
 BENCHMARK = Option(("--benchmark",), "benchmark", TEXT, "Place the year's wRVU in your benchmark table for this "
                    "specialty (rvutool benchmark import); default: config benchmark.specialty.", "SPECIALTY")
 OUTPUT = Option(("-o", "--output"), "output", TEXT, "Write to FILE; its ending picks the format (export: .csv or "
-                ".json; report: .html or .pdf; reconcile: .csv for every line, .html for a dispute summary).", "FILE")
+                ".json; report: .html or .pdf; reconcile: .csv for every line, .html for a dispute summary, either "
+                "or both; --csv FILE and --html FILE say the same).", "FILE")
+# reconcile writes a .csv and an .html at once (-o twice)
+OUTPUTS = Option(OUTPUT.names, OUTPUT.keyword, OUTPUT.kind, OUTPUT.help, OUTPUT.metavar, multiple=True)
 CODE_OPT = Option(("--code",), "code", CODE, "The code (with its modifiers, such as 71046-26).", "CODE")
 ENCOUNTER = Option(("--encounter",), "encounter", TEXT, "An encounter's number, as `list` shows it.", "N")
 URL = Option(("--url",), "url", TEXT, "The database (default: RVUTOOL_LOG_URL or the log.url setting).", "URL")
@@ -223,7 +226,7 @@ COMMANDS: tuple[Command, ...] = (
                     "the period (as rvutool reconcile FILE).", "FILE"), MAP, SHEET, PROVIDER_NAME)),
     Command("reconcile", f"{_C}.reports:reconcile", "Compare the log with an employer's report (the report's "
             "dates by default); changes nothing. Example: rvutool reconcile october.xlsx --month 2026-10",
-            (*PERIOD_NO_ALL, ALL, JSON, CSV, OUTPUT, MAP, RATE, PROVIDER, PROVIDER_NAME, BY_OPT, SHEET),
+            (*PERIOD_NO_ALL, ALL, JSON, CSV, OUTPUTS, MAP, RATE, PROVIDER, PROVIDER_NAME, BY_OPT, SHEET),
             (Argument("file", TEXT, "FILE", "The employer's productivity report: CSV (comma, semicolon, tab or |; "
                       "any common encoding) or Excel .xlsx."),)),
     Command("config list", f"{_C}.settings:config_list", "Show every setting with its value or default. Example: "
@@ -279,7 +282,9 @@ COMMANDS: tuple[Command, ...] = (
             "wRVU and pay per period, and the difference (default: this year). Example: rvutool contract compare "
             "mercy-2026 offer-2027 --year 2026", (*PERIOD, JSON, CSV),
             (Argument("first", TEXT, "A", "A contract's name."), Argument("second", TEXT, "B", "Another contract's "
-                                                                        "name."))),
+                                                                        "name."),
+             Argument("period", TEXT, "[PERIOD]", "A year (2026) or a month (2026-10, oct): the same as --year or "
+                      "--month.", required=False))),
     Command("contract collections", f"{_C}.contracts:collections", "Enter a month's collections (for a "
             "collections_share contract), or list them. Example: rvutool contract collections --month 2026-10 "
             "41250", (MONTH_OPT, JSON),
@@ -343,6 +348,10 @@ def normalize_argv(argv: list[str]) -> list[str]:
         found = command(words[:n])
         if found is not None:
             break
+    if found is not None and found.path == ("reconcile",):
+        argv = _reconcile_outputs(argv, found)
+    elif found is not None and found.path in RENAMED:
+        argv = [_renamed(arg, RENAMED[found.path]) for arg in argv]
     bare = {name for o in found.options if o.bare for name in o.names} if found is not None else set()
     if not bare:
         return list(argv)
@@ -356,4 +365,48 @@ def normalize_argv(argv: list[str]) -> list[str]:
             out.append(arg if following is not None and not following.startswith("-") else f"{arg}={CURRENT}")
         else:
             out.append(arg)
+    return out
+
+
+# options renamed so that one name means one thing everywhere; the first spelling still works
+RENAMED = {("db", "push"): {"--from": "--log"}}  # --from is a first day elsewhere
+
+
+def _renamed(arg: str, names: dict[str, str]) -> str:
+    name, equals, value = arg.partition("=")
+    return f"{names[name]}{equals}{value}" if name in names else arg
+
+
+# reconcile's file outputs as first released: `--csv FILE` (every line) and `--html FILE` (a dispute summary)
+FILE_SPELLINGS = {"--csv": ".csv", "--html": ".html"}
+
+
+def _reconcile_outputs(argv: list[str], found: Command) -> list[str]:
+    """`reconcile REPORT --csv lines.csv --html dispute.html` is `-o lines.csv -o dispute.html`.
+
+    `--csv` alone still prints CSV: it takes a file only when a word follows it and the employer's report is
+    another word of the command line (`reconcile --csv report.csv` prints report.csv's comparison as CSV).
+    """
+    takes_value = {name for o in found.options if not o.flag for name in o.names}
+    positionals, outputs = 0, []
+    i = len(found.path)
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            positionals += len(argv) - i - 1
+            break
+        following = argv[i + 1] if i + 1 < len(argv) else None
+        if arg in FILE_SPELLINGS and following is not None and not following.startswith("-"):
+            outputs.append(i)
+            i += 2
+        elif arg in takes_value and "=" not in arg:
+            i += 2
+        else:
+            positionals += not arg.startswith("-")
+            i += 1
+    out = list(argv)
+    for at in reversed(outputs):
+        if out[at] == "--csv" and not positionals:
+            continue  # the word after --csv is the report itself
+        out[at:at + 2] = [f"--output={argv[at + 1]}"]
     return out

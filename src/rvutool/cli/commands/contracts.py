@@ -257,11 +257,11 @@ def collections(amount: str | None = None, *, month: str | None = None, as_json:
 
 
 # ---------------------------------------------------------------- compare and plan
-def compare(a: str, b: str, *, month: str | None = None, week: bool = False, year: str | None = None,
-            from_: str | None = None, to: str | None = None, all_: bool = False, as_json: bool = False,
-            as_csv: bool = False) -> int:
-    """The same logged work under contracts A and B, over a period (the period options; this (fiscal) year by
-    default)."""
+def compare(a: str, b: str, period: str | None = None, *, month: str | None = None, week: bool = False,
+            year: str | None = None, from_: str | None = None, to: str | None = None, all_: bool = False,
+            as_json: bool = False, as_csv: bool = False) -> int:
+    """The same logged work under contracts A and B, over a period: [PERIOD] (a year or a month, read as
+    --year or --month) or the period options; this (fiscal) year by default."""
     from rvutool import dates
     from rvutool.cli import inputs
     from rvutool.log import location
@@ -273,10 +273,23 @@ def compare(a: str, b: str, *, month: str | None = None, week: bool = False, yea
         raise UsageError("give --json or --csv, not both")
     settings = _settings()
     today = dates.today()
+    if period is not None:
+        if any((month, week, year, from_, to, all_)):
+            raise UsageError(f"give the period once: {period!r} or a period option, not both")
+        text = period.strip()
+        if text.isascii() and text.isdigit() and len(text) <= 5:  # 2026, or 02026 as --year reads it
+            year = text
+        else:
+            month = text
     if not any((month, week, year, from_, to, all_)):
         year = "current"
-    chosen = inputs.period(month, week, year, from_, to, all_, today=today,
-                           fiscal_year_start=settings.fiscal_year_start)
+    try:
+        chosen = inputs.period(month, week, year, from_, to, all_, today=today,
+                               fiscal_year_start=settings.fiscal_year_start)
+    except UsageError:
+        if period is None:
+            raise
+        raise UsageError(f"PERIOD {period!r}: give a year (2026) or a month (2026-10, oct, nov-2025)") from None
     with location.reading() as store:
         first, second = standing.versions(store, a), standing.versions(store, b)
         start, end = standing.bounds(store, chosen, today)

@@ -183,11 +183,12 @@ def report(*, output: str | None = None, month: str | None = None, week: bool = 
 
 def reconcile(file: str, *, month: str | None = None, week: bool = False, year: str | None = None,
               from_: str | None = None, to: str | None = None, all_: bool = False, as_json: bool = False,
-              as_csv: bool = False, output: str | None = None, mapping: list[str] | None = None,
+              as_csv: bool = False, output: list[str] | None = None, mapping: list[str] | None = None,
               rate: str | None = None, provider: str | None = None, provider_name: list[str] | None = None,
               by: str | None = None, sheet: str | None = None) -> int:
     """`rvutool reconcile FILE`: the log against an employer's report. Reads the log; never changes it. -o FILE
-    writes it too: .csv every line, .html a printable dispute summary; --all lists every line on the screen."""
+    (once per file; --csv FILE and --html FILE say the same) writes it too: .csv every line, .html a printable
+    dispute summary; --all lists every line on the screen."""
     import sys
     from pathlib import Path
 
@@ -207,19 +208,22 @@ def reconcile(file: str, *, month: str | None = None, week: bool = False, year: 
     rate_value = settings.rate if rate is None else config.parse_value("rate", rate, option="--rate")
     columns_map = employer.parse_map(mapping)
     by_provider = _by_provider(by, provider)
-    target, written = None, ""
-    if output is not None:  # -o FILE: its ending picks the format
-        target = Path(output).expanduser()
+    targets: list[tuple[Path, str]] = []
+    for named in output or []:  # -o FILE (once for each): its ending picks the format
+        target = Path(named).expanduser()
         written = {".csv": "csv", ".html": "html", ".htm": "html"}.get(target.suffix.lower(), "")
         if not written:
-            raise UsageError(f"-o {output}: the file name must end in .csv (every line) or .html (a dispute summary)")
-        outfile.check(target, output)
+            raise UsageError(f"-o {named}: the file name must end in .csv (every line) or .html (a dispute summary)")
+        if any(target == other for other, _ in targets):
+            raise UsageError(f"-o {named} is given twice")
+        outfile.check(target, named)
+        targets.append((target, written))
     if sheet is not None:
         sheet = inputs.text(sheet, "--sheet").strip()
     report = employer.read(inputs.readable_path(file), columns_map, sheet=sheet)
     results = reconcile_results(report, period, rate=rate_value, today=today, provider=provider,
                                 provider_name=provider_name, by_provider=by_provider, settings=settings)
-    if target is not None:
+    for target, written in targets:
         with outfile.writing(target) as out:
             if written == "csv":
                 reconcile_report.write_csv(results, out, by_provider=by_provider)
