@@ -25,12 +25,12 @@ _SQLITE_TOTALS = ("SELECT service_date, code, no_wrvu_reason, category, release,
 _SQLITE_SUMMED = ("SELECT service_date, code, COALESCE(no_wrvu_reason, ''), category, release, policy, COUNT(*), "
                   "SUM(units), SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM entries WHERE voided = 0 "
                   "GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6")
-# The shared log keeps its own key (provider, date, code, reason, policy) with the smallest category.
-_PG_TOTALS = ("SELECT provider, service_date, code, no_wrvu_reason, policy, category, entries, units, base_wrvu_c, "
-              "credited_wrvu_c FROM day_totals ORDER BY 1, 2, 3, 4, 5")
-_PG_SUMMED = ("SELECT provider, service_date, code, COALESCE(no_wrvu_reason, ''), policy, MIN(category), COUNT(*), "
+# The shared log keeps the same key, by provider too.
+_PG_TOTALS = ("SELECT provider, service_date, code, no_wrvu_reason, category, release, policy, entries, units, "
+              "base_wrvu_c, credited_wrvu_c FROM day_totals ORDER BY 1, 2, 3, 4, 5, 6, 7")
+_PG_SUMMED = ("SELECT provider, service_date, code, COALESCE(no_wrvu_reason, ''), category, release, policy, COUNT(*), "
               "SUM(units), SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM entries WHERE voided = 0 "
-              "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5")
+              "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7")
 
 
 def totals_and_entries(the_log) -> tuple[list[tuple], list[tuple]]:
@@ -305,7 +305,7 @@ def test_a_version_3_log_migrates_to_4_and_keeps_everything(rvutool):
         kept_before = db.execute("SELECT * FROM entries WHERE id <= 5 ORDER BY id").fetchall()
     assert rvutool("list", "--all", "--json").exit_code == 0  # a reading command migrates once
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION  # 4, then contracts' 5
         assert db.execute("SELECT * FROM entries ORDER BY id").fetchall() == kept_before  # ids, encounters, values
         assert {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
                                          "AND tbl_name = 'entries' AND sql IS NOT NULL")} == indexes

@@ -12,7 +12,7 @@ import json
 import threading
 
 import pytest
-from pg_practice import PASSWORD, SUPER_PASSWORD, Practice, make_practice
+from pg_practice import PASSWORD, SUPER_PASSWORD, Practice, as_older_rvutool, make_practice
 
 psycopg = pytest.importorskip("psycopg")
 _legacy = itertools.count(1)
@@ -153,7 +153,7 @@ def test_db_init_moves_a_practice_off_the_server_wide_roles(pg_server, rvutool, 
     """A log made by rvutool before version 4 used rvutool_clinician and rvutool_manager, one pair per server.
     `db init` gives it roles of its own: users with work in this log keep their access through them, the
     server-wide roles lose theirs here, and PUBLIC may no longer connect."""
-    from rvutool.log import pg_schema, pg_store
+    from rvutool.log import pg_schema
 
     db = f"legacy{next(_legacy)}"
     with pg_server.admin() as admin:
@@ -162,10 +162,7 @@ def test_db_init_moves_a_practice_off_the_server_wide_roles(pg_server, rvutool, 
     pw = tmp_path / "pw"
     pw.write_text(PASSWORD + "\n")
     with monkeypatch.context() as old:  # rvutool before this fix: schema version 3, server-wide roles
-        old.setattr(pg_schema, "PG_MIGRATIONS", pg_schema.PG_MIGRATIONS[:3])
-        old.setattr(pg_schema, "PG_SCHEMA_VERSION", 3)
-        old.setattr(pg_store, "PG_SCHEMA_VERSION", 3)
-        old.setattr(pg_store, "_TAKE_WRITER_LOCK", "SELECT 1")  # its writers had no lock row to take
+        as_older_rvutool(old, 3)
         old.setattr(pg_schema, "group_roles", lambda conn: pg_schema.LEGACY_ROLES)
         old.setattr(pg_schema, "_secure_database", lambda conn, roles: None)
         assert rvutool("db", "init", owner).exit_code == 0
@@ -390,13 +387,9 @@ def test_rows_poisoned_before_the_upgrade_are_set_aside_and_the_rest_reads(pg_se
     """alice poisoned her own rows while the log had no CHECK constraints. `db init` sets them aside (kept, with
     their values) so the constraints hold; a row whose JSON has the right type but the wrong shape is skipped
     with a count by list and export; doctor names both and gives advice for a shared log."""
-    from rvutool.log import pg_schema, pg_store
 
     with monkeypatch.context() as old:
-        old.setattr(pg_schema, "PG_MIGRATIONS", pg_schema.PG_MIGRATIONS[:3])
-        old.setattr(pg_schema, "PG_SCHEMA_VERSION", 3)
-        old.setattr(pg_store, "PG_SCHEMA_VERSION", 3)
-        old.setattr(pg_store, "_TAKE_WRITER_LOCK", "SELECT 1")
+        as_older_rvutool(old, 3)
         practice = make_practice(pg_server, rvutool, tmp_path, "poisoned")
         as_user(old, practice, "alice")
         assert rvutool("log", "99213", "--date", "2026-03-02").exit_code == 0
