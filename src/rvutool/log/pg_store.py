@@ -70,8 +70,9 @@ def _columns(rows: list[Any]) -> list[list[Any]]:
 
 
 def _unnested(*types: str) -> str:
-    """Array parameters of these element types, side by side as the rows of a table."""
-    return f"ROWS FROM ({', '.join(f'pg_catalog.unnest(%s::{t}[])' for t in types)})"
+    """Array parameters of these element types, side by side as the rows of a table. Sent in binary (%b): no
+    element is escaped, where text arrays of JSON would be quoted character by character."""
+    return f"ROWS FROM ({', '.join(f'pg_catalog.unnest(%b::{t}[])' for t in types)})"
 
 
 def _bounds(start: date | None, end: date | None) -> tuple[str, str]:
