@@ -310,7 +310,7 @@ def test_a_version_3_log_migrates_to_4_and_keeps_everything(rvutool):
         kept_before = db.execute("SELECT * FROM entries WHERE id <= 5 ORDER BY id").fetchall()
     assert rvutool("list", "--all", "--json").exit_code == 0  # a reading command migrates once
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION  # 4, then contracts' 5
+        assert db.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION  # 4, then 5 (contracts)
         assert db.execute("SELECT * FROM entries ORDER BY id").fetchall() == kept_before  # ids, encounters, values
         assert {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
                                          "AND tbl_name = 'entries' AND sql IS NOT NULL")} == indexes
