@@ -220,38 +220,16 @@ for _n, _label, _runs in ((100_000, "100k", 3), (300_000, "300k", 3), (1_000_000
     ]
 
 
-# ---------------------------------------------------------------- the same summary on a practice's shared log
-# `summary --year` over 1M entries in PostgreSQL, as the clinician who logged them, beside the SQLite figure
-# above. A throwaway server (scripts/throwaway_pg.py) is started for the run and filled once (about a minute);
-# skipped, with a note, where PostgreSQL or psycopg is missing. It comes last: it points the bench's
-# environment at the shared log.
-def _shared_log(n: int):
-    import atexit
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    repo = Path(__file__).resolve().parents[1]
-
-    def setup(env: dict[str, str]) -> None:
-        import throwaway_pg  # on the path since _postgres_here
-
-        from rvutool.log import pg_schema
-
-        server = throwaway_pg.start()
-        atexit.register(server.remove)
-        with server.admin() as admin:
-            admin.execute("CREATE DATABASE bench")
-        with server.admin("bench") as conn:
-            pg_schema.init(conn)
-            pg_schema.add_user(conn, "bench_clinician", "bench-secret-1", manager=False)
-        url = server.url("bench_clinician", "bench-secret-1", "bench")
-        subprocess.run([sys.executable, str(repo / "scripts" / "make_big_log.py"), str(n), url], check=True)
-        with server.admin("bench") as conn:
-            conn.execute("VACUUM ANALYZE")  # as autovacuum would soon after a big import (day_totals too)
-        env["RVUTOOL_LOG_URL"] = url
-
-    return setup
+# ---------------------------------------------------------------- writes at scale on a practice's shared log
+# The same writes on PostgreSQL (issue 16, item 6), as the clinician who logged every entry, on one throwaway server
+# (scripts/throwaway_pg.py) started for the run and removed at its end. Each size's log is filled once per run
+# (scripts/make_big_log.py, through rvutool's store) and VACUUM ANALYZEd, as autovacuum would soon after; each timed
+# command, and each floor, runs on a fresh copy of it (CREATE DATABASE ... TEMPLATE, untimed). The floors
+# (bench/write_floor.py) write the same rows by one set-based UPDATE, or a COPY, as the log's owner with the
+# entries' triggers disabled: what PostgreSQL itself needs for those rows. Skipped, with a note, where PostgreSQL or
+# psycopg is missing.
+PG_USER, PG_PASSWORD = "bench_clinician", "bench-secret-1"
+_PG: dict = {}
 
 
 def _postgres_here() -> bool:
@@ -264,11 +242,139 @@ def _postgres_here() -> bool:
 
     found = throwaway_pg.bin_dir() is not None and importlib.util.find_spec("psycopg") is not None
     if not found:
-        print("summary --year on PostgreSQL: skipped (no PostgreSQL binaries or no psycopg here)", file=sys.stderr)
+        print("PostgreSQL cases: skipped (no PostgreSQL binaries or no psycopg here)", file=sys.stderr)
     return found
 
 
+def _pg_server():
+    if "server" not in _PG:
+        import atexit
+
+        import throwaway_pg  # on the path since _postgres_here
+
+        _PG["server"] = throwaway_pg.start()
+        atexit.register(_PG["server"].remove)
+    return _PG["server"]
+
+
+def _pg_practice(n: int) -> str:
+    """The database of a practice's log holding n entries of the bench clinician's (made once a run)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from rvutool.log import pg_schema
+
+    name = f"bench_{n}"
+    if name not in _PG:
+        server = _pg_server()
+        with server.admin() as admin:
+            admin.execute(f"CREATE DATABASE {name}")
+        with server.admin(name) as conn:
+            pg_schema.init(conn)
+            pg_schema.add_user(conn, PG_USER, PG_PASSWORD, manager=False)
+        if n:
+            script = Path(__file__).resolve().parents[1] / "scripts" / "make_big_log.py"
+            subprocess.run([sys.executable, str(script), str(n), server.url(PG_USER, PG_PASSWORD, name)], check=True)
+        with server.admin(name) as conn:
+            conn.execute("VACUUM ANALYZE")
+        _PG[name] = True
+    return name
+
+
+def _pg_run_copy(template: str) -> dict[str, str]:
+    """A fresh copy of a practice's database for one run (the last run's dropped): the clinician's and the
+    owner's URLs."""
+    from rvutool.log import pg_schema
+
+    server = _pg_server()
+    name = f"{template}_run"
+    with server.admin() as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    with server.admin(name) as conn:
+        pg_schema.init(conn)  # CONNECT for the practice's roles (a copy does not carry it)
+    import throwaway_pg
+
+    return {"RVUTOOL_LOG_URL": server.url(PG_USER, PG_PASSWORD, name),
+            "OWNER_URL": server.url("postgres", throwaway_pg.SUPER_PASSWORD, name)}
+
+
+def _pg_export(n: int) -> tuple[str, str]:
+    """The bench clinician's n-entry log as rvutool's CSV export and as the COPY text of the same live rows (made
+    once a run, beside the bench's files)."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    import psycopg
+
+    from rvutool.log.entries import MUTABLE
+
+    key = f"export_{n}"
+    if key not in _PG:
+        folder = tempfile.mkdtemp(prefix="rvutool-bench-pg-")
+        csv, rows = f"{folder}/export-{n}.csv", f"{folder}/rows-{n}.copy"
+        urls = _pg_run_copy(_pg_practice(n))
+        subprocess.run([sys.executable, "-m", "rvutool", "export", "-o", csv], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, env=dict(os.environ, **urls, RVUTOOL_TODAY="2026-12-31"))
+        with psycopg.connect(urls["OWNER_URL"]) as conn, open(rows, "wb") as out, conn.cursor() as cur:
+            with cur.copy(f"COPY (SELECT {', '.join(MUTABLE)} FROM rvutool.entries WHERE voided = 0 ORDER BY id) "
+                          "TO STDOUT") as copy:
+                for chunk in copy:
+                    out.write(chunk)
+        _PG[key] = (csv, rows)
+    return _PG[key]
+
+
+def _pg_writes(n: int, *prepare: list[str], imported: int | None = None):
+    """Before each run: a fresh copy of the n-entry log (or, for an import, of an empty one), a home whose config
+    sets policy.multiple_procedure = none, and the untimed commands `prepare`."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    def before_each(env: dict[str, str]) -> dict[str, str]:
+        home = Path(_scratch(env)) / "pg-writes-home"
+        files = _pg_export(imported) if imported else ("", "")
+        run_env = dict(env, **_pg_run_copy(_pg_practice(0 if imported else n)), RVUTOOL_HOME=str(home),
+                       RVUTOOL_TODAY="2026-12-31", FILE=files[0], ROWS=files[1])
+        steps = [] if (home / "config.toml").exists() else [["config", "set", "policy.multiple_procedure", "none"]]
+        for argv in [*steps, *prepare]:
+            subprocess.run([sys.executable, "-m", "rvutool", *argv], env=run_env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return run_env
+
+    return before_each
+
+
+def _pg_floor(what: str, *args: str) -> list[str]:
+    return [*_floor(what)[:-1], "{OWNER_URL}", *args]
+
+
+def _shared_log(n: int):
+    def setup(env: dict[str, str]) -> None:
+        env["RVUTOOL_LOG_URL"] = _pg_server().url(PG_USER, PG_PASSWORD, _pg_practice(n))
+
+    return setup
+
+
 if _postgres_here():
+    for _n, _label, _runs in ((100_000, "100k", 3), (300_000, "300k", 3), (1_000_000, "1M", 1)):
+        CASES += [
+            # Goals from issue 16: a day's recalc at 1M under 5 s; a month's at 300k within 10x the UPDATE.
+            Case(f"recalc a day ({_label}, PostgreSQL)", _RECALC_DAY, [], 10, floor=_pg_floor("pg-update", *DAY),
+                 before_each=_pg_writes(_n), runs=_runs),
+            Case(f"recalc a month ({_label}, PostgreSQL)", _RECALC_MONTH, [], 10,
+                 floor=_pg_floor("pg-update", *MONTH), before_each=_pg_writes(_n), runs=_runs),
+            Case(f"undo a month's recalc ({_label}, PostgreSQL)", ["undo"], [], 10,
+                 floor=_pg_floor("pg-update", *MONTH), before_each=_pg_writes(_n, _RECALC_MONTH), runs=_runs),
+            # Goal: an import of 1M entries within 5x a COPY of the same rows (into an empty log).
+            Case(f"import {_label} entries (PostgreSQL)", ["import", "{FILE}"], [], 5,
+                 floor=_pg_floor("pg-copy", "{ROWS}"), before_each=_pg_writes(_n, imported=_n), runs=_runs),
+        ]
+    # `summary --year` over 1M entries in PostgreSQL, as the clinician who logged them, beside the SQLite figure
+    # above. It comes last: it points the bench's environment at the shared log.
     CASES.append(Case("summary --year (1M entries, PostgreSQL)", ["summary", "--year", "2026"], ["summary"], 1.5,
                       _shared_log(1_000_000)))
-

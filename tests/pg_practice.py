@@ -19,7 +19,7 @@ import throwaway_pg  # noqa: E402
 from throwaway_pg import SUPER_PASSWORD, Server  # noqa: E402
 
 PASSWORD = "clinic-secret-1"
-__all__ = ["PASSWORD", "SUPER_PASSWORD", "Practice", "Server", "make_practice"]
+__all__ = ["PASSWORD", "SUPER_PASSWORD", "Practice", "Server", "as_older_rvutool", "make_practice"]
 
 
 def _psycopg():
@@ -76,6 +76,26 @@ def make_practice(server: Server, rvutool, folder: Path, prefix: str = "practice
         out = rvutool("db", "add-user", role, *extra, "--password-file", str(pw), "--url", owner)
         assert out.exit_code == 0, out.stderr
     return Practice(server, db, users)
+
+
+def as_older_rvutool(old: pytest.MonkeyPatch, version: int) -> None:
+    """Within `old` (a monkeypatch context), rvutool as it was at schema `version`: it makes and expects that
+    version, and writes as it did where later versions added tables."""
+    from rvutool.log import pg_schema, pg_store
+
+    def journal_a_row_each(tx, change_id: int, ranges) -> None:
+        ids = [i for first, last in ranges for i in range(first, last + 1)]
+        tx.conn.execute("INSERT INTO rvutool.change_rows (change_id, entry_id) "
+                        "SELECT %s, pg_catalog.unnest(%s::bigint[])", (change_id, ids))
+
+    old.setattr(pg_schema, "PG_MIGRATIONS", pg_schema.PG_MIGRATIONS[:version])
+    old.setattr(pg_schema, "PG_SCHEMA_VERSION", version)
+    old.setattr(pg_store, "PG_SCHEMA_VERSION", version)
+    if version < 4:
+        old.setattr(pg_store, "_TAKE_WRITER_LOCK", "SELECT 1")  # its writers had no lock row to take
+    if version < 6:  # inserted entries journaled a row each (no change_ranges), inserts never through COPY
+        old.setattr(pg_store.PostgresTransaction, "journal_inserted", journal_a_row_each)
+        old.setattr(pg_store, "_COPY_FROM", 10**9)
 
 
 TEMPLATE_USERS = {"alice": "alice_t", "bob": "bob_t", "boss": "boss_t"}

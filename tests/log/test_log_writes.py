@@ -25,12 +25,12 @@ _SQLITE_TOTALS = ("SELECT service_date, code, no_wrvu_reason, category, release,
 _SQLITE_SUMMED = ("SELECT service_date, code, COALESCE(no_wrvu_reason, ''), category, release, policy, COUNT(*), "
                   "SUM(units), SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM entries WHERE voided = 0 "
                   "GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6")
-# The shared log keeps its own key (provider, date, code, reason, policy) with the smallest category.
-_PG_TOTALS = ("SELECT provider, service_date, code, no_wrvu_reason, policy, category, entries, units, base_wrvu_c, "
-              "credited_wrvu_c FROM day_totals ORDER BY 1, 2, 3, 4, 5")
-_PG_SUMMED = ("SELECT provider, service_date, code, COALESCE(no_wrvu_reason, ''), policy, MIN(category), COUNT(*), "
+# The shared log keeps the same key, by provider too.
+_PG_TOTALS = ("SELECT provider, service_date, code, no_wrvu_reason, category, release, policy, entries, units, "
+              "base_wrvu_c, credited_wrvu_c FROM day_totals ORDER BY 1, 2, 3, 4, 5, 6, 7")
+_PG_SUMMED = ("SELECT provider, service_date, code, COALESCE(no_wrvu_reason, ''), category, release, policy, COUNT(*), "
               "SUM(units), SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM entries WHERE voided = 0 "
-              "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5")
+              "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7")
 
 
 def totals_and_entries(the_log) -> tuple[list[tuple], list[tuple]]:
@@ -128,22 +128,27 @@ def test_release_and_policy_counts_equal_a_count_of_the_entries(rvutool, the_log
     assert [p.entries for p in sorted(policies)] in ([4, 2], [2, 4])
 
 
-# ---------------------------------------------------------------- SQLite: ranges, proportion, domains
-@pytest.mark.sqlite_only
+# ---------------------------------------------------------------- an import journaled, and undone, as a range
 def test_an_import_is_journaled_as_one_range_of_ids(rvutool, the_log, tmp_path):
-    for day in range(2, 12):
-        rvutool("log", "99213", "99214", "--date", f"2026-06-{day:02d}")
+    """60 entries: on the shared log, enough to go in through COPY (pg_store._COPY_FROM)."""
+    for day in range(1, 21):
+        rvutool("log", "99213", "99214", "93010", "--date", f"2026-06-{day:02d}")
     export = tmp_path / "june.csv"
     rvutool("export", "-o", str(export))
     out = rvutool("import", str(export), "--allow-duplicates")
-    assert "Imported 20 entries (#21-#40)" in out.stdout, out.stdout
+    assert "Imported 60 entries (#61-#120)" in out.stdout, out.stdout
     change = the_log.execute("SELECT MAX(id) FROM changes")[0][0]
-    assert the_log.execute("SELECT first_id, last_id FROM change_ranges WHERE change_id = ?", (change,)) == [(21, 40)]
+    assert the_log.execute("SELECT first_id, last_id FROM change_ranges WHERE change_id = ?", (change,)) == [(61, 120)]
     assert the_log.execute("SELECT COUNT(*) FROM change_rows WHERE change_id = ?", (change,)) == [(0,)]
-    assert "Undid the import of 20 entries" in rvutool("undo").stdout
-    assert the_log.execute("SELECT COUNT(*), MAX(id) FROM entries") == [(20, 20)]
+    kept, summed = totals_and_entries(the_log)
+    assert kept == summed and sum(row[-4] for row in kept) == 120
+    assert "Undid the import of 60 entries" in rvutool("undo").stdout
+    assert the_log.execute("SELECT COUNT(*), MAX(id) FROM entries") == [(60, 60)]
+    kept, summed = totals_and_entries(the_log)
+    assert kept == summed and sum(row[-4] for row in kept) == 60
 
 
+# ---------------------------------------------------------------- SQLite: proportion, domains
 def _traced_recalc_of_one_day(other_days: int) -> tuple[set[str], int, int]:
     """Recalc 2026-07-15 in a log that also holds `other_days` other days of the same work: the dates of
     every entries and day_totals row written, the statements run, and SQLite's VM steps."""

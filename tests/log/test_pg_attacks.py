@@ -12,7 +12,7 @@ import json
 import threading
 
 import pytest
-from pg_practice import PASSWORD, SUPER_PASSWORD, Practice, make_practice
+from pg_practice import PASSWORD, SUPER_PASSWORD, Practice, as_older_rvutool, make_practice
 
 psycopg = pytest.importorskip("psycopg")
 _legacy = itertools.count(1)
@@ -117,6 +117,81 @@ def test_a_before_image_is_checked_as_an_edit_would_be(practice, rvutool, monkey
     assert entries_of(practice, alice) == [(1, "27447", 1, None, 0)]
 
 
+def test_planted_ranges_never_let_an_undo_touch_another_providers_entries(practice, rvutool, monkeypatch):
+    """Since schema version 6 a change's inserted entries are journaled as ranges of ids (change_ranges), keyed
+    (change_id, provider) to the change as change_rows is. alice cannot attach a range to boss's change, as herself
+    or in his name; a range she widens over others' entries under her own change, or one the manager widens under
+    his, makes an undo delete only the undoer's own entries."""
+    alice, bob, boss = (practice.users[w] for w in ("alice", "bob", "boss"))
+    as_user(monkeypatch, practice, "bob")
+    assert rvutool("log", "99213", "--date", "2026-03-01").exit_code == 0  # 1
+    as_user(monkeypatch, practice, "boss")
+    assert rvutool("log", "27447", "--date", "2026-03-02").exit_code == 0  # 2
+    as_user(monkeypatch, practice, "alice")
+    assert rvutool("log", "99212", "--date", "2026-03-03").exit_code == 0  # 3
+    (bosses,), = owner_rows(practice, "SELECT MAX(id) FROM rvutool.changes WHERE provider = %s", (boss,))
+    with practice.connect("alice") as conn:
+        planted = [
+            attempt(conn, "INSERT INTO rvutool.change_ranges (change_id, first_id, last_id) VALUES (%s, 1, 3)",
+                    (bosses,)),
+            attempt(conn, "INSERT INTO rvutool.change_ranges (change_id, provider, first_id, last_id) "
+                    "VALUES (%s, %s, 1, 3)", (bosses, boss)),
+            attempt(conn, "UPDATE rvutool.change_ranges SET change_id = %s", (bosses,)),
+            attempt(conn, "UPDATE rvutool.change_ranges SET provider = %s", (boss,)),
+        ]
+        assert planted == [False] * 4
+        # her own change's range, widened over bob's and boss's entries: the database lets her (it is her journal)
+        assert attempt(conn, "UPDATE rvutool.change_ranges SET first_id = 1")
+    out = rvutool("undo")
+    assert out.exit_code == 0 and "Undid the log of 1 entry" in out.stdout, out.stdout + out.stderr
+    assert owner_rows(practice, "SELECT id, provider FROM rvutool.entries ORDER BY id") == [(1, bob), (2, boss)]
+    with practice.connect("boss") as conn:  # the manager reads everyone's entries, but only his own journal
+        assert conn.execute("SELECT DISTINCT provider FROM rvutool.change_ranges").fetchall() == [(boss,)]
+        assert attempt(conn, "UPDATE rvutool.change_ranges SET first_id = 1, last_id = 3")
+    as_user(monkeypatch, practice, "boss")
+    out = rvutool("undo")
+    assert out.exit_code == 0 and "Undid the log of 1 entry" in out.stdout, out.stdout + out.stderr
+    assert owner_rows(practice, "SELECT id, provider FROM rvutool.entries ORDER BY id") == [(1, bob)]
+
+
+def test_rows_on_their_way_in_are_no_one_elses(practice, rvutool, monkeypatch, tmp_path):
+    """A bulk insert COPYs into rvutool.incoming (COPY refuses a table under row-level security, so entries itself
+    cannot take one), then take_incoming moves the rows into entries. Users may only insert there, never naming a
+    provider or a transaction of their own choosing; take_incoming moves only rows its caller's own transaction put
+    there, so a row planted (and committed) there, or another's rows on their way in, are never anyone's entries."""
+    columns = ", ".join(_GOOD)
+    row = "\t".join(str(v) for v in _GOOD.values())
+    bob = practice.users["bob"]
+    with practice.connect("alice") as conn:
+        for sql in ("SELECT * FROM rvutool.incoming", "DELETE FROM rvutool.incoming",
+                    "UPDATE rvutool.incoming SET note = 'x'", "TRUNCATE rvutool.incoming",
+                    "LOCK TABLE rvutool.incoming IN ACCESS EXCLUSIVE MODE"):
+            assert not attempt(conn, sql), sql
+        assert not attempt(conn, f"INSERT INTO rvutool.incoming (provider, {columns}) VALUES (%s, "
+                           f"{', '.join(['%s'] * len(_GOOD))})", (bob, *_GOOD.values()))
+        assert not attempt(conn, f"INSERT INTO rvutool.incoming (loader, {columns}) VALUES (pg_current_xact_id(), "
+                           f"{', '.join(['%s'] * len(_GOOD))})", tuple(_GOOD.values()))
+        with pytest.raises(psycopg.errors.FeatureNotSupported), conn.transaction(), conn.cursor() as cur:
+            with cur.copy(f"COPY rvutool.entries ({columns}) FROM STDIN") as copy:
+                copy.write(row + "\n")
+        assert attempt(conn, f"INSERT INTO rvutool.incoming ({columns}) VALUES ({', '.join(['%s'] * len(_GOOD))})",
+                       tuple(_GOOD.values()))  # planted, and committed
+    with practice.connect("bob") as bobs, practice.connect("alice") as hers:
+        bobs.execute("BEGIN")  # bob's rows on their way in, not yet moved
+        with bobs.cursor() as cur, cur.copy(f"COPY rvutool.incoming ({columns}) FROM STDIN") as copy:
+            copy.write(row + "\n")
+        assert hers.execute("SELECT * FROM rvutool.take_incoming(0)").fetchone() == (None, None)
+        _, ids = bobs.execute("SELECT * FROM rvutool.take_incoming(0)").fetchone()
+        bobs.execute("COMMIT")
+    assert len(ids) == 1
+    as_user(monkeypatch, practice, "bob")  # and an import of bob's through COPY: 60 rows, all his and only his
+    big = tmp_path / "visits.csv"
+    big.write_text("date,code\n" + "".join(f"2026-04-{1 + i % 28:02d},99213\n" for i in range(60)))
+    assert "Imported 60 entries" in rvutool("import", str(big)).stdout
+    assert owner_rows(practice, "SELECT provider, COUNT(*) FROM rvutool.entries GROUP BY 1") == [(bob, 61)]
+    assert owner_rows(practice, "SELECT provider FROM rvutool.incoming") == [(practice.users["alice"],)]
+
+
 # ---------------------------------------------------------------- 2. one server, two practices
 def test_two_practices_on_one_server_never_reach_each_other(pg_server, rvutool, tmp_path, monkeypatch):
     one = make_practice(pg_server, rvutool, tmp_path, "clinic")
@@ -153,7 +228,7 @@ def test_db_init_moves_a_practice_off_the_server_wide_roles(pg_server, rvutool, 
     """A log made by rvutool before version 4 used rvutool_clinician and rvutool_manager, one pair per server.
     `db init` gives it roles of its own: users with work in this log keep their access through them, the
     server-wide roles lose theirs here, and PUBLIC may no longer connect."""
-    from rvutool.log import pg_schema, pg_store
+    from rvutool.log import pg_schema
 
     db = f"legacy{next(_legacy)}"
     with pg_server.admin() as admin:
@@ -162,10 +237,7 @@ def test_db_init_moves_a_practice_off_the_server_wide_roles(pg_server, rvutool, 
     pw = tmp_path / "pw"
     pw.write_text(PASSWORD + "\n")
     with monkeypatch.context() as old:  # rvutool before this fix: schema version 3, server-wide roles
-        old.setattr(pg_schema, "PG_MIGRATIONS", pg_schema.PG_MIGRATIONS[:3])
-        old.setattr(pg_schema, "PG_SCHEMA_VERSION", 3)
-        old.setattr(pg_store, "PG_SCHEMA_VERSION", 3)
-        old.setattr(pg_store, "_TAKE_WRITER_LOCK", "SELECT 1")  # its writers had no lock row to take
+        as_older_rvutool(old, 3)
         old.setattr(pg_schema, "group_roles", lambda conn: pg_schema.LEGACY_ROLES)
         old.setattr(pg_schema, "_secure_database", lambda conn, roles: None)
         assert rvutool("db", "init", owner).exit_code == 0
@@ -390,13 +462,9 @@ def test_rows_poisoned_before_the_upgrade_are_set_aside_and_the_rest_reads(pg_se
     """alice poisoned her own rows while the log had no CHECK constraints. `db init` sets them aside (kept, with
     their values) so the constraints hold; a row whose JSON has the right type but the wrong shape is skipped
     with a count by list and export; doctor names both and gives advice for a shared log."""
-    from rvutool.log import pg_schema, pg_store
 
     with monkeypatch.context() as old:
-        old.setattr(pg_schema, "PG_MIGRATIONS", pg_schema.PG_MIGRATIONS[:3])
-        old.setattr(pg_schema, "PG_SCHEMA_VERSION", 3)
-        old.setattr(pg_store, "PG_SCHEMA_VERSION", 3)
-        old.setattr(pg_store, "_TAKE_WRITER_LOCK", "SELECT 1")
+        as_older_rvutool(old, 3)
         practice = make_practice(pg_server, rvutool, tmp_path, "poisoned")
         as_user(old, practice, "alice")
         assert rvutool("log", "99213", "--date", "2026-03-02").exit_code == 0

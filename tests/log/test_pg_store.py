@@ -16,7 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from pg_practice import PASSWORD, SUPER_PASSWORD, Practice
+from pg_practice import PASSWORD, SUPER_PASSWORD, Practice, as_older_rvutool
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -485,7 +485,7 @@ def test_favourites_travel_with_an_export_and_undo_takes_back_the_import(practic
 
 
 def test_db_init_brings_a_version_1_log_up_to_date_with_its_entries(pg_server, rvutool, monkeypatch, tmp_path):
-    from rvutool.log import pg_schema, pg_store
+    from rvutool.log import pg_schema
 
     db = f"upgrade{next(_numbers)}"
     with pg_server.admin() as admin:
@@ -495,10 +495,7 @@ def test_db_init_brings_a_version_1_log_up_to_date_with_its_entries(pg_server, r
     pw.write_text(PASSWORD + "\n")
     user = f"carol{next(_numbers)}"
     with monkeypatch.context() as old:  # the rvutool before favourites and day totals: schema version 1
-        old.setattr(pg_schema, "PG_MIGRATIONS", pg_schema.PG_MIGRATIONS[:1])
-        old.setattr(pg_schema, "PG_SCHEMA_VERSION", 1)
-        old.setattr(pg_store, "PG_SCHEMA_VERSION", 1)
-        old.setattr(pg_store, "_TAKE_WRITER_LOCK", "SELECT 1")  # its writers had no lock row to take
+        as_older_rvutool(old, 1)
         assert rvutool("db", "init", owner).exit_code == 0
         assert rvutool("db", "add-user", user, "--password-file", str(pw), "--url", owner).exit_code == 0
         old.setenv("RVUTOOL_LOG_URL", pg_server.url(user, PASSWORD, db))
@@ -546,11 +543,11 @@ def test_day_totals_follow_every_kind_of_change_for_each_provider(practice, rvut
         with practice.connect("owner") as conn:
             differ = conn.execute(
                 "SELECT COUNT(*) FROM (SELECT provider, service_date, code, COALESCE(no_wrvu_reason, '') AS r, "
-                "policy, COUNT(*) AS n, SUM(credited_wrvu_c) AS c, MIN(category) AS cat FROM rvutool.entries "
-                "WHERE voided = 0 GROUP BY 1, 2, 3, 4, 5) e FULL JOIN rvutool.day_totals t ON (t.provider, "
-                "t.service_date, t.code, t.no_wrvu_reason, t.policy) = (e.provider, e.service_date, e.code, e.r, "
-                "e.policy) WHERE e.n IS DISTINCT FROM t.entries OR e.c IS DISTINCT FROM t.credited_wrvu_c "
-                "OR e.cat IS DISTINCT FROM t.category").fetchone()[0]
+                "category, release, policy, COUNT(*) AS n, SUM(credited_wrvu_c) AS c FROM rvutool.entries "
+                "WHERE voided = 0 GROUP BY 1, 2, 3, 4, 5, 6, 7) e FULL JOIN rvutool.day_totals t ON (t.provider, "
+                "t.service_date, t.code, t.no_wrvu_reason, t.category, t.release, t.policy) = (e.provider, "
+                "e.service_date, e.code, e.r, e.category, e.release, e.policy) WHERE e.n IS DISTINCT FROM t.entries "
+                "OR e.c IS DISTINCT FROM t.credited_wrvu_c").fetchone()[0]
         assert differ == 0
 
     assert rvutool("log", "47562", "49505", "--date", "2026-03-02").exit_code == 0

@@ -8,7 +8,10 @@
                          (change_id, provider) to the change: no one can attach a row to another's change
     rvutool.meta         facts about this log (its random id, its two group roles)
     rvutool.favourites   each provider's favourites (`rvutool fav add tka 27447`), by provider and name
-    rvutool.day_totals   live entries added up by provider, date, code, reason and policy (kept by triggers)
+    rvutool.day_totals   live entries added up by provider, date, code, reason, category, release and policy,
+                         kept by statement triggers that apply each statement's differences by key
+    rvutool.change_ranges  the entries a change inserted, as ranges of ids, keyed to the change as change_rows
+    rvutool.incoming     rows on their way into entries (a COPY lands here; rvutool.take_incoming moves them)
     rvutool.writers      one row per provider, locked by that provider's write transaction (the writer lock)
     rvutool.set_aside    entries an upgrade found outside those domains, kept with their values
     rvutool.contracts, contract_fees, collections   each provider's contracts, their imported fee schedules
@@ -43,7 +46,7 @@ if TYPE_CHECKING:
 
 SCHEMA = "rvutool"
 TABLES = ("entries", "changes", "change_rows", "meta", "migrations", "favourites", "day_totals", "writers",
-          "set_aside", "contracts", "contract_fees", "collections")
+          "set_aside", "contracts", "contract_fees", "collections", "change_ranges", "incoming")
 
 
 class GroupRoles(NamedTuple):
@@ -417,7 +420,125 @@ CREATE TABLE {SCHEMA}.collections (
               + _own_rows(table, r, manager_reads=True) for table in ("contracts", "contract_fees", "collections"))
 
 
-PG_MIGRATIONS: list[Step] = [_sql(_m001), _sql(_m002), _sql(_m003), _m004, _sql(_m005)]
+# ---------------------------------------------------------------- version 6: writes at scale (issue 16)
+# The totals keyed as the SQLite log's (schema.TOTALS_KEY), by provider too: each entry belongs to exactly one row,
+# so a statement's effect on the totals is a sum of differences by key, applied from its transition tables, and
+# no trigger reads entries or recomputes a row. An entry's columns, as version 6 has them (what a COPY carries).
+TOTALS_KEY = ("provider", "service_date", "code", "no_wrvu_reason", "category", "release", "policy")
+ENTRY_TYPES = {"encounter_id": "bigint", "service_date": "text", "code": "text", "modifiers": "text",
+               "units": "integer", "release": "text", "category": "text", "work_rvu_c": "bigint",
+               "base_wrvu_c": "bigint", "credited_wrvu_c": "bigint", "no_wrvu_reason": "text", "flags": "text",
+               "adjustments": "text", "policy": "text", "setting": "text", "options": "text", "note": "text",
+               "case_label": "text", "voided": "integer", "source": "text", "service_key": "text",
+               "created_at": "text", "updated_at": "text"}
+_KEYS = ", ".join(TOTALS_KEY)
+_SUMS = ("entries", "units", "base_wrvu_c", "credited_wrvu_c")
+
+
+def _signed(rows: str, sign: str) -> str:
+    """Each live row of a transition table as its key and its share of the totals (negative for rows that left)."""
+    key = ", ".join("COALESCE(no_wrvu_reason, '') AS no_wrvu_reason" if c == "no_wrvu_reason" else c
+                    for c in TOTALS_KEY)
+    return (f"SELECT {key}, {sign}1 AS entries, {sign}units AS units, {sign}base_wrvu_c AS base_wrvu_c, "
+            f"{sign}credited_wrvu_c AS credited_wrvu_c FROM {rows} WHERE voided = 0")
+
+
+def _apply(*parts: str) -> str:
+    """One upsert of the summed differences, then the rows that reached zero removed (only keys rows left)."""
+    sums = ", ".join(f"SUM({c})" for c in _SUMS)
+    moved = " OR ".join(f"SUM({c}) <> 0" for c in _SUMS)
+    upsert = (f"INSERT INTO {SCHEMA}.day_totals AS t ({_KEYS}, {', '.join(_SUMS)}) SELECT {_KEYS}, {sums} FROM "
+              f"({' UNION ALL '.join(parts)}) d GROUP BY {_KEYS} HAVING {moved} ON CONFLICT ({_KEYS}) DO UPDATE SET "
+              + ", ".join(f"{c} = t.{c} + excluded.{c}" for c in _SUMS))
+    left = [p for p in parts if "old_rows" in p]
+    if not left:
+        return f"EXECUTE $q${upsert}$q$;"
+    same = " AND ".join(f"t.{c} = k.{c}" for c in TOTALS_KEY)
+    empty = (f"DELETE FROM {SCHEMA}.day_totals t USING (SELECT DISTINCT {_KEYS} FROM ({left[0]}) o) k "
+             f"WHERE {same} AND t.entries = 0")
+    return f"EXECUTE $q${upsert}$q$;\n    EXECUTE $q${empty}$q$;"
+
+
+def _totals_trigger(name: str, event: str, tables: str, *parts: str) -> str:
+    """A statement trigger and its function. The function runs as the log's owner (users may only read the totals)
+    with a pinned search_path; its statements are planned afresh for each call (EXECUTE), with the transition
+    tables' real sizes, and never by a sequential scan of day_totals (a probe by key instead), nor compiled."""
+    return f"""
+CREATE FUNCTION {SCHEMA}.{name}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp SET enable_seqscan = off SET jit = off AS $fn$
+BEGIN
+    {_apply(*parts)}
+    RETURN NULL;
+END
+$fn$;
+REVOKE ALL ON FUNCTION {SCHEMA}.{name}() FROM PUBLIC;
+CREATE TRIGGER {name} AFTER {event} ON {SCHEMA}.entries REFERENCING {tables}
+    FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.{name}();
+"""
+
+
+def _m006(r: GroupRoles) -> str:
+    """Version 6 (issue 16): day_totals rebuilt from the entries with the new key, kept by one upsert of differences
+    per statement; change_ranges for the entries a change inserted, keyed and guarded as change_rows; incoming, where
+    a COPY of new entries lands (COPY cannot write a table under row-level security), and take_incoming, which moves
+    the caller's own transaction's rows into entries (as the owner: the rows' provider is the one the database gave
+    them, current_user, a column no user may write; CHECK constraints and the totals' trigger hold as for any insert).
+    Users may only insert into incoming: no one reads, changes or locks another's rows there."""
+    both = f"{r.clinician}, {r.manager}"
+    columns = ", ".join(ENTRY_TYPES)
+    own_change = f"EXISTS (SELECT 1 FROM {SCHEMA}.changes c WHERE c.id = change_id AND c.provider = current_user)"
+    return f"""
+DROP TRIGGER day_totals_insert ON {SCHEMA}.entries;
+DROP TRIGGER day_totals_update ON {SCHEMA}.entries;
+DROP TRIGGER day_totals_delete ON {SCHEMA}.entries;
+DROP FUNCTION {SCHEMA}.keep_day_totals();
+DROP TABLE {SCHEMA}.day_totals;
+CREATE TABLE {SCHEMA}.day_totals ({", ".join(f"{c} TEXT NOT NULL" for c in TOTALS_KEY)},
+    {", ".join(f"{c} BIGINT NOT NULL" for c in _SUMS)}, PRIMARY KEY ({_KEYS}));
+CREATE INDEX day_totals_date ON {SCHEMA}.day_totals (service_date);
+INSERT INTO {SCHEMA}.day_totals SELECT {_KEYS.replace("no_wrvu_reason", "COALESCE(no_wrvu_reason, '')")},
+    COUNT(*), SUM(units), SUM(base_wrvu_c), SUM(credited_wrvu_c) FROM {SCHEMA}.entries WHERE voided = 0
+    GROUP BY 1, 2, 3, 4, 5, 6, 7;
+GRANT SELECT ON {SCHEMA}.day_totals TO {both};
+ALTER TABLE {SCHEMA}.day_totals ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON {SCHEMA}.day_totals FOR SELECT TO {both} USING (provider = current_user);
+CREATE POLICY manager_reads ON {SCHEMA}.day_totals FOR SELECT TO {r.manager} USING (true);
+""" + _totals_trigger("day_totals_insert", "INSERT", "NEW TABLE AS new_rows", _signed("new_rows", "")) \
+        + _totals_trigger("day_totals_update", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+                          _signed("new_rows", ""), _signed("old_rows", "-")) \
+        + _totals_trigger("day_totals_delete", "DELETE", "OLD TABLE AS old_rows", _signed("old_rows", "-")) + f"""
+CREATE TABLE {SCHEMA}.change_ranges (
+    change_id BIGINT NOT NULL,
+    provider TEXT NOT NULL DEFAULT current_user,
+    first_id BIGINT NOT NULL,
+    last_id BIGINT NOT NULL CHECK (last_id >= first_id),
+    PRIMARY KEY (change_id, first_id),
+    FOREIGN KEY (change_id, provider) REFERENCES {SCHEMA}.changes (id, provider)
+);
+GRANT SELECT, INSERT, UPDATE, DELETE ON {SCHEMA}.change_ranges TO {both};
+""" + _own_rows("change_ranges", r, manager_reads=False, check=own_change) + f"""
+CREATE UNLOGGED TABLE {SCHEMA}.incoming (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY,
+    loader pg_catalog.xid8 NOT NULL DEFAULT pg_catalog.pg_current_xact_id(),
+    provider TEXT NOT NULL DEFAULT current_user,
+    {", ".join(f"{c} {t}" for c, t in ENTRY_TYPES.items())}
+);
+CREATE INDEX incoming_loader ON {SCHEMA}.incoming (loader, seq);
+GRANT INSERT ({columns}) ON {SCHEMA}.incoming TO {both};
+CREATE FUNCTION {SCHEMA}.take_incoming(taken BIGINT, OUT last_seq BIGINT, OUT ids BIGINT[]) LANGUAGE sql
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $fn$
+    WITH moved AS (DELETE FROM {SCHEMA}.incoming WHERE loader = pg_catalog.pg_current_xact_id() AND seq > taken
+                   RETURNING *),
+         added AS (INSERT INTO {SCHEMA}.entries (provider, {columns})
+                   SELECT provider, {columns} FROM moved ORDER BY seq RETURNING id)
+    SELECT (SELECT pg_catalog.max(seq) FROM moved), (SELECT pg_catalog.array_agg(id) FROM added)
+$fn$;
+REVOKE ALL ON FUNCTION {SCHEMA}.take_incoming(BIGINT) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION {SCHEMA}.take_incoming(BIGINT) TO {both};
+"""
+
+
+PG_MIGRATIONS: list[Step] = [_sql(_m001), _sql(_m002), _sql(_m003), _m004, _sql(_m005), _sql(_m006)]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
 

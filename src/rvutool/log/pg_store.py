@@ -21,10 +21,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rvutool import conninfo
-from rvutool.errors import RvuError, UsageError
+from rvutool.errors import CorruptLogError, RvuError, UsageError
 from rvutool.log import journal, pg_schema
 from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
-from rvutool.log.pg_schema import PG_SCHEMA_VERSION, SCHEMA, version
+from rvutool.log.pg_schema import ENTRY_TYPES, PG_SCHEMA_VERSION, SCHEMA, version
 from rvutool.log.store import (
     PAGE,
     ContractRow,
@@ -37,6 +37,7 @@ from rvutool.log.store import (
     ReleaseCount,
     Undone,
     bounds,
+    id_ranges,
     keyset_pages,
     newest_distinct,
     no_such_entry,
@@ -52,6 +53,8 @@ _TOTALS = f"{SCHEMA}.day_totals"  # kept by triggers (pg_schema): what summaries
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM {_ENTRIES}"
 _ROW = f"({', '.join(['%s'] * len(MUTABLE))})"
 _ROWS_PER_INSERT = 1000  # x the columns: well under PostgreSQL's 65,535 parameters a statement
+_COPY_FROM = 50  # rows from which an insert goes through COPY (fewer: one INSERT is quicker than three statements)
+_ROWS_PER_UPDATE = 5000  # entries one UPDATE ... FROM (their arrays) writes at once
 _LIVE = "voided = 0 AND service_date BETWEEN %s AND %s"
 _OWN = "provider = current_user"
 _FAVOURITES = f"{SCHEMA}.favourites"
@@ -64,6 +67,17 @@ _MY_CHANGE = "r.change_id = %s AND r.provider = current_user"  # the caller's ow
 
 def _insert_rows(count: int) -> str:
     return f"INSERT INTO {_ENTRIES} ({', '.join(MUTABLE)}) VALUES {', '.join([_ROW] * count)} RETURNING id"
+
+
+def _columns(rows: list[Any]) -> list[list[Any]]:
+    """Rows as columns, each an array parameter of one statement (_unnested turns them back into rows)."""
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+def _unnested(*types: str) -> str:
+    """Array parameters of these element types, side by side as the rows of a table. Sent in binary (%b): no
+    element is escaped, where text arrays of JSON would be quoted character by character."""
+    return f"ROWS FROM ({', '.join(f'pg_catalog.unnest(%b::{t}[])' for t in types)})"
 
 
 def _first_line(exc: BaseException, url: str, *, connecting: bool = False) -> str:
@@ -139,8 +153,10 @@ def _held(conn: psycopg.Connection, keys: Iterable[str], include_voided: bool) -
 class PostgresTransaction(LogTransaction):
     """Reads and writes the connected user's own rows only."""
 
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection, where: str = "") -> None:
         self.conn = conn
+        self.where = where
+        self.taken = 0  # the last row of rvutool.incoming this transaction moved into entries
 
     def entry(self, entry_id: int) -> Entry:
         row = self.conn.execute(f"{_SELECT} WHERE id = %s AND {_OWN}", (entry_id,)).fetchone()
@@ -172,14 +188,22 @@ class PostgresTransaction(LogTransaction):
         return int(row[0]) if row else 0
 
     def insert_many(self, rows: Iterable[dict[str, Any]]) -> list[int]:
-        """One INSERT of many rows per batch: the day-totals trigger then runs once a batch, not once a row.
-        PostgreSQL returns the new ids in the order of the VALUES list."""
-        ids: list[int] = []
+        """A few rows: one INSERT (PostgreSQL returns the new ids in the order of its VALUES list). More: a COPY into
+        rvutool.incoming, then one statement (take_incoming) that moves them into entries in their order, so the
+        entries' checks, row-level security and day-totals trigger run once for the lot. Ids in the rows' order."""
         values = ([row[c] for c in MUTABLE] for row in rows)
-        while batch := list(itertools.islice(values, _ROWS_PER_INSERT)):
-            found = self.conn.execute(_insert_rows(len(batch)), [v for row in batch for v in row]).fetchall()
-            ids.extend(int(r[0]) for r in found)
-        return ids
+        first = list(itertools.islice(values, _COPY_FROM))
+        if len(first) < _COPY_FROM:
+            found = self.conn.execute(_insert_rows(len(first)), [v for row in first for v in row]).fetchall() \
+                if first else []
+            return [int(r[0]) for r in found]
+        with self.conn.cursor() as cur:
+            with cur.copy(f"COPY {SCHEMA}.incoming ({', '.join(MUTABLE)}) FROM STDIN") as copy:
+                for row in itertools.chain(first, values):
+                    copy.write_row(row)
+            last, ids = cur.execute(f"SELECT * FROM {SCHEMA}.take_incoming(%s)", (self.taken,)).fetchone()
+        self.taken = int(last)
+        return sorted(int(i) for i in ids)  # (given in the rows' order, so in increasing order)
 
     def update(self, entry_id: int, values: dict[str, Any]) -> None:
         names = [c for c in values if c in MUTABLE]
@@ -189,6 +213,31 @@ class PostgresTransaction(LogTransaction):
             if cur.rowcount != 1:
                 self.entry(entry_id)  # names why (another's entry, or none)
                 raise no_such_entry(entry_id)
+
+    def update_many(self, rows: Iterable[tuple[int, dict[str, Any]]]) -> None:
+        """One UPDATE ... FROM (arrays of values) per set of fields and batch: each entry's fields that change, a
+        recalc's thousand entries in one statement (and one run of the day-totals trigger)."""
+        batches: dict[tuple[str, ...], list[list[Any]]] = {}
+        for entry_id, values in rows:
+            names = tuple(c for c in values if c in MUTABLE)
+            if names:
+                batches.setdefault(names, []).append([entry_id, *(values[c] for c in names)])
+        for names, params in batches.items():
+            sql = (f"UPDATE {_ENTRIES} e SET {', '.join(f'{c} = v.{c}' for c in names)} FROM "
+                   f"{_unnested('bigint', *(ENTRY_TYPES[c] for c in names))} AS v (id, {', '.join(names)}) "
+                   "WHERE e.id = v.id AND e.provider = current_user")
+            for i in range(0, len(params), _ROWS_PER_UPDATE):
+                chunk = params[i:i + _ROWS_PER_UPDATE]
+                if self.conn.execute(sql, _columns(chunk)).rowcount != len(chunk):
+                    self._refuse_missing([row[0] for row in chunk])
+
+    def _refuse_missing(self, ids: list[int]) -> None:
+        """Why an update wrote fewer entries than asked: one of them is another's, or none (raises)."""
+        mine = {r[0] for r in self.conn.execute(f"SELECT id FROM {_ENTRIES} WHERE id = ANY(%s) AND {_OWN}",
+                                                (ids,)).fetchall()}
+        missing = next(i for i in ids if i not in mine)
+        self.entry(missing)
+        raise no_such_entry(missing)
 
     def held(self, keys: Iterable[str], *, include_voided: bool) -> dict[str, int]:
         return _held(self.conn, keys, include_voided)
@@ -201,10 +250,41 @@ class PostgresTransaction(LogTransaction):
         return change_id
 
     def journal_rows(self, change_id: int, before: Iterable[tuple[int, Entry | None]]) -> None:
-        with self.conn.cursor() as cur:
-            cur.executemany(
-                f"INSERT INTO {SCHEMA}.change_rows (change_id, entry_id, before) VALUES (%s, %s, %s)",
-                [(change_id, entry_id, None if old is None else json.dumps(old.values())) for entry_id, old in before])
+        """Before-images in one statement; the entries the change inserted as ranges of ids."""
+        images: list[tuple[int, str]] = []
+        inserted: list[int] = []
+        for entry_id, old in before:
+            if old is None:
+                inserted.append(entry_id)
+            else:
+                images.append((entry_id, json.dumps(old.values())))
+        if images:
+            self.conn.execute(f"INSERT INTO {SCHEMA}.change_rows (change_id, entry_id, before) SELECT %s, * FROM "
+                              f"{_unnested('bigint', 'text')}",
+                              (change_id, *_columns(images)))
+        self.journal_inserted(change_id, id_ranges(inserted))
+
+    def journal_inserted(self, change_id: int, ranges: Iterable[tuple[int, int]]) -> None:
+        ranges = list(ranges)
+        if ranges:
+            self.conn.execute(f"INSERT INTO {SCHEMA}.change_ranges (change_id, first_id, last_id) SELECT %s, * FROM "
+                              f"{_unnested('bigint', 'bigint')}",
+                              (change_id, *_columns(ranges)))
+
+    def check_period(self, start: date, end: date) -> None:
+        """The user's live entries of the period, read by the index a change reads them by, add up to the period's
+        day totals (a difference means the totals, or an index, no longer match the entries). Other dates and
+        other providers' rows are not read; `rvutool doctor` checks the whole log."""
+        sums = "COALESCE(SUM(units), 0), COALESCE(SUM(base_wrvu_c), 0), COALESCE(SUM(credited_wrvu_c), 0)"
+        low, high = bounds(start, end)
+        read = self.conn.execute(f"SELECT COUNT(*), {sums} FROM {_ENTRIES} WHERE {_OWN} AND {_LIVE}",
+                                 (low, high)).fetchone()
+        kept = self.conn.execute(f"SELECT COALESCE(SUM(entries), 0), {sums} FROM {_TOTALS} WHERE {_OWN} AND "
+                                 "service_date BETWEEN %s AND %s", (low, high)).fetchone()
+        if tuple(read or ()) != tuple(kept or ()):
+            raise CorruptLogError(f"the log {self.where} is damaged (your day totals from {low} to {high} disagree "
+                                  "with your entries); nothing was changed. Run `rvutool doctor`, and tell the log's "
+                                  "owner")
 
     def undo_last(self) -> Undone:
         change = self.conn.execute(f"SELECT id, kind, summary, created_at FROM {SCHEMA}.changes WHERE {_OWN} AND "
@@ -212,24 +292,38 @@ class PostgresTransaction(LogTransaction):
         if change is None:
             raise RvuError("nothing to undo: every change you made in the log has been undone")
         change_id, kind, summary, created_at = change
+        if kind in ("import", "recalc"):  # the days whose entries it would write back, against their totals
+            span = self.conn.execute(f"SELECT MIN(e.service_date), MAX(e.service_date) FROM {SCHEMA}.change_rows r "
+                                     f"JOIN {_ENTRIES} e ON e.id = r.entry_id AND e.provider = current_user WHERE "
+                                     f"{_MY_CHANGE} AND r.before IS NOT NULL", (change_id,)).fetchone()
+            if span and span[0]:
+                self.check_period(date.fromisoformat(span[0]), date.fromisoformat(span[1]))
         done = Undone(kind, summary, created_at, 0)
-        count, credit = self.conn.execute(
-            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN e.voided = 0 THEN e.credited_wrvu_c ELSE 0 END), 0) "
-            f"FROM {SCHEMA}.change_rows r JOIN {_ENTRIES} e ON e.id = r.entry_id AND e.provider = current_user "
-            f"WHERE {_MY_CHANGE} AND r.before IS NULL", (change_id,)).fetchone()
-        done.entries, done.net_c = int(count), -int(credit)
-        self.conn.execute(f"DELETE FROM {_ENTRIES} WHERE {_OWN} AND id IN (SELECT r.entry_id FROM "
-                          f"{SCHEMA}.change_rows r WHERE {_MY_CHANGE} AND r.before IS NULL)", (change_id,))
+        # Entries it inserted, deleted by range of ids in one statement however many (a change journaled before
+        # version 6 has a row per inserted entry instead); only the user's own, whatever a range covers.
+        for journaled, inserted in ((f"{SCHEMA}.change_ranges r", "e.id BETWEEN r.first_id AND r.last_id"),
+                                  (f"{SCHEMA}.change_rows r", "e.id = r.entry_id AND r.before IS NULL")):
+            count, credit = self.conn.execute(
+                f"WITH gone AS (DELETE FROM {_ENTRIES} e USING {journaled} WHERE {_MY_CHANGE} AND {inserted} AND "
+                "e.provider = current_user RETURNING e.voided, e.credited_wrvu_c) SELECT COUNT(*), "
+                "COALESCE(SUM(CASE WHEN voided = 0 THEN credited_wrvu_c ELSE 0 END), 0) FROM gone",
+                (change_id,)).fetchone()
+            done.entries, done.net_c = done.entries + int(count), done.net_c - int(credit)
+        # Entries it changed: their before-images put back, page by page (each read with its entry as it is).
         last = -1
         while True:
-            page = self.conn.execute(f"SELECT r.entry_id, r.before FROM {SCHEMA}.change_rows r WHERE {_MY_CHANGE} "
-                                     "AND r.before IS NOT NULL AND r.entry_id > %s ORDER BY r.entry_id LIMIT %s",
+            rows = self.conn.execute(f"SELECT r.entry_id, r.before, {', '.join(f'e.{c}' for c in COLUMNS)} FROM "
+                                     f"{SCHEMA}.change_rows r LEFT JOIN {_ENTRIES} e ON e.id = r.entry_id AND "
+                                     f"e.provider = current_user WHERE {_MY_CHANGE} AND r.before IS NOT NULL AND "
+                                     "r.entry_id > %s ORDER BY r.entry_id LIMIT %s",
                                      (change_id, last, PAGE)).fetchall()
+            page = [(row[0], row[1]) for row in rows]
             journal.check_page(page, done)
-            restore_images(self, page, done)
-            if len(page) < PAGE:
+            now = {row[0]: Entry(*row[2:]) for row in rows if row[2] is not None}
+            restore_images(self, page, done, now)
+            if len(rows) < PAGE:
                 break
-            last = page[-1][0]
+            last = rows[-1][0]
         done.favourites = self.conn.execute(f"DELETE FROM {_FAVOURITES} WHERE {_OWN} AND change_id = %s",
                                             (change_id,)).rowcount
         self.conn.execute(f"UPDATE {SCHEMA}.changes SET undone_at = %s WHERE id = %s AND {_OWN}",
@@ -285,10 +379,10 @@ _INVARIANTS: tuple[tuple[str, str], ...] = (
     (f"SELECT COUNT(*) FROM {_ENTRIES} WHERE service_date !~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'",
      "{count} entries have a date of service that is not a date"),
     (f"SELECT COUNT(*) FROM {_ENTRIES} WHERE service_key = ''", "{count} entries have no service key"),
-    (f"SELECT COUNT(*) FROM (SELECT provider, service_date, code, COALESCE(no_wrvu_reason, '') AS reason, policy, "
-     f"COUNT(*) AS n, SUM(units) AS u, SUM(base_wrvu_c) AS b, SUM(credited_wrvu_c) AS c FROM {_ENTRIES} "
-     f"WHERE voided = 0 GROUP BY 1, 2, 3, 4, 5) e FULL JOIN {_TOTALS} t ON (t.provider, t.service_date, t.code, "
-     "t.no_wrvu_reason, t.policy) = (e.provider, e.service_date, e.code, e.reason, e.policy) "
+    (f"SELECT COUNT(*) FROM (SELECT provider, service_date, code, COALESCE(no_wrvu_reason, '') AS no_wrvu_reason, "
+     f"category, release, policy, COUNT(*) AS n, SUM(units) AS u, SUM(base_wrvu_c) AS b, SUM(credited_wrvu_c) AS c "
+     f"FROM {_ENTRIES} WHERE voided = 0 GROUP BY 1, 2, 3, 4, 5, 6, 7) e FULL JOIN {_TOTALS} t ON "
+     + " AND ".join(f"t.{c} = e.{c}" for c in pg_schema.TOTALS_KEY) + " "
      "WHERE e.n IS DISTINCT FROM t.entries OR e.u IS DISTINCT FROM t.units OR e.b IS DISTINCT FROM t.base_wrvu_c "
      "OR e.c IS DISTINCT FROM t.credited_wrvu_c",
      "{count} day totals differ from the entries they add up"),
@@ -348,7 +442,7 @@ class PostgresStore(LogStore):
                 raise RvuError(f"waited {LOCK_WAIT_SECONDS} s for another rvutool command of yours (in another "
                                "terminal, or on another machine) that is writing to the log; nothing was changed: "
                                "try again when it has finished") from None
-            yield PostgresTransaction(self.conn)
+            yield PostgresTransaction(self.conn, self.where)
 
     # -- reading -----------------------------------------------------------------
     def user(self) -> str:
@@ -448,10 +542,11 @@ class PostgresStore(LogStore):
             return _held(self.conn, keys, include_voided)
 
     def release_counts(self, start: date, end: date) -> list[ReleaseCount]:
-        live, args = self._live(start, end)
+        """From the day totals (which keep each entry's release): a few thousand rows a year, whatever the log."""
+        where, args = self._totals(start, end)
         with sql_errors(self.url):
             rows = self.conn.execute(
-                f"SELECT release, COUNT(*), MIN(service_date), MAX(service_date) FROM {_ENTRIES} WHERE {live} "
+                f"SELECT release, SUM(entries), MIN(service_date), MAX(service_date) FROM {_TOTALS} WHERE {where} "
                 "GROUP BY release ORDER BY MIN(service_date), release", args).fetchall()
         return [ReleaseCount(r, int(n), first, last) for r, n, first, last in rows]
 
