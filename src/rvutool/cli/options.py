@@ -226,7 +226,8 @@ COMMANDS: tuple[Command, ...] = (
                     "the period (as rvutool reconcile FILE).", "FILE"), MAP, SHEET, PROVIDER_NAME)),
     Command("reconcile", f"{_C}.reports:reconcile", "Compare the log with an employer's report (the report's "
             "dates by default); changes nothing. Example: rvutool reconcile october.xlsx --month 2026-10",
-            (*PERIOD_NO_ALL, ALL, JSON, CSV, OUTPUTS, MAP, RATE, PROVIDER, PROVIDER_NAME, BY_OPT, SHEET),
+            (*PERIOD_NO_ALL, ALL, JSON, CSV, OUTPUTS, MAP, RATE, CONTRACT, PROVIDER, PROVIDER_NAME, BY_OPT,
+             SHEET),
             (Argument("file", TEXT, "FILE", "The employer's productivity report: CSV (comma, semicolon, tab or |; "
                       "any common encoding) or Excel .xlsx."),)),
     Command("config list", f"{_C}.settings:config_list", "Show every setting with its value or default. Example: "

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from rvutool.catalog.codes import Catalog
     from rvutool.log.entries import Entry
     from rvutool.periods import Period
+    from rvutool.pricing.findings import Finding
+    from rvutool.reports.contracts import Versions
     from rvutool.reports.employer import Report, ReportRow
 
 # In the order the terminal view groups them: what differs first, matches last.
@@ -59,6 +61,13 @@ class Line:
     entry: Entry | None = None
     row: ReportRow | None = None
     reason: str | None = None
+    finding: Finding | None = None  # a check finding that explains why the employer credited less (mark_findings)
+
+    @property
+    def explanation(self) -> str:
+        """The reason, and the check finding that explains the line, in words."""
+        check = f"check: {self.finding.label}" if self.finding is not None else ""
+        return " · ".join(part for part in (self.reason, check) if part)
 
     @property
     def log_wrvu(self) -> Decimal | None:
@@ -116,6 +125,8 @@ class Line:
             "report_wrvu": self.report_wrvu,
             "difference_wrvu": self.difference,
             "reason": self.reason,
+            "check": None if self.finding is None else {"kind": self.finding.kind, "label": self.finding.label,
+                                                         "message": self.finding.message, "fix": self.finding.fix},
         }
 
 
@@ -143,6 +154,8 @@ class Reconciliation:
     sheet: str | None = None
     sheets_skipped: list[tuple[str, str]] = field(default_factory=list)
     provider_column: str | None = None
+    contract_pay: ContractPay | None = None  # the difference priced under the contract (price_by_contract)
+    explained: int = 0  # differing lines a check finding explains (mark_findings)
     _report_only_c: int | None = field(default=None, repr=False)
 
     @property
@@ -165,6 +178,9 @@ class Reconciliation:
 
     @property
     def dollars(self) -> Decimal | None:
+        """The difference in dollars: under the contract when there is one, else at the flat rate."""
+        if self.contract_pay is not None:
+            return self.contract_pay.dollars
         return None if self.rate is None else to_cents(self.difference * self.rate)
 
     @property
@@ -212,8 +228,10 @@ class Reconciliation:
             "log_total_wrvu": self.log_total,
             "report_total_wrvu": self.report_total,
             "difference_wrvu": self.difference,
-            "rate": self.rate,
+            "rate": None if self.contract_pay is not None else self.rate,
             "estimated_dollars": self.dollars,
+            "contract": None if self.contract_pay is None else self.contract_pay.to_dict(),
+            "explained_by_checks": self.explained,
             "counts": self.counts,
             "columns": {"used": self.used, "ignored": self.ignored},
             "sheet": self.sheet,
@@ -456,3 +474,104 @@ def shifted_by(line: Line) -> timedelta | None:
     if line.entry is None or line.row is None:
         return None
     return line.row.date - line.entry.date
+
+
+# ---------------------------------------------------------------- what the lines' differences are worth, and why
+EXPLAINABLE = frozenset({"different", "missing_from_report", "date_shifted", "recoded"})
+
+
+def mark_findings(result: Reconciliation, findings: Iterable[Finding]) -> None:
+    """Mark each line the employer credited less (or not at all) that a check finding is about: Medicare's
+    rules would not pay it as logged, which is likely why (pricing/checks.py's findings for the period)."""
+    about: dict[int, Finding] = {}
+    for found in findings:
+        first = found.lines[0]  # the service the finding is about; the others are what it is weighed against
+        if first.logged:
+            about.setdefault(first.number, found)
+    result.explained = 0
+    for ln in result.lines:
+        if ln.entry is not None and ln.status in EXPLAINABLE and ln.difference > 0:
+            ln.finding = about.get(ln.entry.id)
+            if ln.finding is not None:
+                result.explained += 1
+                if ln.reason == UNEXPLAINED:
+                    ln.reason = None  # Medicare's rules do explain it
+
+
+@dataclass
+class PeriodWorth:
+    """One pay period of the contract: the employer's credit in it, the difference, and what that is worth."""
+
+    label: str
+    start: date
+    end: date
+    credited: Decimal  # what the employer credited in the pay period (the log's credit outside the report's dates)
+    difference: Decimal
+    dollars: Decimal
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"period": self.label, "from": self.start, "to": self.end, "employer_credited_wrvu": self.credited,
+                "difference_wrvu": self.difference, "dollars": self.dollars}
+
+
+@dataclass
+class ContractPay:
+    name: str
+    periods: list[PeriodWorth]
+
+    @property
+    def dollars(self) -> Decimal:
+        return sum((p.dollars for p in self.periods), ZERO)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "dollars": self.dollars, "periods": [p.to_dict() for p in self.periods],
+                "how": "each pay period's productivity pay on the employer's credit plus the difference, minus "
+                       "the same on the employer's credit (tiers and threshold as the contract sets them; before "
+                       "any quality withhold)"}
+
+
+def price_by_contract(result: Reconciliation, store: Any, versions: Versions, *, fiscal_year_start: int,
+                      today: date) -> None:
+    """Price the difference pay period by pay period under the contract: what the contract's productivity pay
+    would be on the employer's credit plus the difference, less what it is on the employer's credit. A
+    threshold not reached makes a disputed wRVU worth nothing; one that crosses a tier is paid at both rates.
+    Days of a pay period outside the report's dates count as credited as logged. A production (dentist's)
+    contract is not priced per wRVU: the flat rate stays."""
+    from bisect import bisect_right
+
+    from rvutool.reports import pay
+
+    found = [w for w in pay.windows(versions, result.period.start, result.period.end, fiscal_year_start, today)
+             if not w.version.production]
+    if not found:
+        return
+    starts = [w.start for w in found]
+    credited = [ZERO] * len(found)
+    difference = [ZERO] * len(found)
+    for ln in result.every_line():
+        i = bisect_right(starts, ln.day) - 1
+        if i < 0 or ln.day > found[i].end:
+            continue
+        credited[i] += ln.counted_report_wrvu or ZERO
+        difference[i] += ln.difference
+    periods = []
+    for i, window in enumerate(found):
+        for start, end in ((window.start, result.period.start - timedelta(days=1)),
+                           (result.period.end + timedelta(days=1), window.end)):
+            if start <= end and store is not None:  # the pay period's days the report does not cover: as logged
+                credited[i] += Decimal(sum(t.credited_c for t in store.day_code_totals(start, end))) / 100
+        before = _productivity(window, credited[i])
+        after = _productivity(window, credited[i] + difference[i])
+        periods.append(PeriodWorth(window.label, window.start, window.end, credited[i], difference[i],
+                                   to_cents(after - before)))
+    result.contract_pay = ContractPay(versions.name, periods)
+
+
+def _productivity(window: Any, wrvu: Decimal) -> Decimal:
+    from dataclasses import replace
+
+    from rvutool.reports import pay
+
+    trial = replace(window, wrvu=max(wrvu, ZERO), tiers=[], top_rate=None)
+    pay.wrvu_pay(trial)
+    return trial.productivity

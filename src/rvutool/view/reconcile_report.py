@@ -23,7 +23,7 @@ STATUS_TEXT = {"match": "match", "different": "different", "recoded": "recoded",
                "not_in_log": "not in log"}
 CSV_HEADER = ["status", "date", "report_date", "code", "name", "modifiers", "units", "report_code",
               "report_modifiers", "report_units", "report_provider", "log_wrvu", "report_wrvu", "difference_wrvu",
-              "reason"]
+              "reason", "check"]
 TERMINAL_GROUP = 200  # lines of one status shown in the terminal before "... and N more"
 _CHUNK = 1000  # rows laid out at a time when every line is listed
 
@@ -71,10 +71,22 @@ def totals_lines(result: Any) -> list[str]:
         f"Report total   {rvu(result.report_total):>10} wRVU{clean(whose)}",
         f"Difference     {signed(result.difference):>10} wRVU (log minus report)",
     ]
-    if result.dollars is not None:
+    if result.contract_pay is not None:
+        out.append(f"Under {clean(result.contract_pay.name)}  {_dollars(result.dollars)} ({contract_text(result)})")
+    elif result.dollars is not None:
         out.append(f"At ${result.rate:,.2f}/wRVU  {_dollars(result.dollars)}")
     out.append(f"Lines: {counts_line(result)}")
+    if result.explained:
+        out.append(f"Explained by Medicare's rules: {_plural(result.explained, 'line')} (see check: below; "
+                   "rvutool check names the fix)")
     return out
+
+
+def contract_text(result: Any) -> str:
+    """Each pay period's share of the difference in dollars, as the contract pays it."""
+    parts = [f"{p.label}: {signed(p.difference)} wRVU on {rvu(p.credited)} credited = {_dollars(p.dollars)}"
+             for p in result.contract_pay.periods if p.difference]
+    return "; ".join(parts) or "no difference in any pay period"
 
 
 def skipped_text(result: Any) -> str | None:
@@ -118,7 +130,7 @@ def _rows_of(lines: Iterable[Any], with_status: bool) -> Iterator[list[str]]:
         report_date = ln.row.date.isoformat() if ln.row is not None else ""
         day = ln.entry.service_date if ln.entry is not None else ""
         item = item_text(ln) if ln.entry is not None else ""
-        about = clean(short_name(ln.code) or "") + (f" · {clean(ln.reason)}" if ln.reason else "")
+        about = " · ".join(part for part in (clean(short_name(ln.code) or ""), clean(ln.explanation)) if part)
         yield ([STATUS_TEXT[ln.status]] if with_status else []) + [
             day, report_date, item, report_item_text(ln.row), wrvu_text(ln.log_wrvu), wrvu_text(ln.report_wrvu),
             signed(ln.difference), about]
@@ -265,7 +277,8 @@ def write_csv(results: Any, out: IO[str], *, by_provider: bool = False) -> None:
                                       _mods(d["report_modifiers"] or []),
                                       "" if d["report_units"] is None else d["report_units"],
                                       d["report_provider"] or "", wrvu_text(d["log_wrvu"]), wrvu_text(d["report_wrvu"]),
-                                      rvu(d["difference_wrvu"]), d["reason"] or ""])
+                                      rvu(d["difference_wrvu"]), d["reason"] or "",
+                                      "" if d["check"] is None else f"{d['check']['label']}: {d['check']['fix']}"])
 
 
 # ---------------------------------------------------------------- HTML
@@ -300,7 +313,7 @@ def lines_table(lines: Iterable[Any]) -> str:
         cells = [_cell(STATUS_TEXT[ln.status]), f'<td class="d">{"<br>".join(escape(d) for d in days)}</td>',
                  f'<td class="d">{" / ".join(escape(i) for i in items)}</td>', _cell(short_name(ln.code) or ""),
                  _cell(wrvu_text(ln.log_wrvu), True), _cell(wrvu_text(ln.report_wrvu), True),
-                 _cell(signed(ln.difference), True), _cell(ln.reason or "")]
+                 _cell(signed(ln.difference), True), _cell(ln.explanation)]
         cls = ' class="differs"' if ln.differs else ""
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -316,9 +329,14 @@ def cover_rows(result: Any, report_name: str) -> list[tuple[str, str]]:
         rows.append((f"Report's {result.provider_column}", result.provider_name))
     rows += [("Log total", f"{rvu(result.log_total)} wRVU"), ("Report total", f"{rvu(result.report_total)} wRVU"),
              ("Difference (log minus report)", f"{signed(result.difference)} wRVU")]
-    if result.dollars is not None:
+    if result.contract_pay is not None:
+        rows.append((f"Worth under contract {result.contract_pay.name}",
+                     f"{_dollars(result.dollars)} ({contract_text(result)})"))
+    elif result.dollars is not None:
         rows.append((f"Estimated at ${result.rate:,.2f} per wRVU", _dollars(result.dollars)))
     rows.append(("Lines", counts_line(result)))
+    if result.explained:
+        rows.append(("Explained by Medicare's rules", _plural(result.explained, "line")))
     for label, text in (("Skipped", skipped_text(result)), ("Left out", others_text(result))):
         if text:
             rows.append((label, text.split(": ", 1)[1]))

@@ -185,7 +185,7 @@ def reconcile(file: str, *, month: str | None = None, week: bool = False, year: 
               from_: str | None = None, to: str | None = None, all_: bool = False, as_json: bool = False,
               as_csv: bool = False, output: list[str] | None = None, mapping: list[str] | None = None,
               rate: str | None = None, provider: str | None = None, provider_name: list[str] | None = None,
-              by: str | None = None, sheet: str | None = None) -> int:
+              by: str | None = None, sheet: str | None = None, contract: str | None = None) -> int:
     """`rvutool reconcile FILE`: the log against an employer's report. Reads the log; never changes it. -o FILE
     (once per file; --csv FILE and --html FILE say the same) writes it too: .csv every line, .html a printable
     dispute summary; --all lists every line on the screen."""
@@ -222,7 +222,8 @@ def reconcile(file: str, *, month: str | None = None, week: bool = False, year: 
         sheet = inputs.text(sheet, "--sheet").strip()
     report = employer.read(inputs.readable_path(file), columns_map, sheet=sheet)
     results = reconcile_results(report, period, rate=rate_value, today=today, provider=provider,
-                                provider_name=provider_name, by_provider=by_provider, settings=settings)
+                                provider_name=provider_name, by_provider=by_provider, settings=settings,
+                                contract=contract, rate_given=rate is not None)
     for target, written in targets:
         with outfile.writing(target) as out:
             if written == "csv":
@@ -241,6 +242,30 @@ def reconcile(file: str, *, month: str | None = None, week: bool = False, year: 
     return 0
 
 
+def _explain_and_price(result: Any, store: Any, provider: str | None, settings: Any,
+                       contract: str | None, rate_given: bool, today: Any) -> None:
+    """The check findings that explain lines the employer credited less; and, with a contract (--contract or
+    config contract) and no --rate, the difference priced pay period by pay period under it."""
+    from rvutool.catalog.ncci import Ncci
+    from rvutool.pricing import checks
+    from rvutool.reports import reconcile as reconciling
+
+    if store is not None and any(ln.entry is not None and ln.differs for ln in result.lines):
+        ncci = Ncci()
+        try:
+            found = checks.findings_for_period(store, result.period, provider=provider, ncci=ncci)
+        finally:
+            ncci.close()
+        reconciling.mark_findings(result, found.findings)
+    name = contract if contract is not None else (None if rate_given else settings.get("contract"))
+    if name:
+        from rvutool.reports import standing
+
+        versions = standing.versions(store, name, origin="" if contract is not None else "config contract")
+        reconciling.price_by_contract(result, store, versions, fiscal_year_start=settings.fiscal_year_start,
+                                      today=today)
+
+
 def _by_provider(by: str | None, provider: str | None) -> bool:
     if by is None:
         return False
@@ -252,7 +277,8 @@ def _by_provider(by: str | None, provider: str | None) -> bool:
 
 
 def reconcile_results(report: Any, period: Any, *, rate: Any, today: Any, provider: str | None,
-                      provider_name: list[str] | None, by_provider: bool, settings: Any) -> list[Any]:
+                      provider_name: list[str] | None, by_provider: bool, settings: Any,
+                      contract: str | None = None, rate_given: bool = False) -> list[Any]:
     """The Reconciliation of the report with the log (one per provider with --by provider). On a shared log
     a manager names one provider or compares each in turn: the practice's whole log is never compared with
     one doctor's report (reports/providers.py)."""
@@ -275,6 +301,7 @@ def reconcile_results(report: Any, period: Any, *, rate: Any, today: Any, provid
             result = reconciling.reconcile(store, report, period, catalog=catalog, rate=rate, today=today,
                                            provider_name=name)
             result.provider = who
+            _explain_and_price(result, store, who, settings, contract, rate_given, today)
             return [result]
     from rvutool.log import location
 
@@ -298,6 +325,7 @@ def reconcile_results(report: Any, period: Any, *, rate: Any, today: Any, provid
         with location.reading(user) as store:
             result = reconciling.reconcile(store, report, period, catalog=catalog, rate=rate, today=today,
                                            provider_name=paired.get(user), strict=False)
+            _explain_and_price(result, store, user, settings, None, True, today)  # each at the flat rate
         result.provider = user
         if result.line_count or user in paired:
             results.append(result)
