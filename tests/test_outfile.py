@@ -98,9 +98,14 @@ def test_a_character_device_is_refused(logged, tmp_path, command):
     assert stat.S_ISCHR(os.lstat(device).st_mode)
 
 
-def test_an_interrupted_write_leaves_neither_a_partial_file_nor_a_half_target(tmp_path):
+def test_an_interrupted_write_leaves_neither_a_partial_file_nor_a_half_target(tmp_path, request):
     target = tmp_path / "export.csv"
     target.write_text("the old export\n", encoding="utf-8")
+    # the handlers a fresh rvutool process starts with, whatever an earlier test in this process left
+    for signum, handler in ((signal.SIGTERM, signal.SIG_DFL), (signal.SIGHUP, signal.SIG_DFL),
+                            (signal.SIGINT, signal.default_int_handler)):
+        previous = signal.signal(signum, handler)
+        request.addfinalizer(lambda signum=signum, previous=previous: signal.signal(signum, previous))
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         with pytest.raises(KeyboardInterrupt), outfile.writing(target) as out:
             out.write("half of a new export\n")
