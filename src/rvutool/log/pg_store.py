@@ -24,7 +24,8 @@ from rvutool import conninfo
 from rvutool.errors import CorruptLogError, RvuError, UsageError
 from rvutool.log import journal, pg_schema
 from rvutool.log.entries import COLUMNS, MUTABLE, Entry, now_utc
-from rvutool.log.pg_schema import ENTRY_TYPES, PG_SCHEMA_VERSION, SCHEMA, version
+from rvutool.log.pg_migrations import ENTRY_TYPES, PG_SCHEMA_VERSION, SCHEMA, TOTALS_KEY
+from rvutool.log.pg_schema import version
 from rvutool.log.store import (
     PAGE,
     ContractRow,
@@ -382,7 +383,7 @@ _INVARIANTS: tuple[tuple[str, str], ...] = (
     (f"SELECT COUNT(*) FROM (SELECT provider, service_date, code, COALESCE(no_wrvu_reason, '') AS no_wrvu_reason, "
      f"category, release, policy, COUNT(*) AS n, SUM(units) AS u, SUM(base_wrvu_c) AS b, SUM(credited_wrvu_c) AS c "
      f"FROM {_ENTRIES} WHERE voided = 0 GROUP BY 1, 2, 3, 4, 5, 6, 7) e FULL JOIN {_TOTALS} t ON "
-     + " AND ".join(f"t.{c} = e.{c}" for c in pg_schema.TOTALS_KEY) + " "
+     + " AND ".join(f"t.{c} = e.{c}" for c in TOTALS_KEY) + " "
      "WHERE e.n IS DISTINCT FROM t.entries OR e.u IS DISTINCT FROM t.units OR e.b IS DISTINCT FROM t.base_wrvu_c "
      "OR e.c IS DISTINCT FROM t.credited_wrvu_c",
      "{count} day totals differ from the entries they add up"),

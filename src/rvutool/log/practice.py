@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from rvutool.log.changes import ImportOutcome
     from rvutool.log.import_files import ImportContext
-    from rvutool.log.pg_schema import InitOutcome
+    from rvutool.log.pg_migrations import InitOutcome
 
 
 @contextmanager
