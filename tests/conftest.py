@@ -95,8 +95,9 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture
 def rvutool(request, capsys, entry_path, log_backend, monkeypatch):
-    """Run the command line in-process, as a user would type it; every test runs twice, through the
-    start-up fast path (cli/main.py) and through the typer CLI alone, so the two cannot drift apart."""
+    """Run the command line in-process, as a user would type it: through the start-up fast path (cli/main.py),
+    and again through the typer CLI alone for commands the fast path serves (pytest_generate_tests), so the
+    two cannot drift apart."""
     from rvutool.cli.main import main as fast_main
 
     main = fast_main if entry_path == "fast" else typer_main
