@@ -12,7 +12,6 @@ import pytest
 from rvutool import dates, paths
 
 TOMORROW = (dates.today() + timedelta(days=1)).isoformat()
-NEEDS_CSVFORMATS = False
 
 # (name, arguments) ; "{tmp}" is replaced by the test's folder, "{log}" by the log's path.
 CASES: list[tuple[str, list[str]]] = [
@@ -171,7 +170,6 @@ def test_bad_input_changes_nothing(rvutool, seeded, name, args):
     check(rvutool, seeded, args)
 
 
-@pytest.mark.skipif(NEEDS_CSVFORMATS, reason="csvformats.py (generic CSV parsing) is not there yet")
 @pytest.mark.parametrize(("name", "args"), GENERIC, ids=[c[0] for c in GENERIC])
 def test_bad_generic_csv_changes_nothing(rvutool, seeded, name, args):
     check(rvutool, seeded, args)
