@@ -33,20 +33,25 @@ def logged(rvutool, tmp_path: Path, rows: str) -> None:
 
 
 def test_a_line_the_employer_left_out_is_explained_by_the_check_that_finds_it(rvutool, tmp_path):
-    # 27447 on 10-06; 99214 the day after (post-operative day 1, no -24); 99213 five days before the surgery
-    logged(rvutool, tmp_path, "2026-10-06,27447\n2026-10-07,99214\n2026-10-01,99213\n")
+    # case 3: 27447 on 10-06 and a 99214 the day after (post-operative day 1, no -24): one patient's care.
+    # A 99213 on 10-08 with no case label may be another patient's: the check warns, it explains nothing here.
+    # A 99213 on 10-01, five days before the surgery: no finding.
+    for args in (["27447", "--date", "2026-10-06", "--case", "case 3"], ["99214", "--date", "2026-10-07", "--case",
+                 "case 3"], ["99213", "--date", "2026-10-08"], ["99213", "--date", "2026-10-01"]):
+        assert rvutool("log", *args).exit_code == 0
     report = write(tmp_path, "employer.csv", "Service Date,CPT Code,Units,wRVU\n2026-10-06,27447,1,19.11\n")
     out = rvutool("reconcile", report, "--month", "2026-10", "--json")
     assert out.exit_code == 0, out.stderr
     data = out.json()
-    lines = {line["code"]: line for line in data["lines"]}
-    assert lines["99214"]["status"] == "missing_from_report"
-    assert lines["99214"]["check"]["kind"] == "em-in-postop" and "-24" in lines["99214"]["check"]["fix"]
-    assert lines["99213"]["status"] == "missing_from_report" and lines["99213"]["check"] is None  # nothing found
-    assert lines["27447"]["check"] is None  # a match is never marked
+    lines = {line["date"]: line for line in data["lines"]}
+    assert lines["2026-10-07"]["status"] == "missing_from_report"
+    assert lines["2026-10-07"]["check"]["kind"] == "em-in-postop" and "-24" in lines["2026-10-07"]["check"]["fix"]
+    assert lines["2026-10-08"]["status"] == "missing_from_report" and lines["2026-10-08"]["check"] is None
+    assert lines["2026-10-01"]["status"] == "missing_from_report" and lines["2026-10-01"]["check"] is None
+    assert lines["2026-10-06"]["check"] is None  # a match is never marked
     assert data["explained_by_checks"] == 1
-    # 1.92 + 1.30 = 3.22 wRVU not credited
-    assert data["difference_wrvu"] == 3.22
+    # 1.92 + 1.30 + 1.30 = 4.52 wRVU not credited
+    assert data["difference_wrvu"] == 4.52
 
     screen = rvutool("reconcile", report, "--month", "2026-10")
     assert "Explained by Medicare's rules: 1 line" in screen.stdout
@@ -54,9 +59,9 @@ def test_a_line_the_employer_left_out_is_explained_by_the_check_that_finds_it(rv
 
     lines_csv = tmp_path / "lines.csv"
     assert rvutool("reconcile", report, "--month", "2026-10", "--csv", str(lines_csv)).exit_code == 0
-    rows = {row["code"]: row for row in csv.DictReader(io.StringIO(lines_csv.read_text(encoding="utf-8")))}
-    assert rows["99214"]["check"].startswith("E/M in a post-operative period without -24: add -24")
-    assert rows["99213"]["check"] == ""
+    rows = {row["date"]: row for row in csv.DictReader(io.StringIO(lines_csv.read_text(encoding="utf-8")))}
+    assert rows["2026-10-07"]["check"].startswith("E/M in a post-operative period without -24: add -24")
+    assert rows["2026-10-08"]["check"] == rows["2026-10-01"]["check"] == ""
 
 
 @pytest.fixture

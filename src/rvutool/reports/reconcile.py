@@ -481,12 +481,13 @@ EXPLAINABLE = frozenset({"different", "missing_from_report", "date_shifted", "re
 
 
 def mark_findings(result: Reconciliation, findings: Iterable[Finding]) -> None:
-    """Mark each line the employer credited less (or not at all) that a check finding is about: Medicare's
-    rules would not pay it as logged, which is likely why (pricing/checks.py's findings for the period)."""
+    """Mark each line the employer credited less (or not at all) that a check finding is about, when the
+    finding is about one patient's care (_one_patient): Medicare's rules would not pay it as logged, which is
+    likely why (pricing/checks.py's findings for the period)."""
     about: dict[int, Finding] = {}
     for found in findings:
         first = found.lines[0]  # the service the finding is about; the others are what it is weighed against
-        if first.logged:
+        if first.logged and _one_patient(found):
             about.setdefault(first.number, found)
     result.explained = 0
     for ln in result.lines:
@@ -496,6 +497,17 @@ def mark_findings(result: Reconciliation, findings: Iterable[Finding]) -> None:
                 result.explained += 1
                 if ln.reason == UNEXPLAINED:
                     ln.reason = None  # Medicare's rules do explain it
+
+
+def _one_patient(found: Finding) -> bool:
+    """Whether the finding is about one patient's care: its services are in one encounter, or share a case label.
+    rvutool keeps no patients, so a visit beside another encounter's surgery may be another patient's: the check
+    says so, and it explains nothing here."""
+    logged = [ln for ln in found.lines if ln.logged]
+    if len({ln.encounter for ln in logged}) <= 1:
+        return True
+    cases = {ln.case for ln in logged}
+    return len(cases) == 1 and None not in cases and "" not in cases
 
 
 @dataclass
