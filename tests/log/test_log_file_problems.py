@@ -6,9 +6,9 @@ import json
 import os
 import subprocess
 import sys
-from contextlib import contextmanager
 
 import pytest
+from read_only import read_only
 
 from rvutool import paths
 
@@ -28,26 +28,6 @@ def test_a_dangling_symbolic_link_as_the_log_is_one_line(rvutool, home, tmp_path
     assert "symbolic link" in out.stderr and "does not exist" in out.stderr
     assert paths.log_file().is_symlink() and not (tmp_path / "unmounted-disk").exists()  # nothing made
 
-
-@contextmanager
-def read_only(folder, tmp_path):
-    """The folder as a read-only file system: a read-only bind mount as root (root writes through
-    permissions), else a folder without write permission."""
-    if os.geteuid() != 0:
-        os.chmod(folder, 0o555)
-        try:
-            yield folder
-        finally:
-            os.chmod(folder, 0o700)
-        return
-    view = tmp_path / "read-only-view"
-    view.mkdir()
-    if subprocess.run(["mount", "--bind", "-o", "ro", str(folder), str(view)], capture_output=True).returncode:
-        pytest.skip("cannot make a read-only mount here")
-    try:
-        yield view
-    finally:
-        subprocess.run(["umount", str(view)], check=True)
 
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -15,9 +15,9 @@ import subprocess
 import sys
 import textwrap
 import time
-from contextlib import contextmanager
 
 import pytest
+from read_only import read_only as read_only_view
 
 from rvutool import paths
 from rvutool.log import schema
@@ -225,26 +225,6 @@ def test_a_newer_log_with_unmerged_wal_frames_is_refused_without_merging_them(ho
     assert paths.log_file().read_bytes() == main_before and wal.read_bytes() == wal_before
     holder.close()
 
-
-@contextmanager
-def read_only_view(folder, tmp_path):
-    """The folder as a read-only file system (a backup mount, a snapshot): a read-only bind mount when
-    running as root (root writes through permissions), else a folder without write permission."""
-    if os.geteuid() != 0:
-        os.chmod(folder, 0o555)
-        try:
-            yield folder
-        finally:
-            os.chmod(folder, 0o700)
-        return
-    view = tmp_path / "read-only-view"
-    view.mkdir()
-    if subprocess.run(["mount", "--bind", "-o", "ro", str(folder), str(view)], capture_output=True).returncode:
-        pytest.skip("cannot make a read-only mount here")
-    try:
-        yield view
-    finally:
-        subprocess.run(["umount", str(view)], check=True)
 
 
 def test_a_log_in_a_read_only_folder_can_be_read(home, tmp_path):

@@ -8,23 +8,14 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 import threading
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from browser import chromium_or_skip
 
 from rvutool.view import pdf
-
-
-def chromium_or_skip() -> str:
-    found = pdf.find()
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the browser tests: chromium is not on PATH (.ci/run installs it)")
-        pytest.skip("chromium is not installed (apt-get install chromium); CI runs this test")
-    return found
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from browser import chromium_or_skip
 
 from rvutool.view import pdf
 
@@ -235,14 +236,6 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
         prev = line
     return width, height, rows
 
-
-def chromium_or_skip() -> str:
-    found = pdf.find()
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the browser test: chromium is not on PATH (.ci/run installs it)")
-        pytest.skip("chromium is not installed (apt-get install chromium); CI runs this test")
-    return found
 
 
 def test_report_in_a_real_browser(logged, tmp_path):

@@ -9,12 +9,12 @@ Work RVUs (RVU26C): 99213 1.30 · 99214 1.92 · 47562 10.21 · 20610 0.77; J9045
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
+from browser import chromium_or_skip
 
 from rvutool.view import pdf
 
@@ -132,14 +132,6 @@ document.body.setAttribute("data-check", JSON.stringify({width: W, scroll: docum
 # the printable width: the paper less @page's 14 mm margins, at 96 px to the inch
 WIDTHS = {"Letter": round((215.9 - 28) / 25.4 * 96), "A4": round((210 - 28) / 25.4 * 96)}
 
-
-def chromium_or_skip() -> str:
-    found = pdf.find()
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the browser tests: chromium is not on PATH (.ci/run installs it)")
-        pytest.skip("chromium is not installed (apt-get install chromium); CI runs this test")
-    return found
 
 
 @pytest.mark.parametrize("paper", sorted(WIDTHS))

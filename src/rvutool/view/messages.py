@@ -44,7 +44,8 @@ def note(message: str) -> None:
     _to_stderr("Note", message)
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """What json.dumps writes for rvutool's values: Decimals as numbers, dates as ISO text."""
     if isinstance(value, Decimal):
         return float(value)
     if hasattr(value, "isoformat"):
@@ -53,7 +54,7 @@ def _json_default(value: Any) -> Any:
 
 
 def print_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, indent=2, default=_json_default, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(payload, indent=2, default=json_default, ensure_ascii=False) + "\n")
 
 
 def no_match(result: SearchResult, *, offers: bool = True) -> None:

@@ -15,6 +15,7 @@ from html import escape
 from typing import IO, Any
 
 from rvutool.names.table import short_name
+from rvutool.view.messages import json_default
 from rvutool.view.pdf import POLICY
 from rvutool.view.text import clean, columns, money, rvu, terminal_width
 
@@ -211,18 +212,8 @@ def tables(results: list[Any], *, report_name: str, show_all: bool = False) -> N
 
 
 # ---------------------------------------------------------------- JSON, streamed
-def _json_default(value: Any) -> Any:
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return float(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"cannot encode {type(value).__name__}")
-
-
 def _dumps(value: Any) -> str:
-    return json.dumps(value, indent=2, default=_json_default, ensure_ascii=False)
+    return json.dumps(value, indent=2, default=json_default, ensure_ascii=False)
 
 
 def _indented(text: str, spaces: int) -> str:
