@@ -87,6 +87,8 @@ def pytest_generate_tests(metafunc):
     if _uses_the_fast_path(metafunc.function):
         runs.append(("typer", "sqlite", "typer"))
     node = metafunc.definition
+    if node.get_closest_marker("shared_log_only"):
+        runs = []
     if node.get_closest_marker("both_stores") and not node.get_closest_marker("sqlite_only"):
         runs.append(("fast", "postgres", "postgres"))
     metafunc.parametrize(("entry_path", "log_backend"), [r[:2] for r in runs], indirect=True,

@@ -174,9 +174,8 @@ def test_report_lists_the_periods_findings(rvutool, tmp_path):
     assert "post-operative day 20 of #1 27447" in page
 
 
-def test_on_a_shared_log_the_checks_look_at_one_physician(rvutool, log_backend, request, monkeypatch):
-    if log_backend != "postgres":
-        pytest.skip("a practice's shared log only")
+@pytest.mark.shared_log_only
+def test_on_a_shared_log_the_checks_look_at_one_physician(rvutool, request, monkeypatch):
     practice = request.getfixturevalue("shared_log")
     rvutool("log", "27447", "--date", "2026-10-30", "--no-check")  # alice's surgery
     monkeypatch.setenv("RVUTOOL_LOG_URL", practice.url("bob"))
