@@ -174,6 +174,20 @@ def test_report_lists_the_periods_findings(rvutool, tmp_path):
     assert "post-operative day 20 of #1 27447" in page
 
 
+def test_a_report_of_more_services_than_it_checks_says_so_and_checks_nothing(rvutool, tmp_path, monkeypatch):
+    from rvutool.pricing import checks
+
+    rvutool("log", "27447", "--date", "2026-10-30")
+    rvutool("log", "99213", "--date", "2026-11-19")
+    monkeypatch.setattr(checks, "MOST_FOR_A_REPORT", 1)  # 2 services, more than 1: a year of 100k, in small
+    monkeypatch.setattr(checks, "findings_for_period", lambda *a, **k: pytest.fail("checked anyway"))
+    out = tmp_path / "year.html"
+    assert rvutool("report", "--year", "2026", "-o", str(out)).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    assert "Not checked: the period holds 2 services, more than the 1 this report checks" in page
+    assert "post-operative" not in page
+
+
 @pytest.mark.shared_log_only
 def test_on_a_shared_log_the_checks_look_at_one_physician(rvutool, request, monkeypatch):
     practice = request.getfixturevalue("shared_log")

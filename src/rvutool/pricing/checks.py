@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 REACH = 90  # days a global period reaches: the longest post-operative period
 CHUNK = 120  # days of a period checked at once (each with REACH days before it): memory stays bounded
+# A report (and reconcile's explanations) checks a period of at most this many services: checking costs about
+# 0.15 ms a service, and a page of thousands of findings helps no one; `rvutool check` checks any period.
+MOST_FOR_A_REPORT = 20_000
 
 
 def check(lines: list[Line], ncci: Ncci | None = None, focus: set[int] | None = None) -> list[Finding]:
@@ -175,6 +178,15 @@ def findings_for_period(store: LogStore | None, period: Period, *, provider: str
     result.findings.sort(key=Finding.sort_key)
     result.ncci = _quarters(ncci, days)
     return result
+
+
+def services_beyond_a_report(store: LogStore | None, period: Period) -> int | None:
+    """The number of services in the period when there are more than a report checks (None when it checks
+    them): counted from the day totals, so asking costs nothing however big the log."""
+    if store is None:
+        return None
+    count = sum(t.entries for t in store.day_code_totals(period.start, period.end))
+    return count if count > MOST_FOR_A_REPORT else None
 
 
 @dataclass

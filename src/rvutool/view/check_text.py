@@ -117,6 +117,13 @@ def status(quarters: list[Any], database: str) -> None:
 
 
 # ---------------------------------------------------------------- report
+def html_too_many(services: int, most: int) -> str:
+    """The findings section when the period holds more services than a report checks."""
+    text = (f"Not checked: the period holds {services:,} services, more than the {most:,} this report checks "
+            "against Medicare's rules.")
+    return f"<p>{escape(text)}</p>"
+
+
 def html(res: Any) -> str:
     """The findings section of `rvutool report` (escaped; codes, dates and entry numbers only)."""
     if not res.findings:

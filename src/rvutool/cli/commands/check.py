@@ -83,6 +83,9 @@ def report_section(store: Any, period: Any, provider: str | None) -> str:
     from rvutool.catalog.ncci import Ncci
     from rvutool.pricing import checks
 
+    beyond = checks.services_beyond_a_report(store, period)
+    if beyond is not None:
+        return check_text.html_too_many(beyond, checks.MOST_FOR_A_REPORT)
     ncci = Ncci()
     try:
         return check_text.html(checks.findings_for_period(store, period, provider=provider, ncci=ncci))

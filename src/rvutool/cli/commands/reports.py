@@ -250,7 +250,8 @@ def _explain_and_price(result: Any, store: Any, provider: str | None, settings: 
     from rvutool.pricing import checks
     from rvutool.reports import reconcile as reconciling
 
-    if store is not None and any(ln.entry is not None and ln.differs for ln in result.lines):
+    if (store is not None and any(ln.entry is not None and ln.differs for ln in result.lines)
+            and checks.services_beyond_a_report(store, result.period) is None):
         ncci = Ncci()
         try:
             found = checks.findings_for_period(store, result.period, provider=provider, ncci=ncci)
