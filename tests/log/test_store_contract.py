@@ -156,6 +156,18 @@ def test_the_day_totals_follow_the_entries_through_every_change(store):
     assert sum(r.entries for r in releases) == 2
 
 
+def test_cases_count_encounters_holding_a_code_however_many_lines(store):
+    log(store, "11102", "11103", "11103")  # one biopsy visit: 11103 twice, one case
+    log(store, "11103", "11102")  # another case of each
+    removed = log(store, "11102")
+    changes.remove(store, [removed.entries[0].id])  # removed: neither an entry nor a case
+    log(store, "11102", on=date(2026, 3, 3))  # outside the day asked for
+    found = {code: (n, cases) for code, n, cases, _ in store.code_cases(MARCH_2, MARCH_2)}
+    assert found == {"11102": (2, 2), "11103": (3, 2)}
+    by_code = {code: credited_c for code, _, _, credited_c in store.code_cases(MARCH_2, MARCH_2)}
+    assert sum(by_code.values()) == credited(store, MARCH_2, MARCH_2)
+
+
 def test_held_counts_live_services_and_removed_ones_on_request(store):
     change = log(store, "99213")
     key = change.entries[0].service_key

@@ -515,6 +515,14 @@ class PostgresStore(LogStore):
                 "GROUP BY service_date, code, no_wrvu_reason", args).fetchall()
         return [DayCodeTotal(d, c, r, cat, int(n), int(u), int(b), int(cr)) for d, c, r, cat, n, u, b, cr in rows]
 
+    def code_cases(self, start: date, end: date) -> list[tuple[str, int, int, int]]:
+        where, args = self._live(start, end)
+        with sql_errors(self.url):
+            rows = self.conn.execute(
+                f"SELECT code, COUNT(*), COUNT(DISTINCT encounter_id), SUM(credited_wrvu_c) FROM {_ENTRIES} "
+                f"WHERE {where} GROUP BY code", args).fetchall()
+        return [(c, int(n), int(k), int(cr)) for c, n, k, cr in rows]
+
     def provider_totals(self, start: date, end: date) -> list[tuple[str, int, int, int, int]]:
         """(provider, entries, units, base, credited) of the period's live entries the user can see."""
         where, args = self._totals(start, end)

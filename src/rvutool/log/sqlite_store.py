@@ -418,6 +418,11 @@ class SQLiteStore(LogStore):
                                  (recent_rows(limit),)).fetchall()
         return newest_distinct(rows, limit)
 
+    def code_cases(self, start: date, end: date) -> list[tuple[str, int, int, int]]:
+        return [(c, int(n), int(k), int(cr)) for c, n, k, cr in self.conn.execute(
+            "SELECT code, COUNT(*), COUNT(DISTINCT encounter_id), SUM(credited_wrvu_c) FROM entries "
+            "WHERE voided = 0 AND service_date BETWEEN ? AND ? GROUP BY code", bounds(start, end)).fetchall()]
+
     def day_code_totals(self, start: date, end: date) -> list[DayCodeTotal]:
         """One row per day, code and no-wRVU reason (the totals' key also holds category, release and policy,
         grouped away here in key order, with no sort)."""

@@ -346,6 +346,11 @@ class LogStore(ABC):
     def day_code_totals(self, start: date, end: date) -> list[DayCodeTotal]: ...
 
     @abstractmethod
+    def code_cases(self, start: date, end: date) -> list[tuple[str, int, int, int]]:
+        """(code, live entries, cases, credited hundredths) per code of the period: a case is an encounter
+        (one patient's visit or operation) holding the code, however many lines it has of it."""
+
+    @abstractmethod
     def distinct_policies(self, start: date, end: date, *, most: int = 2) -> list[str]:
         """Up to `most` distinct stored policies (JSON) of a period's live entries, cheaply."""
 

@@ -44,27 +44,12 @@ class Parts:
 
 
 def code_counts(store: Any, start: Any, end: Any) -> list[CodeCount]:
-    """Entries and cases per code, largest credit first. The store hands entries over by date and encounter,
-    so a case is counted when its first line with the code goes by; nothing but the current encounter is
-    remembered."""
-    found: dict[str, CodeCount] = {}
+    """Entries and cases (encounters holding the code) per code, largest credit first; the store counts them."""
     if store is None:
         return []
-    current: tuple[Any, int] | None = None
-    seen: set[str] = set()
-    for entry in store.entries(start, end):
-        key = (entry.service_date, entry.encounter_id)
-        if key != current:
-            current, seen = key, set()
-        count = found.get(entry.code)
-        if count is None:
-            count = found[entry.code] = CodeCount(entry.code)
-        count.entries += 1
-        count.hundredths += entry.credited_wrvu_c
-        if entry.code not in seen:
-            seen.add(entry.code)
-            count.cases += 1
-    return sorted(found.values(), key=lambda c: (-c.hundredths, -c.entries, c.code))
+    found = [CodeCount(code, entries=n, cases=cases, hundredths=credited)
+             for code, n, cases, credited in store.code_cases(start, end)]
+    return sorted(found, key=lambda c: (-c.hundredths, -c.entries, c.code))
 
 
 def provider_rows(store: Any, start: Any, end: Any) -> list[ProviderRow]:
