@@ -73,6 +73,17 @@ def test_entries_and_cases_per_code(logged, tmp_path):
     assert rows["J9045"] == ("1", "1", "0.00")
 
 
+def test_past_its_limit_a_report_counts_entries_but_no_cases(logged, tmp_path, monkeypatch):
+    from rvutool.reports import report_parts
+
+    monkeypatch.setattr(report_parts, "CASES_MOST", 5)  # November's 8 entries are more: a huge log, in small
+    page = tmp_path / "r.html"
+    assert logged("report", "--month", "2026-11", "-o", str(page)).exit_code == 0
+    section = page.read_text(encoding="utf-8").split('<section id="codes">', 1)[1].split("</section>", 1)[0]
+    assert '<td class="code">99214</td>' in section and '<td class="num">2</td><td class="num">—</td>' in section
+    assert "Cases are not counted over 5 entries." in section
+
+
 def test_report_reconcile_adds_the_employers_findings(rvutool, tmp_path):
     from conftest import REPO
 

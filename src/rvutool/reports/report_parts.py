@@ -19,7 +19,7 @@ from rvutool.view.text import rvu
 class CodeCount:
     code: str
     entries: int = 0  # lines logged with the code
-    cases: int = 0  # encounters (one `rvutool log`, one case) with the code
+    cases: int | None = 0  # encounters (one `rvutool log`, one case) with the code; None: not counted
     hundredths: int = 0  # credited wRVU
 
 
@@ -43,13 +43,29 @@ class Parts:
     report_file: str | None = None
 
 
+# Cases (encounters holding a code) take a pass over the period's entries (0.3 s at 100k); entries and credit come
+# from the day totals at any size. Past this many entries (a physician's year is 5,000 to 15,000; this is a
+# practice of several) the report counts no cases and says so, so that a report costs the same however big the log.
+CASES_MOST = 50_000
+
+
 def code_counts(store: Any, start: Any, end: Any) -> list[CodeCount]:
-    """Entries and cases (encounters holding the code) per code, largest credit first; the store counts them."""
+    """Entries and cases (encounters holding the code) per code, largest credit first; cases are None past
+    CASES_MOST entries."""
     if store is None:
         return []
-    found = [CodeCount(code, entries=n, cases=cases, hundredths=credited)
-             for code, n, cases, credited in store.code_cases(start, end)]
-    return sorted(found, key=lambda c: (-c.hundredths, -c.entries, c.code))
+    found: dict[str, CodeCount] = {}
+    for total in store.day_code_totals(start, end):
+        count = found.setdefault(total.code, CodeCount(total.code))
+        count.entries += total.entries
+        count.hundredths += total.credited_c
+    if sum(c.entries for c in found.values()) <= CASES_MOST:
+        for code, _, cases, _ in store.code_cases(start, end):
+            found[code].cases = cases
+    else:
+        for count in found.values():
+            count.cases = None
+    return sorted(found.values(), key=lambda c: (-c.hundredths, -c.entries, c.code))
 
 
 def provider_rows(store: Any, start: Any, end: Any) -> list[ProviderRow]:
@@ -72,13 +88,17 @@ def made_text(parts: Parts, made: str, version: str) -> str:
     return f"made {made}{by} with rvutool {version}"
 
 
+def _cases(count: CodeCount) -> str:
+    return "—" if count.cases is None else f"{count.cases:,}"
+
+
 def codes_html(parts: Parts) -> str:
     from rvutool.names.table import short_name
 
     if not parts.codes:
         return '<p class="sub">Nothing logged in this period.</p>'
     rows = "".join(f'<tr><td class="code">{escape(c.code)}</td><td class="name">{escape(short_name(c.code) or "")}'
-                   f'</td><td class="num">{c.entries:,}</td><td class="num">{c.cases:,}</td>'
+                   f'</td><td class="num">{c.entries:,}</td><td class="num">{_cases(c)}</td>'
                    f'<td class="num">{escape(rvu(c.hundredths / 100))}</td></tr>' for c in parts.codes)
     entries = sum(c.entries for c in parts.codes)
     total = sum(c.hundredths for c in parts.codes)
@@ -87,7 +107,9 @@ def codes_html(parts: Parts) -> str:
             f'{rows}<tr class="total"><td>Total</td><td></td><td class="num">{entries:,}</td><td></td>'
             f'<td class="num">{escape(rvu(total / 100))}</td></tr></tbody></table>'
             '<p class="sub">An entry is one line of the log; a case is one encounter, however many lines of a '
-            "code it holds.</p>")
+            "code it holds."
+            + (f" Cases are not counted over {CASES_MOST:,} entries." if parts.codes[0].cases is None else "")
+            + "</p>")
 
 
 def providers_html(parts: Parts) -> str:
