@@ -163,6 +163,13 @@ def test_an_empty_log_has_nothing_to_check(rvutool):
     assert out["findings"] == [] and out["services"] == 0
 
 
+def test_a_surgery_logged_after_the_visit_the_day_before_finds_it(rvutool):
+    # the visit where surgery was decided, logged first, without -57: the surgery logged next finds it
+    rvutool("log", "99214", "--date", "2026-10-29", "--no-check")
+    others = rvutool("log", "27447", "--date", "2026-10-30", "--json").json()["other_entries"]
+    assert (others["count"], others["counts"], others["from"]) == (1, {"em-with-major-surgery": 1}, "2026-10-29")
+
+
 # ---------------------------------------------------------------- report
 def test_report_lists_the_periods_findings(rvutool, tmp_path):
     rvutool("log", "27447", "--date", "2026-10-30")

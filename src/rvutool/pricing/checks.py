@@ -221,16 +221,21 @@ def _after_logging(store: LogStore, entries: list[Entry], catalog: Catalog | Non
     if not new:
         return []
     ids = {ln.number for ln in new}
-    lines = [ln for first, last in _days_that_matter(store, catalog, new)
-             for e in store.own_entries(first, last) if e.id not in ids and (ln := _line(e, catalog)) is not None]
+    runs, only = _days_that_matter(store, catalog, new)
+    lines = [ln for first, last in runs for e in store.own_entries(first, last)
+             if e.id not in ids and (e.date not in only or e.code in only[e.date])
+             and (ln := _line(e, catalog)) is not None]
     return check(lines + new, ncci, focus=ids)
 
 
-def _days_that_matter(store: LogStore, catalog: Catalog, new: list[Line]) -> list[tuple[date, date]]:
+def _days_that_matter(store: LogStore, catalog: Catalog, new: list[Line]
+                      ) -> tuple[list[tuple[date, date]], dict[date, set[str]]]:
     """The days (runs of them) whose entries a new encounter can be weighed against: its own day; the day
-    after, for a visit (surgery the next day); the days of earlier surgeries whose global periods reach it;
-    for a new surgery, the days of visits and procedures in its global period. Found from the day totals, so
-    a long log is read only where it matters."""
+    after, for a visit (surgery the next day), and the day before, for a surgery (the visit that decided it);
+    the days of earlier surgeries whose global periods reach it; for a new surgery, the days of visits and
+    procedures in its global period. Found from the day totals, so a long log is read only where it matters;
+    of an earlier surgery's day only those surgeries matter (the second value: day -> their codes), so a busy
+    log's other services on those days are not priced and checked again."""
     from rvutool.pricing import sameday
 
     on = new[0].on
@@ -238,7 +243,8 @@ def _days_that_matter(store: LogStore, catalog: Catalog, new: list[Line]) -> lis
     procedure = any(bundled_checks.is_procedure(ln) for ln in new)
     reach = max((bundled_checks.POSTOP_DAYS.get(ln.global_days, 0) for ln in new if bundled_checks.is_procedure(ln)),
                 default=0)
-    days = {on} | ({_shift(on, 1)} if visit else set())
+    days = {on} | ({_shift(on, 1)} if visit else set()) | ({_shift(on, -1)} if procedure else set())
+    surgeries: dict[date, set[str]] = {}
     if visit or procedure:
         for total in store.day_code_totals(_shift(on, -REACH), _shift(on, max(reach, 1))):
             day = date.fromisoformat(total.day)
@@ -250,14 +256,14 @@ def _days_that_matter(store: LogStore, catalog: Catalog, new: list[Line]) -> lis
             probe = Line(0, -1, day, total.code, (), 1, row)
             if day < on and bundled_checks.is_procedure(probe) and \
                     on <= _shift(day, bundled_checks.POSTOP_DAYS.get(probe.global_days, -1)):
-                days.add(day)  # an earlier surgery whose global period reaches the new encounter
+                surgeries.setdefault(day, set()).add(total.code)  # an earlier surgery reaching the encounter
             elif on < day <= _shift(on, reach) and (bundled_checks.is_procedure(probe)
                                                     or sameday.is_em_visit(row)):
                 days.add(day)  # a service in the new surgery's global period
     runs: list[tuple[date, date]] = []
-    for day in sorted(days):
+    for day in sorted(days | set(surgeries)):
         if runs and day == _shift(runs[-1][1], 1):
             runs[-1] = (runs[-1][0], day)
         else:
             runs.append((day, day))
-    return runs
+    return runs, {day: codes for day, codes in surgeries.items() if day not in days}
