@@ -159,10 +159,19 @@ def _export_of(n: int, seed: int) -> tuple[str, int]:
         return str(target), sum(1 for line in lines if line[:1].isdigit())  # an entry's row starts with its id
 
 
-def _fresh_writes_home(n: int, *prepare: list[str]):
-    """Before each run: a copy of the big log in a home of its own, then the untimed commands `prepare`."""
+def _untimed(home, run_env: dict[str, str], prepare: tuple[list[str], ...]) -> None:
+    """A write case's untimed set-up: the home's config (policy.multiple_procedure = none, once), then `prepare`."""
     import subprocess
     import sys
+
+    steps = [] if (home / "config.toml").exists() else [["config", "set", "policy.multiple_procedure", "none"]]
+    for argv in [*steps, *prepare]:
+        subprocess.run([sys.executable, "-m", "rvutool", *argv], env=run_env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _fresh_writes_home(n: int, *prepare: list[str]):
+    """Before each run: a copy of the big log in a home of its own, then the untimed commands `prepare`."""
     from pathlib import Path
 
     def before_each(env: dict[str, str]) -> dict[str, str]:
@@ -172,10 +181,7 @@ def _fresh_writes_home(n: int, *prepare: list[str]):
         # "today" fixed at the year's end, so that every entry of 2026 may be imported whatever the clock says
         run_env = dict(env, RVUTOOL_HOME=str(home), LOG=str(home / "log.sqlite3"), FILE=imported,
                        IMPORTED=str(count), RVUTOOL_TODAY="2026-12-31")
-        steps = [] if (home / "config.toml").exists() else [["config", "set", "policy.multiple_procedure", "none"]]
-        for argv in [*steps, *prepare]:
-            subprocess.run([sys.executable, "-m", "rvutool", *argv], env=run_env, check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _untimed(home, run_env, prepare)
         return run_env
 
     return before_each
@@ -331,8 +337,6 @@ def _pg_export(n: int) -> tuple[str, str]:
 def _pg_writes(n: int, *prepare: list[str], imported: int | None = None):
     """Before each run: a fresh copy of the n-entry log (or, for an import, of an empty one), a home whose config
     sets policy.multiple_procedure = none, and the untimed commands `prepare`."""
-    import subprocess
-    import sys
     from pathlib import Path
 
     def before_each(env: dict[str, str]) -> dict[str, str]:
@@ -340,10 +344,7 @@ def _pg_writes(n: int, *prepare: list[str], imported: int | None = None):
         files = _pg_export(imported) if imported else ("", "")
         run_env = dict(env, **_pg_run_copy(_pg_practice(0 if imported else n)), RVUTOOL_HOME=str(home),
                        RVUTOOL_TODAY="2026-12-31", FILE=files[0], ROWS=files[1])
-        steps = [] if (home / "config.toml").exists() else [["config", "set", "policy.multiple_procedure", "none"]]
-        for argv in [*steps, *prepare]:
-            subprocess.run([sys.executable, "-m", "rvutool", *argv], env=run_env, check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _untimed(home, run_env, prepare)
         return run_env
 
     return before_each
