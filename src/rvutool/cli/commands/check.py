@@ -80,15 +80,22 @@ def after_logging(store: Any, entries: list[Any]) -> Any:
 
 def report_section(store: Any, period: Any, provider: str | None) -> str:
     """The findings section of `rvutool report` for the period (HTML)."""
-    from rvutool.catalog.ncci import Ncci
     from rvutool.pricing import checks
 
     beyond = checks.services_beyond_a_report(store, period)
     if beyond is not None:
         return check_text.html_too_many(beyond, checks.MOST_FOR_A_REPORT)
+    return check_text.html(period_findings(store, period, provider))
+
+
+def period_findings(store: Any, period: Any, provider: str | None) -> Any:
+    """The checks over a period of the log, with the NCCI edits the user imported (report, reconcile)."""
+    from rvutool.catalog.ncci import Ncci
+    from rvutool.pricing import checks
+
     ncci = Ncci()
     try:
-        return check_text.html(checks.findings_for_period(store, period, provider=provider, ncci=ncci))
+        return checks.findings_for_period(store, period, provider=provider, ncci=ncci)
     finally:
         ncci.close()
 

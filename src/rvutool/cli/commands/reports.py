@@ -246,18 +246,13 @@ def _explain_and_price(result: Any, store: Any, provider: str | None, settings: 
                        contract: str | None, rate_given: bool, today: Any) -> None:
     """The check findings that explain lines the employer credited less; and, with a contract (--contract or
     config contract) and no --rate, the difference priced pay period by pay period under it."""
-    from rvutool.catalog.ncci import Ncci
+    from rvutool.cli.commands import check
     from rvutool.pricing import checks
     from rvutool.reports import reconcile as reconciling
 
     if (store is not None and any(ln.entry is not None and ln.differs for ln in result.lines)
             and checks.services_beyond_a_report(store, result.period) is None):
-        ncci = Ncci()
-        try:
-            found = checks.findings_for_period(store, result.period, provider=provider, ncci=ncci)
-        finally:
-            ncci.close()
-        reconciling.mark_findings(result, found.findings)
+        reconciling.mark_findings(result, check.period_findings(store, result.period, provider).findings)
     name = contract if contract is not None else (None if rate_given else settings.get("contract"))
     if name:
         from rvutool.reports import standing
